@@ -46,10 +46,10 @@ def divide_down(numerator: int, denominator: int) -> int:
 
 def minor_per_unit(currency: str) -> int:
     """How many minor units make one currency unit (100 for NOK)."""
-    try:
-        return 10 ** MINOR_UNIT_DIGITS[currency]
-    except KeyError:
-        raise InvalidAmount(f"Unknown currency {currency!r}.") from None
+    digits = MINOR_UNIT_DIGITS.get(currency)
+    if digits is None:
+        raise InvalidAmount(f"Unknown currency {currency!r}.")
+    return int(10**digits)
 
 
 @dataclass(frozen=True, order=True)

@@ -75,9 +75,7 @@ class ProgrammeRules:
             most = min(most, by_purchase)
         return most if most >= self.min_redeem_points else 0
 
-    def check_redemption(
-        self, points: int, available: int, purchase: Money | None = None
-    ) -> Money:
+    def check_redemption(self, points: int, available: int, purchase: Money | None = None) -> Money:
         """Return the discount for redeeming ``points``, or raise RedemptionRefused.
 
         Refuses: non-positive points, fewer than the minimum, more than the member
@@ -86,9 +84,7 @@ class ProgrammeRules:
         if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
             raise RedemptionRefused("Enter the number of points to redeem.")
         if points < self.min_redeem_points:
-            raise RedemptionRefused(
-                f"The smallest redemption is {self.min_redeem_points} points."
-            )
+            raise RedemptionRefused(f"The smallest redemption is {self.min_redeem_points} points.")
         if points > available:
             raise RedemptionRefused(
                 f"Not enough points: the member has {max(available, 0)} points."

@@ -1,0 +1,103 @@
+"""The ``pos-client`` command: the till, its demo, and tools for scripts and installers.
+
+    pos-client [--config PATH] run        the cashier screen (the default)
+    pos-client demo [--data-dir DIR]       a demo till with seeded members
+    pos-client receipts [-n N]             the newest receipts, one JSON object a line
+    pos-client verify                      check the journal's hash chain
+
+Errors that a person must fix (a bad config, a damaged database) are printed as one
+clear line and exit with status 2; nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loyalty.errors import LoyaltyError
+from pos_client.config import load_config
+from pos_client.errors import ConfigError
+from pos_client.till import Till
+from pos_client.views import Receipt
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pos-client", description="The loyalty till.")
+    parser.add_argument("--config", metavar="PATH", help="configuration file (TOML)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="start the cashier screen (default)")
+
+    demo = commands.add_parser("demo", help="start a demo till with seeded members")
+    demo.add_argument("--data-dir", type=Path, help="demo data directory")
+
+    receipts = commands.add_parser("receipts", help="print the newest receipts as JSON lines")
+    receipts.add_argument("-n", "--limit", type=int, default=10)
+
+    commands.add_parser("verify", help="check the journal's hash chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (ConfigError, LoyaltyError) as error:
+        print(f"pos-client: {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "run"
+    if command == "demo":
+        from pos_client.demo import open_demo_till
+
+        return _run_app(open_demo_till(args.data_dir), demo=True)
+    till = Till.open(load_config(args.config))
+    if command == "run":
+        return _run_app(till, demo=False)
+    try:
+        if command == "receipts":
+            for receipt in till.last_receipts(args.limit):
+                print(json.dumps(_receipt_json(receipt), ensure_ascii=False))
+            return 0
+        if command == "verify":
+            count = till.store.verify()
+            print(f"journal intact: {count} events, chain verified")
+            return 0
+    finally:
+        till.close()
+    raise AssertionError(f"unhandled command {command}")
+
+
+def _run_app(till: Till, demo: bool) -> int:
+    from pos_client.ui.app import TillApp
+
+    try:
+        TillApp(till, demo=demo).run()
+    finally:
+        till.close()
+    return 0
+
+
+def _receipt_json(receipt: Receipt) -> dict[str, object]:
+    return {
+        "receipt_no": receipt.receipt_no,
+        "kind": str(receipt.kind),
+        "card": receipt.masked_card,
+        "member": receipt.member_name,
+        "points": receipt.points,
+        "amount_minor": receipt.amount.minor,
+        "currency": receipt.amount.currency,
+        "recorded_at": receipt.recorded_at,
+        "event_id": receipt.event_id,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

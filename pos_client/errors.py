@@ -1,0 +1,56 @@
+"""The till's exceptions, each with a message a cashier or manager can act on.
+
+    LoyaltyError (loyalty.errors)
+    └── TillError
+        ├── NoMemberSelected   an operation needs a member and none is shown
+        ├── UnknownCard        a valid card number this till does not know
+        ├── CardBlocked        the card is blocked by the programme
+        ├── ReceiptNotFound    a receipt number that is not in this till's journal
+        ├── RefundRefused      a refund that cannot be made (wrong kind, twice)
+        └── StoreError         the local database cannot be opened or trusted
+    ConfigError                the configuration file is missing or wrong
+
+Domain errors (``InvalidCardNumber``, ``InvalidAmount``, ``RedemptionRefused``) pass
+through the till unchanged; the UI catches ``LoyaltyError`` and shows the message.
+"""
+
+from __future__ import annotations
+
+from loyalty.errors import LoyaltyError
+
+
+class TillError(LoyaltyError):
+    """Base of the till's own errors."""
+
+
+class NoMemberSelected(TillError):
+    def __init__(self) -> None:
+        super().__init__("Scan a member card first.")
+
+
+class UnknownCard(TillError):
+    """A well-formed card number that is not in this till's member cache."""
+
+
+class CardBlocked(TillError):
+    """The programme has blocked this card (lost, replaced or misused)."""
+
+
+class ReceiptNotFound(TillError):
+    """No event of this till carries that receipt number."""
+
+
+class RefundRefused(TillError):
+    """The receipt exists but cannot be refunded (not an earn, or already refunded)."""
+
+
+class StoreError(TillError):
+    """The local database cannot be opened with the durability the till needs."""
+
+
+class ConfigError(Exception):
+    """The configuration is missing or wrong; the message names the file and the key."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,127 @@
+"""The till's local store: one SQLite file holding journal, member cache and settings.
+
+Opening applies pending migrations, pins the file to one terminal id (a store copied
+to another till is refused, since two tills sharing a sequence would fork the chain),
+and checks that the journal's last event still links to the one before it.
+
+The balance shown for a member is the ledger-confirmed balance plus this terminal's
+events the ledger has not yet confirmed (those with ``seq > confirmed_seq``), so no
+event is ever counted twice or missed (guarantee 4).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from loyalty.errors import ChainBroken
+from loyalty.events import Event, verify_chain
+from loyalty.programme import ProgrammeRules
+from pos_client.errors import StoreError
+from pos_client.store.database import open_database
+from pos_client.store.journal import Journal
+from pos_client.store.members import CachedMember, MemberCache
+from pos_client.store.schema import migrations
+from pos_client.store.settings import Settings
+from pos_client.store.transaction import write_transaction
+
+__all__ = ["CachedMember", "LocalStore"]
+
+CONFIRMED_SEQ = "confirmed_seq"
+TERMINAL_ID = "terminal_id"
+RULES = "rules"
+
+EventBuilder = Callable[[int, str], Event]
+"""Builds the next event from (next sequence number, previous hash)."""
+
+
+class LocalStore:
+    """The till's SQLite file. Thread-safe: every call holds the store's lock."""
+
+    def __init__(self, path: Path, terminal_id: str) -> None:
+        self.path = path
+        self.terminal_id = terminal_id
+        self.lock = threading.RLock()
+        self.db = open_database(path)
+        self.conn = self.db.conn
+        migrations.apply(self.db)
+        self.journal = Journal(self.conn)
+        self.members = MemberCache(self.conn)
+        self.settings = Settings(self.conn)
+        self._pin_terminal()
+        self._check_tip()
+
+    @classmethod
+    def open(cls, path: Path, terminal_id: str) -> LocalStore:
+        return cls(path, terminal_id)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def _pin_terminal(self) -> None:
+        with write_transaction(self.conn):
+            pinned = self.settings.get(TERMINAL_ID)
+            if pinned is None:
+                self.settings.set(TERMINAL_ID, self.terminal_id)
+            elif pinned != self.terminal_id:
+                raise StoreError(
+                    f"{self.path} belongs to terminal {pinned}, not {self.terminal_id}. "
+                    "Each till needs its own data directory."
+                )
+
+    def _check_tip(self) -> None:
+        seq, _ = self.journal.tip()
+        if seq == 0:
+            return
+        tail = self.journal.after(max(seq - 2, 0))
+        start = tail[0]
+        try:
+            if start.seq == 1:
+                verify_chain(tail)
+            else:
+                verify_chain(tail[1:], start_seq=start.seq + 1, start_hash=start.hash)
+        except ChainBroken as error:
+            raise StoreError(f"The till's journal is damaged: {error}") from error
+
+    # --- reading -----------------------------------------------------------------
+
+    @property
+    def confirmed_seq(self) -> int:
+        """The highest sequence number the ledger has confirmed (0 before any sync)."""
+        with self.lock:
+            return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
+
+    def balance(self, card: str) -> tuple[int, int]:
+        """(confirmed points, unconfirmed points) for ``card``; shown = the sum."""
+        with self.lock:
+            member = self.members.get(card)
+            confirmed = member.confirmed_points if member else 0
+            return confirmed, self.journal.unconfirmed_points(card, self.confirmed_seq)
+
+    def pending_count(self) -> int:
+        with self.lock:
+            return self.journal.count_after(self.confirmed_seq)
+
+    def rules(self, default: ProgrammeRules) -> ProgrammeRules:
+        """The rules last stored (from the ledger), else ``default`` from config."""
+        with self.lock:
+            stored = self.settings.get(RULES)
+        return default if stored is None else ProgrammeRules.from_dict(json.loads(stored))
+
+    # --- writing -----------------------------------------------------------------
+
+    def save_rules(self, rules: ProgrammeRules) -> None:
+        with self.lock, write_transaction(self.conn):
+            self.settings.set(RULES, json.dumps(rules.to_dict(), sort_keys=True))
+
+    def append(self, build: EventBuilder) -> Event:
+        with self.lock:
+            return self.journal.append(build)
+
+    def verify(self) -> int:
+        """Check the whole journal's chain; return its length or raise ChainBroken."""
+        with self.lock:
+            return self.journal.verify()

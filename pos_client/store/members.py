@@ -1,0 +1,107 @@
+"""The member cache: what this till knows of members, as last confirmed by the ledger.
+
+``confirmed_points`` is the ledger-confirmed balance; the balance shown to a cashier
+adds the journal's unconfirmed events (see :class:`pos_client.store.LocalStore`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pos_client.store.transaction import write_transaction
+
+MEMBER_COLUMNS = (
+    "card",
+    "member_id",
+    "name",
+    "tier",
+    "confirmed_points",
+    "status",
+    "flagged",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class CachedMember:
+    """One row of the member cache."""
+
+    card: str
+    member_id: str
+    name: str
+    tier: str
+    confirmed_points: int
+    status: str
+    flagged: bool
+    updated_at: str
+
+    @property
+    def blocked(self) -> bool:
+        return self.status == "blocked"
+
+
+class MemberCache:
+    """Reads and upserts the ``members`` table of one connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, card: str) -> CachedMember | None:
+        row = self._conn.execute(
+            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?", [card]
+        ).fetchone()
+        if row is None:
+            return None
+        data = dict(zip(MEMBER_COLUMNS, row, strict=True))
+        data["flagged"] = bool(data["flagged"])
+        return CachedMember(**data)
+
+    def upsert_many(self, members: Iterable[CachedMember]) -> int:
+        """Insert or replace members in one write transaction; return how many."""
+        rows = [
+            (
+                m.card,
+                m.member_id,
+                m.name,
+                m.tier,
+                m.confirmed_points,
+                m.status,
+                int(m.flagged),
+                m.updated_at,
+            )
+            for m in members
+        ]
+        with write_transaction(self._conn) as conn:
+            self.upsert_rows(conn, rows)
+        return len(rows)
+
+    @staticmethod
+    def upsert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+        """Upsert rows inside the caller's transaction (sync settles balances this way)."""
+        conn.executemany(
+            f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))}) "
+            "ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, "
+            "name = excluded.name, tier = excluded.tier, "
+            "confirmed_points = excluded.confirmed_points, status = excluded.status, "
+            "flagged = excluded.flagged, updated_at = excluded.updated_at",
+            rows,
+        )
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+
+    def sample_cards(self, limit: int) -> list[str]:
+        """A few active cards in card order (the demo's help panel shows them)."""
+        rows = self._conn.execute(
+            "SELECT card FROM members WHERE status = 'active' ORDER BY card LIMIT ?", [limit]
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def random_card(self) -> str | None:
+        row = self._conn.execute(
+            "SELECT card FROM members WHERE status = 'active' ORDER BY random() LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])

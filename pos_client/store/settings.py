@@ -1,0 +1,24 @@
+"""Small key/value facts the till keeps: its terminal id, rules, the sync high-water."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class Settings:
+    """Reads and writes the ``settings`` table of one connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return default if row is None else str(row[0])
+
+    def set(self, key: str, value: str) -> None:
+        """Write ``key`` inside the caller's transaction (or autocommit)."""
+        self._conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )

@@ -1,0 +1,231 @@
+"""The headless Till service: the one object the UI and scripts drive.
+
+A Till owns the local store and the programme rules. It answers a scan with the
+member, records earns, redemptions and refunds as journal events, and reports its
+status. Every recording is durable in the journal *before* the method returns, so
+anything told "recorded" survives a crash (guarantee 1).
+
+The Till is thread-safe (one lock around each operation), so the UI can call it from
+worker threads. It never imports Textual.
+
+    till = Till.open(load_config())
+    member = till.scan("2900000012349")
+    receipt = till.earn("149.90")
+    till.redeem(100)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from loyalty.cards import validate_card_number
+from loyalty.events import Event, EventKind, new_event
+from loyalty.money import Money, parse_money
+from loyalty.programme import ProgrammeRules
+from pos_client.config import TillConfig
+from pos_client.errors import (
+    CardBlocked,
+    NoMemberSelected,
+    ReceiptNotFound,
+    RefundRefused,
+    UnknownCard,
+)
+from pos_client.store import LocalStore
+from pos_client.views import MemberView, Receipt, TillStatus, parse_receipt_number
+
+LedgerStateProvider = Callable[[], str]
+
+
+class Till:
+    """Scan, earn, redeem, refund; the member currently at the till."""
+
+    def __init__(self, config: TillConfig, store: LocalStore) -> None:
+        self.config = config
+        self.store = store
+        self._lock = threading.RLock()
+        self._member: MemberView | None = None
+        self.ledger_state: LedgerStateProvider = lambda: "offline (no ledger configured)"
+
+    @classmethod
+    def open(cls, config: TillConfig) -> Till:
+        """Open the till's store under ``config.data_dir`` (created if needed)."""
+        return cls(config, LocalStore.open(config.database_path, config.terminal_id))
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def rules(self) -> ProgrammeRules:
+        """Rules from the ledger when it has sent some, else the configured ones."""
+        return self.store.rules(self.config.rules)
+
+    @property
+    def member(self) -> MemberView | None:
+        """The member currently at the till, as of the last operation."""
+        return self._member
+
+    # --- members -------------------------------------------------------------------
+
+    def scan(self, text: str) -> MemberView:
+        """Identify a member from a scanned or typed card number and select them.
+
+        Raises InvalidCardNumber (mistyped), UnknownCard or CardBlocked.
+        """
+        card = validate_card_number(text)
+        with self._lock:
+            member = self._view(card)
+            if member.blocked:
+                raise CardBlocked(
+                    f"Card {member.masked_card} is blocked. Ask a manager; the member "
+                    "may have a replacement card."
+                )
+            self._member = member
+            return member
+
+    def clear_member(self) -> None:
+        """Finish with the current member (next customer)."""
+        with self._lock:
+            self._member = None
+
+    def lookup(self, card: str) -> MemberView:
+        """A member's current view without selecting them."""
+        return self._view(validate_card_number(card))
+
+    def _view(self, card: str) -> MemberView:
+        with self.store.lock:
+            cached = self.store.members.get(card)
+            if cached is None:
+                raise UnknownCard(
+                    f"Card •••• {card[-4:]} is not registered with this till. Check the "
+                    "card, or ask the member to sign up."
+                )
+            confirmed, unconfirmed = self.store.balance(card)
+        return MemberView(
+            card=card,
+            member_id=cached.member_id,
+            name=cached.name,
+            tier=cached.tier,
+            confirmed_points=confirmed,
+            unconfirmed_points=unconfirmed,
+            blocked=cached.blocked,
+        )
+
+    def _require_member(self) -> MemberView:
+        if self._member is None:
+            raise NoMemberSelected()
+        return self._member
+
+    # --- recording -----------------------------------------------------------------
+
+    def earn(self, amount: str | Money) -> Receipt:
+        """Record points earned on a purchase of ``amount``; durable on return."""
+        with self._lock:
+            member = self._require_member()
+            rules = self.rules
+            money = amount if isinstance(amount, Money) else parse_money(amount, rules.currency)
+            points = rules.earn_points(money)
+            return self._record(member, EventKind.EARN, points, money.minor, rules)
+
+    def redeem(self, points: int, purchase: str | Money | None = None) -> Receipt:
+        """Redeem ``points`` as a discount, within the balance and the purchase."""
+        with self._lock:
+            member = self._refresh(self._require_member())
+            rules = self.rules
+            if isinstance(purchase, str):
+                purchase = parse_money(purchase, rules.currency) if purchase.strip() else None
+            discount = rules.check_redemption(points, member.balance, purchase)
+            return self._record(member, EventKind.REDEEM, -points, discount.minor, rules)
+
+    def refund(self, receipt_no: str) -> Receipt:
+        """Take back the points of an earlier earn, found by its receipt number.
+
+        Refuses a receipt of another till, an unknown one, one that is not an earn,
+        and an earn already refunded. Works with or without a member selected.
+        """
+        with self._lock:
+            original = self._find_receipt(receipt_no)
+            if original.kind is not EventKind.EARN:
+                raise RefundRefused(f"Receipt {receipt_no} is a {original.kind}, not a purchase.")
+            if self.store.journal.refund_of(original.event_id) is not None:
+                raise RefundRefused(f"Receipt {receipt_no} has already been refunded.")
+            member = self._view(original.card)
+            rules = self.rules
+            return self._record(
+                member,
+                EventKind.REFUND,
+                -original.points,
+                original.amount_minor,
+                rules,
+                refers_to=original.event_id,
+                rule_version=original.rule_version,
+            )
+
+    def _find_receipt(self, receipt_no: str) -> Event:
+        parsed = parse_receipt_number(receipt_no)
+        if parsed is None:
+            raise ReceiptNotFound(f"{receipt_no.strip()!r} is not a receipt number.")
+        terminal_id, seq = parsed
+        if terminal_id != self.config.terminal_id:
+            raise ReceiptNotFound(
+                f"Receipt {receipt_no} is from till {terminal_id}; refund it there."
+            )
+        with self.store.lock:
+            event = self.store.journal.get(seq)
+        if event is None:
+            raise ReceiptNotFound(f"There is no receipt {receipt_no} on this till.")
+        return event
+
+    def _record(
+        self,
+        member: MemberView,
+        kind: EventKind,
+        points: int,
+        amount_minor: int,
+        rules: ProgrammeRules,
+        refers_to: str | None = None,
+        rule_version: int | None = None,
+    ) -> Receipt:
+        def build(seq: int, prev_hash: str) -> Event:
+            return new_event(
+                terminal_id=self.config.terminal_id,
+                seq=seq,
+                prev_hash=prev_hash,
+                kind=kind,
+                card=member.card,
+                points=points,
+                amount_minor=amount_minor,
+                currency=rules.currency,
+                rule_version=rule_version or rules.version,
+                refers_to=refers_to,
+            )
+
+        event = self.store.append(build)
+        updated = self._refresh(member)
+        if self._member is not None and self._member.card == member.card:
+            self._member = updated
+        return Receipt.from_event(event, member.name, balance_after=updated.balance)
+
+    def _refresh(self, member: MemberView) -> MemberView:
+        return self._view(member.card)
+
+    # --- reading -------------------------------------------------------------------
+
+    def last_receipts(self, limit: int = 10) -> list[Receipt]:
+        """The newest receipts of this till, newest first."""
+        with self.store.lock:
+            events = self.store.journal.recent(limit)
+            names = {}
+            for event in events:
+                if event.card not in names:
+                    cached = self.store.members.get(event.card)
+                    names[event.card] = cached.name if cached else ""
+        return [Receipt.from_event(e, names[e.card]) for e in events]
+
+    def status(self) -> TillStatus:
+        return TillStatus(
+            terminal_id=self.config.terminal_id,
+            pending_events=self.store.pending_count(),
+            ledger_state=self.ledger_state(),
+            members_cached=self.store.members.count(),
+        )
