@@ -1,0 +1,51 @@
+"""Fixtures shared by the whole suite: a real till on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from loyalty.cards import make_card_number
+from pos_client.config import TillConfig
+from pos_client.store import CachedMember
+from pos_client.till import Till
+
+TEST_TERMINAL = "TEST01-T1"
+
+
+def member(serial: int, points: int, name: str = "", status: str = "active") -> CachedMember:
+    """A cached member with a valid card made from ``serial``."""
+    return CachedMember(
+        card=make_card_number(serial),
+        member_id=f"M{serial:06d}",
+        name=name or f"Member {serial}",
+        tier="",
+        confirmed_points=points,
+        status=status,
+        flagged=False,
+        updated_at="",
+    )
+
+
+@pytest.fixture
+def till_config(tmp_path: Path) -> TillConfig:
+    return TillConfig(terminal_id=TEST_TERMINAL, data_dir=tmp_path / "till")
+
+
+@pytest.fixture
+def till(till_config: TillConfig) -> Iterator[Till]:
+    """A till with three members: Kari (1000 points), Ola (50), Blocked (500)."""
+    opened = Till.open(till_config)
+    opened.store.members.upsert_many(
+        [
+            member(1, 1000, "Kari Nordmann"),
+            member(2, 50, "Ola Nordmann"),
+            member(3, 500, "Per Blokk", status="blocked"),
+        ]
+    )
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -1,0 +1,138 @@
+"""The headless Till: scan, earn, redeem, refund and receipts on a real SQLite file."""
+
+import pytest
+
+from loyalty.cards import make_card_number
+from loyalty.errors import InvalidAmount, InvalidCardNumber, RedemptionRefused
+from loyalty.events import EventKind
+from pos_client.errors import (
+    CardBlocked,
+    NoMemberSelected,
+    ReceiptNotFound,
+    RefundRefused,
+    UnknownCard,
+)
+from pos_client.till import Till
+
+KARI, OLA, BLOCKED = (make_card_number(n) for n in (1, 2, 3))
+
+
+def test_a_scan_selects_the_member_with_their_balance(till: Till):
+    member = till.scan(KARI)
+    assert member.name == "Kari Nordmann"
+    assert member.balance == 1000
+    assert member.masked_card == "•••• " + KARI[-4:]
+    assert till.member == member
+
+
+def test_scan_errors_are_in_a_cashiers_words(till: Till):
+    with pytest.raises(InvalidCardNumber, match="mistyped"):
+        till.scan(KARI[:-1] + str((int(KARI[-1]) + 1) % 10))
+    with pytest.raises(UnknownCard, match="not registered"):
+        till.scan(make_card_number(999))
+    with pytest.raises(CardBlocked, match="blocked"):
+        till.scan(BLOCKED)
+    assert till.member is None
+
+
+def test_earn_records_an_event_and_the_balance_shows_it_as_unconfirmed(till: Till):
+    till.scan(KARI)
+    receipt = till.earn("149,90")
+    assert receipt.kind is EventKind.EARN
+    assert receipt.points == 149
+    assert receipt.amount.minor == 14990
+    assert receipt.balance_after == 1149
+    assert receipt.receipt_no == "TEST01-T1-000001"
+    member = till.member
+    assert member is not None
+    assert (member.confirmed_points, member.unconfirmed_points) == (1000, 149)
+    assert till.status().pending_events == 1
+
+
+def test_redeem_spends_points_and_records_the_discount(till: Till):
+    till.scan(KARI)
+    receipt = till.redeem(300, purchase="200")
+    assert receipt.points == -300
+    assert receipt.amount.minor == 3000
+    assert receipt.balance_after == 700
+
+
+def test_redeem_is_bounded_by_the_shown_balance_including_unconfirmed_events(till: Till):
+    till.scan(OLA)
+    with pytest.raises(RedemptionRefused, match="Not enough points"):
+        till.redeem(100)
+    till.earn("100")
+    assert till.redeem(100).balance_after == 50
+    with pytest.raises(RedemptionRefused, match="smallest redemption"):
+        till.redeem(50)
+
+
+def test_redeem_refuses_a_discount_larger_than_the_purchase(till: Till):
+    till.scan(KARI)
+    with pytest.raises(RedemptionRefused, match="more than the purchase"):
+        till.redeem(500, purchase="20")
+    assert till.status().pending_events == 0
+
+
+def test_operations_without_a_member_are_refused(till: Till):
+    with pytest.raises(NoMemberSelected):
+        till.earn("10")
+    with pytest.raises(NoMemberSelected):
+        till.redeem(100)
+
+
+def test_a_bad_amount_records_nothing(till: Till):
+    till.scan(KARI)
+    with pytest.raises(InvalidAmount):
+        till.earn("12,3,4")
+    assert till.status().pending_events == 0
+
+
+def test_refund_takes_back_an_earn_once_by_its_receipt(till: Till):
+    till.scan(KARI)
+    earned = till.earn("250")
+    till.clear_member()
+    refund = till.refund(earned.receipt_no)
+    assert refund.kind is EventKind.REFUND
+    assert refund.points == -250
+    assert refund.balance_after == 1000
+    with pytest.raises(RefundRefused, match="already been refunded"):
+        till.refund(earned.receipt_no)
+    assert till.store.journal.get(2).refers_to == earned.event_id  # type: ignore[union-attr]
+
+
+def test_refund_refuses_unknown_foreign_and_non_earn_receipts(till: Till):
+    till.scan(KARI)
+    redeemed = till.redeem(100)
+    with pytest.raises(RefundRefused, match="not a purchase"):
+        till.refund(redeemed.receipt_no)
+    with pytest.raises(ReceiptNotFound, match="no receipt"):
+        till.refund("TEST01-T1-000099")
+    with pytest.raises(ReceiptNotFound, match="refund it there"):
+        till.refund("BERGEN-T2-000001")
+    with pytest.raises(ReceiptNotFound, match="not a receipt number"):
+        till.refund("hello")
+
+
+def test_last_receipts_are_newest_first(till: Till):
+    till.scan(KARI)
+    till.earn("10")
+    till.redeem(100)
+    till.earn("20")
+    receipts = till.last_receipts(2)
+    assert [r.receipt_no for r in receipts] == ["TEST01-T1-000003", "TEST01-T1-000002"]
+    assert receipts[0].member_name == "Kari Nordmann"
+
+
+def test_every_recorded_event_survives_reopening_with_an_intact_chain(till: Till):
+    till.scan(KARI)
+    for amount in ("10", "20", "30"):
+        till.earn(amount)
+    config = till.config
+    till.close()
+    reopened = Till.open(config)
+    try:
+        assert reopened.store.verify() == 3
+        assert reopened.lookup(KARI).balance == 1060
+    finally:
+        reopened.close()

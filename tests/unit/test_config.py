@@ -1,0 +1,83 @@
+"""Configuration: found via --config, then POS_CONFIG, then the platform directory;
+every mistake names the file and the key."""
+
+from pathlib import Path
+
+import pytest
+
+from pos_client import config as config_module
+from pos_client.config import load_config
+from pos_client.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_config_is_valid_and_documents_every_key(tmp_path, monkeypatch):
+    config = load_config(EXAMPLE)
+    assert config.terminal_id == "OSLO01-T1"
+    assert config.rules.points_per_unit == 1
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    keys = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
+    assert len(keys) >= 8
+    for index in keys:
+        assert lines[index - 1].startswith("#"), f"{lines[index]!r} has no comment above it"
+
+
+def test_cli_path_wins_over_environment_and_default(tmp_path, monkeypatch):
+    cli = write(tmp_path / "cli.toml", '[till]\nterminal_id = "CLI-T1"\n')
+    env = write(tmp_path / "env.toml", '[till]\nterminal_id = "ENV-T1"\n')
+    monkeypatch.setenv("POS_CONFIG", str(env))
+    assert load_config(cli).terminal_id == "CLI-T1"
+    assert load_config(None).terminal_id == "ENV-T1"
+
+
+def test_the_platform_config_directory_is_the_last_resort(tmp_path, monkeypatch):
+    monkeypatch.delenv("POS_CONFIG", raising=False)
+    default = write(tmp_path / "config.toml", '[till]\nterminal_id = "HOME-T1"\n')
+    monkeypatch.setattr(config_module, "default_config_path", lambda: default)
+    assert load_config(None).terminal_id == "HOME-T1"
+
+
+def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
+    path = write(tmp_path / "c.toml", '[till]\nterminal_id = "T1"\ndata_dir = "data"\n')
+    assert load_config(path).data_dir == tmp_path / "data"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "[till] terminal_id is missing"),
+        ("[till]\n", "[till] terminal_id is missing"),
+        ('[till]\nterminal_id = 7\n', "[till] terminal_id must be text"),
+        ('[till]\nterminal_id = "has space"\n', "[till] terminal_id must be 1-40"),
+        ('[till]\nterminal_id = "T1"\ntermnal = "x"\n', "[till] termnal is not a known setting"),
+        ('[till]\nterminal_id = "T1"\n[programme]\npoints_per_unit = 0\n',
+         "[programme] points_per_unit must be at least 1"),
+        ('[till]\nterminal_id = "T1"\n[programme]\ncurrency = "XXX"\n',
+         "[programme] currency is not usable"),
+        ('[till]\nterminal_id = "T1"\n[ledger]\nurl = "ftp://x"\n',
+         "[ledger] url must start with http"),
+        ('[till]\nterminal_id = "T1"\n[ledger]\nurl = "http://127.0.0.1:1"\n',
+         "[ledger] token is missing"),
+        ('[till]\nterminal_id = "T1"\n[ledger]\nsync_interval = "30s"\n',
+         "[ledger] sync_interval must be a positive number"),
+        ('[till]\nterminal_id = "T1"\n[extra]\n', "[top level] extra is not a known setting"),
+        ("[till\n", "is not valid TOML"),
+    ],
+)  # fmt: skip
+def test_mistakes_name_the_file_and_the_key(tmp_path, text, message):
+    path = write(tmp_path / "bad.toml", text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(path) in raised.value.message
+    assert message in raised.value.message
+
+
+def test_a_missing_file_says_where_it_looked_and_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="No configuration file at .*config.example.toml"):
+        load_config(tmp_path / "nope.toml")
