@@ -22,7 +22,7 @@ import pytest
 from pos_client.config import TillConfig
 from pos_client.till import Till
 
-from ..conftest import member  # noqa: TID252
+from ..conftest import member
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 KILLS_PER_SEED = 5

@@ -9,7 +9,7 @@ from loyalty.events import EventKind, new_event
 from pos_client.errors import StoreError
 from pos_client.store import LocalStore
 
-from ..conftest import member  # noqa: TID252
+from ..conftest import member
 
 
 def earn_builder(card: str, points: int = 10):

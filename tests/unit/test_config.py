@@ -79,5 +79,5 @@ def test_mistakes_name_the_file_and_the_key(tmp_path, text, message):
 
 
 def test_a_missing_file_says_where_it_looked_and_what_to_do(tmp_path):
-    with pytest.raises(ConfigError, match="No configuration file at .*config.example.toml"):
+    with pytest.raises(ConfigError, match=r"No configuration file at .*config\.example\.toml"):
         load_config(tmp_path / "nope.toml")
