@@ -17,7 +17,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -68,9 +68,8 @@ class Event:
 
     def content(self) -> dict[str, Any]:
         """Every field but ``hash``: what the hash covers."""
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _CONTENT_FIELDS}
         data["kind"] = str(self.kind)
-        del data["hash"]
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +83,9 @@ class Event:
         values = {k: v for k, v in data.items() if k in known}
         values["kind"] = EventKind(values["kind"])
         return cls(**values)
+
+
+_CONTENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "hash")
 
 
 def canonical_bytes(content: dict[str, Any]) -> bytes:

@@ -94,19 +94,19 @@ class Till:
 
     def _view(self, card: str) -> MemberView:
         with self.store.lock:
-            cached = self.store.members.get(card)
-            if cached is None:
-                raise UnknownCard(
-                    f"Card •••• {card[-4:]} is not registered with this till. Check the "
-                    "card, or ask the member to sign up."
-                )
-            confirmed, unconfirmed = self.store.balance(card)
+            found = self.store.members.get_with_unconfirmed(card)
+        if found is None:
+            raise UnknownCard(
+                f"Card •••• {card[-4:]} is not registered with this till. Check the "
+                "card, or ask the member to sign up."
+            )
+        cached, unconfirmed = found
         return MemberView(
             card=card,
             member_id=cached.member_id,
             name=cached.name,
             tier=cached.tier,
-            confirmed_points=confirmed,
+            confirmed_points=cached.confirmed_points,
             unconfirmed_points=unconfirmed,
             blocked=cached.blocked,
         )

@@ -52,6 +52,10 @@ class LocalStore:
         self.settings = Settings(self.conn)
         self._pin_terminal()
         self._check_tip()
+        stored_rules = self.settings.get(RULES)
+        self._rules = (
+            None if stored_rules is None else ProgrammeRules.from_dict(json.loads(stored_rules))
+        )
 
     @classmethod
     def open(cls, path: Path, terminal_id: str) -> LocalStore:
@@ -66,6 +70,7 @@ class LocalStore:
             pinned = self.settings.get(TERMINAL_ID)
             if pinned is None:
                 self.settings.set(TERMINAL_ID, self.terminal_id)
+                self.settings.set(CONFIRMED_SEQ, "0")
             elif pinned != self.terminal_id:
                 raise StoreError(
                     f"{self.path} belongs to terminal {pinned}, not {self.terminal_id}. "
@@ -95,11 +100,14 @@ class LocalStore:
             return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
 
     def balance(self, card: str) -> tuple[int, int]:
-        """(confirmed points, unconfirmed points) for ``card``; shown = the sum."""
+        """(confirmed points, unconfirmed points) for ``card``; shown = the sum.
+
+        Read in one statement with the high-water mark (see
+        :meth:`MemberCache.get_with_unconfirmed`).
+        """
         with self.lock:
-            member = self.members.get(card)
-            confirmed = member.confirmed_points if member else 0
-            return confirmed, self.journal.unconfirmed_points(card, self.confirmed_seq)
+            found = self.members.get_with_unconfirmed(card)
+        return (0, 0) if found is None else (found[0].confirmed_points, found[1])
 
     def pending_count(self) -> int:
         with self.lock:
@@ -107,15 +115,15 @@ class LocalStore:
 
     def rules(self, default: ProgrammeRules) -> ProgrammeRules:
         """The rules last stored (from the ledger), else ``default`` from config."""
-        with self.lock:
-            stored = self.settings.get(RULES)
-        return default if stored is None else ProgrammeRules.from_dict(json.loads(stored))
+        return default if self._rules is None else self._rules
 
     # --- writing -----------------------------------------------------------------
 
     def save_rules(self, rules: ProgrammeRules) -> None:
+        encoded = json.dumps(rules.to_dict(), sort_keys=True)
         with self.lock, write_transaction(self.conn):
-            self.settings.set(RULES, json.dumps(rules.to_dict(), sort_keys=True))
+            self.settings.set(RULES, encoded)
+        self._rules = rules
 
     def append(self, build: EventBuilder) -> Event:
         with self.lock:

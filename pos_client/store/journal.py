@@ -99,14 +99,6 @@ class Journal:
         for row in self._conn.execute(f"{_SELECT} ORDER BY seq"):
             yield row_to_event(row)
 
-    def unconfirmed_points(self, card: str, confirmed_seq: int) -> int:
-        """Sum of this card's points in events the ledger has not yet confirmed."""
-        row = self._conn.execute(
-            "SELECT COALESCE(SUM(points), 0) FROM journal WHERE card = ? AND seq > ?",
-            [card, confirmed_seq],
-        ).fetchone()
-        return int(row[0])
-
     def count_after(self, seq: int) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM journal WHERE seq > ?", [seq]).fetchone()
         return int(row[0])

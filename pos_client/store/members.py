@@ -24,6 +24,12 @@ MEMBER_COLUMNS = (
 )
 
 
+def row_to_member(row: tuple[object, ...]) -> CachedMember:
+    data = dict(zip(MEMBER_COLUMNS, row, strict=True))
+    data["flagged"] = bool(data["flagged"])
+    return CachedMember(**data)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class CachedMember:
     """One row of the member cache."""
@@ -52,11 +58,25 @@ class MemberCache:
         row = self._conn.execute(
             f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?", [card]
         ).fetchone()
-        if row is None:
-            return None
-        data = dict(zip(MEMBER_COLUMNS, row, strict=True))
-        data["flagged"] = bool(data["flagged"])
-        return CachedMember(**data)
+        return None if row is None else row_to_member(row)
+
+    def get_with_unconfirmed(self, card: str) -> tuple[CachedMember, int] | None:
+        """The cached member and the sum of this till's unconfirmed points for them.
+
+        One statement reads the member row, the ``confirmed_seq`` high-water mark and
+        the journal together: a sync settling in another connection can never make an
+        event count twice or not at all (guarantee 4).
+        """
+        row = self._conn.execute(
+            f"""
+            SELECT {", ".join("m." + c for c in MEMBER_COLUMNS)},
+              COALESCE((SELECT SUM(j.points) FROM journal j WHERE j.card = m.card AND j.seq > (
+                  SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'confirmed_seq')), 0)
+            FROM members m WHERE m.card = ?
+            """,
+            [card],
+        ).fetchone()
+        return None if row is None else (row_to_member(row[:-1]), int(row[-1]))
 
     def upsert_many(self, members: Iterable[CachedMember]) -> int:
         """Insert or replace members in one write transaction; return how many."""
