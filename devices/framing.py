@@ -21,7 +21,9 @@ End markers by ``suffix`` setting:
 * ``auto`` (default): CR, LF, CR LF (counted once) and ETX end a scan, and so does an
   idle gap, for scanners that send no suffix;
 * ``cr``, ``lf``, ``crlf``, ``etx``: only that marker ends a scan (``crlf`` accepts a
-  lone CR or LF too); a partial scan followed by an idle gap is rejected as cut off;
+  lone CR or LF too), however slowly the scan arrives; a partial scan followed by
+  ``stale_after`` seconds (default 2 s) of silence is rejected as cut off, so it
+  cannot glue itself to the front of the next scan;
 * ``none``: only the idle gap ends a scan.
 
 A leading STX is always dropped. An STX in the middle of a scan means the previous
@@ -44,6 +46,7 @@ SUFFIXES: Final[tuple[Suffix, ...]] = ("auto", "cr", "lf", "crlf", "etx", "none"
 DEFAULT_IDLE_GAP: Final = 0.08
 DEFAULT_MAX_LENGTH: Final = 512
 DEFAULT_DUPLICATE_WINDOW: Final = 1.0
+DEFAULT_STALE_AFTER: Final = 2.0
 
 _END_MARKERS: Final[dict[str, frozenset[int]]] = {
     "auto": frozenset({CR, LF, ETX}),
@@ -93,7 +96,9 @@ class Framer:
 
     Feed every read with :meth:`feed` and call :meth:`poll` when nothing arrived, so
     that a scan from a scanner without suffix comes out once the line has been quiet
-    for ``idle_gap`` seconds. :meth:`next_deadline` says when that will be.
+    for ``idle_gap`` seconds (``auto`` and ``none``), and a cut-off partial scan is
+    refused after ``stale_after`` seconds (fixed suffixes). :meth:`next_deadline` says
+    when that will be.
     """
 
     def __init__(
@@ -101,6 +106,7 @@ class Framer:
         suffix: Suffix = "auto",
         idle_gap: float = DEFAULT_IDLE_GAP,
         max_length: int = DEFAULT_MAX_LENGTH,
+        stale_after: float = DEFAULT_STALE_AFTER,
     ) -> None:
         if suffix not in _END_MARKERS:
             raise ValueError(f"unknown suffix {suffix!r}; use one of {', '.join(SUFFIXES)}")
@@ -108,11 +114,14 @@ class Framer:
             raise ValueError("idle_gap must be positive")
         if max_length < 1:
             raise ValueError("max_length must be at least 1")
+        if stale_after <= 0:
+            raise ValueError("stale_after must be positive")
         self.suffix: Suffix = suffix
         self.idle_gap = idle_gap
         self.max_length = max_length
         self._markers = _END_MARKERS[suffix]
         self._idle_ends_scan = suffix in ("auto", "none")
+        self._quiet_limit = idle_gap if self._idle_ends_scan else stale_after
         self._buffer = bytearray()
         self._sample = bytearray()
         self._raw_count = 0
@@ -129,7 +138,7 @@ class Framer:
         """The time at which :meth:`poll` will end the pending scan, or None."""
         if not self.pending or self._last is None:
             return None
-        return self._last + self.idle_gap
+        return self._last + self._quiet_limit
 
     def feed(self, data: bytes, now: float) -> list[FramerResult]:
         """Take the bytes of one read, received at ``now``; return what they complete."""
@@ -143,7 +152,7 @@ class Framer:
         return results
 
     def poll(self, now: float) -> list[FramerResult]:
-        """End the pending scan if the line has been quiet for ``idle_gap`` seconds."""
+        """End (or, with a fixed suffix, refuse) a pending scan once the line is quiet."""
         deadline = self.next_deadline()
         if deadline is None or now < deadline:
             return []

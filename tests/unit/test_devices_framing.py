@@ -71,10 +71,18 @@ def test_auto_mode_also_accepts_an_idle_gap_as_the_end_of_a_scan() -> None:
     assert texts(framer.poll(0.05)) == ["12345"]
 
 
-def test_with_a_fixed_suffix_a_scan_cut_off_by_silence_is_rejected() -> None:
+def test_with_a_fixed_suffix_a_slow_scan_waits_for_its_end_marker() -> None:
     framer = Framer(suffix="crlf", idle_gap=0.05)
+    assert framer.feed(b"2900", 0.0) == []
+    assert framer.poll(1.0) == []
+    assert texts(framer.feed(b"000000013\r\n", 1.5)) == ["2900000000013"]
+
+
+def test_with_a_fixed_suffix_a_scan_cut_off_by_long_silence_is_rejected() -> None:
+    framer = Framer(suffix="crlf", stale_after=2.0)
     framer.feed(b"290000", 0.0)
-    (rejected,) = framer.poll(0.2)
+    assert framer.poll(1.9) == []
+    (rejected,) = framer.poll(2.0)
     assert isinstance(rejected, Rejected)
     assert "end marker" in rejected.reason
     assert rejected.raw == b"290000"
