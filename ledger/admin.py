@@ -1,0 +1,255 @@
+"""Admin operations behind the CLI: importing members, replacing cards, rules files.
+
+Every operation runs in one write transaction, so it is all-or-nothing, and takes
+change numbers for what it changes, so tills learn of it through the changes feed.
+Input errors are :class:`ledger.errors.AdminError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger import members
+from ledger.db import Database, Tx
+from ledger.errors import AdminError
+from ledger.rules import add_rules
+from loyalty.cards import validate_card_number
+from loyalty.errors import InvalidCardNumber
+from loyalty.events import utc_now_iso
+from sync.protocol import MemberState
+
+IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id")
+_MAX_REPORTED_ERRORS = 20
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    card: str
+    name: str
+    tier: str
+    balance: int
+    member_id: str
+    member_id_given: bool
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+    unchanged: int
+    balances_ignored: int
+    """Existing members whose file balance differs: balances change only by events."""
+
+
+def read_member_file(path: Path) -> list[ImportRow]:
+    """Parse and check a members CSV completely; raise one error listing bad lines."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return _read_rows(path, csv.DictReader(handle))
+    except OSError as exc:
+        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise AdminError(f"{path} is not UTF-8 text.") from exc
+
+
+def _read_rows(path: Path, reader: csv.DictReader[str]) -> list[ImportRow]:
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in ("card", "name") if c not in header]
+    unknown = [c for c in header if c not in IMPORT_COLUMNS]
+    if missing or unknown:
+        raise AdminError(
+            f"{path}:1: the header must have the columns card,name and optionally "
+            f"tier,balance,member_id (missing: {', '.join(missing) or 'none'}; "
+            f"unknown: {', '.join(unknown) or 'none'})."
+        )
+    reader.fieldnames = header
+    rows: list[ImportRow] = []
+    errors: list[str] = []
+    first_line: dict[str, int] = {}
+    for raw in reader:
+        line = reader.line_num
+        try:
+            row = _check_row(raw, line)
+        except AdminError as exc:
+            errors.append(f"{path}:{line}: {exc.reason}")
+            continue
+        if row.card in first_line:
+            errors.append(f"{path}:{line}: card {row.card} is also on line {first_line[row.card]}.")
+            continue
+        first_line[row.card] = line
+        rows.append(row)
+    if errors:
+        shown = errors[:_MAX_REPORTED_ERRORS]
+        more = len(errors) - len(shown)
+        tail = f"\n... and {more} more" if more else ""
+        raise AdminError("Nothing was imported:\n" + "\n".join(shown) + tail)
+    return rows
+
+
+def _check_row(raw: dict[str, Any], line: int) -> ImportRow:
+    if None in raw:
+        raise AdminError("this line has more fields than the header.")
+    values = {k: (v or "").strip() for k, v in raw.items()}
+    try:
+        card = validate_card_number(values["card"])
+    except InvalidCardNumber as exc:
+        raise AdminError(f"card {values['card']!r}: {exc}") from None
+    name = values["name"]
+    if not name:
+        raise AdminError("the name is empty.")
+    balance_text = values.get("balance", "") or "0"
+    try:
+        balance = int(balance_text)
+    except ValueError:
+        raise AdminError(f"balance {balance_text!r} is not a whole number of points.") from None
+    member_id = values.get("member_id", "")
+    return ImportRow(
+        line=line,
+        card=card,
+        name=name,
+        tier=values.get("tier", "") or members.DEFAULT_TIER,
+        balance=balance,
+        member_id=member_id or members.imported_member_id(card),
+        member_id_given=bool(member_id),
+    )
+
+
+def import_members(db: Database, path: Path) -> ImportReport:
+    """Create new members and update names and tiers of known ones (idempotent).
+
+    A card already in the ledger keeps its balance: balances move only by events, so
+    importing the same file twice, or an older file, never changes any balance.
+    """
+    rows = read_member_file(path)
+    with db.write() as tx:
+        existing = _existing_by_card(tx, [r.card for r in rows])
+        revoked = _revoked(tx, [r.card for r in rows])
+        taken_ids = _existing_ids(tx, [r.member_id for r in rows if r.card not in existing])
+        created: list[ImportRow] = []
+        updated: list[tuple[ImportRow, str]] = []
+        unchanged = ignored = 0
+        for row in rows:
+            if row.card in revoked:
+                raise AdminError(f"{path}:{row.line}: card {row.card} was revoked.")
+            known = existing.get(row.card)
+            if known is None:
+                if row.member_id in taken_ids:
+                    raise AdminError(
+                        f"{path}:{row.line}: member id {row.member_id} already has another card."
+                    )
+                created.append(row)
+                continue
+            member_id, name, tier, opening = known
+            if row.member_id_given and row.member_id != member_id:
+                raise AdminError(
+                    f"{path}:{row.line}: card {row.card} belongs to member {member_id}, "
+                    f"not {row.member_id}."
+                )
+            ignored += row.balance != opening
+            if (name, tier) == (row.name, row.tier):
+                unchanged += 1
+            else:
+                updated.append((row, member_id))
+        _write_import(tx, created, updated)
+    return ImportReport(len(created), len(updated), unchanged, ignored)
+
+
+def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int]]:
+    found: dict[str, tuple[str, str, str, int]] = {}
+    for start in range(0, len(cards), _CHUNK):
+        condition, params = tx.in_list("card", cards[start : start + _CHUNK])
+        for card, member_id, name, tier, opening in tx.query(
+            f"SELECT card, member_id, name, tier, opening_balance FROM members WHERE {condition}",
+            params,
+        ):
+            found[str(card)] = (str(member_id), str(name), str(tier), int(opening))
+    return found
+
+
+def _revoked(tx: Tx, cards: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(cards), _CHUNK):
+        condition, params = tx.in_list("card", cards[start : start + _CHUNK])
+        found.update(
+            str(r[0]) for r in tx.query(f"SELECT card FROM revoked_cards WHERE {condition}", params)
+        )
+    return found
+
+
+def _existing_ids(tx: Tx, member_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(member_ids), _CHUNK):
+        condition, params = tx.in_list("member_id", member_ids[start : start + _CHUNK])
+        found.update(
+            str(r[0]) for r in tx.query(f"SELECT member_id FROM members WHERE {condition}", params)
+        )
+    return found
+
+
+def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRow, str]]) -> None:
+    count = len(created) + len(updated)
+    if not count:
+        return
+    change = tx.allocate("changes", count)
+    tx.executemany(
+        "INSERT INTO members (member_id, card, name, tier, opening_balance, balance, status, "
+        "flagged, flag_reasons, change_no) VALUES (?, ?, ?, ?, ?, ?, 'active', 0, '[]', ?)",
+        [
+            (r.member_id, r.card, r.name, r.tier, r.balance, r.balance, change + i)
+            for i, r in enumerate(created)
+        ],
+    )
+    base = change + len(created)
+    tx.executemany(
+        "UPDATE members SET name = ?, tier = ?, change_no = ? WHERE member_id = ?",
+        [(r.name, r.tier, base + i, member_id) for i, (r, member_id) in enumerate(updated)],
+    )
+
+
+def replace_card(db: Database, old: str, new: str) -> MemberState:
+    """Give a member a new card; the old one is revoked (events on it are flagged)."""
+    try:
+        new = validate_card_number(new)
+    except InvalidCardNumber as exc:
+        raise AdminError(f"New card {new!r}: {exc}") from None
+    with db.write() as tx:
+        row = tx.one("SELECT member_id FROM members WHERE card = ?", (old,))
+        if row is None:
+            raise AdminError(f"No member has card {old}.")
+        if tx.one("SELECT 1 FROM members WHERE card = ?", (new,)) or members.revoked_card_owner(
+            tx, new
+        ):
+            raise AdminError(f"Card {new} is already in use or was revoked.")
+        change = tx.allocate("changes", 2)
+        tx.execute(
+            "INSERT INTO revoked_cards (card, member_id, revoked_at, change_no) "
+            "VALUES (?, ?, ?, ?)",
+            (old, row[0], utc_now_iso(), change),
+        )
+        tx.execute(
+            "UPDATE members SET card = ?, change_no = ? WHERE member_id = ?",
+            (new, change + 1, row[0]),
+        )
+        state = members.member_by_card(tx, new)
+        assert state is not None
+        return state
+
+
+def set_rules_from_file(db: Database, path: Path) -> int:
+    """Store the settings of a TOML file as the next rules version; return it."""
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise AdminError(f"{path} is not valid TOML: {exc}") from exc
+    if set(settings) == {"rules"} and isinstance(settings["rules"], dict):
+        settings = settings["rules"]
+    with db.write() as tx:
+        return add_rules(tx, settings)

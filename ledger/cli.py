@@ -1,0 +1,225 @@
+"""``pos-ledger``: run the ledger server and administer its database.
+
+    pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080]
+    pos-ledger terminal add NAME | revoke NAME | list
+    pos-ledger members import FILE.csv
+    pos-ledger member show CARD | block CARD | unblock CARD
+    pos-ledger card replace OLD NEW
+    pos-ledger rules show | set FILE.toml
+    pos-ledger verify
+
+``--db`` (or the ``POS_LEDGER_DB`` environment variable) names the database:
+``sqlite:///path``, a plain path, or ``postgresql://...``. The schema is created or
+migrated when the database is opened.
+
+Exit status: 0 success; 1 the command's input was wrong (or ``verify`` found a
+difference); 2 the command could not run (usage, database unreachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ledger import admin, members, rules, terminals
+from ledger.db import Database, connect
+from ledger.errors import AdminError, StorageError
+from ledger.schema import migrate
+from ledger.verify import verify
+
+EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def open_ledger(url: str) -> tuple[Database, str]:
+    """Open and migrate the database; return it and the ledger id."""
+    db = connect(url)
+    return db, migrate(db)
+
+
+def _serve(args: argparse.Namespace, db: Database, ledger_id: str) -> int:
+    import uvicorn
+
+    from ledger.app import create_app
+
+    app = create_app(db, ledger_id)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return EXIT_OK
+
+
+def _terminal(args: argparse.Namespace, db: Database, _: str) -> int:
+    if args.action == "list":
+        with db.snapshot() as tx:
+            for t in terminals.list_terminals(tx):
+                state = f"revoked {t.revoked_at}" if t.revoked_at else "active"
+                print(
+                    f"{t.terminal_id}\t{state}\thigh_water={t.high_water}\tcreated {t.created_at}"
+                )
+        return EXIT_OK
+    with db.write() as tx:
+        if args.action == "add":
+            token = terminals.add_terminal(tx, args.name)
+        else:
+            terminals.revoke_terminal(tx, args.name)
+    if args.action == "add":
+        print(token)
+        print(
+            f"Terminal {args.name} added. This token is shown only once; "
+            "put it in the till's configuration now.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Terminal {args.name} revoked.")
+    return EXIT_OK
+
+
+def _members(args: argparse.Namespace, db: Database, _: str) -> int:
+    report = admin.import_members(db, Path(args.file))
+    print(
+        f"Imported {args.file}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+    if report.balances_ignored:
+        print(
+            f"{report.balances_ignored} known members have another balance in the file; "
+            "balances of known members change only through events (use an adjustment).",
+        )
+    return EXIT_OK
+
+
+def _member(args: argparse.Namespace, db: Database, _: str) -> int:
+    if args.action in ("block", "unblock"):
+        with db.write() as tx:
+            state = members.set_status(
+                tx, args.card, "blocked" if args.action == "block" else "active"
+            )
+        print(json.dumps(state.model_dump(), indent=2))
+        return EXIT_OK
+    with db.snapshot() as tx:
+        found = members.member_by_card(tx, args.card)
+        if found is None:
+            raise AdminError(f"No member has card {args.card}.")
+        history = members.member_history(tx, found.member_id)
+    print(json.dumps({"member": found.model_dump(), "latest_events": history}, indent=2))
+    return EXIT_OK
+
+
+def _card(args: argparse.Namespace, db: Database, _: str) -> int:
+    state = admin.replace_card(db, args.old, args.new)
+    print(f"Card {args.old} revoked; member {state.member_id} now has card {state.card}.")
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace, db: Database, _: str) -> int:
+    if args.action == "set":
+        version = admin.set_rules_from_file(db, Path(args.file))
+        print(f"Rules version {version} is now current.")
+        return EXIT_OK
+    with db.snapshot() as tx:
+        version, settings = rules.current_rules(tx)
+    print(json.dumps({"version": version, "rules": settings}, indent=2))
+    return EXIT_OK
+
+
+def _verify(_: argparse.Namespace, db: Database, __: str) -> int:
+    report = verify(db)
+    for line in report.differences:
+        print(f"DIFFERENCE: {line}")
+    for line in report.stops:
+        print(f"stream stop answered at push: {line}")
+    print(
+        f"Checked {report.members} members, {report.events} events, "
+        f"{report.terminals} terminals: "
+        + ("all consistent." if report.ok else f"{len(report.differences)} difference(s).")
+    )
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=os.environ.get("POS_LEDGER_DB"),
+        help="sqlite:///path, a path, or postgresql://... (default: $POS_LEDGER_DB)",
+    )
+    parser = argparse.ArgumentParser(prog="pos-ledger", description="The loyalty central ledger.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[..., int], help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    serve = command("serve", _serve, "run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--log-level", default="warning")
+
+    terminal = command("terminal", _terminal, "add, revoke or list terminals")
+    actions = terminal.add_subparsers(dest="action", required=True)
+    for action in ("add", "revoke"):
+        actions.add_parser(action, parents=[common]).add_argument("name")
+    actions.add_parser("list", parents=[common])
+
+    imports = command("members", _members, "import members from CSV")
+    imports.add_subparsers(dest="action", required=True).add_parser(
+        "import", parents=[common]
+    ).add_argument("file")
+
+    member = command("member", _member, "show, block or unblock a member")
+    actions = member.add_subparsers(dest="action", required=True)
+    for action in ("show", "block", "unblock"):
+        actions.add_parser(action, parents=[common]).add_argument("card")
+
+    card = command("card", _card, "replace a member's card (the old one is revoked)")
+    replace = card.add_subparsers(dest="action", required=True).add_parser(
+        "replace", parents=[common]
+    )
+    replace.add_argument("old")
+    replace.add_argument("new")
+
+    rules_cmd = command("rules", _rules, "show or set the programme rules")
+    actions = rules_cmd.add_subparsers(dest="action", required=True)
+    actions.add_parser("show", parents=[common])
+    actions.add_parser("set", parents=[common]).add_argument("file")
+
+    command("verify", _verify, "recompute balances and check every hash chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``pos-ledger``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if not args.db:
+        print("pos-ledger: give the database with --db or POS_LEDGER_DB.", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        db, ledger_id = open_ledger(args.db)
+    except StorageError as exc:
+        print(f"pos-ledger: {exc.reason}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        handler: Callable[[argparse.Namespace, Database, str], int] = args.handler
+        return handler(args, db, ledger_id)
+    except AdminError as exc:
+        print(f"pos-ledger: {exc.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    except StorageError as exc:
+        print(f"pos-ledger: {exc.reason}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    finally:
+        db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

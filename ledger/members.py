@@ -1,0 +1,98 @@
+"""Members as stored, and their wire form :class:`sync.protocol.MemberState`.
+
+A member's ``balance`` is its ``opening_balance`` (from the import) plus the points
+of every event applied to it; the push transaction keeps the two in step and
+``pos-ledger verify`` recomputes them. Every change to a member takes a new change
+number (``change_no``), which is both its place in the changes feed and its
+``version`` on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ledger.db import Row, Tx
+from ledger.errors import AdminError
+from sync.protocol import MemberState
+
+MEMBER_COLUMNS = "member_id, card, name, tier, balance, status, flagged, flag_reasons, change_no"
+DEFAULT_TIER = "basic"
+
+
+def unknown_member_id(card: str) -> str:
+    """The id of a member the ledger first met through an event on an unknown card."""
+    return "U" + card
+
+
+def imported_member_id(card: str) -> str:
+    """The id given to an imported member when the file names none."""
+    return "M" + card
+
+
+def member_state(row: Row) -> MemberState:
+    """The wire form of a ``MEMBER_COLUMNS`` row (built from trusted stored data)."""
+    return MemberState.model_construct(
+        member_id=row[0],
+        card=row[1],
+        name=row[2],
+        tier=row[3],
+        balance=int(row[4]),
+        status=row[5],
+        flagged=bool(row[6]),
+        flag_reasons=list(json.loads(row[7])),
+        version=int(row[8]),
+    )
+
+
+def members_by_id(tx: Tx, member_ids: Sequence[str]) -> list[MemberState]:
+    """Current states of the given members, ordered by member id."""
+    if not member_ids:
+        return []
+    condition, params = tx.in_list("member_id", sorted(set(member_ids)))
+    rows = tx.query(
+        f"SELECT {MEMBER_COLUMNS} FROM members WHERE {condition} ORDER BY member_id", params
+    )
+    return [member_state(r) for r in rows]
+
+
+def member_by_card(tx: Tx, card: str) -> MemberState | None:
+    row = tx.one(f"SELECT {MEMBER_COLUMNS} FROM members WHERE card = ?", (card,))
+    return member_state(row) if row else None
+
+
+def revoked_card_owner(tx: Tx, card: str) -> str | None:
+    row = tx.one("SELECT member_id FROM revoked_cards WHERE card = ?", (card,))
+    return str(row[0]) if row else None
+
+
+def encode_reasons(reasons: set[str] | Sequence[str]) -> str:
+    return json.dumps(sorted(set(reasons)))
+
+
+def set_status(tx: Tx, card: str, status: str) -> MemberState:
+    """Block or unblock a member by card; a change the feed distributes."""
+    row = tx.one("SELECT member_id, status FROM members WHERE card = ?", (card,))
+    if row is None:
+        raise AdminError(f"No member has card {card}.")
+    if row[1] != status:
+        change = tx.allocate("changes", 1)
+        tx.execute(
+            "UPDATE members SET status = ?, change_no = ? WHERE member_id = ?",
+            (status, change, row[0]),
+        )
+    state = member_by_card(tx, card)
+    assert state is not None
+    return state
+
+
+def member_history(tx: Tx, member_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The member's latest applied events, newest first (for ``member show``)."""
+    rows = tx.query(
+        "SELECT ledger_seq, terminal_id, seq, kind, card, points, recorded_at, flags "
+        "FROM events WHERE member_id = ? ORDER BY ledger_seq DESC LIMIT ?",
+        (member_id, limit),
+    )
+    keys = ("ledger_seq", "terminal_id", "seq", "kind", "card", "points", "recorded_at", "flags")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -1,0 +1,147 @@
+"""The HTTP routes of protocol version 1 (docs/PROTOCOL.md has examples).
+
+Database work runs in the thread pool (the storage layer is synchronous); answers
+are serialized straight from the protocol models. ``POST /v1/events`` parses its
+body itself with pydantic's JSON parser: it is the hot path (a till drains its queue
+through it) and the manual parse also lets it answer an over-long batch with 413.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ledger import feed, members, rules, service
+from ledger.auth import TerminalId, database
+from ledger.errors import Forbidden, Invalid, NotFound, TooLarge, describe_validation
+from ledger.terminals import terminal_position
+from sync.protocol import (
+    DEFAULT_CHANGES_LIMIT,
+    MAX_CHANGES_LIMIT,
+    MAX_EVENTS_PER_BATCH,
+    PROTOCOL_VERSION,
+    ChangesResponse,
+    ErrorResponse,
+    HealthResponse,
+    MemberResponse,
+    PushRequest,
+    PushResponse,
+    RulesResponse,
+)
+
+router = APIRouter()
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "No token, or a token the ledger never issued"},
+    403: {"model": ErrorResponse, "description": "A revoked terminal"},
+    422: {"model": ErrorResponse, "description": "The request does not match the protocol"},
+}
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+@router.get("/health", response_model=HealthResponse, tags=["status"])
+def health(request: Request) -> Response:
+    """The server is up and its database answers. No authentication."""
+    with database(request).snapshot() as tx:
+        tx.query("SELECT 1")
+    return _json(
+        HealthResponse(
+            status="ok", protocol=PROTOCOL_VERSION, ledger_id=request.app.state.ledger_id
+        )
+    )
+
+
+@router.post(
+    "/v1/events",
+    response_model=PushResponse,
+    tags=["sync"],
+    responses={
+        **_ERRORS,
+        403: {"model": ErrorResponse, "description": "Revoked, or events of another terminal"},
+        413: {"model": ErrorResponse, "description": "Body or batch too large"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
+            },
+        }
+    },
+)
+async def push_events(request: Request, terminal_id: TerminalId) -> Response:
+    """Push a batch of this terminal's events, in sequence order (exactly once)."""
+    body = await request.body()
+    db = database(request)
+
+    def run() -> Response:
+        batch = _parse_push(body)
+        if batch.terminal_id != terminal_id or any(
+            e.terminal_id != terminal_id for e in batch.events
+        ):
+            raise Forbidden(
+                f"This token belongs to terminal {terminal_id}; it may push only its own events."
+            )
+        return _json(service.push(db, terminal_id, list(batch.events)))
+
+    return await run_in_threadpool(run)
+
+
+def _parse_push(body: bytes) -> PushRequest:
+    try:
+        batch = PushRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise Invalid(describe_validation(list(exc.errors()))) from None
+    if len(batch.events) > MAX_EVENTS_PER_BATCH:
+        raise TooLarge(
+            f"A batch holds at most {MAX_EVENTS_PER_BATCH} events; this one has "
+            f"{len(batch.events)}. Send them in smaller batches."
+        )
+    return batch
+
+
+@router.get("/v1/changes", response_model=ChangesResponse, tags=["sync"], responses=_ERRORS)
+def changes(
+    request: Request,
+    terminal_id: TerminalId,
+    since: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the last pull")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT,
+) -> Response:
+    """Member upserts, rules versions and revoked cards after ``since``, in ledger order."""
+    with database(request).snapshot() as tx:
+        page = feed.read_changes(tx, request.app.state.ledger_id, terminal_id, since, limit)
+    return _json(page)
+
+
+@router.get(
+    "/v1/members/{card}",
+    response_model=MemberResponse,
+    tags=["members"],
+    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No member has this card"}},
+)
+def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
+    """One member by card, with the caller's high water read in the same snapshot."""
+    with database(request).snapshot() as tx:
+        state = members.member_by_card(tx, card)
+        if state is None:
+            if members.revoked_card_owner(tx, card) is not None:
+                raise NotFound(f"Card {card} was revoked; ask the member for their new card.")
+            raise NotFound(f"No member has card {card}.")
+        high_water, _ = terminal_position(tx, terminal_id)
+    return _json(MemberResponse(member=state, high_water=high_water))
+
+
+@router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=_ERRORS)
+def current_rules(request: Request, terminal_id: TerminalId) -> Response:
+    """The current programme rules and their version."""
+    with database(request).snapshot() as tx:
+        version, settings = rules.current_rules(tx)
+    return _json(RulesResponse(version=version, rules=settings))
