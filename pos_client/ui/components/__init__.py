@@ -1,0 +1,1 @@
+"""The cashier screen's widgets, one a file. None of them knows the Till exists."""

@@ -1,0 +1,1 @@
+"""The cashier screen and the dialogs it opens."""
