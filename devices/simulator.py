@@ -121,6 +121,14 @@ class ScannerSimulator:
             written = os.write(self._master, view)
             view = view[written:]
 
+    def reader_attached(self) -> bool:
+        """True while some program has the port open (the master sees no hang-up)."""
+        if self._master is None:
+            return False
+        poller = select.poll()
+        poller.register(self._master, select.POLLHUP)
+        return not any(ev & select.POLLHUP for _, ev in poller.poll(0))
+
     def wait_for_reader(self, timeout: float) -> bool:
         """Wait until a program has opened and configured the port; True if one did.
 
@@ -131,11 +139,8 @@ class ScannerSimulator:
         if self._master is None:
             raise SimulatorError("The simulated scanner is unplugged.")
         deadline = time.monotonic() + timeout
-        poller = select.poll()
-        poller.register(self._master, select.POLLHUP)
         while time.monotonic() < deadline:
-            hung_up = any(ev & select.POLLHUP for _, ev in poller.poll(0))
-            if not hung_up and termios.tcgetattr(self._master) != self._initial_attrs:
+            if self.reader_attached() and termios.tcgetattr(self._master) != self._initial_attrs:
                 time.sleep(0.05)
                 return True
             time.sleep(0.01)
