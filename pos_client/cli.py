@@ -4,6 +4,8 @@
     pos-client demo [--data-dir DIR]       a demo till with seeded members
     pos-client receipts [-n N]             the newest receipts, one JSON object a line
     pos-client verify                      check the journal's hash chain
+    pos-client sync                        one sync with the ledger; non-zero on failure
+    pos-client status [--json]             pending events, ledger state, last sync
 
 Errors that a person must fix (a bad config, a damaged database) are printed as one
 clear line and exit with status 2; nothing is written in that case.
@@ -12,6 +14,7 @@ clear line and exit with status 2; nothing is written in that case.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -22,6 +25,7 @@ from pos_client.config import load_config
 from pos_client.errors import ConfigError
 from pos_client.till import Till
 from pos_client.views import Receipt
+from sync.errors import SyncError
 
 EXIT_USAGE = 2
 
@@ -40,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     receipts.add_argument("-n", "--limit", type=int, default=10)
 
     commands.add_parser("verify", help="check the journal's hash chain")
+    commands.add_parser("sync", help="sync once with the ledger; exit 1 on failure")
+    status = commands.add_parser("status", help="pending events, ledger state, last sync")
+    status.add_argument("--json", action="store_true", help="one JSON object")
     return parser
 
 
@@ -70,6 +77,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             count = till.store.verify()
             print(f"journal intact: {count} events, chain verified")
             return 0
+        if command == "sync":
+            return _sync_once(till)
+        if command == "status":
+            return _print_status(till, as_json=args.json)
     finally:
         till.close()
     raise AssertionError(f"unhandled command {command}")
@@ -82,6 +93,34 @@ def _run_app(till: Till, demo: bool) -> int:
         TillApp(till, demo=demo).run()
     finally:
         till.close()
+    return 0
+
+
+def _sync_once(till: Till) -> int:
+    if till.link is None:
+        print("pos-client: no [ledger] url in the configuration; nothing to sync.", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = till.link.sync_now()
+    except SyncError as error:
+        print(f"pos-client: sync failed: {error.message}", file=sys.stderr)
+        return 1
+    status = till.status()
+    print(
+        f"synced: {result.pushed} events confirmed, {result.pulled} members updated, "
+        f"{status.pending_events} pending, {status.parked_events} parked"
+    )
+    return 1 if status.parked_events else 0
+
+
+def _print_status(till: Till, as_json: bool) -> int:
+    status = till.status()
+    facts = dataclasses.asdict(status)
+    if as_json:
+        print(json.dumps(facts, ensure_ascii=False))
+    else:
+        for key, value in facts.items():
+            print(f"{key:18s} {value}")
     return 0
 
 

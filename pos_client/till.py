@@ -17,7 +17,6 @@ worker threads. It never imports Textual.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from loyalty.cards import validate_card_number
 from loyalty.events import Event, EventKind, new_event
@@ -31,10 +30,9 @@ from pos_client.errors import (
     RefundRefused,
     UnknownCard,
 )
+from pos_client.ledger_link import LedgerLink
 from pos_client.store import LocalStore
 from pos_client.views import MemberView, Receipt, TillStatus, parse_receipt_number
-
-LedgerStateProvider = Callable[[], str]
 
 
 class Till:
@@ -45,14 +43,24 @@ class Till:
         self.store = store
         self._lock = threading.RLock()
         self._member: MemberView | None = None
-        self.ledger_state: LedgerStateProvider = lambda: "offline (no ledger configured)"
+        self.link: LedgerLink | None = None
+        """The ledger link when ``[ledger]`` is configured; None runs offline only."""
 
     @classmethod
     def open(cls, config: TillConfig) -> Till:
-        """Open the till's store under ``config.data_dir`` (created if needed)."""
-        return cls(config, LocalStore.open(config.database_path, config.terminal_id))
+        """Open the till's store under ``config.data_dir`` (created if needed).
+
+        With a ``[ledger] url`` the till gets a ledger link, not yet started: the
+        app starts background sync; scripts may call ``till.link.sync_now()``.
+        """
+        till = cls(config, LocalStore.open(config.database_path, config.terminal_id))
+        if config.ledger.url:
+            till.link = LedgerLink(till.store, config.terminal_id, config.ledger)
+        return till
 
     def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
         self.store.close()
 
     @property
@@ -74,7 +82,13 @@ class Till:
         """
         card = validate_card_number(text)
         with self._lock:
-            member = self._view(card)
+            try:
+                member = self._view(card)
+            except UnknownCard:
+                # Not cached: ask the ledger briefly; offline, the error stands.
+                if self.link is None or not self.link.lookup(card):
+                    raise
+                member = self._view(card)
             if member.blocked:
                 raise CardBlocked(
                     f"Card {member.masked_card} is blocked. Ask a manager; the member "
@@ -201,6 +215,8 @@ class Till:
             )
 
         event = self.store.append(build)
+        if self.link is not None:
+            self.link.trigger()
         updated = self._refresh(member)
         if self._member is not None and self._member.card == member.card:
             self._member = updated
@@ -223,9 +239,23 @@ class Till:
         return [Receipt.from_event(e, names[e.card]) for e in events]
 
     def status(self) -> TillStatus:
+        """Pending events and the ledger link's state, read now."""
+        if self.link is None:
+            return TillStatus(
+                terminal_id=self.config.terminal_id,
+                pending_events=self.store.pending_count(),
+                ledger_state="offline (no ledger configured)",
+                members_cached=self.store.members.count(),
+            )
+        sync = self.link.status
+        state = sync.state if self.link.connected else "offline (connection cut)"
         return TillStatus(
             terminal_id=self.config.terminal_id,
-            pending_events=self.store.pending_count(),
-            ledger_state=self.ledger_state(),
+            pending_events=sync.pending,
+            ledger_state=state,
             members_cached=self.store.members.count(),
+            last_sync=sync.last_success,
+            last_error=sync.last_error,
+            parked_events=len(sync.parked),
+            oldest_pending_at=sync.oldest_pending_at,
         )

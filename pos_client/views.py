@@ -82,6 +82,14 @@ class TillStatus:
     ledger_state: str
     """``offline (no ledger configured)``, ``online``, ``offline``, ..."""
     members_cached: int
+    last_sync: str | None = None
+    """When the last sync succeeded (UTC, ISO 8601), None if never."""
+    last_error: str | None = None
+    """Why the last sync failed, in words, None after a success."""
+    parked_events: int = 0
+    """Events the ledger refused, waiting for a manager."""
+    oldest_pending_at: str | None = None
+    """When the oldest unconfirmed event was recorded."""
 
 
 def receipt_number(terminal_id: str, seq: int) -> str:

@@ -119,6 +119,10 @@ class LocalStore:
 
     # --- writing -----------------------------------------------------------------
 
+    def remember_rules(self, rules: ProgrammeRules) -> None:
+        """Use ``rules`` from now on (after sync stored them in its transaction)."""
+        self._rules = rules
+
     def save_rules(self, rules: ProgrammeRules) -> None:
         encoded = json.dumps(rules.to_dict(), sort_keys=True)
         with self.lock, write_transaction(self.conn):

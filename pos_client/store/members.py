@@ -21,6 +21,7 @@ MEMBER_COLUMNS = (
     "status",
     "flagged",
     "updated_at",
+    "version",
 )
 
 
@@ -42,6 +43,8 @@ class CachedMember:
     status: str
     flagged: bool
     updated_at: str
+    version: int = 0
+    """The ledger's change number of this state; 0 for members seeded locally."""
 
     @property
     def blocked(self) -> bool:
@@ -90,6 +93,7 @@ class MemberCache:
                 m.status,
                 int(m.flagged),
                 m.updated_at,
+                m.version,
             )
             for m in members
         ]
@@ -106,7 +110,8 @@ class MemberCache:
             "ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, "
             "name = excluded.name, tier = excluded.tier, "
             "confirmed_points = excluded.confirmed_points, status = excluded.status, "
-            "flagged = excluded.flagged, updated_at = excluded.updated_at",
+            "flagged = excluded.flagged, updated_at = excluded.updated_at, "
+            "version = excluded.version",
             rows,
         )
 

@@ -4,10 +4,14 @@ Tables:
 
 - ``journal``: the append-only event log. Triggers abort any UPDATE or DELETE, so
   event content can never change once written (guarantee 1 and 3).
-- ``sync_marks``: sync state kept apart from the journal: the ledger-confirmed
-  high-water sequence and parked events, each a row that may change.
-- ``members``: the member cache; ``confirmed_points`` is the ledger-confirmed balance.
-- ``settings``: small key/value facts (terminal id, current rules).
+- ``parked_events``: sync state kept apart from the journal: events the ledger
+  refused, with its reason, for a manager.
+- ``members``: the member cache; ``confirmed_points`` is the ledger-confirmed balance
+  and ``version`` the ledger's change number of that state (newer wins).
+- ``settings``: small key/value facts (terminal id, current rules, the confirmed
+  high-water mark ``confirmed_seq``, the pull cursor).
+- ``pull_members`` and ``pull_other``: changes staged by a pull in progress; applied
+  in one transaction when the pull completes.
 
 New migrations are appended at the end; an applied migration is never edited.
 """
@@ -70,22 +74,52 @@ def m002_members(db: Database) -> None:
             confirmed_points INTEGER NOT NULL DEFAULT 0,
             status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'blocked')),
             flagged INTEGER NOT NULL DEFAULT 0,
-            updated_at TEXT NOT NULL DEFAULT ''
+            updated_at TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0
         )
         """
     )
 
 
 @migrations()
-def m003_sync_marks_and_settings(db: Database) -> None:
+def m003_sync_state_and_settings(db: Database) -> None:
     db.execute(
         """
-        CREATE TABLE sync_marks (
+        CREATE TABLE parked_events (
             seq INTEGER PRIMARY KEY REFERENCES journal (seq),
-            state TEXT NOT NULL CHECK (state IN ('parked')),
+            event_id TEXT NOT NULL,
+            code TEXT NOT NULL,
             reason TEXT NOT NULL,
-            marked_at TEXT NOT NULL
+            parked_at TEXT NOT NULL
         )
         """
     )
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m004_pull_staging(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE pull_members (
+            card TEXT PRIMARY KEY,
+            member_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            confirmed_points INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            flagged INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE pull_other (
+            key TEXT PRIMARY KEY,
+            change INTEGER NOT NULL,
+            payload TEXT NOT NULL
+        )
+        """
+    )

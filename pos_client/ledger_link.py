@@ -1,0 +1,70 @@
+"""The till's link to the central ledger: sync engine, background runner, lookups.
+
+Built only when the configuration has a ``[ledger] url``; without one the till runs
+offline for good and says so in the status bar. The link owns the HTTP client, so
+closing the till closes every connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pos_client.config import LedgerConfig
+from pos_client.store import LocalStore
+from pos_client.store.sync_side import StoreSyncSide
+from sync.client import LedgerClient
+from sync.engine import SyncEngine, SyncResult, SyncStatus
+from sync.runner import SyncRunner
+from sync.switch import SwitchableTransport
+
+
+class LedgerLink:
+    """Sync for one till: ``start`` the background runner, or ``sync_now`` once."""
+
+    def __init__(self, store: LocalStore, terminal_id: str, config: LedgerConfig) -> None:
+        if not config.url or not config.token:
+            raise ValueError("a ledger link needs [ledger] url and token")
+        self.config = config
+        self.transport = SwitchableTransport()
+        self.client = LedgerClient(
+            config.url, config.token, terminal_id, config.timeout, transport=self.transport
+        )
+        self.engine = SyncEngine(StoreSyncSide(store), self.client, batch_size=config.batch_size)
+        self.runner: SyncRunner | None = None
+
+    def start(self, on_status: Callable[[SyncStatus], None] | None = None) -> None:
+        """Sync in the background every ``sync_interval`` seconds, and on ``trigger``."""
+        self.runner = SyncRunner(self.engine, self.config.sync_interval, on_status)
+        self.runner.start()
+
+    def trigger(self) -> None:
+        if self.runner is not None:
+            self.runner.trigger()
+
+    def sync_now(self) -> SyncResult:
+        """One sync, in the caller's thread; raises SyncError on failure."""
+        return self.engine.run_once()
+
+    def lookup(self, card: str) -> bool:
+        """Fetch a member the cache lacks, waiting at most ``lookup_timeout``."""
+        return self.engine.lookup_member(card, self.config.lookup_timeout)
+
+    @property
+    def status(self) -> SyncStatus:
+        return self.engine.status
+
+    @property
+    def connected(self) -> bool:
+        return self.transport.connected
+
+    def set_connected(self, connected: bool) -> None:
+        """Cut or restore the connection (the demo's key); restoring syncs at once."""
+        self.transport.connected = connected
+        if connected:
+            self.trigger()
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+        self.client.close()

@@ -1,0 +1,158 @@
+"""The till's HTTP client for the ledger: every answer validated before it is trusted.
+
+One method per endpoint of docs/PROTOCOL.md. Each either returns a validated
+:mod:`sync.protocol` model or raises a :mod:`sync.errors` error that says whether a
+retry can help. Nothing here retries or sleeps; the engine decides.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from loyalty.events import Event
+from sync.errors import (
+    InvalidAnswer,
+    LedgerRefused,
+    LedgerUnavailable,
+    LedgerUnreachable,
+    NotAuthorised,
+)
+from sync.protocol import (
+    ChangesResponse,
+    EventIn,
+    MemberResponse,
+    PushRequest,
+    PushResponse,
+    RulesResponse,
+)
+
+Answer = TypeVar("Answer", bound=BaseModel)
+RETRYABLE_STATUS = {409, 429}
+
+
+class LedgerClient:
+    """Talks to one ledger as one terminal. Thread-confined: one engine uses it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        terminal_id: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.terminal_id = terminal_id
+        self.timeout = timeout
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def push(self, events: list[Event]) -> PushResponse:
+        """``POST /v1/events`` with one batch of this terminal's events, in order."""
+        body = PushRequest(
+            terminal_id=self.terminal_id, events=[EventIn.from_event(e) for e in events]
+        )
+        answer = self._request(
+            "POST",
+            "/v1/events",
+            PushResponse,
+            content=body.model_dump_json().encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        _check_push_answer(events, answer)
+        return answer
+
+    def changes(self, cursor: str | None, limit: int) -> ChangesResponse:
+        """``GET /v1/changes``: what changed after ``cursor`` (from the start if None)."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor:
+            params["since"] = cursor
+        return self._request("GET", "/v1/changes", ChangesResponse, params=params)
+
+    def member(self, card: str, timeout: float | None = None) -> MemberResponse | None:
+        """``GET /v1/members/{card}``; None when the ledger does not know the card."""
+        try:
+            return self._request(
+                "GET", f"/v1/members/{quote(card, safe='')}", MemberResponse, timeout=timeout
+            )
+        except LedgerRefused as error:
+            if error.status_code == 404:
+                return None
+            raise
+
+    def rules(self) -> RulesResponse:
+        return self._request("GET", "/v1/rules", RulesResponse)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        model: type[Answer],
+        timeout: float | None = None,
+        **kwargs: object,
+    ) -> Answer:
+        try:
+            response = self._http.request(
+                method,
+                path,
+                timeout=timeout if timeout is not None else self.timeout,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        except httpx.TimeoutException as error:
+            raise LedgerUnreachable(f"The ledger did not answer in time ({error!r}).") from error
+        except httpx.TransportError as error:
+            raise LedgerUnreachable(f"Cannot reach the ledger ({error!r}).") from error
+        status = response.status_code
+        if status >= 500 or status in RETRYABLE_STATUS:
+            raise LedgerUnavailable(
+                f"The ledger is unavailable ({status}: {_reason(response)}); will retry."
+            )
+        if status in (401, 403):
+            raise NotAuthorised(
+                f"The ledger refused this till's token ({status}: {_reason(response)}). "
+                "Check [ledger] token in the configuration.",
+                status,
+            )
+        if status >= 400:
+            raise LedgerRefused(
+                f"The ledger refused the request ({status}: {_reason(response)}).", status
+            )
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            raise InvalidAnswer(
+                f"The ledger's answer to {method} {path} is not valid "
+                f"({error.error_count()} problem(s), first: {error.errors()[0]['msg']})."
+            ) from error
+
+
+def _reason(response: httpx.Response) -> str:
+    """The ledger's ``reason`` field when the body is our JSON error, else a snippet."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:200] or response.reason_phrase
+    if isinstance(data, dict) and isinstance(data.get("reason"), str):
+        return str(data["reason"])
+    return response.text[:200]
+
+
+def _check_push_answer(sent: list[Event], answer: PushResponse) -> None:
+    """Refuse an answer that does not talk about the batch we sent."""
+    ids = [e.event_id for e in sent]
+    got = [r.event_id for r in answer.results]
+    if got != ids[: len(got)] or (answer.stopped_at is None and len(got) != len(ids)):
+        raise InvalidAnswer("The ledger's answer does not match the events sent.")
+    if answer.high_water < 0:
+        raise InvalidAnswer("The ledger's answer has a negative high-water mark.")

@@ -1,0 +1,186 @@
+"""The till's sync engine: push the journal, pull changes, settle atomically.
+
+One :meth:`SyncEngine.run_once` is a whole sync:
+
+1. **Push.** Journal events after the confirmed high-water mark go to the ledger in
+   batches, in sequence order. The ledger's answer carries this terminal's
+   high-water mark and the balances of the members the batch touched, read in the
+   transaction that applied it; the engine stores both in one local transaction
+   (``LocalSide.settle``). A lost answer is harmless: the retry is answered
+   ``duplicate`` with the same figures (guarantee 2).
+2. **Park.** If the ledger stops the stream at an event (conflict, malformed, gap,
+   fork) or refuses a batch with a 4xx, that event is parked with the ledger's reason
+   for a manager; the till keeps recording, and pushing waits until it is resolved.
+3. **Pull.** Changes after the cursor are staged page by page and applied in one
+   transaction at the end, together with the final page's high-water mark, so the
+   balances shown never include an event twice, even on the turn of a sync.
+
+Errors never escape as crashes: transport errors and 5xx/409/429 make the status
+offline and are retried by the caller with backoff; everything is recorded in
+:class:`SyncStatus`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from sync.client import LedgerClient
+from sync.errors import LedgerRefused, NotAuthorised, SyncError
+from sync.local import LocalSide, ParkedEvent
+from sync.protocol import PushResponse
+
+MAX_BATCHES_PER_RUN = 10_000
+MAX_PAGES_PER_RUN = 100_000
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar and ``pos-client status`` show about sync."""
+
+    state: str = "not synced yet"
+    """``online``, ``offline``, ``refused`` (token), ``stopped`` (a parked event)."""
+    pending: int = 0
+    """Events recorded here that the ledger has not confirmed."""
+    oldest_pending_at: str | None = None
+    """When the oldest unconfirmed event was recorded (the till's clock)."""
+    last_success: str | None = None
+    last_error: str | None = None
+    parked: tuple[ParkedEvent, ...] = field(default_factory=tuple)
+
+    @property
+    def online(self) -> bool:
+        return self.state in ("online", "stopped")
+
+    def oldest_pending_age(self, now: datetime | None = None) -> float | None:
+        """Seconds since the oldest unconfirmed event was recorded."""
+        if self.oldest_pending_at is None:
+            return None
+        recorded = datetime.fromisoformat(self.oldest_pending_at.replace("Z", "+00:00"))
+        return ((now or datetime.now(UTC)) - recorded).total_seconds()
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one run did."""
+
+    pushed: int = 0
+    """Events the ledger confirmed in this run (accepted or duplicate)."""
+    pulled: int = 0
+    """Members updated from the changes feed."""
+
+
+class SyncEngine:
+    """Runs syncs for one till. ``run_once`` is not re-entrant (a lock guards it)."""
+
+    def __init__(
+        self, local: LocalSide, client: LedgerClient, batch_size: int = 500, page_size: int = 5000
+    ) -> None:
+        self.local = local
+        self.client = client
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self._lock = threading.Lock()
+        self._status = SyncStatus()
+
+    @property
+    def status(self) -> SyncStatus:
+        """The latest status, with the pending figures read now."""
+        count, oldest = self.local.pending()
+        return replace(
+            self._status,
+            pending=count,
+            oldest_pending_at=oldest,
+            parked=tuple(self.local.parked()),
+        )
+
+    def note_error(self, message: str) -> None:
+        """Record an error that did not come from the ledger (shown in the status)."""
+        self._status = replace(self._status, state="offline", last_error=message)
+
+    def run_once(self) -> SyncResult:
+        """Push, then pull. Raises SyncError after recording it in the status."""
+        with self._lock:
+            try:
+                pushed = self._push_all()
+                pulled = self._pull_all()
+            except SyncError as error:
+                state = "refused" if isinstance(error, NotAuthorised) else "offline"
+                if isinstance(error, LedgerRefused) and not isinstance(error, NotAuthorised):
+                    state = "stopped"
+                self._status = replace(self._status, state=state, last_error=error.message)
+                raise
+            state = "stopped" if self.local.parked() else "online"
+            self._status = replace(self._status, state=state, last_success=_now(), last_error=None)
+            return SyncResult(pushed=pushed, pulled=pulled)
+
+    # --- push ----------------------------------------------------------------------
+
+    def _push_all(self) -> int:
+        confirmed_total = 0
+        for _ in range(MAX_BATCHES_PER_RUN):
+            confirmed = self.local.confirmed_seq()
+            if any(p.seq == confirmed + 1 for p in self.local.parked()):
+                return confirmed_total  # waits for a manager
+            batch = self.local.events_after(confirmed, self.batch_size)
+            if not batch:
+                return confirmed_total
+            try:
+                answer = self.client.push(batch)
+            except LedgerRefused as error:
+                if isinstance(error, NotAuthorised):
+                    raise
+                if error.status_code == 413 and self.batch_size > 1:
+                    self.batch_size = max(1, self.batch_size // 2)  # too large: split
+                    continue
+                head = batch[0]
+                self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))
+                raise
+            confirmed_total += self._settle(batch[-1].seq, answer)
+            if answer.stopped_at is not None or answer.high_water < batch[-1].seq:
+                return confirmed_total
+        return confirmed_total
+
+    def _settle(self, last_sent: int, answer: PushResponse) -> int:
+        before = self.local.confirmed_seq()
+        if answer.stopped_at is not None:
+            stop = answer.stopped_at
+            self.local.park(ParkedEvent(stop.seq, stop.event_id, stop.code, stop.reason))
+        if answer.high_water <= last_sent:
+            self.local.settle(answer.high_water, answer.balances)
+        # Otherwise the ledger holds events beyond this batch (answers lost earlier):
+        # the balances here would not cover them, so the pull settles instead.
+        return max(0, min(answer.high_water, last_sent) - before)
+
+    # --- pull ----------------------------------------------------------------------
+
+    def _pull_all(self) -> int:
+        cursor = self.local.pull_cursor()
+        self.local.begin_pull()
+        for _ in range(MAX_PAGES_PER_RUN):
+            page = self.client.changes(cursor, self.page_size)
+            self.local.stage_changes(page.changes)
+            cursor = page.next_cursor
+            if not page.has_more:
+                return self.local.finish_pull(cursor, page.high_water)
+        raise SyncError("The ledger's change feed did not end; will continue next sync.")
+
+    # --- lookup --------------------------------------------------------------------
+
+    def lookup_member(self, card: str, timeout: float) -> bool:
+        """Fetch one member the cache lacks; True if it is now cached.
+
+        Any failure (offline, slow, unknown card) answers False quickly: the cashier
+        then sees "unknown card" and the till keeps working.
+        """
+        try:
+            found = self.client.member(card, timeout=timeout)
+        except SyncError as error:
+            self._status = replace(self._status, last_error=error.message)
+            return False
+        return found is not None and self.local.cache_member(found.member, found.high_water)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

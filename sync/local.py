@@ -1,0 +1,75 @@
+"""What the sync engine needs from the till's local store, as a Protocol.
+
+The engine lives in ``sync`` and may not import the till (``pos_client``); the till's
+store implements this interface. Every method that writes does so in ONE local
+transaction, which is what makes settling atomic (guarantee 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from loyalty.events import Event
+from sync.protocol import Change, MemberState
+
+
+@dataclass(frozen=True)
+class ParkedEvent:
+    """An event the ledger refused; kept locally, shown to a manager."""
+
+    seq: int
+    event_id: str
+    code: str
+    """``gap``, ``fork``, ``conflict``, ``malformed`` or ``refused``."""
+    reason: str
+    """The ledger's words."""
+
+
+class LocalSide(Protocol):
+    """The till's half of sync: its journal (the outbox) and its member cache."""
+
+    def confirmed_seq(self) -> int:
+        """The highest sequence number the ledger has confirmed."""
+        ...
+
+    def events_after(self, seq: int, limit: int) -> list[Event]:
+        """Up to ``limit`` journal events after ``seq``, in order."""
+        ...
+
+    def settle(self, high_water: int, members: Sequence[MemberState]) -> None:
+        """In one transaction: store these confirmed balances (newer versions only)
+        and raise the confirmed high-water mark to ``high_water``."""
+        ...
+
+    def park(self, event: ParkedEvent) -> None:
+        """Remember that the ledger refused this event, with its reason."""
+        ...
+
+    def parked(self) -> list[ParkedEvent]: ...
+
+    def pull_cursor(self) -> str | None:
+        """Where the last completed pull ended (None: never pulled)."""
+        ...
+
+    def begin_pull(self) -> None:
+        """Forget changes staged by an unfinished pull."""
+        ...
+
+    def stage_changes(self, changes: Sequence[Change]) -> None:
+        """Keep one page of changes aside; they do not affect balances yet."""
+        ...
+
+    def finish_pull(self, next_cursor: str, high_water: int) -> int:
+        """In one transaction: apply every staged change, store the cursor and raise
+        the high-water mark. Returns the number of members updated."""
+        ...
+
+    def pending(self) -> tuple[int, str | None]:
+        """(number of unconfirmed events, recorded_at of the oldest of them)."""
+        ...
+
+    def cache_member(self, member: MemberState, high_water: int) -> bool:
+        """Add a member found by an online lookup; False if it could double-count."""
+        ...
