@@ -269,7 +269,7 @@ class PostgresDatabase(Database):
     def migration(self) -> Iterator[Tx]:
         """A transaction holding an advisory lock, so concurrent openers migrate once."""
         with self._transaction("BEGIN", lock=False) as tx:
-            tx.query("SELECT pg_advisory_xact_lock(7_424_242)")
+            tx.query("SELECT pg_advisory_xact_lock(7424242)")
             yield tx
 
     def close(self) -> None:

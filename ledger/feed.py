@@ -18,18 +18,13 @@ another ledger (a rebuilt database) or an empty one starts from the beginning.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ledger.db import Tx
 from ledger.errors import Invalid
-from ledger.members import MEMBER_COLUMNS, member_state
+from ledger.members import MEMBER_COLUMNS, member_dict
 from ledger.terminals import terminal_position
-from sync.protocol import (
-    Change,
-    ChangesResponse,
-    MemberChange,
-    RevokedCardChange,
-    RulesChange,
-)
+from sync.protocol import ChangesResponse
 
 
 def encode_cursor(ledger_id: str, change_no: int) -> str:
@@ -51,25 +46,21 @@ def read_changes(
 ) -> ChangesResponse:
     """One page of changes after ``since``; ``tx`` must be a snapshot."""
     after = decode_cursor(ledger_id, since)
-    numbered: list[tuple[int, Change]] = []
+    numbered: list[tuple[int, dict[str, Any]]] = []
     for row in tx.query(
         f"SELECT {MEMBER_COLUMNS} FROM members WHERE change_no > ? ORDER BY change_no LIMIT ?",
         (after, limit + 1),
     ):
-        state = member_state(row)
-        numbered.append((state.version, MemberChange.model_construct(type="member", member=state)))
+        state = member_dict(row)
+        numbered.append((state["version"], {"type": "member", "member": state}))
     for version, rules_json, change in tx.query(
         "SELECT version, rules_json, change_no FROM rules WHERE change_no > ? "
         "ORDER BY change_no LIMIT ?",
         (after, limit + 1),
     ):
+        rules = json.loads(rules_json)
         numbered.append(
-            (
-                int(change),
-                RulesChange.model_construct(
-                    type="rules", version=int(version), rules=json.loads(rules_json), change=change
-                ),
-            )
+            (int(change), {"type": "rules", "version": version, "rules": rules, "change": change})
         )
     for card, member_id, revoked_at, change in tx.query(
         "SELECT card, member_id, revoked_at, change_no FROM revoked_cards WHERE change_no > ? "
@@ -79,22 +70,24 @@ def read_changes(
         numbered.append(
             (
                 int(change),
-                RevokedCardChange.model_construct(
-                    type="revoked_card",
-                    card=card,
-                    member_id=member_id,
-                    revoked_at=revoked_at,
-                    change=int(change),
-                ),
+                {
+                    "type": "revoked_card",
+                    "card": card,
+                    "member_id": member_id,
+                    "revoked_at": revoked_at,
+                    "change": change,
+                },
             )
         )
     numbered.sort(key=lambda pair: pair[0])
     page = numbered[:limit]
     last = page[-1][0] if page else after
     high_water, _ = terminal_position(tx, terminal_id)
-    return ChangesResponse.model_construct(
-        changes=[change for _, change in page],
-        next_cursor=encode_cursor(ledger_id, last),
-        high_water=high_water,
-        has_more=len(numbered) > limit,
+    return ChangesResponse.model_validate(
+        {
+            "changes": [change for _, change in page],
+            "next_cursor": encode_cursor(ledger_id, last),
+            "high_water": high_water,
+            "has_more": len(numbered) > limit,
+        }
     )

@@ -31,30 +31,39 @@ def imported_member_id(card: str) -> str:
     return "M" + card
 
 
+def member_dict(row: Row) -> dict[str, Any]:
+    """A ``MEMBER_COLUMNS`` row as the fields of :class:`MemberState`.
+
+    Answers are assembled from such dicts and validated as a whole by pydantic,
+    which is both checked and much faster than building each model in Python.
+    """
+    return {
+        "member_id": row[0],
+        "card": row[1],
+        "name": row[2],
+        "tier": row[3],
+        "balance": int(row[4]),
+        "status": row[5],
+        "flagged": bool(row[6]),
+        "flag_reasons": [] if row[7] == "[]" else list(json.loads(row[7])),
+        "version": int(row[8]),
+    }
+
+
 def member_state(row: Row) -> MemberState:
-    """The wire form of a ``MEMBER_COLUMNS`` row (built from trusted stored data)."""
-    return MemberState.model_construct(
-        member_id=row[0],
-        card=row[1],
-        name=row[2],
-        tier=row[3],
-        balance=int(row[4]),
-        status=row[5],
-        flagged=bool(row[6]),
-        flag_reasons=list(json.loads(row[7])),
-        version=int(row[8]),
-    )
+    """The wire form of a ``MEMBER_COLUMNS`` row."""
+    return MemberState.model_validate(member_dict(row))
 
 
-def members_by_id(tx: Tx, member_ids: Sequence[str]) -> list[MemberState]:
-    """Current states of the given members, ordered by member id."""
+def members_by_id(tx: Tx, member_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Current states of the given members (as :func:`member_dict`), by member id."""
     if not member_ids:
         return []
     condition, params = tx.in_list("member_id", sorted(set(member_ids)))
     rows = tx.query(
         f"SELECT {MEMBER_COLUMNS} FROM members WHERE {condition} ORDER BY member_id", params
     )
-    return [member_state(r) for r in rows]
+    return [member_dict(r) for r in rows]
 
 
 def member_by_card(tx: Tx, card: str) -> MemberState | None:
@@ -68,7 +77,7 @@ def revoked_card_owner(tx: Tx, card: str) -> str | None:
 
 
 def encode_reasons(reasons: set[str] | Sequence[str]) -> str:
-    return json.dumps(sorted(set(reasons)))
+    return json.dumps(sorted(set(reasons))) if reasons else "[]"
 
 
 def set_status(tx: Tx, card: str, status: str) -> MemberState:

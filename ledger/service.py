@@ -28,14 +28,13 @@ ids, two for the members of the cards involved, then one ``executemany`` per tab
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from ledger import checks, members, rules
 from ledger.db import Database, Tx
 from ledger.terminals import terminal_position
 from loyalty.events import utc_now_iso
-from sync.protocol import EventIn, EventResult, PushResponse, StopInfo
+from sync.protocol import EventIn, PushResponse
 
 EVENT_COLUMNS = (
     "event_id, terminal_id, seq, kind, card, points, amount_minor, currency, "
@@ -45,15 +44,36 @@ EVENT_COLUMNS = (
 
 @dataclass
 class _Member:
-    """A working copy of a member's row during one batch."""
+    """A working copy of a member's row during one batch.
+
+    The write lock is held from the read to the commit, so after :func:`_write` this
+    copy *is* the stored row: the answer's balances are built from it.
+    """
 
     member_id: str
     card: str
+    name: str
+    tier: str
     balance: int
     status: str
     reasons: set[str]
+    version: int
     is_new: bool = False
     changed: bool = False
+
+    def state(self) -> dict[str, object]:
+        """The fields of :class:`sync.protocol.MemberState`."""
+        return {
+            "member_id": self.member_id,
+            "card": self.card,
+            "name": self.name,
+            "tier": self.tier,
+            "balance": self.balance,
+            "status": self.status,
+            "flagged": bool(self.reasons),
+            "flag_reasons": sorted(self.reasons),
+            "version": self.version,
+        }
 
 
 @dataclass
@@ -63,11 +83,11 @@ class _Batch:
     terminal_id: str
     high_water: int
     last_hash: str
-    results: list[EventResult] = field(default_factory=list)
+    results: list[dict[str, object]] = field(default_factory=list)
     applied: list[tuple[EventIn, str, list[str]]] = field(default_factory=list)
     anomalies: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
-    stop: StopInfo | None = None
+    stop: dict[str, object] | None = None
 
 
 def _wire(event: EventIn) -> tuple[object, ...]:
@@ -99,13 +119,23 @@ def push(db: Database, terminal_id: str, events: list[EventIn]) -> PushResponse:
         for event in events:
             _decide(tx, batch, known, book, event)
         _write(tx, batch, book)
-        return PushResponse.model_construct(
-            results=batch.results,
-            high_water=batch.high_water,
-            last_hash=batch.last_hash,
-            balances=members.members_by_id(tx, sorted(batch.touched)),
-            stopped_at=batch.stop,
+        return PushResponse.model_validate(
+            {
+                "results": batch.results,
+                "high_water": batch.high_water,
+                "last_hash": batch.last_hash,
+                "balances": _balances(tx, book, batch.touched),
+                "stopped_at": batch.stop,
+            }
         )
+
+
+def _balances(tx: Tx, book: _MemberBook, touched: set[str]) -> list[dict[str, object]]:
+    """States of the touched members as committed by this transaction, by member id."""
+    in_book = [book.by_id[m].state() for m in sorted(touched) if m in book.by_id]
+    # A duplicate may name a member whose card has since moved; read those.
+    others = members.members_by_id(tx, [m for m in touched if m not in book.by_id])
+    return sorted(in_book + others, key=lambda s: str(s["member_id"]))
 
 
 def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[tuple[object, ...], str]]:
@@ -134,7 +164,7 @@ def _load_members(tx: Tx, cards: set[str]) -> _MemberBook:
     book = _MemberBook()
     if not cards:
         return book
-    columns = "m.member_id, m.card, m.balance, m.status, m.flag_reasons"
+    columns = ", ".join("m." + c.strip() for c in members.MEMBER_COLUMNS.split(","))
     condition, params = tx.in_list("card", sorted(cards))
     for row in tx.query(f"SELECT {columns} FROM members m WHERE {condition}", params):
         book.add(_from_row(row))
@@ -151,12 +181,16 @@ def _load_members(tx: Tx, cards: set[str]) -> _MemberBook:
 
 
 def _from_row(row: tuple[object, ...]) -> _Member:
+    state = members.member_dict(row)
     return _Member(
-        member_id=str(row[0]),
-        card=str(row[1]),
-        balance=int(str(row[2])),
-        status=str(row[3]),
-        reasons=set(json.loads(str(row[4]))),
+        member_id=state["member_id"],
+        card=state["card"],
+        name=state["name"],
+        tier=state["tier"],
+        balance=state["balance"],
+        status=state["status"],
+        reasons=set(state["flag_reasons"]),
+        version=state["version"],
     )
 
 
@@ -170,7 +204,7 @@ def _decide(
     if batch.stop is not None:
         batch.results.append(
             _result(
-                event, "rejected", f"Not applied: the stream stopped at event {batch.stop.seq}."
+                event, "rejected", f"Not applied: the stream stopped at event {batch.stop['seq']}."
             )
         )
         return
@@ -210,8 +244,17 @@ def _apply(
     member = book.by_card.get(event.card)
     flags: list[tuple[str, str]] = []
     if member is None:
-        member = _Member(members.unknown_member_id(event.card), event.card, 0, "active", set())
-        member.is_new = True
+        member = _Member(
+            members.unknown_member_id(event.card),
+            event.card,
+            name="",
+            tier=members.DEFAULT_TIER,
+            balance=0,
+            status="active",
+            reasons=set(),
+            version=0,
+            is_new=True,
+        )
         book.add(member)
         flags.append(("unknown_card", f"card {event.card} was not known to the ledger"))
     elif event.card in book.revoked:
@@ -236,18 +279,14 @@ def _apply(
 
 
 def _stop(batch: _Batch, event: EventIn, code: str, reason: str) -> None:
-    batch.stop = StopInfo.model_construct(
-        seq=event.seq, event_id=event.event_id, code=code, reason=reason
-    )
+    batch.stop = {"seq": event.seq, "event_id": event.event_id, "code": code, "reason": reason}
     batch.anomalies.append((code, event.event_id, event.seq, None, reason))
     status = "conflict" if code == "conflict" else "rejected"
     batch.results.append(_result(event, status, reason))
 
 
-def _result(event: EventIn, status: str, reason: str) -> EventResult:
-    return EventResult.model_construct(
-        event_id=event.event_id, seq=event.seq, status=status, reason=reason
-    )
+def _result(event: EventIn, status: str, reason: str) -> dict[str, object]:
+    return {"event_id": event.event_id, "seq": event.seq, "status": status, "reason": reason}
 
 
 def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
@@ -279,6 +318,8 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
     if not changed:
         return
     change = tx.allocate("changes", len(changed))
+    for i, member in enumerate(changed):
+        member.version = change + i
     tx.executemany(
         "INSERT INTO members (member_id, card, name, tier, opening_balance, balance, status, "
         "flagged, flag_reasons, change_no) VALUES (?, ?, '', ?, 0, ?, ?, 1, ?, ?)",
@@ -286,13 +327,13 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
             (
                 m.member_id,
                 m.card,
-                members.DEFAULT_TIER,
+                m.tier,
                 m.balance,
                 m.status,
                 members.encode_reasons(m.reasons),
-                change + i,
+                m.version,
             )
-            for i, m in enumerate(changed)
+            for m in changed
             if m.is_new
         ],
     )

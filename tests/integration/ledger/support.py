@@ -1,0 +1,230 @@
+"""A real ledger server for tests, and a till-like source of hash-chained events.
+
+Reusable outside these tests (the till's sync tests use it)::
+
+    from tests.integration.ledger.support import EventChain, start_ledger
+
+    with start_ledger(f"sqlite:///{tmp_path}/ledger.db", tmp_path) as ledger:
+        token = ledger.add_terminal("S01-T1")
+        client = ledger.client(token)           # httpx.Client with the bearer token
+        chain = EventChain("S01-T1")
+        answer = client.post("/v1/events", json=ledger.batch("S01-T1", [chain.earn(card, 10000)]))
+
+The server is ``python -m ledger.cli serve`` in a subprocess on 127.0.0.1 and a free
+port; it is stopped by its pid when the ``with`` block ends, whatever happens.
+PostgreSQL: :func:`postgres_schema` gives a database URL confined to a fresh schema
+that is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ledger.cli import open_ledger
+from ledger.terminals import add_terminal
+from loyalty.cards import make_card_number
+from loyalty.events import GENESIS_HASH, Event, EventKind, new_event
+from loyalty.money import Money
+from loyalty.programme import ProgrammeRules
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 5.0
+
+_card_serials = itertools.count(random.randrange(10**8, 9 * 10**8))
+
+
+def fresh_card() -> str:
+    """A valid member card number no other test in this process uses."""
+    return make_card_number(next(_card_serials))
+
+
+def fresh_terminal_name(prefix: str = "T") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_admin(db_url: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``pos-ledger <args> --db <db_url>`` as a subprocess and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "ledger.cli", *args, "--db", db_url],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@dataclass
+class LedgerHandle:
+    """A running ledger: its base URL, its database URL and admin helpers."""
+
+    url: str
+    db_url: str
+    process: subprocess.Popen[bytes]
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def add_terminal(self, name: str | None = None) -> str:
+        """Register a terminal (through the storage API, as the CLI does); return its token."""
+        db, _ = open_ledger(self.db_url)
+        try:
+            with db.write() as tx:
+                return add_terminal(tx, name or fresh_terminal_name())
+        finally:
+            db.close()
+
+    def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run an admin command against this ledger's database."""
+        return run_admin(self.db_url, *args)
+
+    def client(self, token: str | None = None, timeout: float = 30.0) -> httpx.Client:
+        """An HTTP client for this ledger, with ``token`` as bearer if given."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        self._clients.append(client)
+        return client
+
+    @staticmethod
+    def batch(terminal_id: str, events: Sequence[Event]) -> dict[str, Any]:
+        """The JSON body of a push of ``events``."""
+        return {"terminal_id": terminal_id, "events": [e.to_dict() for e in events]}
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a child by its pid: terminate, then kill if it does not exit in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_S)
+
+
+@contextmanager
+def start_ledger(db_url: str, tmp_path: Path) -> Iterator[LedgerHandle]:
+    """Start ``pos-ledger serve`` on a free loopback port; stop it on exit.
+
+    The database is created (and migrated) before the server starts, so a test may
+    add terminals at once. Raises RuntimeError with the server's output if it does not
+    answer ``/health`` within :data:`START_TIMEOUT_S`.
+    """
+    open_ledger(db_url)[0].close()
+    port = free_port()
+    log = tmp_path / f"ledger-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledger.cli", "serve", "--db", db_url, "--port", str(port)],
+            cwd=REPO_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    handle = LedgerHandle(url=f"http://127.0.0.1:{port}", db_url=db_url, process=process)
+    try:
+        _wait_healthy(handle, log)
+        yield handle
+    finally:
+        handle.stop()
+
+
+def _wait_healthy(handle: LedgerHandle, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if handle.process.poll() is not None:
+            raise RuntimeError(f"The ledger exited at start:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(handle.url + "/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"The ledger did not answer in time:\n{log.read_text(errors='replace')}")
+
+
+@contextmanager
+def postgres_schema(dsn: str) -> Iterator[str]:
+    """A database URL whose tables live in a fresh schema, dropped afterwards.
+
+    Raises (does not skip) when the server cannot be reached: a test run that asked
+    for PostgreSQL must not silently pass without it.
+    """
+    import psycopg
+
+    schema = f"ledger_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in dsn else "?"
+    try:
+        yield f"{dsn}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+class EventChain:
+    """One terminal's journal as a till writes it: gapless seq, hash-chained."""
+
+    def __init__(self, terminal_id: str, rules: ProgrammeRules | None = None) -> None:
+        self.terminal_id = terminal_id
+        self.rules = rules or ProgrammeRules()
+        self.seq = 0
+        self.last_hash = GENESIS_HASH
+
+    def _next(
+        self, kind: EventKind, card: str, points: int, amount_minor: int, **extra: Any
+    ) -> Event:
+        event = new_event(
+            terminal_id=self.terminal_id,
+            seq=self.seq + 1,
+            prev_hash=self.last_hash,
+            kind=kind,
+            card=card,
+            points=points,
+            amount_minor=amount_minor,
+            currency=self.rules.currency,
+            rule_version=extra.pop("rule_version", self.rules.version),
+            **extra,
+        )
+        self.seq, self.last_hash = event.seq, event.hash
+        return event
+
+    def earn(self, card: str, amount_minor: int, **extra: Any) -> Event:
+        """An earn computed under the chain's rules (``points=`` overrides them)."""
+        points = extra.pop(
+            "points", self.rules.earn_points(Money(amount_minor, self.rules.currency))
+        )
+        return self._next(EventKind.EARN, card, points, amount_minor, **extra)
+
+    def redeem(self, card: str, points: int) -> Event:
+        """Spend ``points`` (a positive number) for their value as a discount."""
+        value = self.rules.redemption_value(points).minor
+        return self._next(EventKind.REDEEM, card, -points, value)
+
+    def adjust(self, card: str, points: int, note: str = "correction") -> Event:
+        return self._next(EventKind.ADJUST, card, points, 0, note=note)
