@@ -15,14 +15,12 @@ def split_wedge_scan(text: str) -> tuple[str, str | None]:
     """``(what the field held before, card)`` when ``text`` ends with a card number.
 
     ``("149.90", "2900000079195")`` from ``"149.902900000079195"``; ``(text, None)``
-    when the text does not end with a valid card number. Card numbers carry a check
-    digit, so an amount or a receipt number is not mistaken for a scan by chance
-    (amounts are capped far below thirteen digits).
+    when the text does not end with a valid card number. No amount has thirteen
+    digits (amounts are capped far below that) and no receipt number ends in
+    thirteen, so nothing a cashier types by hand is taken for a scan.
     """
     stripped = text.rstrip()
     tail = stripped[-CARD_LENGTH:]
     if len(tail) == CARD_LENGTH and is_valid_card_number(tail):
-        head = stripped[:-CARD_LENGTH]
-        if not head or not head[-1].isdigit():
-            return head, tail
+        return stripped[:-CARD_LENGTH], tail
     return text, None
