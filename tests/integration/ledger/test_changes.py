@@ -1,0 +1,135 @@
+"""GET /v1/changes: upserts in ledger order behind an opaque, monotonic cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from sync.protocol import ChangesResponse, MemberState
+from tests.integration.ledger.support import (
+    EventChain,
+    LedgerHandle,
+    fresh_card,
+    fresh_terminal_name,
+)
+
+
+def _terminal(ledger: LedgerHandle) -> tuple[str, httpx.Client, EventChain]:
+    name = fresh_terminal_name()
+    return name, ledger.client(ledger.add_terminal(name)), EventChain(name)
+
+
+def _pull(
+    client: httpx.Client, since: str | None = None, limit: int | None = None
+) -> ChangesResponse:
+    params: dict[str, Any] = {}
+    if since is not None:
+        params["since"] = since
+    if limit is not None:
+        params["limit"] = limit
+    answer = client.get("/v1/changes", params=params)
+    assert answer.status_code == 200, answer.text
+    return ChangesResponse.model_validate_json(answer.content)
+
+
+def _pull_all(
+    client: httpx.Client, since: str | None = None, limit: int = 3
+) -> tuple[dict[str, MemberState], str, list[int]]:
+    """Drain the feed in small pages; return members by card, the last cursor, the versions."""
+    members: dict[str, MemberState] = {}
+    versions: list[int] = []
+    cursor = since
+    for _ in range(10_000):
+        page = _pull(client, cursor, limit)
+        for change in page.changes:
+            if change.type == "member":
+                members[change.member.card] = change.member
+                versions.append(change.member.version)
+            else:
+                versions.append(change.change)
+        cursor = page.next_cursor
+        if not page.has_more:
+            return members, cursor, versions
+    raise AssertionError("the feed never ended")
+
+
+def _post(client: httpx.Client, name: str, events: list[Any]) -> None:
+    answer = client.post("/v1/events", json=LedgerHandle.batch(name, events))
+    assert answer.status_code == 200 and answer.json()["stopped_at"] is None, answer.text
+
+
+def test_a_first_pull_carries_the_current_rules_and_members(ledger: LedgerHandle) -> None:
+    name, client, chain = _terminal(ledger)
+    card = fresh_card()
+    _post(client, name, [chain.earn(card, 25_000)])
+    members, _, _ = _pull_all(client)
+    assert members[card].balance == 250
+    first = _pull(client, limit=1)
+    assert first.changes[0].type == "rules"
+
+
+def test_changes_come_in_ledger_order_with_a_cursor_that_never_goes_back(
+    ledger: LedgerHandle,
+) -> None:
+    name, client, chain = _terminal(ledger)
+    cards = [fresh_card() for _ in range(5)]
+    _post(client, name, [chain.earn(card, 10_000) for card in cards])
+    _, cursor, versions = _pull_all(client)
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    _post(client, name, [chain.earn(cards[0], 10_000)])
+    page = _pull(client, cursor)
+    assert [c.member.card for c in page.changes if c.type == "member"] == [cards[0]]
+    assert int(page.next_cursor.rsplit(".", 1)[1]) > int(cursor.rsplit(".", 1)[1])
+    quiet = _pull(client, page.next_cursor)
+    assert (quiet.changes, quiet.next_cursor, quiet.has_more) == ([], page.next_cursor, False)
+
+
+def test_pulling_twice_or_from_the_start_again_gives_the_same_state(ledger: LedgerHandle) -> None:
+    name, client, chain = _terminal(ledger)
+    cards = [fresh_card() for _ in range(4)]
+    _post(client, name, [chain.earn(card, 10_000 * (i + 1)) for i, card in enumerate(cards)])
+    once, cursor, _ = _pull_all(client)
+    twice, cursor_again, _ = _pull_all(client)
+    assert once == twice and cursor == cursor_again
+    assert _pull(client, "some-other-ledger.99999999").changes == _pull(client).changes
+
+
+def test_a_member_changed_twice_appears_once_with_its_newest_state(ledger: LedgerHandle) -> None:
+    name, client, chain = _terminal(ledger)
+    card = fresh_card()
+    _, cursor, _ = _pull_all(client)
+    _post(client, name, [chain.earn(card, 10_000)])
+    _post(client, name, [chain.earn(card, 10_000)])
+    page = _pull(client, cursor)
+    states = [c.member for c in page.changes if c.type == "member" and c.member.card == card]
+    assert [s.balance for s in states] == [200]
+
+
+def test_the_pull_carries_the_callers_high_water_with_the_balances(ledger: LedgerHandle) -> None:
+    name, client, chain = _terminal(ledger)
+    _post(client, name, [chain.earn(fresh_card(), 10_000) for _ in range(3)])
+    assert _pull(client).high_water == 3
+    other = ledger.client(ledger.add_terminal())
+    assert _pull(other).high_water == 0
+
+
+def test_a_cursor_that_is_not_ours_in_form_is_refused_422(ledger: LedgerHandle) -> None:
+    client = ledger.client(ledger.add_terminal())
+    answer = client.get("/v1/changes", params={"since": "garbage"})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "invalid"
+
+
+def test_a_new_rules_version_is_distributed_through_the_feed(
+    ledger: LedgerHandle, tmp_path: Any
+) -> None:
+    client = ledger.client(ledger.add_terminal())
+    _, cursor, _ = _pull_all(client)
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('currency = "NOK"\npoints_per_unit = 2\n')
+    assert ledger.admin("rules", "set", str(rules_file)).returncode == 0
+    page = _pull(client, cursor)
+    rules = [c for c in page.changes if c.type == "rules"]
+    assert len(rules) == 1 and rules[0].rules["points_per_unit"] == 2
+    assert client.get("/v1/rules").json()["version"] == rules[0].version
