@@ -1,10 +1,12 @@
 """Run every benchmark and print its figures (``make bench``)."""
 
-from bench import earn
+from bench import earn, push
 
 
 def main() -> None:
     earn.main()
+    print()
+    push.main()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+"""Start and stop a real ledger server process for a benchmark (loopback only)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ledger_cli(*args: str) -> str:
+    """Run ``pos-ledger ARGS`` and return its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ledger.cli", *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@contextlib.contextmanager
+def running_ledger(db: Path) -> Iterator[str]:
+    """A ``pos-ledger serve`` process on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ledger.cli", "serve", "--db", str(db), "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the ledger did not start")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

@@ -1,0 +1,119 @@
+"""Pushing 100,000 queued events to the ledger over loopback, beside the limit.
+
+The till's journal is filled with 100,000 earns for 1,000 members; the sync engine
+pushes them to a real ledger process (SQLite, WAL, synchronous=FULL) over HTTP on
+127.0.0.1 in batches of 1,000. In the same run, the same rows are written into a
+fresh ledger database of the same schema with one bare ``executemany`` and one
+commit: the physical limit of storing them. Targets (DESIGN.md): at least 20,000
+events/s, and within 5x of the bare executemany.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from bench.ledger_process import ledger_cli, running_ledger
+from ledger.db import connect
+from ledger.schema import migrate
+from loyalty.cards import make_card_number
+from loyalty.events import GENESIS_HASH, Event, EventKind, new_event
+from pos_client.store import CachedMember, LocalStore
+from pos_client.store.journal import EVENT_COLUMNS
+from pos_client.store.sync_side import StoreSyncSide
+from pos_client.store.transaction import write_transaction
+from sync.client import LedgerClient
+from sync.engine import SyncEngine
+
+EVENTS = 100_000
+MEMBERS = 1_000
+BATCH = 1_000
+TERMINAL = "BENCH-T1"
+
+
+def make_events() -> list[Event]:
+    cards = [make_card_number(n) for n in range(1, MEMBERS + 1)]
+    events, prev = [], GENESIS_HASH
+    for seq in range(1, EVENTS + 1):
+        event = new_event(
+            terminal_id=TERMINAL, seq=seq, prev_hash=prev, kind=EventKind.EARN,
+            card=cards[seq % MEMBERS], points=149, amount_minor=14990, currency="NOK",
+            rule_version=1,
+        )  # fmt: skip
+        events.append(event)
+        prev = event.hash
+    return events
+
+
+def fill_till(path: Path, events: list[Event]) -> LocalStore:
+    store = LocalStore.open(path, TERMINAL)
+    store.members.upsert_many(
+        CachedMember(make_card_number(n), f"M{n}", f"Member {n}", "", 0, "active", False, "")
+        for n in range(1, MEMBERS + 1)
+    )
+    with write_transaction(store.conn) as conn:
+        conn.executemany(
+            f"INSERT INTO journal ({', '.join(EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
+            [[str(getattr(e, c)) if c == "kind" else getattr(e, c) for c in EVENT_COLUMNS]
+             for e in events],
+        )  # fmt: skip
+    return store
+
+
+def members_csv(path: Path) -> Path:
+    lines = ["card,name,tier,balance"]
+    lines += [f"{make_card_number(n)},Member {n},,0" for n in range(1, MEMBERS + 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def bare_executemany(db_path: Path, events: list[Event]) -> float:
+    db = connect(str(db_path))
+    migrate(db)
+    rows = [
+        (*(str(getattr(e, c)) if c == "kind" else getattr(e, c) for c in EVENT_COLUMNS),
+         e.seq, "M1", "", "2026-01-01T00:00:00Z")
+        for e in events
+    ]  # fmt: skip
+    columns = ", ".join(EVENT_COLUMNS)
+    sql = (
+        f"INSERT INTO events ({columns}, ledger_seq, member_id, flags, received_at) "
+        f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 4))})"
+    )
+    started = time.perf_counter()
+    with db.write() as tx:
+        tx.executemany(sql, rows)
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+def main() -> None:
+    events = make_events()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ledger_db = root / "ledger.sqlite"
+        ledger_cli("members", "import", str(members_csv(root / "m.csv")), "--db", str(ledger_db))
+        token = ledger_cli("terminal", "add", TERMINAL, "--db", str(ledger_db)).split()[-1]
+        store = fill_till(root / "till.sqlite", events)
+        with running_ledger(ledger_db) as url:
+            client = LedgerClient(url, token, TERMINAL, timeout=60)
+            engine = SyncEngine(StoreSyncSide(store), client, batch_size=BATCH)
+            started = time.perf_counter()
+            result = engine.run_once()
+            pushed_in = time.perf_counter() - started
+            client.close()
+        assert result.pushed == EVENTS, result
+        assert store.pending_count() == 0
+        store.close()
+        bare = bare_executemany(root / "bare.sqlite", events)
+    print(f"== pushing {EVENTS:,} queued events over loopback (batches of {BATCH}) ==")
+    print(f"sync engine push + settle     {pushed_in:7.2f} s   {EVENTS / pushed_in:9,.0f} events/s")
+    print(f"bare executemany (one commit) {bare:7.2f} s   {EVENTS / bare:9,.0f} events/s")
+    print(f"ratio: {pushed_in / bare:.1f}x   targets: >= 20,000 events/s, within 5x")
+
+
+if __name__ == "__main__":
+    main()
