@@ -1,0 +1,114 @@
+"""The sync client, one function at a time, against httpx's MockTransport.
+
+Integration tests talk to the real ledger; these pin down how each kind of answer is
+classified and that nothing unvalidated is ever returned.
+"""
+
+import json
+
+import httpx
+import pytest
+
+from loyalty.events import GENESIS_HASH, EventKind, new_event
+from sync.client import LedgerClient
+from sync.errors import (
+    InvalidAnswer,
+    LedgerRefused,
+    LedgerUnavailable,
+    LedgerUnreachable,
+    NotAuthorised,
+)
+from sync.protocol import PushRequest
+
+EVENT = new_event(
+    terminal_id="T1", seq=1, prev_hash=GENESIS_HASH, kind=EventKind.EARN,
+    card="2900000000018", points=10, amount_minor=1000, currency="NOK", rule_version=1,
+)  # fmt: skip
+
+
+def client(handler) -> LedgerClient:
+    return LedgerClient("http://ledger.test", "tok", "T1", transport=httpx.MockTransport(handler))
+
+
+def push_answer(request: httpx.Request) -> httpx.Response:
+    body = json.loads(request.content)
+    return httpx.Response(
+        200,
+        json={
+            "results": [
+                {"event_id": e["event_id"], "seq": e["seq"], "status": "accepted", "reason": ""}
+                for e in body["events"]
+            ],
+            "high_water": 1,
+            "last_hash": body["events"][-1]["hash"],
+            "balances": [],
+        },
+    )
+
+
+def test_a_push_sends_a_valid_push_request_with_the_bearer_token():
+    seen = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen["auth"] = request.headers["Authorization"]
+        seen["body"] = PushRequest.model_validate_json(request.content)
+        return push_answer(request)
+
+    answer = client(handler).push([EVENT])
+    assert seen["auth"] == "Bearer tok"
+    assert seen["body"].events[0].to_event() == EVENT
+    assert answer.high_water == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(500, LedgerUnavailable), (503, LedgerUnavailable), (409, LedgerUnavailable),
+     (429, LedgerUnavailable), (401, NotAuthorised), (403, NotAuthorised),
+     (400, LedgerRefused), (413, LedgerRefused)],
+)  # fmt: skip
+def test_each_status_is_classified_as_retryable_or_not(status, error):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"error": "x", "reason": "the ledger's reason"})
+
+    with pytest.raises(error, match="the ledger's reason") as raised:
+        client(handler).push([EVENT])
+    assert raised.value.retryable == (error is LedgerUnavailable)
+
+
+def test_no_answer_is_unreachable_and_retryable():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(LedgerUnreachable) as raised:
+        client(handler).push([EVENT])
+    assert raised.value.retryable
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"{}", b'{"results": [], "high_water": "1", "last_hash": "", "balances": []}'],
+)
+def test_an_answer_that_breaks_the_protocol_is_not_trusted(body):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    with pytest.raises(InvalidAnswer):
+        client(handler).push([EVENT])
+
+
+def test_an_answer_about_other_events_is_not_trusted():
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = push_answer(request)
+        data = json.loads(answer.content)
+        data["results"][0]["event_id"] = "someone-else"
+        return httpx.Response(200, json=data)
+
+    with pytest.raises(InvalidAnswer, match="does not match"):
+        client(handler).push([EVENT])
+
+
+def test_an_unknown_member_is_none_not_an_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"error": "not_found", "reason": "no such card"})
+
+    assert client(handler).member("2900000000018") is None
