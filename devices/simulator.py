@@ -141,7 +141,7 @@ class ScannerSimulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.reader_attached() and termios.tcgetattr(self._master) != self._initial_attrs:
-                time.sleep(0.05)
+                time.sleep(0.2)
                 return True
             time.sleep(0.01)
         return False
