@@ -1,0 +1,100 @@
+"""Fixtures for the sync reliability tests: a real ledger server, real tills.
+
+A ledger server starts once per test module (and backend); tests stay independent
+by using their own terminals, cards and data directories. Every server is stopped by
+its pid when the module ends, whatever happens (``start_ledger``'s ``finally``).
+
+``ledger`` is SQLite. ``any_ledger`` runs the test on SQLite and, when the
+``POS_TEST_POSTGRES`` environment variable holds a DSN, on PostgreSQL too, in a fresh
+schema dropped afterwards. With the variable set and the server unusable, those tests
+FAIL; without it they are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+if str(_REPO_ROOT) not in sys.path:  # so that `tests.integration...` modules import
+    sys.path.insert(0, str(_REPO_ROOT))
+
+from tests.integration.ledger.support import postgres_schema, start_ledger  # noqa: E402
+from tests.integration.sync.rig import LedgerUnderTest, TillRig  # noqa: E402
+
+POSTGRES_ENV = "POS_TEST_POSTGRES"
+
+
+@contextmanager
+def database_url(backend: str, directory: Path) -> Iterator[str]:
+    """A fresh, empty ledger database of ``backend``, removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'ledger.db'}"
+        return
+    dsn = os.environ.get(POSTGRES_ENV)
+    if not dsn:
+        pytest.skip(f"set {POSTGRES_ENV} to a PostgreSQL DSN to run the PostgreSQL variant")
+    try:
+        schema = postgres_schema(dsn)
+        url = schema.__enter__()
+    except Exception as exc:
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unusable at {dsn}: {exc}")
+    try:
+        yield url
+    finally:
+        schema.__exit__(None, None, None)
+
+
+def _ledger(backend: str, directory: Path) -> Iterator[LedgerUnderTest]:
+    with database_url(backend, directory) as url, start_ledger(url, directory) as handle:
+        under_test = LedgerUnderTest(handle, directory)
+        try:
+            yield under_test
+        finally:
+            under_test.close()
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerUnderTest]:
+    """A ledger on SQLite shared by the tests of one module."""
+    yield from _ledger("sqlite", tmp_path_factory.mktemp("ledger-sqlite"))
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ],
+)
+def any_ledger(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LedgerUnderTest]:
+    """A ledger on each backend (PostgreSQL only with POS_TEST_POSTGRES)."""
+    backend = str(request.param)
+    yield from _ledger(backend, tmp_path_factory.mktemp(f"ledger-{backend}"))
+
+
+TillFactory = Callable[..., TillRig]
+
+
+@pytest.fixture
+def new_till(tmp_path: Path) -> Iterator[TillFactory]:
+    """Open tills for new terminals of a ledger; all are closed after the test."""
+    opened: list[TillRig] = []
+
+    def factory(ledger: LedgerUnderTest, **options: object) -> TillRig:
+        rig = TillRig.new(ledger, tmp_path, **options)
+        opened.append(rig)
+        return rig
+
+    try:
+        yield factory
+    finally:
+        for rig in opened:
+            rig.close()
