@@ -204,3 +204,16 @@ def test_an_empty_batch_reports_the_terminals_position(ledger: LedgerHandle) -> 
     _push(client, name, [chain.earn(fresh_card(), 10_000)])
     answer = _push(client, name, [])
     assert (answer.high_water, answer.last_hash, answer.results) == (1, chain.last_hash, [])
+
+
+def test_an_event_on_a_revoked_card_counts_for_its_member_and_is_flagged(
+    ledger: LedgerHandle,
+) -> None:
+    name, client, chain = _terminal(ledger)
+    old, new = fresh_card(), fresh_card()
+    _push(client, name, [chain.earn(old, 10_000)])
+    assert ledger.admin("card", "replace", old, new).returncode == 0
+    answer = _push(client, name, [chain.earn(old, 10_000)])
+    member = answer.balances[0]
+    assert (member.card, member.balance) == (new, 200)
+    assert "revoked_card" in member.flag_reasons
