@@ -6,6 +6,8 @@
     pos-client verify                      check the journal's hash chain
     pos-client sync                        one sync with the ledger; non-zero on failure
     pos-client status [--json]             pending events, ledger state, last sync
+    pos-client scanners | scan-test PORT | scanner-sim | card CARD --out FILE
+                                           installer tools (docs/SCANNERS.md)
 
 Errors that a person must fix (a bad config, a damaged database) are printed as one
 clear line and exit with status 2; nothing is written in that case.
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from loyalty.errors import LoyaltyError
 from pos_client.config import load_config
+from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
 from pos_client.till import Till
 from pos_client.views import Receipt
@@ -47,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sync", help="sync once with the ledger; exit 1 on failure")
     status = commands.add_parser("status", help="pending events, ledger state, last sync")
     status.add_argument("--json", action="store_true", help="one JSON object")
+    add_device_commands(commands)
     return parser
 
 
@@ -60,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    device_handler = getattr(args, "device_handler", None)
+    if device_handler is not None:  # installer tools: no till, no configuration
+        return int(device_handler(args))
     command = args.command or "run"
     if command == "demo":
         from pos_client.demo import open_demo_till
