@@ -138,7 +138,10 @@ class SyncEngine:
                 self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))
                 raise
             confirmed_total += self._settle(batch[-1].seq, answer)
-            if answer.stopped_at is not None or answer.high_water < batch[-1].seq:
+            if answer.stopped_at is not None or answer.high_water != batch[-1].seq:
+                # Beyond the batch, the ledger holds events whose answers were lost; this
+                # answer cannot settle them and pushing again would not either: the pull
+                # settles them, and the next run pushes what follows.
                 return confirmed_total
         return confirmed_total
 

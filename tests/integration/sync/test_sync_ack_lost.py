@@ -129,3 +129,24 @@ def test_a_pull_heard_before_the_retried_push_settles_the_lost_answer_without_do
     assert rig.sync()
     assert dropper.pushes == 1  # nothing left to push
     assert_in_agreement(ledger, rig, [card])
+
+
+def test_a_ledger_ahead_of_a_smaller_batch_is_settled_without_pushing_it_again_and_again(
+    ledger: LedgerUnderTest, new_till
+):
+    (card,) = ledger.add_members(0)
+    rig = new_till(ledger, batch_size=6)
+    dropper = dropper_on(rig)
+    assert rig.sync()
+    for amount in range(6):
+        rig.earn(card, f"{amount + 1}0.00")
+    dropper.drop_next_pushes(1)
+    assert not rig.sync()
+
+    # Restarted with smaller batches: the ledger already holds more than one batch.
+    rig.reopen(batch_size=2)
+    dropper = dropper_on(rig)
+    assert rig.sync()
+    assert dropper.pushes == 1  # the pull settles what the ledger holds
+    assert_in_agreement(ledger, rig, [card])
+    assert rig.shown(card) == ledger.balance(card) == 210
