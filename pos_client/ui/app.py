@@ -137,12 +137,16 @@ class TillApp(App[None]):
 
     @on(RedeemRequested)
     def _redeem(self, message: RedeemRequested) -> None:
+        if self._dialog_open:
+            return
         self._dialog_open = True
         call = till_calls.preview_redeem(message.card, message.points, message.purchase)
         self._calls.submit(PREVIEW, call, with_status=False)
 
     @on(RefundRequested)
     def _refund(self) -> None:
+        if self._dialog_open:
+            return
         self._dialog_open = True
 
         def refund_answered(receipt_no: str | None) -> None:

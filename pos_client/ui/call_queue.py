@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import App
 from textual.worker import Worker, WorkerState
@@ -40,7 +41,7 @@ class _Pending:
 class CallQueue:
     """A FIFO of till calls for one App; the App forwards worker state changes here."""
 
-    def __init__(self, app: App[object], till: Till) -> None:
+    def __init__(self, app: App[Any], till: Till) -> None:
         self._app = app
         self._till = till
         self._pending: deque[_Pending] = deque()

@@ -74,23 +74,28 @@ async def test_earn_and_redeem_are_disabled_without_a_member(make_app, till, wai
     assert till.store.journal.tip()[0] == 0
 
 
-async def test_bindings_enable_once_a_member_is_scanned(make_app, cards, wait_for_workers):
+async def test_bindings_enable_once_a_member_is_scanned(
+    make_app, cards, fill_field, wait_for_workers
+):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*cards.nora, "enter")
+        await fill_field(pilot, "#scan", cards.nora)
+        await pilot.press("enter")
         await wait_for_workers(pilot)
         assert not footer_key(app, "earn").has_class("-disabled")
         assert not footer_key(app, "redeem").has_class("-disabled")
 
 
 async def test_next_customer_clears_the_member_and_disables_earn(
-    make_app, till, cards, wait_for_workers
+    make_app, till, cards, fill_field, wait_for_workers
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*cards.nora, "enter")
+        await fill_field(pilot, "#scan", cards.nora)
+        await pilot.press("enter")
         await wait_for_workers(pilot)
-        await pilot.press("tab", *"50", "f2")
+        await fill_field(pilot, "#amount", "50")
+        await pilot.press("f2")
         await wait_for_workers(pilot)
         await pilot.press("escape")
         await wait_for_workers(pilot)
@@ -101,15 +106,17 @@ async def test_next_customer_clears_the_member_and_disables_earn(
         assert footer_key(app, "earn").has_class("-disabled")
 
 
-async def test_status_bar_counts_pending_events(make_app, cards, wait_for_workers):
+async def test_status_bar_counts_pending_events(make_app, cards, fill_field, wait_for_workers):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_workers(pilot)
         status = app.cashier.query_one("#status")
         assert "pending: 0" in str(status.render())
         assert "offline (no ledger configured)" in str(status.render())
-        await pilot.press(*cards.nora, "enter")
+        await fill_field(pilot, "#scan", cards.nora)
+        await pilot.press("enter")
         await wait_for_workers(pilot)
-        await pilot.press("tab", *"10", "f2")
+        await fill_field(pilot, "#amount", "10")
+        await pilot.press("f2")
         await wait_for_workers(pilot)
         assert "pending: 1" in str(status.render())
