@@ -12,39 +12,43 @@ Two kinds of finding, with different consequences:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 
 from loyalty.cards import validate_card_number
 from loyalty.errors import LoyaltyError
-from loyalty.events import compute_hash
 from loyalty.money import MINOR_UNIT_DIGITS, Money
 from loyalty.programme import ProgrammeRules
 from sync.protocol import EventIn
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def content_hash(event: EventIn) -> str:
     """The hash the event's content gives: what ``event.hash`` must equal.
 
-    The mapping is exactly ``Event.content()`` (every field but ``hash``), built by
-    hand because this runs once per pushed event.
+    The mapping is exactly ``Event.content()`` (every field but ``hash``) and the
+    encoder has exactly the options of :func:`loyalty.events.canonical_bytes`; both are
+    built once here because this runs for every pushed event (a test holds the two
+    equal to :func:`loyalty.events.compute_hash`).
     """
-    return compute_hash(
-        {
-            "event_id": event.event_id,
-            "terminal_id": event.terminal_id,
-            "seq": event.seq,
-            "kind": event.kind,
-            "card": event.card,
-            "points": event.points,
-            "amount_minor": event.amount_minor,
-            "currency": event.currency,
-            "rule_version": event.rule_version,
-            "recorded_at": event.recorded_at,
-            "prev_hash": event.prev_hash,
-            "refers_to": event.refers_to,
-            "note": event.note,
-        }
-    )
+    content = {
+        "event_id": event.event_id,
+        "terminal_id": event.terminal_id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "card": event.card,
+        "points": event.points,
+        "amount_minor": event.amount_minor,
+        "currency": event.currency,
+        "rule_version": event.rule_version,
+        "recorded_at": event.recorded_at,
+        "prev_hash": event.prev_hash,
+        "refers_to": event.refers_to,
+        "note": event.note,
+    }
+    return hashlib.sha256(_CANONICAL.encode(content).encode("ascii")).hexdigest()
 
 
 def malformed_reason(event: EventIn) -> str | None:

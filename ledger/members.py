@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from ledger.db import Row, Tx
@@ -45,7 +46,7 @@ def member_dict(row: Row) -> dict[str, Any]:
         "balance": int(row[4]),
         "status": row[5],
         "flagged": bool(row[6]),
-        "flag_reasons": [] if row[7] == "[]" else list(json.loads(row[7])),
+        "flag_reasons": list(decode_reasons(row[7])),
         "version": int(row[8]),
     }
 
@@ -77,7 +78,19 @@ def revoked_card_owner(tx: Tx, card: str) -> str | None:
 
 
 def encode_reasons(reasons: set[str] | Sequence[str]) -> str:
-    return json.dumps(sorted(set(reasons))) if reasons else "[]"
+    """The stored form of flag reasons: a sorted JSON list."""
+    return _encode_reasons(frozenset(reasons)) if reasons else "[]"
+
+
+@lru_cache(maxsize=256)
+def _encode_reasons(reasons: frozenset[str]) -> str:
+    return json.dumps(sorted(reasons))
+
+
+@lru_cache(maxsize=256)
+def decode_reasons(stored: str) -> tuple[str, ...]:
+    """Flag reasons from their stored form (few distinct values, so cached)."""
+    return tuple(json.loads(stored))
 
 
 def set_status(tx: Tx, card: str, status: str) -> MemberState:
