@@ -98,3 +98,9 @@ def new_till(tmp_path: Path) -> Iterator[TillFactory]:
     finally:
         for rig in opened:
             rig.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerUnderTest]:
+    """A ledger on PostgreSQL (skipped without POS_TEST_POSTGRES, failing if unusable)."""
+    yield from _ledger("postgres", tmp_path_factory.mktemp("ledger-postgres"))
