@@ -22,11 +22,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from devices.config import ScannerConfig
+from devices.errors import DeviceError
 from loyalty.errors import LoyaltyError
-from pos_client.config import load_config
+from pos_client.config import TillConfig, load_config
 from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
 from pos_client.till import Till
+from pos_client.ui.app import TillApp
 from pos_client.views import Receipt
 from sync.errors import SyncError
 
@@ -69,12 +72,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(device_handler(args))
     command = args.command or "run"
     if command == "demo":
-        from pos_client.demo import open_demo_till
-
-        return _run_app(open_demo_till(args.data_dir), demo=True)
-    till = Till.open(load_config(args.config))
+        return _run_demo(args.data_dir)
+    config = load_config(args.config)
     if command == "run":
-        return _run_app(till, demo=False)
+        scanner = _scanner_config(config)
+        till = Till.open(config)
+        try:
+            TillApp(till, scanner=scanner).run()
+        finally:
+            till.close()
+        return 0
+    till = Till.open(config)
     try:
         if command == "receipts":
             for receipt in till.last_receipts(args.limit):
@@ -93,13 +101,27 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(f"unhandled command {command}")
 
 
-def _run_app(till: Till, demo: bool) -> int:
-    from pos_client.ui.app import TillApp
-
+def _scanner_config(config: TillConfig) -> ScannerConfig | None:
+    """The serial scanner to read, or None (keyboard and wedge scanners only)."""
+    if not config.scanner:
+        return None
     try:
-        TillApp(till, demo=demo).run()
+        return ScannerConfig.from_mapping(config.scanner, section="scanner")
+    except DeviceError as error:
+        raise ConfigError(f"{config.source}: {error}") from error
+
+
+def _run_demo(data_dir: Path | None) -> int:
+    from pos_client.demo import start_demo
+
+    print("Starting the demo: ledger, simulated scanner and till…", file=sys.stderr)
+    session = start_demo(data_dir)
+    if session.notice:
+        print(f"pos-client: {session.notice}", file=sys.stderr)
+    try:
+        TillApp(session.till, demo=True, scanner=session.scanner, simulator=session.simulator).run()
     finally:
-        till.close()
+        session.close()
     return 0
 
 

@@ -1,23 +1,32 @@
-"""Demo mode: a till with its own data directory and about 200 seeded members.
+"""Demo mode: a till, its own ledger and a simulated serial scanner, in one command.
 
-The names are realistic Nordic names, the balances a plausible spread, and the card
-numbers valid member cards (prefix ``29``), all drawn from a fixed seed so every demo
-shows the same members. Seeding happens once per data directory; a demo's recorded
-events stay between runs, like a real till's.
+``pos-client demo`` uses its own data directory (the platform's data directory,
+``.../pos-client/demo``), with the till's files in ``till/`` and a central ledger's
+in ``ledger/``. The ledger runs as a separate ``pos-ledger serve`` process on
+127.0.0.1 and is seeded once with about 200 members: realistic Nordic names, a
+plausible spread of balances and valid member cards (prefix ``29``), all drawn from a
+fixed seed so every demo shows the same members. Scans travel the real serial path:
+a simulated scanner on a pseudo-terminal, read by the same reader a real scanner
+uses. A demo's recorded events stay between runs, like a real store's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
 
+from devices.config import ScannerConfig
+from devices.simulator import ScannerSimulator
 from loyalty.cards import make_card_number
-from pos_client.config import APP_NAME, TillConfig
+from pos_client.config import APP_NAME, LedgerConfig, TillConfig
+from pos_client.demo_ledger import DemoLedger, DemoLedgerError
 from pos_client.store import CachedMember
 from pos_client.till import Till
+from sync.errors import SyncError
 
 DEMO_TERMINAL_ID = "DEMO01-T1"
 DEMO_MEMBER_COUNT = 200
@@ -135,8 +144,29 @@ def demo_members(count: int = DEMO_MEMBER_COUNT, seed: int = DEMO_SEED) -> list[
     return members
 
 
+@dataclass
+class DemoSession:
+    """Everything a running demo owns; ``close`` stops it all, in order."""
+
+    till: Till
+    simulator: ScannerSimulator
+    """The simulated serial scanner; the demo's "simulate scan" key types into it."""
+    scanner: ScannerConfig
+    """The till's scanner settings, pointing at the simulator's pty."""
+    ledger: DemoLedger | None
+    """The demo's ledger process; None when it could not start (the till runs offline)."""
+    notice: str = ""
+    """Anything the person starting the demo should know."""
+
+    def close(self) -> None:
+        self.till.close()
+        self.simulator.close()
+        if self.ledger is not None:
+            self.ledger.stop()
+
+
 def open_demo_till(data_dir: Path | None = None, base: TillConfig | None = None) -> Till:
-    """Open the demo till in its own data directory, seeding members on first use."""
+    """The demo till alone, offline, seeded locally on first use (tests and scripts)."""
     directory = data_dir or demo_data_dir()
     config = base or TillConfig(terminal_id=DEMO_TERMINAL_ID, data_dir=directory)
     config = replace(config, data_dir=directory, store_name=config.store_name or "Demo store")
@@ -144,3 +174,41 @@ def open_demo_till(data_dir: Path | None = None, base: TillConfig | None = None)
     if till.store.members.count() == 0:
         till.store.members.upsert_many(demo_members())
     return till
+
+
+def start_demo(data_dir: Path | None = None) -> DemoSession:
+    """Start the demo: its ledger on 127.0.0.1, a simulated scanner, and the till.
+
+    The first start creates the ledger with the demo members and a terminal token;
+    later starts reuse both, so the demo's history grows like a real store's. If the
+    ledger cannot start, the till runs offline on locally seeded members.
+    """
+    directory = data_dir or demo_data_dir()
+    members = demo_members()
+    ledger: DemoLedger | None = None
+    ledger_config, notice = LedgerConfig(), ""
+    candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
+    try:
+        token = candidate.prepare(members)
+        url = candidate.start()
+    except DemoLedgerError as error:
+        notice = f"{error} The demo runs offline."
+    else:
+        ledger = candidate
+        ledger_config = LedgerConfig(url=url, token=token, sync_interval=5.0, timeout=5.0)
+    config = TillConfig(
+        terminal_id=DEMO_TERMINAL_ID,
+        data_dir=directory / "till",
+        store_name="Demo store",
+        ledger=ledger_config,
+    )
+    till = Till.open(config)
+    if till.link is not None:
+        with contextlib.suppress(SyncError):
+            till.link.sync_now()  # members and balances from the ledger
+    if till.store.members.count() == 0:
+        till.store.members.upsert_many(members)
+    simulator = ScannerSimulator(framing="crlf")
+    port = simulator.open()
+    scanner = ScannerConfig.from_mapping({"port": port, "suffix": "crlf"}, section="scanner")
+    return DemoSession(till, simulator, scanner, ledger, notice)

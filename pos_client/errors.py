@@ -4,6 +4,7 @@
     └── TillError
         ├── NoMemberSelected   an operation needs a member and none is shown
         ├── UnknownCard        a valid card number this till does not know
+        ├── UnsupportedScan    a code the till recognises but does not accept yet
         ├── CardBlocked        the card is blocked by the programme
         ├── ReceiptNotFound    a receipt number that is not in this till's journal
         ├── RefundRefused      a refund that cannot be made (wrong kind, twice)
@@ -30,6 +31,10 @@ class NoMemberSelected(TillError):
 
 class UnknownCard(TillError):
     """A well-formed card number that is not in this till's member cache."""
+
+
+class UnsupportedScan(TillError):
+    """A member QR token or a voucher: recognised, not yet accepted at the till."""
 
 
 class CardBlocked(TillError):

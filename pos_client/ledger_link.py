@@ -37,6 +37,12 @@ class LedgerLink:
         self.runner = SyncRunner(self.engine, self.config.sync_interval, on_status)
         self.runner.start()
 
+    def stop_background(self) -> None:
+        """Stop the background runner (the link stays usable for ``sync_now``)."""
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+
     def trigger(self) -> None:
         if self.runner is not None:
             self.runner.trigger()
@@ -64,7 +70,5 @@ class LedgerLink:
             self.trigger()
 
     def close(self) -> None:
-        if self.runner is not None:
-            self.runner.stop()
-            self.runner = None
+        self.stop_background()
         self.client.close()

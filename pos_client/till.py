@@ -16,12 +16,14 @@ worker threads. It never imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from loyalty.cards import validate_card_number
 from loyalty.events import Event, EventKind, new_event
 from loyalty.money import Money, parse_money
 from loyalty.programme import ProgrammeRules
+from loyalty.scans import ScanKind, classify_scan
 from pos_client.config import TillConfig
 from pos_client.errors import (
     CardBlocked,
@@ -29,6 +31,7 @@ from pos_client.errors import (
     ReceiptNotFound,
     RefundRefused,
     UnknownCard,
+    UnsupportedScan,
 )
 from pos_client.ledger_link import LedgerLink
 from pos_client.store import LocalStore
@@ -78,9 +81,10 @@ class Till:
     def scan(self, text: str) -> MemberView:
         """Identify a member from a scanned or typed card number and select them.
 
-        Raises InvalidCardNumber (mistyped), UnknownCard or CardBlocked.
+        Raises InvalidCardNumber (mistyped), UnsupportedScan (a member QR or a
+        voucher, not yet accepted here), UnknownCard or CardBlocked.
         """
-        card = validate_card_number(text)
+        card = self._card_from_scan(text)
         with self._lock:
             try:
                 member = self._view(card)
@@ -96,6 +100,27 @@ class Till:
                 )
             self._member = member
             return member
+
+    @staticmethod
+    def _card_from_scan(text: str) -> str:
+        scan = classify_scan(text.strip())
+        if scan.kind is ScanKind.MEMBER_CARD:
+            return scan.value
+        if scan.kind is ScanKind.MEMBER_QR:
+            raise UnsupportedScan(
+                "Member QR codes are not accepted at this till yet. Scan the member's card."
+            )
+        if scan.kind is ScanKind.VOUCHER:
+            raise UnsupportedScan("Vouchers are not accepted at this till yet.")
+        return validate_card_number(text)  # raises with the reason a cashier understands
+
+    def refresh_member(self) -> MemberView | None:
+        """Re-read the current member (a sync may have confirmed or changed points)."""
+        with self._lock:
+            if self._member is not None:
+                with contextlib.suppress(UnknownCard):
+                    self._member = self._view(self._member.card)
+            return self._member
 
     def clear_member(self) -> None:
         """Finish with the current member (next customer)."""
@@ -248,7 +273,7 @@ class Till:
                 members_cached=self.store.members.count(),
             )
         sync = self.link.status
-        state = sync.state if self.link.connected else "offline (connection cut)"
+        state = sync.state if self.link.connected else "offline (cut)"
         return TillStatus(
             terminal_id=self.config.terminal_id,
             pending_events=sync.pending,

@@ -7,7 +7,7 @@ adds the journal's unconfirmed events (see :class:`pos_client.store.LocalStore`)
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pos_client.store.transaction import write_transaction
@@ -102,7 +102,7 @@ class MemberCache:
         return len(rows)
 
     @staticmethod
-    def upsert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    def upsert_rows(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
         """Upsert rows inside the caller's transaction (sync settles balances this way)."""
         conn.executemany(
             f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "

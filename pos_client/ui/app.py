@@ -20,8 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
+from devices.config import ScannerConfig
+from devices.simulator import ScannerSimulator
 from pos_client.till import Till
 from pos_client.ui import till_calls
+from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
 from pos_client.ui.messages import (
     CashierReady,
@@ -36,7 +39,9 @@ from pos_client.ui.messages import (
     RefundRequested,
     ScannerStatusChanged,
     ScanReceived,
+    ScanRefused,
     StatusChanged,
+    SyncStatusChanged,
     TillFailed,
     TransactionRecorded,
 )
@@ -57,13 +62,24 @@ class TillApp(App[None]):
     TITLE = "Loyalty till"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "simulate_scan", "Simulate scan", key_display="F9")
+        Binding("f9", "simulate_scan", "Simulate scan", key_display="F9"),
+        Binding("f8", "toggle_connection", "Cut/restore network", key_display="F8"),
     ]
 
-    def __init__(self, till: Till, demo: bool = False) -> None:
+    def __init__(
+        self,
+        till: Till,
+        demo: bool = False,
+        scanner: ScannerConfig | None = None,
+        simulator: ScannerSimulator | None = None,
+    ) -> None:
+        """``scanner``: read a serial scanner; ``simulator``: the demo's simulated one,
+        through which the demo's simulated scans travel (the real serial path)."""
         super().__init__()
         self.till = till
         self.demo = demo
+        self.simulator = simulator
+        self._background = BackgroundServices(self, till, scanner)
         self.input_cursor_blink = True
         """Set False before running for stable screenshots."""
         self.show_receipt_time = True
@@ -99,6 +115,10 @@ class TillApp(App[None]):
         if self.demo:
             self._calls.submit("demo", till_calls.demo_cards(DEMO_CARD_COUNT), with_status=False)
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
+        self._background.start()
+
+    def on_unmount(self) -> None:
+        self._background.stop()
 
     def _refresh_status(self) -> None:
         if self._calls.idle:
@@ -128,6 +148,14 @@ class TillApp(App[None]):
     @on(ScannerStatusChanged)
     def _scanner_status_changed(self, message: ScannerStatusChanged) -> None:
         self.set_scanner_status(message.text)
+
+    @on(ScanRefused)
+    def _scan_refused(self, message: ScanRefused) -> None:
+        self.cashier.show_error(message.message, "scan")
+
+    @on(SyncStatusChanged)
+    def _sync_status_changed(self) -> None:
+        self._refresh_status()
 
     # --- requests from the cashier screen -------------------------------------------
 
@@ -161,11 +189,23 @@ class TillApp(App[None]):
         self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
 
     def action_simulate_scan(self) -> None:
-        self._calls.submit("demo", till_calls.demo_card(), with_status=False)
+        self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
+
+    def action_toggle_connection(self) -> None:
+        """Demo: pull or replug the till's network cable (the ledger keeps running)."""
+        link = self.till.link
+        if link is None:
+            return
+        link.set_connected(not link.connected)
+        state = "restored: catching up" if link.connected else "cut: the till works offline"
+        self.cashier.show_info(f"Network {state}.")
+        self._refresh_status()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "simulate_scan":
             return self.demo
+        if action == "toggle_connection":
+            return self.demo and self.till.link is not None
         return True
 
     # --- answers from the till --------------------------------------------------------
@@ -178,6 +218,7 @@ class TillApp(App[None]):
     def _member_selected(self, message: MemberSelected) -> None:
         self.cashier.show_member(message.member)
         self.cashier.clear_notice()
+        self.cashier.focus_amount()
 
     @on(MemberCleared)
     def _member_cleared(self) -> None:
@@ -215,6 +256,9 @@ class TillApp(App[None]):
     @on(StatusChanged)
     def _status_changed(self, message: StatusChanged) -> None:
         self.cashier.show_status(message.status)
+        shown, fresh = self.cashier.member, message.member
+        if shown is not None and fresh is not None and fresh.card == shown.card:
+            self.cashier.show_member(fresh)
 
     @on(DemoCardsLoaded)
     def _demo_cards_loaded(self, message: DemoCardsLoaded) -> None:
@@ -222,7 +266,8 @@ class TillApp(App[None]):
 
     @on(DemoCardDrawn)
     def _demo_card_drawn(self, message: DemoCardDrawn) -> None:
-        self.submit_scan(message.card, "demo")
+        if message.card is not None:
+            self.submit_scan(message.card, "demo")
 
     def _dialog_closed(self) -> None:
         self._release_held_scans()

@@ -35,6 +35,19 @@ class ScannerStatusChanged(Message):
 
 
 @dataclass
+class ScanRefused(Message):
+    """The serial scanner delivered bytes that are not a scan (garbage, cut off)."""
+
+    message: str
+    """Why, in words for the cashier."""
+
+
+@dataclass
+class SyncStatusChanged(Message):
+    """Background sync finished a run; the status bar should be refreshed."""
+
+
+@dataclass
 class CashierReady(Message):
     """The cashier screen is mounted; the App may now fill it with the Till's data."""
 
@@ -132,6 +145,8 @@ class StatusChanged(Message):
 
     status: TillStatus
     """Ledger state, pending events and terminal id."""
+    member: MemberView | None = None
+    """The current member re-read with the status (sync may have confirmed points)."""
 
 
 @dataclass
@@ -146,5 +161,6 @@ class DemoCardsLoaded(Message):
 class DemoCardDrawn(Message):
     """A random member's card, to be scanned as if the scanner had read it."""
 
-    card: str
-    """The card number to submit as a scan."""
+    card: str | None
+    """The card number to submit as a scan; None when it was sent through the
+    demo's simulated serial scanner and arrives from there."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from textual.message import Message
 
+from devices.simulator import ScannerSimulator
 from loyalty.errors import (
     InvalidAmount,
     InvalidCardNumber,
@@ -22,7 +23,7 @@ from loyalty.errors import (
     RedemptionRefused,
 )
 from loyalty.money import Money, parse_money
-from pos_client.errors import CardBlocked, UnknownCard
+from pos_client.errors import CardBlocked, UnknownCard, UnsupportedScan
 from pos_client.till import Till
 from pos_client.ui.messages import (
     DemoCardDrawn,
@@ -46,6 +47,7 @@ _FIELD_OF_ERROR: tuple[tuple[type[LoyaltyError], str], ...] = (
     (InvalidCardNumber, "scan"),
     (UnknownCard, "scan"),
     (CardBlocked, "scan"),
+    (UnsupportedScan, "scan"),
     (InvalidAmount, "amount"),
     (RedemptionRefused, "points"),
 )
@@ -137,7 +139,7 @@ def refund(receipt_no: str) -> TillCall:
 
 def status() -> TillCall:
     def call(till: Till) -> Message:
-        return StatusChanged(till.status())
+        return StatusChanged(till.status(), till.refresh_member())
 
     return call
 
@@ -149,11 +151,21 @@ def demo_cards(count: int) -> TillCall:
     return call
 
 
-def demo_card() -> TillCall:
+def demo_card(simulator: ScannerSimulator | None = None) -> TillCall:
+    """Draw a random member; with a simulator, "scan" the card through its pty.
+
+    Through the simulator the card travels the real serial path (pty, reader
+    thread, framing) and arrives as a ``serial`` scan; the message returned then
+    carries no card, so it is not submitted twice.
+    """
+
     def call(till: Till) -> Message:
         card = till.store.members.random_card()
         if card is None:
             raise UnknownCard("This demo till has no members to scan.")
+        if simulator is not None:
+            simulator.send(card)
+            return DemoCardDrawn(None)
         return DemoCardDrawn(card)
 
     return call

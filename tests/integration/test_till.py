@@ -11,6 +11,7 @@ from pos_client.errors import (
     ReceiptNotFound,
     RefundRefused,
     UnknownCard,
+    UnsupportedScan,
 )
 from pos_client.till import Till
 
@@ -136,3 +137,13 @@ def test_every_recorded_event_survives_reopening_with_an_intact_chain(till: Till
         assert reopened.lookup(KARI).balance == 1060
     finally:
         reopened.close()
+
+
+def test_member_qr_codes_and_vouchers_are_recognised_and_refused_in_words(till: Till):
+    with pytest.raises(UnsupportedScan, match="Member QR codes are not accepted"):
+        till.scan("LTY1:ABCDEF0123")
+    with pytest.raises(UnsupportedScan, match="Vouchers are not accepted"):
+        till.scan("VCH-7K2M9Q")
+    with pytest.raises(InvalidCardNumber, match="digits only"):
+        till.scan("hello")
+    assert till.member is None

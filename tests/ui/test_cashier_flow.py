@@ -29,8 +29,9 @@ async def test_scan_earn_redeem_updates_balance_and_journal(
         assert app.cashier.member is not None
         assert "Nora Hansen" in panel_text(app, MemberPanel)
         assert "1 250 points" in panel_text(app, MemberPanel)
+        assert app.focused is app.cashier.query_one("#amount")
 
-        await pilot.press("tab", *"149.90", "f2")
+        await pilot.press(*"149.90", "f2")
         await wait_for_workers(pilot)
         assert "1 399 points" in panel_text(app, MemberPanel)
         assert "(of which +149 not yet synced)" in panel_text(app, MemberPanel)
@@ -112,7 +113,7 @@ async def test_status_bar_counts_pending_events(make_app, cards, fill_field, wai
         await wait_for_workers(pilot)
         status = app.cashier.query_one("#status")
         assert "pending: 0" in str(status.render())
-        assert "offline (no ledger configured)" in str(status.render())
+        assert "OFFLINE (no ledger configured)" in str(status.render())
         await fill_field(pilot, "#scan", cards.nora)
         await pilot.press("enter")
         await wait_for_workers(pilot)

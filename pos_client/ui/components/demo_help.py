@@ -12,6 +12,7 @@ KEYS = (
     ("F3", "redeem points"),
     ("F4", "refund a receipt"),
     ("Esc", "next customer"),
+    ("F8", "cut/restore network"),
 )
 
 

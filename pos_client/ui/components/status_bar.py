@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -28,6 +30,21 @@ class StatusBar(Static):
 
     def _redraw(self) -> None:
         status = self.status
-        ledger = status.ledger_state if status else "…"
-        pending = str(status.pending_events) if status else "…"
+        if status is None:
+            ledger, pending = "…", "…"
+        else:
+            ledger = ledger_text(status)
+            pending = str(status.pending_events)
+            if status.parked_events:
+                pending += f" ({status.parked_events} stopped)"
         self.update(f"ledger: {ledger} │ pending: {pending} │ scanner: {self.scanner}")
+
+
+def ledger_text(status: TillStatus) -> str:
+    """``ONLINE · synced 10:52:01``: the state's first word in capitals, then the time."""
+    word, _, rest = status.ledger_state.partition(" ")
+    text = word.upper() + (f" {rest}" if rest else "")
+    if status.last_sync:
+        synced = datetime.fromisoformat(status.last_sync.replace("Z", "+00:00"))
+        text += f" · synced {synced.astimezone():%H:%M:%S}"
+    return text

@@ -129,6 +129,11 @@ class CashierScreen(Screen[None]):
     def focus_scan(self) -> None:
         self.query_one(ScanField).focus()
 
+    def focus_amount(self) -> None:
+        """After a scan the cashier types the purchase amount next; a wedge scan
+        typed into the amount field is still recognised as a scan."""
+        self.query_one("#amount").focus()
+
     # --- what the cashier does (messages up) --------------------------------------
 
     def watch_member(self) -> None:

@@ -1,0 +1,107 @@
+"""The demo's own central ledger: a ``pos-ledger serve`` process on 127.0.0.1.
+
+The till never imports the ledger; the demo starts it as a separate process, exactly
+as a store's till would find a real one across the network. On first use the demo
+ledger's database is created in the demo data directory, the demo members are
+imported, and a terminal token is issued and kept beside it. The process is stopped
+by its pid when the demo ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from pos_client.store import CachedMember
+
+START_TIMEOUT_S = 20.0
+
+
+class DemoLedgerError(Exception):
+    """The demo ledger could not be prepared or started; the message says why."""
+
+
+class DemoLedger:
+    """Owns the demo ledger's files and process."""
+
+    def __init__(self, directory: Path, terminal_id: str) -> None:
+        self.directory = directory
+        self.terminal_id = terminal_id
+        self.db = directory / "ledger.sqlite"
+        self.token_file = directory / "terminal.token"
+        self.log = directory / "ledger.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def prepare(self, members: list[CachedMember]) -> str:
+        """Create the ledger once (members, blocked cards, terminal); return the token."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.token_file.exists():
+            return self.token_file.read_text(encoding="utf-8").strip()
+        csv = self.directory / "members.csv"
+        rows = ["card,name,tier,balance,member_id"]
+        rows += [f"{m.card},{m.name},,{m.confirmed_points},{m.member_id}" for m in members]
+        csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        self._admin("members", "import", str(csv))
+        for member in members:
+            if member.blocked:
+                self._admin("member", "block", member.card)
+        token = self._admin("terminal", "add", self.terminal_id).split()[-1]
+        self.token_file.write_text(token + "\n", encoding="utf-8")
+        return token
+
+    def start(self) -> str:
+        """Start serving on a free loopback port; return the base URL."""
+        port = _free_port()
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ledger.cli", "serve", "--db", str(self.db),
+                 "--host", "127.0.0.1", "--port", str(port)],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise DemoLedgerError(f"The demo ledger exited at start; see {self.log}.")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self.url
+            time.sleep(0.1)
+        self.stop()
+        raise DemoLedgerError(f"The demo ledger did not answer in time; see {self.log}.")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def _admin(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "ledger.cli", *args, "--db", str(self.db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            raise DemoLedgerError(f"pos-ledger {args[0]} failed: {done.stderr.strip()}")
+        return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,58 @@
+"""`pos-client demo` as a newcomer sees it: a real ledger process, a simulated serial
+scanner, and a key that cuts the network so offline work and the catch-up show."""
+
+from __future__ import annotations
+
+from pos_client.demo import start_demo
+from pos_client.ui.app import TillApp
+
+from .test_serial_scanner_ui import status_text, wait_until
+
+
+async def test_demo_scans_over_serial_works_offline_and_catches_up(tmp_path, wait_for_workers):
+    session = start_demo(tmp_path / "demo")
+    ledger_process = session.ledger.process if session.ledger else None
+    try:
+        assert session.ledger is not None, session.notice
+        assert session.till.store.members.count() == 200  # pulled from the demo ledger
+        app = TillApp(session.till, demo=True, scanner=session.scanner, simulator=session.simulator)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: "ready" in status_text(app), "scanner ready")
+            await wait_until(pilot, lambda: "ONLINE" in status_text(app), "ledger online")
+
+            await pilot.press("f9")  # a random member, through the pty and the reader
+            await wait_until(pilot, lambda: app.cashier.member is not None, "member shown")
+            await pilot.press(*"100", "f2")
+            await wait_for_workers(pilot)
+            await wait_until(pilot, lambda: "pending: 0" in status_text(app), "earn synced")
+
+            await pilot.press("f8")  # cut the network
+            await wait_until(pilot, lambda: "OFFLINE" in status_text(app), "offline shown")
+            await pilot.press("tab", *"50", "f2")  # same member, next purchase
+            await wait_for_workers(pilot)
+            await wait_until(pilot, lambda: "pending: 1" in status_text(app), "pending offline")
+
+            await pilot.press("f8")  # restore: the till catches up at once
+            await wait_until(
+                pilot,
+                lambda: "ONLINE" in status_text(app) and "pending: 0" in status_text(app),
+                "catch-up after restore",
+            )
+        assert session.till.status().pending_events == 0
+        assert session.till.store.verify() == 2
+    finally:
+        session.close()
+    assert ledger_process is not None and ledger_process.poll() is not None
+
+
+def test_a_second_start_reuses_the_ledger_and_the_till(tmp_path):
+    first = start_demo(tmp_path / "demo")
+    token = first.ledger.token_file.read_text() if first.ledger else ""
+    first.close()
+    again = start_demo(tmp_path / "demo")
+    try:
+        assert again.ledger is not None
+        assert again.ledger.token_file.read_text() == token
+        assert again.till.store.members.count() == 200
+    finally:
+        again.close()
