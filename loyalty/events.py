@@ -88,11 +88,12 @@ class Event:
 _CONTENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "hash")
 
 
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_bytes(content: dict[str, Any]) -> bytes:
-    """The canonical encoding hashed into the chain."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
-        "ascii"
-    )
+    """The canonical encoding hashed into the chain: JSON, sorted keys, compact, ASCII."""
+    return _CANONICAL_ENCODER.encode(content).encode("ascii")
 
 
 def compute_hash(content: dict[str, Any]) -> str:
