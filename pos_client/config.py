@@ -52,6 +52,18 @@ class LedgerConfig:
 
 
 @dataclass(frozen=True)
+class PrinterConfig:
+    """The receipt printer (unset: no receipts are printed)."""
+
+    url: str | None = None
+    """``tcp://HOST:9100`` for a network printer, or a serial port / pyserial URL."""
+    timeout: float = 3.0
+    """Seconds to wait for the printer before giving up on a receipt."""
+    baudrate: int = 9600
+    """Line speed of a serial printer."""
+
+
+@dataclass(frozen=True)
 class TillConfig:
     """Everything the till needs to start."""
 
@@ -66,8 +78,7 @@ class TillConfig:
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
     scanner: dict[str, Any] = field(default_factory=dict)
     """The ``[scanner]`` table, validated by the device layer when the scanner opens."""
-    printer: dict[str, Any] = field(default_factory=dict)
-    """The ``[printer]`` table; empty means no receipt printer."""
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
     source: str = "<defaults>"
     """The file this came from, for messages."""
 
@@ -129,7 +140,7 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
     rules = _parse_rules(TableReader(top.table("programme"), "programme", source))
     ledger = _parse_ledger(TableReader(top.table("ledger"), "ledger", source))
     scanner = top.table("scanner")
-    printer = top.table("printer")
+    printer = _parse_printer(TableReader(top.table("printer"), "printer", source))
     top.check_no_unknown_keys()
     return TillConfig(
         terminal_id=terminal_id,
@@ -157,6 +168,17 @@ def _parse_rules(reader: TableReader) -> ProgrammeRules:
         return ProgrammeRules(**values)
     except (LoyaltyError, ValueError) as error:
         raise reader.error("currency", f"is not usable: {error}") from error
+
+
+def _parse_printer(reader: TableReader) -> PrinterConfig:
+    defaults = PrinterConfig()
+    config = PrinterConfig(
+        url=reader.text("url", None),
+        timeout=reader.seconds("timeout", defaults.timeout),
+        baudrate=reader.integer("baudrate", defaults.baudrate, 1),
+    )
+    reader.check_no_unknown_keys()
+    return config
 
 
 def _parse_ledger(reader: TableReader) -> LedgerConfig:

@@ -34,6 +34,7 @@ from pos_client.errors import (
     UnsupportedScan,
 )
 from pos_client.ledger_link import LedgerLink
+from pos_client.receipt_printing import ReceiptPrinter
 from pos_client.store import LocalStore
 from pos_client.views import MemberView, Receipt, TillStatus, parse_receipt_number
 
@@ -48,6 +49,8 @@ class Till:
         self._member: MemberView | None = None
         self.link: LedgerLink | None = None
         """The ledger link when ``[ledger]`` is configured; None runs offline only."""
+        self.printer: ReceiptPrinter | None = None
+        """The receipt printer when ``[printer]`` is configured."""
 
     @classmethod
     def open(cls, config: TillConfig) -> Till:
@@ -59,9 +62,13 @@ class Till:
         till = cls(config, LocalStore.open(config.database_path, config.terminal_id))
         if config.ledger.url:
             till.link = LedgerLink(till.store, config.terminal_id, config.ledger)
+        if config.printer.url:
+            till.printer = ReceiptPrinter(config.printer, config.store_name)
         return till
 
     def close(self) -> None:
+        if self.printer is not None:
+            self.printer.close()
         if self.link is not None:
             self.link.close()
         self.store.close()
@@ -239,13 +246,16 @@ class Till:
                 refers_to=refers_to,
             )
 
-        event = self.store.append(build)
+        event = self.store.append(build)  # durable from here on
         if self.link is not None:
             self.link.trigger()
         updated = self._refresh(member)
         if self._member is not None and self._member.card == member.card:
             self._member = updated
-        return Receipt.from_event(event, member.name, balance_after=updated.balance)
+        receipt = Receipt.from_event(event, member.name, balance_after=updated.balance)
+        if self.printer is not None:
+            self.printer.submit(receipt)
+        return receipt
 
     def _refresh(self, member: MemberView) -> MemberView:
         return self._view(member.card)
@@ -265,12 +275,14 @@ class Till:
 
     def status(self) -> TillStatus:
         """Pending events and the ledger link's state, read now."""
+        printer_error = self.printer.last_error if self.printer else None
         if self.link is None:
             return TillStatus(
                 terminal_id=self.config.terminal_id,
                 pending_events=self.store.pending_count(),
                 ledger_state="offline (no ledger configured)",
                 members_cached=self.store.members.count(),
+                printer_error=printer_error,
             )
         sync = self.link.status
         state = sync.state if self.link.connected else "offline (cut)"
@@ -283,4 +295,5 @@ class Till:
             last_error=sync.last_error,
             parked_events=len(sync.parked),
             oldest_pending_at=sync.oldest_pending_at,
+            printer_error=printer_error,
         )

@@ -90,6 +90,8 @@ class TillStatus:
     """Events the ledger refused, waiting for a manager."""
     oldest_pending_at: str | None = None
     """When the oldest unconfirmed event was recorded."""
+    printer_error: str | None = None
+    """Why the last receipt did not print; None when printing works or is off."""
 
 
 def receipt_number(terminal_id: str, seq: int) -> str:

@@ -37,7 +37,10 @@ class StatusBar(Static):
             pending = str(status.pending_events)
             if status.parked_events:
                 pending += f" ({status.parked_events} stopped)"
-        self.update(f"ledger: {ledger} │ pending: {pending} │ scanner: {self.scanner}")
+        line = f"ledger: {ledger} │ pending: {pending} │ scanner: {self.scanner}"
+        if status is not None and status.printer_error:
+            line = f"PRINTER ✗ │ {line}"
+        self.update(line)
 
 
 def ledger_text(status: TillStatus) -> str:

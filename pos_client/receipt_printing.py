@@ -1,0 +1,96 @@
+"""Receipts on an ESC/POS printer, printed in the background after each transaction.
+
+Printing is optional and never part of the sale: the event is already durable in the
+journal when a receipt is queued (guarantee 1), the printer is driven from its own
+thread, and a missing, slow or jammed printer only shows up as a printer error in
+the status bar. The queue is bounded; if the printer is gone for a long time the
+oldest unprinted receipts are dropped from the queue (they stay in the journal and
+``pos-client receipts`` lists them).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+from devices.escpos import ReceiptLines, two_columns
+from devices.printer import print_receipt
+from loyalty.events import EventKind
+from pos_client.config import PrinterConfig
+from pos_client.views import Receipt
+
+QUEUE_LIMIT = 50
+_KIND_TITLE = {
+    EventKind.EARN: "Points earned",
+    EventKind.REDEEM: "Points redeemed",
+    EventKind.REFUND: "Purchase returned",
+    EventKind.ADJUST: "Points corrected",
+}
+
+
+def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
+    """What a loyalty receipt says: kind, points, amount, new balance, masked card."""
+    amount_label = "Discount" if receipt.kind is EventKind.REDEEM else "Purchase"
+    body = [
+        two_columns("Receipt", receipt.receipt_no),
+        two_columns("Member", receipt.member_name),
+        two_columns("Card", receipt.masked_card),
+        "",
+        _KIND_TITLE[receipt.kind],
+        two_columns("Points", f"{receipt.points:+d}"),
+        two_columns(amount_label, str(receipt.amount)),
+    ]
+    if receipt.balance_after is not None:
+        body.append(two_columns("New balance", f"{receipt.balance_after} points"))
+    body.append(two_columns("Time (UTC)", receipt.recorded_at[:19].replace("T", " ")))
+    return ReceiptLines(
+        header=[store_name or "Loyalty till"],
+        lines=body,
+        barcodes=[receipt.receipt_no],
+        footer=["Thank you!"],
+    )
+
+
+class ReceiptPrinter:
+    """A background printer queue for one till."""
+
+    def __init__(self, config: PrinterConfig, store_name: str) -> None:
+        if not config.url:
+            raise ValueError("a receipt printer needs [printer] url")
+        self.config = config
+        self.store_name = store_name
+        self.last_error: str | None = None
+        """Why the last receipt did not print; None after a successful print."""
+        self.printed = 0
+        self._queue: queue.Queue[Receipt | None] = queue.Queue(QUEUE_LIMIT)
+        self._thread = threading.Thread(target=self._loop, name="printer", daemon=True)
+        self._thread.start()
+
+    def submit(self, receipt: Receipt) -> None:
+        """Queue ``receipt``; returns at once whatever the printer's state."""
+        try:
+            self._queue.put_nowait(receipt)
+        except queue.Full:
+            self.last_error = "The printer is not printing; receipts are waiting."
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Finish what is queued (up to ``timeout``) and stop."""
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            return
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while (receipt := self._queue.get()) is not None:
+            result = print_receipt(
+                receipt_lines(receipt, self.store_name),
+                str(self.config.url),
+                timeout=self.config.timeout,
+                baudrate=self.config.baudrate,
+            )
+            if result.ok:
+                self.printed += 1
+                self.last_error = None
+            else:
+                self.last_error = result.error
