@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.config import ScannerConfig
 from pos_client import config as config_module
 from pos_client.config import load_config
 from pos_client.errors import ConfigError
@@ -21,6 +22,8 @@ def test_the_example_config_is_valid_and_documents_every_key(tmp_path, monkeypat
     config = load_config(EXAMPLE)
     assert config.terminal_id == "OSLO01-T1"
     assert config.rules.points_per_unit == 1
+    assert config.ledger.batch_size == 500 and config.printer.timeout == 3.0
+    assert ScannerConfig.from_mapping(config.scanner, section="scanner").baudrate == 115200
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     keys = [i for i, line in enumerate(lines) if " = " in line and not line.startswith("#")]
     assert len(keys) >= 8
