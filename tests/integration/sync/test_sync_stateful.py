@@ -40,6 +40,7 @@ from tests.integration.sync.rig import (
 from tests.integration.sync.transports import AnswerDropper
 
 OPENING = (500, 0)
+MAX_DROPS_ARMED = 3
 MACHINE_SETTINGS = settings(
     max_examples=60,
     stateful_step_count=30,
@@ -124,7 +125,7 @@ class TillAgainstLedger(RuleBasedStateMachine):
         self.rig.reopen()
         self._install_transport()
 
-    @precondition(lambda self: self.opened)
+    @precondition(lambda self: self.opened and self.drops_armed < MAX_DROPS_ARMED)
     @rule()
     def drop_next_answer(self) -> None:
         self.drops_armed += 1
@@ -152,6 +153,7 @@ class TillAgainstLedger(RuleBasedStateMachine):
         if not self.opened:
             return
         try:
+            self.dropper.disarm()
             self.rig.link.set_connected(True)
             self.rig.sync_until_settled()
             assert_in_agreement(self.ledger, self.rig, self.cards)

@@ -41,6 +41,11 @@ class AnswerDropper(httpx.BaseTransport):
         with self._lock:
             self._drops += count
 
+    def disarm(self) -> None:
+        """Deliver every answer from now on."""
+        with self._lock:
+            self._drops = 0
+
     @property
     def armed(self) -> int:
         return self._drops
