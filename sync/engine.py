@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sync.client import LedgerClient
-from sync.errors import LedgerRefused, NotAuthorised, SyncError
+from sync.errors import LedgerRefused, LedgerUnavailable, NotAuthorised, SyncError
 from sync.local import LocalSide, ParkedEvent
 from sync.protocol import PushResponse
 
@@ -101,8 +101,10 @@ class SyncEngine:
 
     def run_once(self) -> SyncResult:
         """Push, then pull. Raises SyncError after recording it in the status."""
-        with self._lock:
+        with self._lock, self.local.exclusive() as alone:
             try:
+                if not alone:
+                    raise LedgerUnavailable("Another sync of this till is running; will retry.")
                 pushed = self._push_all()
                 pulled = self._pull_all()
             except SyncError as error:

@@ -8,6 +8,7 @@ transaction, which is what makes settling atomic (guarantee 4).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,11 @@ class ParkedEvent:
 
 class LocalSide(Protocol):
     """The till's half of sync: its journal (the outbox) and its member cache."""
+
+    def exclusive(self) -> AbstractContextManager[bool]:
+        """Hold this till's sync lock for one run; yields False if another process
+        (the app's background sync, ``pos-client sync``) holds it."""
+        ...
 
     def confirmed_seq(self) -> int:
         """The highest sequence number the ledger has confirmed."""

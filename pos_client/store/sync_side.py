@@ -8,8 +8,10 @@ counts an event twice or misses one (guarantee 4).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from loyalty.events import Event
@@ -50,6 +52,25 @@ class StoreSyncSide:
     def __init__(self, store: LocalStore) -> None:
         self.store = store
         self.conn = store.conn
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        """An advisory lock file beside the database, held for one sync run.
+
+        Two syncs of the same till in different processes would share the pull's
+        staging tables; the second one waits for its next turn instead.
+        """
+        path = self.store.path.with_name(self.store.path.name + ".sync-lock")
+        with path.open("a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def confirmed_seq(self) -> int:
         return self.store.confirmed_seq

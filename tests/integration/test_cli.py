@@ -11,6 +11,7 @@ import pytest
 
 from loyalty.cards import make_card_number
 from pos_client.cli import main
+from pos_client.till import Till
 from tests.integration.ledger.support import start_ledger
 
 KARI = make_card_number(7)
@@ -112,3 +113,20 @@ def test_the_console_script_runs_installer_tools_without_a_config(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_two_syncs_of_one_till_never_run_at_once(tmp_path, capsys):
+    from pos_client.config import load_config
+    from pos_client.store.sync_side import StoreSyncSide
+
+    config = write_config(tmp_path, '[ledger]\nurl = "http://127.0.0.1:9"\ntoken = "t"\n')
+    till = Till.open(load_config(config))
+    try:
+        with StoreSyncSide(till.store).exclusive() as alone:  # the app's background sync
+            assert alone
+            assert main(["--config", str(config), "sync"]) == 1
+            assert "Another sync of this till is running" in capsys.readouterr().err
+        assert main(["--config", str(config), "sync"]) == 1
+        assert "Cannot reach the ledger" in capsys.readouterr().err
+    finally:
+        till.close()
