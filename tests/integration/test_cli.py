@@ -41,7 +41,6 @@ def test_sync_pulls_members_pushes_events_and_reports(tmp_path, ledger, capsys):
     assert "1 members updated" in capsys.readouterr().out
 
     from pos_client.config import load_config
-    from pos_client.till import Till
 
     till = Till.open(load_config(config))
     try:
@@ -87,7 +86,6 @@ def test_receipts_and_verify(tmp_path, capsys):
     config = write_config(tmp_path)
     from pos_client.config import load_config
     from pos_client.store import CachedMember
-    from pos_client.till import Till
 
     till = Till.open(load_config(config))
     till.store.members.upsert_many([CachedMember(KARI, "M7", "Kari", "", 0, "active", False, "")])
