@@ -30,6 +30,11 @@ class ProgrammeRules:
     """... are worth this many minor units (10.00 NOK)."""
     min_redeem_points: int = 100
     """The smallest redemption a member may make."""
+    offline_redeem_cap: int = 1000
+    """While a till is offline: the most points one member may redeem there per day
+    (two stores offline could otherwise spend the same points twice)."""
+    max_offline_hours: int = 72
+    """A till that has not synced for this long refuses new redemptions."""
 
     def __post_init__(self) -> None:
         minor_per_unit(self.currency)
@@ -39,6 +44,10 @@ class ProgrammeRules:
                 raise ValueError(f"{name} must be a positive whole number")
         if isinstance(self.min_redeem_points, bool) or self.min_redeem_points < 1:
             raise ValueError("min_redeem_points must be at least 1")
+        for name in ("offline_redeem_cap", "max_offline_hours"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number, 0 or more")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProgrammeRules:
@@ -99,6 +108,32 @@ class ProgrammeRules:
                     f"{self.max_redeemable(available, purchase)} points."
                 )
         return value
+
+    def check_offline_redemption(
+        self, points: int, redeemed_offline_today: int, offline_hours: float | None
+    ) -> None:
+        """Bounds on redeeming while the till cannot reach the ledger (guarantee 5).
+
+        ``redeemed_offline_today``: points this member redeemed at this till today
+        that the ledger has not confirmed. ``offline_hours``: hours since the till's
+        last successful sync, None if it never synced.
+        """
+        if offline_hours is None:
+            raise RedemptionRefused(
+                "This till has not reached the ledger yet, so points cannot be redeemed "
+                "offline. Connect it once, then try again."
+            )
+        if offline_hours >= self.max_offline_hours:
+            raise RedemptionRefused(
+                f"This till has been offline for {int(offline_hours)} hours; redemptions "
+                f"stop after {self.max_offline_hours}. Points can still be earned."
+            )
+        left = self.offline_redeem_cap - redeemed_offline_today
+        if points > left:
+            raise RedemptionRefused(
+                f"While offline a member may redeem at most {self.offline_redeem_cap} "
+                f"points a day here; {max(left, 0)} are left today. Points can still be earned."
+            )
 
     def _check_currency(self, amount: Money) -> None:
         if amount.currency != self.currency:

@@ -8,6 +8,7 @@ closing the till closes every connection.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pos_client.config import LedgerConfig
 from pos_client.store import LocalStore
@@ -54,6 +55,22 @@ class LedgerLink:
     def lookup(self, card: str) -> bool:
         """Fetch a member the cache lacks, waiting at most ``lookup_timeout``."""
         return self.engine.lookup_member(card, self.config.lookup_timeout)
+
+    def offline_hours(self, last_sync_at: str | None) -> float | None:
+        """0.0 while online; else hours since ``last_sync_at`` (None: never synced).
+
+        Online means the connection is up and a sync completed within two sync
+        intervals plus a timeout: a till whose network died a minute ago is offline
+        even if its last sync succeeded.
+        """
+        if last_sync_at is None:
+            return None
+        synced = datetime.fromisoformat(last_sync_at.replace("Z", "+00:00"))
+        age = (datetime.now(UTC) - synced).total_seconds()
+        fresh = 2 * self.config.sync_interval + self.config.timeout
+        if self.connected and self.engine.status.state == "online" and age <= fresh:
+            return 0.0
+        return age / 3600
 
     @property
     def status(self) -> SyncStatus:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import UTC, datetime
 
 from loyalty.cards import validate_card_number
 from loyalty.events import Event, EventKind, new_event
@@ -36,6 +37,7 @@ from pos_client.errors import (
 from pos_client.ledger_link import LedgerLink
 from pos_client.receipt_printing import ReceiptPrinter
 from pos_client.store import LocalStore
+from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import MemberView, Receipt, TillStatus, parse_receipt_number
 
 
@@ -181,7 +183,28 @@ class Till:
             if isinstance(purchase, str):
                 purchase = parse_money(purchase, rules.currency) if purchase.strip() else None
             discount = rules.check_redemption(points, member.balance, purchase)
+            self._check_offline_bounds(member, points, rules)
             return self._record(member, EventKind.REDEEM, -points, discount.minor, rules)
+
+    def _check_offline_bounds(self, member: MemberView, points: int, rules: ProgrammeRules) -> None:
+        """Guarantee 5: offline, redeem within a daily cap and a maximum offline age.
+
+        A till with no ledger configured runs the programme alone and has no bounds.
+        """
+        if self.link is None:
+            return
+        offline_hours = self.link.offline_hours(self.store.settings.get(LAST_SYNC_AT))
+        if offline_hours == 0.0:
+            return  # synced recently: the ledger's balance is fresh
+        local_midnight = (
+            datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
+        with self.store.lock:
+            redeemed = self.store.journal.unconfirmed_redeemed_since(
+                member.card, since.replace("+00:00", "Z")
+            )
+        rules.check_offline_redemption(points, redeemed, offline_hours)
 
     def refund(self, receipt_no: str) -> Receipt:
         """Take back the points of an earlier earn, found by its receipt number.

@@ -99,6 +99,16 @@ class Journal:
         for row in self._conn.execute(f"{_SELECT} ORDER BY seq"):
             yield row_to_event(row)
 
+    def unconfirmed_redeemed_since(self, card: str, since: str) -> int:
+        """Points ``card`` redeemed here since ``since`` (ISO UTC) not yet confirmed."""
+        row = self._conn.execute(
+            "SELECT COALESCE(-SUM(points), 0) FROM journal WHERE card = ? AND kind = 'redeem' "
+            "AND recorded_at >= ? AND seq > (SELECT CAST(value AS INTEGER) FROM settings "
+            "WHERE key = 'confirmed_seq')",
+            [card, since],
+        ).fetchone()
+        return int(row[0])
+
     def count_after(self, seq: int) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM journal WHERE seq > ?", [seq]).fetchone()
         return int(row[0])

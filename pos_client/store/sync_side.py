@@ -22,6 +22,8 @@ from sync.local import ParkedEvent
 from sync.protocol import Change, MemberChange, MemberState, RevokedCardChange, RulesChange
 
 PULL_CURSOR = "pull_cursor"
+LAST_SYNC_AT = "last_sync_at"
+"""When a sync last completed (push and pull), UTC; bounds offline redemption."""
 
 _UPSERT_NEWER = """
     ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, name = excluded.name,
@@ -164,6 +166,7 @@ class StoreSyncSide:
                 else:
                     conn.execute("UPDATE members SET status = 'blocked' WHERE card = ?", [payload])
             self.store.settings.set(PULL_CURSOR, next_cursor)
+            self.store.settings.set(LAST_SYNC_AT, _now())
             self._raise_confirmed(high_water)
             conn.execute("DELETE FROM pull_members")
             conn.execute("DELETE FROM pull_other")

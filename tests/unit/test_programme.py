@@ -88,3 +88,18 @@ def test_rules_round_trip_and_refuse_unknown_or_bad_settings():
 def test_other_currencies_are_refused():
     with pytest.raises(RedemptionRefused, match="runs in NOK"):
         RULES.check_redemption(100, available=1000, purchase=Money(100, "SEK"))
+
+
+def test_offline_redemption_is_capped_per_member_per_day():
+    rules = ProgrammeRules(offline_redeem_cap=500, max_offline_hours=72)
+    rules.check_offline_redemption(300, redeemed_offline_today=200, offline_hours=1)
+    with pytest.raises(RedemptionRefused, match="at most 500 points a day here; 100 are left"):
+        rules.check_offline_redemption(300, redeemed_offline_today=400, offline_hours=1)
+
+
+def test_a_till_offline_too_long_or_never_synced_refuses_redemptions():
+    rules = ProgrammeRules(max_offline_hours=72)
+    with pytest.raises(RedemptionRefused, match="offline for 80 hours"):
+        rules.check_offline_redemption(100, redeemed_offline_today=0, offline_hours=80.5)
+    with pytest.raises(RedemptionRefused, match="has not reached the ledger yet"):
+        rules.check_offline_redemption(100, redeemed_offline_today=0, offline_hours=None)

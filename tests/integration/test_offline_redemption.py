@@ -1,0 +1,72 @@
+"""Guarantee 5: offline, a member redeems at most a daily cap at this till, and a till
+offline for too long refuses new redemptions; earning always works."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from loyalty.cards import make_card_number
+from loyalty.errors import RedemptionRefused
+from loyalty.programme import ProgrammeRules
+from pos_client.config import LedgerConfig
+from pos_client.store.sync_side import LAST_SYNC_AT
+from pos_client.till import Till
+
+KARI = make_card_number(1)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@pytest.fixture
+def offline_till(till: Till):
+    """The shared test till, linked to a ledger that is not there (port 9)."""
+    config = replace(
+        till.config,
+        ledger=LedgerConfig(url="http://127.0.0.1:9", token="t"),
+        rules=ProgrammeRules(offline_redeem_cap=300, max_offline_hours=72),
+    )
+    till.close()
+    linked = Till.open(config)
+    try:
+        yield linked
+    finally:
+        linked.close()
+
+
+def synced_ago(till: Till, hours: float) -> None:
+    till.store.settings.set(LAST_SYNC_AT, iso(datetime.now(UTC) - timedelta(hours=hours)))
+
+
+def test_a_till_that_never_reached_the_ledger_refuses_redemptions_but_earns(offline_till):
+    offline_till.scan(KARI)
+    with pytest.raises(RedemptionRefused, match="not reached the ledger yet"):
+        offline_till.redeem(100)
+    assert offline_till.earn("100").points == 100
+
+
+def test_offline_a_member_redeems_at_most_the_daily_cap_here(offline_till):
+    synced_ago(offline_till, 2)
+    offline_till.scan(KARI)
+    offline_till.redeem(200)
+    with pytest.raises(RedemptionRefused, match="at most 300 points a day here; 100 are left"):
+        offline_till.redeem(200)
+    assert offline_till.redeem(100).points == -100
+    assert offline_till.status().pending_events == 2
+
+
+def test_a_till_offline_longer_than_the_maximum_refuses_new_redemptions(offline_till):
+    synced_ago(offline_till, 80)
+    offline_till.scan(KARI)
+    with pytest.raises(RedemptionRefused, match="offline for 80 hours"):
+        offline_till.redeem(100)
+    assert offline_till.status().pending_events == 0
+
+
+def test_a_till_with_no_ledger_runs_the_programme_alone_without_offline_caps(till):
+    till.scan(KARI)
+    assert till.redeem(1000).balance_after == 0
