@@ -162,6 +162,8 @@ def _parse_rules(reader: TableReader) -> ProgrammeRules:
         "redeem_points": reader.integer("redeem_points", defaults.redeem_points, 1),
         "redeem_value_minor": reader.integer("redeem_value_minor", defaults.redeem_value_minor, 1),
         "min_redeem_points": reader.integer("min_redeem_points", defaults.min_redeem_points, 1),
+        "offline_redeem_cap": reader.integer("offline_redeem_cap", defaults.offline_redeem_cap, 0),
+        "max_offline_hours": reader.integer("max_offline_hours", defaults.max_offline_hours, 0),
     }
     reader.check_no_unknown_keys()
     try:
