@@ -10,8 +10,10 @@ them in both.
 
 from __future__ import annotations
 
+import contextlib
 import random
 
+from loyalty.errors import RedemptionRefused
 from tests.integration.sync.rig import LedgerUnderTest, assert_in_agreement, assert_verify_passes
 from tests.integration.sync.transports import AnswerDropper
 
@@ -33,8 +35,9 @@ def test_the_shown_balance_never_double_counts_while_background_sync_settles(
     for sale in range(SALES):
         if rng.random() < 0.3 and expected >= 100:
             points = rng.randint(100, min(expected, 400))
-            rig.redeem(card, points)
-            expected -= points
+            with contextlib.suppress(RedemptionRefused):  # offline caps may refuse it
+                rig.redeem(card, points)
+                expected -= points
         else:
             minor = rng.randint(100, 40_000)
             rig.earn(card, f"{minor // 100}.{minor % 100:02d}")

@@ -69,6 +69,8 @@ def test_tills_pushing_at_the_same_time_on_the_same_members_lose_and_double_noth
     ledger = any_ledger
     cards = ledger.add_members(5000, 5000, 5000)
     rigs = [new_till(ledger, batch_size=3) for _ in range(4)]
+    for rig in rigs:
+        assert rig.sync()  # each till knows the members before selling
     rng = random.Random(7)
     for rig in rigs:
         for _ in range(24):

@@ -73,6 +73,11 @@ class TillAgainstLedger(RuleBasedStateMachine):
         self.rig.link.set_connected(self.online)
 
     @property
+    def in_touch(self) -> bool:
+        """Connected, and the last sync of this till process succeeded."""
+        return self.online and self.rig.link.status.state == "online"
+
+    @property
     def opened(self) -> bool:
         return hasattr(self, "rig")
 
@@ -89,10 +94,13 @@ class TillAgainstLedger(RuleBasedStateMachine):
     @rule(which=st.integers(0, len(OPENING) - 1), points=st.integers(100, 1500))
     def redeem(self, which: int, points: int) -> None:
         card = self.cards[which]
+        recorded = len(self.rig.journal())
         try:
             self.rig.redeem(card, points)
         except RedemptionRefused:
-            assert points > self.model[card]
+            # Refused for want of points, or by the offline bounds while not in touch.
+            assert points > self.model[card] or not self.in_touch
+            assert len(self.rig.journal()) == recorded
             return
         assert points <= self.model[card]
         self.model[card] -= points
