@@ -29,7 +29,6 @@ from pos_client.config import TillConfig, load_config
 from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
 from pos_client.till import Till
-from pos_client.ui.app import TillApp
 from pos_client.views import Receipt
 from sync.errors import SyncError
 
@@ -75,6 +74,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _run_demo(args.data_dir)
     config = load_config(args.config)
     if command == "run":
+        from pos_client.ui.app import TillApp  # the only commands that load Textual
+
         scanner = _scanner_config(config)
         till = Till.open(config)
         try:
@@ -113,6 +114,7 @@ def _scanner_config(config: TillConfig) -> ScannerConfig | None:
 
 def _run_demo(data_dir: Path | None) -> int:
     from pos_client.demo import start_demo
+    from pos_client.ui.app import TillApp
 
     print("Starting the demo: ledger, simulated scanner and till…", file=sys.stderr)
     session = start_demo(data_dir)
