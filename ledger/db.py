@@ -139,9 +139,15 @@ class Database(ABC):
     def snapshot(self) -> Iterator[Tx]:
         """A read-only transaction over one consistent snapshot."""
 
-    @abstractmethod
+    _pool: queue.LifoQueue[Any]
+
     def close(self) -> None:
         """Close every pooled connection."""
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
 
 
 class SqliteDatabase(Database):
@@ -202,13 +208,6 @@ class SqliteDatabase(Database):
     def snapshot(self) -> Iterator[Tx]:
         with self._transaction("BEGIN") as tx:
             yield tx
-
-    def close(self) -> None:
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                return
 
 
 class PostgresDatabase(Database):
@@ -271,13 +270,6 @@ class PostgresDatabase(Database):
         with self._transaction("BEGIN", lock=False) as tx:
             tx.query("SELECT pg_advisory_xact_lock(7424242)")
             yield tx
-
-    def close(self) -> None:
-        while True:
-            try:
-                self._pool.get_nowait().close()
-            except queue.Empty:
-                return
 
 
 def connect(url: str) -> Database:

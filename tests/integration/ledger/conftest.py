@@ -10,10 +10,8 @@ tests stay independent by using their own terminals and cards.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,33 +22,14 @@ if str(_REPO_ROOT) not in sys.path:  # so that `tests.integration.ledger.support
 
 from tests.integration.ledger.support import (  # noqa: E402
     LedgerHandle,
-    postgres_schema,
+    database_url,
     start_ledger,
 )
 
-POSTGRES_ENV = "POS_TEST_POSTGRES"
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
-
-
-@contextmanager
-def database_url(backend: str, directory: Path) -> Iterator[str]:
-    """A fresh, empty ledger database of ``backend``, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / 'ledger.db'}"
-        return
-    dsn = os.environ.get(POSTGRES_ENV)
-    if not dsn:
-        pytest.skip(f"set {POSTGRES_ENV} to a PostgreSQL DSN to run the PostgreSQL tests")
-    stack = ExitStack()
-    try:
-        url = stack.enter_context(postgres_schema(dsn))
-    except Exception as exc:
-        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unusable at {dsn}: {exc}")
-    with stack:
-        yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

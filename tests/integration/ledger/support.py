@@ -27,12 +27,13 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from ledger.cli import open_ledger
 from ledger.terminals import add_terminal
@@ -228,3 +229,26 @@ class EventChain:
 
     def adjust(self, card: str, points: int, note: str = "correction") -> Event:
         return self._next(EventKind.ADJUST, card, points, 0, note=note)
+
+
+POSTGRES_ENV = "POS_TEST_POSTGRES"
+"""Holds a PostgreSQL DSN to run the PostgreSQL variants; set and unusable, they fail."""
+
+
+@contextmanager
+def database_url(backend: str, directory: Path) -> Iterator[str]:
+    """A fresh, empty ledger database of ``backend`` (``sqlite`` or ``postgres``), removed
+    afterwards. PostgreSQL: skipped without :data:`POSTGRES_ENV`, failed if unusable."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'ledger.db'}"
+        return
+    dsn = os.environ.get(POSTGRES_ENV)
+    if not dsn:
+        pytest.skip(f"set {POSTGRES_ENV} to a PostgreSQL DSN to run the PostgreSQL tests")
+    stack = ExitStack()
+    try:
+        url = stack.enter_context(postgres_schema(dsn))
+    except Exception as exc:
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unusable at {dsn}: {exc}")
+    with stack:
+        yield url

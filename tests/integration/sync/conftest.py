@@ -12,10 +12,8 @@ FAIL; without it they are skipped.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,30 +22,8 @@ _REPO_ROOT = Path(__file__).resolve().parents[3]
 if str(_REPO_ROOT) not in sys.path:  # so that `tests.integration...` modules import
     sys.path.insert(0, str(_REPO_ROOT))
 
-from tests.integration.ledger.support import postgres_schema, start_ledger  # noqa: E402
+from tests.integration.ledger.support import database_url, start_ledger  # noqa: E402
 from tests.integration.sync.rig import LedgerUnderTest, TillRig  # noqa: E402
-
-POSTGRES_ENV = "POS_TEST_POSTGRES"
-
-
-@contextmanager
-def database_url(backend: str, directory: Path) -> Iterator[str]:
-    """A fresh, empty ledger database of ``backend``, removed afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{directory / 'ledger.db'}"
-        return
-    dsn = os.environ.get(POSTGRES_ENV)
-    if not dsn:
-        pytest.skip(f"set {POSTGRES_ENV} to a PostgreSQL DSN to run the PostgreSQL variant")
-    try:
-        schema = postgres_schema(dsn)
-        url = schema.__enter__()
-    except Exception as exc:
-        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unusable at {dsn}: {exc}")
-    try:
-        yield url
-    finally:
-        schema.__exit__(None, None, None)
 
 
 def _ledger(backend: str, directory: Path) -> Iterator[LedgerUnderTest]:
