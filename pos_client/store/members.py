@@ -56,6 +56,7 @@ class MemberCache:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._counted: tuple[tuple[int, int], int] | None = None
 
     def get(self, card: str) -> CachedMember | None:
         row = self._conn.execute(
@@ -116,7 +117,22 @@ class MemberCache:
         )
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+        """How many members are cached.
+
+        Counting is a scan of the whole table (a million rows take tens of
+        milliseconds), and the status bar asks after every scan; so the count is
+        kept until the database changes: a commit by another connection moves
+        ``PRAGMA data_version``, a change by this one moves ``total_changes``.
+        """
+        version = (
+            int(self._conn.execute("PRAGMA data_version").fetchone()[0]),
+            self._conn.total_changes,
+        )
+        counted = self._counted
+        if counted is None or counted[0] != version:
+            total = int(self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+            counted = self._counted = (version, total)
+        return counted[1]
 
     def sample_cards(self, limit: int) -> list[str]:
         """A few active cards in card order (the demo's help panel shows them)."""

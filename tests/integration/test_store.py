@@ -111,3 +111,18 @@ def test_a_damaged_journal_tip_is_refused_at_open(tmp_path: Path):
     store.close()
     with pytest.raises(StoreError, match="damaged"):
         LocalStore.open(path, "T1")
+
+
+def test_the_member_count_follows_changes_by_this_and_other_connections(store: LocalStore):
+    assert store.members.count() == 0
+    store.members.upsert_many([member(1, 0), member(2, 0)])
+    assert store.members.count() == 2
+    other = sqlite3.connect(str(store.path), isolation_level=None)
+    try:
+        other.execute(
+            "INSERT INTO members (card, member_id, name) VALUES (?, 'M3', 'Member 3')",
+            [member(3, 0).card],
+        )
+    finally:
+        other.close()
+    assert store.members.count() == 3
