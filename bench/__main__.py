@@ -1,12 +1,13 @@
 """Run every benchmark and print its figures (``make bench``)."""
 
-from bench import earn, push
+from bench import earn, pull, push, scan, startup
 
 
 def main() -> None:
-    earn.main()
-    print()
-    push.main()
+    for index, benchmark in enumerate((earn, push, scan, pull, startup)):
+        if index:
+            print()
+        benchmark.main()
 
 
 if __name__ == "__main__":
