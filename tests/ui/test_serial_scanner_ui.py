@@ -31,7 +31,9 @@ def status_text(app: TillApp) -> str:
 async def test_bytes_written_to_a_pty_end_with_the_member_shown(till, cards, tmp_path):
     link = tmp_path / "scanner"  # stands for /dev/serial/by-id/...
     with ScannerSimulator(framing="crlf", link=link) as simulator:
-        config = ScannerConfig.from_mapping({"port": str(link)}, section="scanner")
+        config = ScannerConfig.from_mapping(
+            {"port": str(link), "suffix": "crlf"}, section="scanner"
+        )
         app = TillApp(till, scanner=config)
         app.input_cursor_blink = False
         async with app.run_test(size=(80, 24)) as pilot:
