@@ -45,6 +45,18 @@ def read_changes(
     tx: Tx, ledger_id: str, terminal_id: str, since: str | None, limit: int
 ) -> ChangesResponse:
     """One page of changes after ``since``; ``tx`` must be a snapshot."""
+    return ChangesResponse.model_validate(changes_answer(tx, ledger_id, terminal_id, since, limit))
+
+
+def changes_answer(
+    tx: Tx, ledger_id: str, terminal_id: str, since: str | None, limit: int
+) -> dict[str, Any]:
+    """:func:`read_changes` as the plain JSON-ready mapping the HTTP answer sends.
+
+    The server sends this without building the models first (a large page spent
+    most of its time re-checking what it had just read); the till validates every
+    answer against :class:`ChangesResponse`, and the tests hold the two equal.
+    """
     after = decode_cursor(ledger_id, since)
     numbered: list[tuple[int, dict[str, Any]]] = []
     for row in tx.query(
@@ -83,11 +95,9 @@ def read_changes(
     page = numbered[:limit]
     last = page[-1][0] if page else after
     high_water, _ = terminal_position(tx, terminal_id)
-    return ChangesResponse.model_validate(
-        {
-            "changes": [change for _, change in page],
-            "next_cursor": encode_cursor(ledger_id, last),
-            "high_water": high_water,
-            "has_more": len(numbered) > limit,
-        }
-    )
+    return {
+        "changes": [change for _, change in page],
+        "next_cursor": encode_cursor(ledger_id, last),
+        "high_water": high_water,
+        "has_more": len(numbered) > limit,
+    }

@@ -8,6 +8,8 @@ through it) and the manual parse also lets it answer an over-long batch with 413
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -43,6 +45,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _json(model: BaseModel) -> Response:
     return Response(content=model.model_dump_json(), media_type="application/json")
+
+
+def _plain_json(answer: Mapping[str, object]) -> Response:
+    """An answer built as plain data, with the shape of its response model."""
+    body = json.dumps(answer, separators=(",", ":"), ensure_ascii=False)
+    return Response(content=body.encode(), media_type="application/json")
 
 
 @router.get("/health", response_model=HealthResponse, tags=["status"])
@@ -88,7 +96,7 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
             raise Forbidden(
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
             )
-        return _json(service.push(db, terminal_id, list(batch.events)))
+        return _plain_json(service.push_answer(db, terminal_id, list(batch.events)))
 
     return await run_in_threadpool(run)
 
@@ -117,8 +125,8 @@ def changes(
 ) -> Response:
     """Member upserts, rules versions and revoked cards after ``since``, in ledger order."""
     with database(request).snapshot() as tx:
-        page = feed.read_changes(tx, request.app.state.ledger_id, terminal_id, since, limit)
-    return _json(page)
+        page = feed.changes_answer(tx, request.app.state.ledger_id, terminal_id, since, limit)
+    return _plain_json(page)
 
 
 @router.get(

@@ -111,6 +111,12 @@ def _wire(event: EventIn) -> tuple[object, ...]:
 
 def push(db: Database, terminal_id: str, events: list[EventIn]) -> PushResponse:
     """Apply a batch already checked to belong to ``terminal_id``; see module doc."""
+    return PushResponse.model_validate(push_answer(db, terminal_id, events))
+
+
+def push_answer(db: Database, terminal_id: str, events: list[EventIn]) -> dict[str, object]:
+    """:func:`push` returning the plain JSON-ready answer the HTTP route sends as is
+    (the till validates it against :class:`PushResponse`)."""
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Batch(terminal_id, high_water, last_hash)
@@ -119,15 +125,13 @@ def push(db: Database, terminal_id: str, events: list[EventIn]) -> PushResponse:
         for event in events:
             _decide(tx, batch, known, book, event)
         _write(tx, batch, book)
-        return PushResponse.model_validate(
-            {
-                "results": batch.results,
-                "high_water": batch.high_water,
-                "last_hash": batch.last_hash,
-                "balances": _balances(tx, book, batch.touched),
-                "stopped_at": batch.stop,
-            }
-        )
+        return {
+            "results": batch.results,
+            "high_water": batch.high_water,
+            "last_hash": batch.last_hash,
+            "balances": _balances(tx, book, batch.touched),
+            "stopped_at": batch.stop,
+        }
 
 
 def _balances(tx: Tx, book: _MemberBook, touched: set[str]) -> list[dict[str, object]]:
