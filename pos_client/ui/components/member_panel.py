@@ -19,7 +19,8 @@ class MemberPanel(Static):
     so a cashier never reads an unconfirmed figure as final.
     """
 
-    member: reactive[MemberView | None] = reactive(None, layout=True)
+    member: reactive[MemberView | None] = reactive(None)
+    """The panel has a fixed height (till.tcss): a new member repaints it alone."""
 
     def on_mount(self) -> None:
         self.border_title = "Member"
