@@ -314,7 +314,7 @@ class Till:
             pending_events=sync.pending,
             ledger_state=state,
             members_cached=self.store.members.count(),
-            last_sync=sync.last_success,
+            last_sync=sync.last_success or self.store.settings.get(LAST_SYNC_AT),
             last_error=sync.last_error,
             parked_events=len(sync.parked),
             oldest_pending_at=sync.oldest_pending_at,

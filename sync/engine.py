@@ -39,8 +39,9 @@ MAX_PAGES_PER_RUN = 100_000
 class SyncStatus:
     """What the status bar and ``pos-client status`` show about sync."""
 
-    state: str = "not synced yet"
-    """``online``, ``offline``, ``refused`` (token), ``stopped`` (a parked event)."""
+    state: str = "not contacted yet"
+    """``online``, ``offline``, ``refused`` (token), ``stopped`` (a parked event);
+    ``not contacted yet`` until this process's first sync attempt."""
     pending: int = 0
     """Events recorded here that the ledger has not confirmed."""
     oldest_pending_at: str | None = None
