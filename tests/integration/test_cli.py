@@ -58,6 +58,8 @@ def test_sync_pulls_members_pushes_events_and_reports(tmp_path, ledger, capsys):
     assert main(["--config", str(config), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["pending_events"] == 0
+    assert status["last_sync"] is not None  # remembered across processes
+    assert status["ledger_state"] == "not contacted yet"  # this process did not sync
     shown = ledger.admin("member", "show", KARI).stdout
     assert "750" in shown
 
