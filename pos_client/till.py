@@ -318,5 +318,6 @@ class Till:
             last_error=sync.last_error,
             parked_events=len(sync.parked),
             oldest_pending_at=sync.oldest_pending_at,
+            oldest_pending_age_s=sync.oldest_pending_age(),
             printer_error=printer_error,
         )

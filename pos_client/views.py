@@ -90,6 +90,8 @@ class TillStatus:
     """Events the ledger refused, waiting for a manager."""
     oldest_pending_at: str | None = None
     """When the oldest unconfirmed event was recorded."""
+    oldest_pending_age_s: float | None = None
+    """How long ago that was, in seconds (how far behind the ledger this till is)."""
     printer_error: str | None = None
     """Why the last receipt did not print; None when printing works or is off."""
 

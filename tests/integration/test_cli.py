@@ -52,6 +52,7 @@ def test_sync_pulls_members_pushes_events_and_reports(tmp_path, ledger, capsys):
     assert main(["--config", str(config), "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["pending_events"] == 1
+    assert status["oldest_pending_at"] is not None and status["oldest_pending_age_s"] >= 0
 
     assert main(["--config", str(config), "sync"]) == 0
     assert "1 events confirmed" in capsys.readouterr().out
