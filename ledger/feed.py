@@ -94,10 +94,11 @@ def changes_answer(
     numbered.sort(key=lambda pair: pair[0])
     page = numbered[:limit]
     last = page[-1][0] if page else after
-    high_water, _ = terminal_position(tx, terminal_id)
+    high_water, last_hash = terminal_position(tx, terminal_id)
     return {
         "changes": [change for _, change in page],
         "next_cursor": encode_cursor(ledger_id, last),
         "high_water": high_water,
+        "last_hash": last_hash,
         "has_more": len(numbered) > limit,
     }

@@ -27,7 +27,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sync.client import LedgerClient
-from sync.errors import LedgerRefused, LedgerUnavailable, NotAuthorised, SyncError
+from sync.errors import (
+    InvalidAnswer,
+    LedgerRefused,
+    LedgerUnavailable,
+    NotAuthorised,
+    SyncError,
+)
 from sync.local import LocalSide, ParkedEvent
 from sync.protocol import PushResponse
 
@@ -149,15 +155,26 @@ class SyncEngine:
         return confirmed_total
 
     def _settle(self, last_sent: int, answer: PushResponse) -> int:
+        """Store the answer's balances with the high-water mark they include.
+
+        Only this till's own events may be marked confirmed. When the stream
+        stopped, the events before the stop were accepted or duplicates (ours);
+        a ledger whose high water is at or past the stop holds another till's
+        events under this terminal's id (a fork), so the mark goes to the stop.
+        """
         before = self.local.confirmed_seq()
-        if answer.stopped_at is not None:
-            stop = answer.stopped_at
+        stop = answer.stopped_at
+        if stop is not None:
             self.local.park(ParkedEvent(stop.seq, stop.event_id, stop.code, stop.reason))
-        if answer.high_water <= last_sent:
-            self.local.settle(answer.high_water, answer.balances)
-        # Otherwise the ledger holds events beyond this batch (answers lost earlier):
-        # the balances here would not cover them, so the pull settles instead.
-        return max(0, min(answer.high_water, last_sent) - before)
+        if answer.high_water > last_sent:
+            # The ledger holds events beyond this batch (answers lost earlier): the
+            # balances here would not cover them, so the pull settles instead.
+            return max(0, last_sent - before)
+        if stop is None and not self.local.chain_agrees(answer.high_water, answer.last_hash):
+            raise InvalidAnswer("The ledger's last event of this till is not this till's.")
+        mark = answer.high_water if stop is None else min(answer.high_water, stop.seq - 1)
+        self.local.settle(mark, answer.balances)
+        return max(0, mark - before)
 
     # --- pull ----------------------------------------------------------------------
 
@@ -169,6 +186,13 @@ class SyncEngine:
             self.local.stage_changes(page.changes)
             cursor = page.next_cursor
             if not page.has_more:
+                if not self.local.chain_agrees(page.high_water, page.last_hash):
+                    raise LedgerRefused(
+                        f"The ledger holds events of this till's id that are not in its "
+                        f"journal (up to event {page.high_water}): another till may be "
+                        "using the same terminal id. Ask a manager; nothing was changed.",
+                        409,
+                    )
                 return self.local.finish_pull(cursor, page.high_water)
         raise SyncError("The ledger's change feed did not end; will continue next sync.")
 

@@ -40,6 +40,11 @@ class LocalSide(Protocol):
         """The highest sequence number the ledger has confirmed."""
         ...
 
+    def chain_agrees(self, seq: int, event_hash: str) -> bool:
+        """True when this till's event ``seq`` has ``event_hash`` (seq 0: the genesis
+        hash): the ledger's record of this till is this till's own journal."""
+        ...
+
     def events_after(self, seq: int, limit: int) -> list[Event]:
         """Up to ``limit`` journal events after ``seq``, in order."""
         ...

@@ -233,6 +233,9 @@ class ChangesResponse(_Answer):
     """Opaque; pass it as ``since`` next time. Never goes backwards."""
     high_water: int
     """The calling terminal's high water, read in the same snapshot as ``changes``."""
+    last_hash: str
+    """The hash of the terminal's event ``high_water`` at the ledger (the genesis hash
+    when none): the till checks it is its own event before trusting ``high_water``."""
     has_more: bool
     """True when more changes follow; pull again with ``next_cursor``."""
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from loyalty.events import Event
+from loyalty.events import GENESIS_HASH, Event
 from loyalty.programme import ProgrammeRules
 from pos_client.store import CONFIRMED_SEQ, RULES, LocalStore
 from pos_client.store.transaction import write_transaction
@@ -76,6 +76,13 @@ class StoreSyncSide:
 
     def confirmed_seq(self) -> int:
         return self.store.confirmed_seq
+
+    def chain_agrees(self, seq: int, event_hash: str) -> bool:
+        if seq == 0:
+            return event_hash == GENESIS_HASH
+        with self.store.lock:
+            event = self.store.journal.get(seq)
+        return event is not None and event.hash == event_hash
 
     def events_after(self, seq: int, limit: int) -> list[Event]:
         with self.store.lock:
