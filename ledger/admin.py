@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ledger import members
-from ledger.db import Database, Tx
+from ledger.db import Database, Row, Tx
 from ledger.errors import AdminError
 from ledger.rules import add_rules
 from loyalty.cards import validate_card_number
@@ -160,36 +161,30 @@ def import_members(db: Database, path: Path) -> ImportReport:
     return ImportReport(len(created), len(updated), unchanged, ignored)
 
 
+def _rows_where_in(tx: Tx, select: str, column: str, values: list[str]) -> Iterator[Row]:
+    """Rows of ``select`` (with ``{}`` for the condition) whose ``column`` is in
+    ``values``, queried in chunks so a large import stays within parameter limits."""
+    for start in range(0, len(values), _CHUNK):
+        condition, params = tx.in_list(column, values[start : start + _CHUNK])
+        yield from tx.query(select.format(condition), params)
+
+
 def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int]]:
-    found: dict[str, tuple[str, str, str, int]] = {}
-    for start in range(0, len(cards), _CHUNK):
-        condition, params = tx.in_list("card", cards[start : start + _CHUNK])
-        for card, member_id, name, tier, opening in tx.query(
-            f"SELECT card, member_id, name, tier, opening_balance FROM members WHERE {condition}",
-            params,
-        ):
-            found[str(card)] = (str(member_id), str(name), str(tier), int(opening))
-    return found
+    select = "SELECT card, member_id, name, tier, opening_balance FROM members WHERE {}"
+    return {
+        str(card): (str(member_id), str(name), str(tier), int(opening))
+        for card, member_id, name, tier, opening in _rows_where_in(tx, select, "card", cards)
+    }
 
 
 def _revoked(tx: Tx, cards: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(cards), _CHUNK):
-        condition, params = tx.in_list("card", cards[start : start + _CHUNK])
-        found.update(
-            str(r[0]) for r in tx.query(f"SELECT card FROM revoked_cards WHERE {condition}", params)
-        )
-    return found
+    select = "SELECT card FROM revoked_cards WHERE {}"
+    return {str(row[0]) for row in _rows_where_in(tx, select, "card", cards)}
 
 
 def _existing_ids(tx: Tx, member_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(member_ids), _CHUNK):
-        condition, params = tx.in_list("member_id", member_ids[start : start + _CHUNK])
-        found.update(
-            str(r[0]) for r in tx.query(f"SELECT member_id FROM members WHERE {condition}", params)
-        )
-    return found
+    select = "SELECT member_id FROM members WHERE {}"
+    return {str(row[0]) for row in _rows_where_in(tx, select, "member_id", member_ids)}
 
 
 def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRow, str]]) -> None:
