@@ -15,34 +15,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.sales import sale_chain
 from loyalty.cards import make_card_number
-from loyalty.events import GENESIS_HASH, EventKind, new_event
 from pos_client.config import TillConfig
 from pos_client.store import CachedMember, LocalStore
-from pos_client.store.journal import EVENT_COLUMNS
+from pos_client.store.journal import INSERT_SQL, journal_row
 from pos_client.till import Till
 
 RUNS = 2000
 
 
-def prepared_rows(runs: int) -> list[list[object]]:
-    rows, prev = [], GENESIS_HASH
-    for seq in range(1, runs + 1):
-        event = new_event(
-            terminal_id="BENCH-T1", seq=seq, prev_hash=prev, kind=EventKind.EARN,
-            card=make_card_number(1), points=149, amount_minor=14990, currency="NOK",
-            rule_version=1,
-        )  # fmt: skip
-        prev = event.hash
-        rows.append(
-            [
-                str(v) if c == "kind" else v
-                for c, v in zip(
-                    EVENT_COLUMNS, (getattr(event, c) for c in EVENT_COLUMNS), strict=True
-                )
-            ]
-        )
-    return rows
+def prepared_rows(runs: int) -> list[tuple[object, ...]]:
+    return [journal_row(e) for e in sale_chain("BENCH-T1", [make_card_number(1)], runs, 14990)]
 
 
 def bare_insert_commit(path: Path, runs: int) -> list[float]:
@@ -50,10 +34,7 @@ def bare_insert_commit(path: Path, runs: int) -> list[float]:
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    sql = (
-        f"INSERT INTO journal ({', '.join(EVENT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-    )
+    sql = INSERT_SQL
     timings = []
     for row in prepared_rows(runs):
         started = time.perf_counter()
@@ -69,7 +50,7 @@ def till_earns(data_dir: Path, runs: int) -> list[float]:
     till = Till.open(TillConfig(terminal_id="BENCH-T1", data_dir=data_dir))
     cards = [make_card_number(n) for n in range(1, 201)]
     till.store.members.upsert_many(
-        [CachedMember(c, c, "Bench", "", 0, "active", False, "") for c in cards]
+        [CachedMember(c, c, "Bench", "", "active", False, "") for c in cards]
     )
     timings = []
     for run in range(runs):

@@ -1,6 +1,6 @@
 """Pushing 100,000 queued events to the ledger over loopback, beside the limit.
 
-The till's journal is filled with 100,000 earns for 1,000 members; the sync engine
+The till's journal is filled with 100,000 one-line sales for 1,000 members; the sync engine
 pushes them to a real ledger process (SQLite, WAL, synchronous=FULL) over HTTP on
 127.0.0.1 in batches of 1,000. In the same run, the same rows are written into a
 fresh ledger database of the same schema with one bare ``executemany`` and one
@@ -15,12 +15,15 @@ import time
 from pathlib import Path
 
 from bench.ledger_process import ledger_cli, running_ledger
+from bench.sales import sale_chain
 from ledger.db import connect
 from ledger.schema import migrate
+from ledger.service import EVENT_COLUMNS
+from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
-from loyalty.events import GENESIS_HASH, Event, EventKind, new_event
+from loyalty.events import Event
 from pos_client.store import CachedMember, LocalStore
-from pos_client.store.journal import EVENT_COLUMNS
+from pos_client.store.journal import INSERT_SQL, journal_row
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.store.transaction import write_transaction
 from sync.client import LedgerClient
@@ -34,31 +37,17 @@ TERMINAL = "BENCH-T1"
 
 def make_events() -> list[Event]:
     cards = [make_card_number(n) for n in range(1, MEMBERS + 1)]
-    events, prev = [], GENESIS_HASH
-    for seq in range(1, EVENTS + 1):
-        event = new_event(
-            terminal_id=TERMINAL, seq=seq, prev_hash=prev, kind=EventKind.EARN,
-            card=cards[seq % MEMBERS], points=149, amount_minor=14990, currency="NOK",
-            rule_version=1,
-        )  # fmt: skip
-        events.append(event)
-        prev = event.hash
-    return events
+    return sale_chain(TERMINAL, cards, EVENTS, 14990)
 
 
 def fill_till(path: Path, events: list[Event]) -> LocalStore:
     store = LocalStore.open(path, TERMINAL)
     store.members.upsert_many(
-        CachedMember(make_card_number(n), f"M{n}", f"Member {n}", "", 0, "active", False, "")
+        CachedMember(make_card_number(n), f"M{n}", f"Member {n}", "", "active", False, "")
         for n in range(1, MEMBERS + 1)
     )
     with write_transaction(store.conn) as conn:
-        conn.executemany(
-            f"INSERT INTO journal ({', '.join(EVENT_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-            [[str(getattr(e, c)) if c == "kind" else getattr(e, c) for c in EVENT_COLUMNS]
-             for e in events],
-        )  # fmt: skip
+        conn.executemany(INSERT_SQL, [journal_row(e) for e in events])
     return store
 
 
@@ -73,15 +62,12 @@ def bare_executemany(db_path: Path, events: list[Event]) -> float:
     db = connect(str(db_path))
     migrate(db)
     rows = [
-        (*(str(getattr(e, c)) if c == "kind" else getattr(e, c) for c in EVENT_COLUMNS),
-         e.seq, "M1", "", "2026-01-01T00:00:00Z")
+        (e.event_id, e.terminal_id, e.seq, str(e.kind), e.card, "M1", e.recorded_at,
+         e.recorded_at, None, e.prev_hash, e.hash, canonical_json(e.postings), e.document(),
+         e.seq, "", "2026-01-01T00:00:00Z")
         for e in events
     ]  # fmt: skip
-    columns = ", ".join(EVENT_COLUMNS)
-    sql = (
-        f"INSERT INTO events ({columns}, ledger_seq, member_id, flags, received_at) "
-        f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 4))})"
-    )
+    sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})"
     started = time.perf_counter()
     with db.write() as tx:
         tx.executemany(sql, rows)

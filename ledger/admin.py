@@ -1,4 +1,4 @@
-"""Admin operations behind the CLI: importing members, replacing cards, rules files.
+"""Admin operations behind the CLI: importing members, replacing cards.
 
 Every operation runs in one write transaction, so it is all-or-nothing, and takes
 change numbers for what it changes, so tills learn of it through the changes feed.
@@ -8,16 +8,13 @@ Input errors are :class:`ledger.errors.AdminError` naming the file and line.
 from __future__ import annotations
 
 import csv
-import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ledger import members
-from ledger.db import Database, Row, Tx
+from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
-from ledger.rules import add_rules
 from loyalty.cards import validate_card_number
 from loyalty.errors import InvalidCardNumber
 from loyalty.events import utc_now_iso
@@ -25,7 +22,6 @@ from sync.protocol import MemberState
 
 IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id")
 _MAX_REPORTED_ERRORS = 20
-_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -161,30 +157,22 @@ def import_members(db: Database, path: Path) -> ImportReport:
     return ImportReport(len(created), len(updated), unchanged, ignored)
 
 
-def _rows_where_in(tx: Tx, select: str, column: str, values: list[str]) -> Iterator[Row]:
-    """Rows of ``select`` (with ``{}`` for the condition) whose ``column`` is in
-    ``values``, queried in chunks so a large import stays within parameter limits."""
-    for start in range(0, len(values), _CHUNK):
-        condition, params = tx.in_list(column, values[start : start + _CHUNK])
-        yield from tx.query(select.format(condition), params)
-
-
 def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int]]:
     select = "SELECT card, member_id, name, tier, opening_balance FROM members WHERE {}"
     return {
         str(card): (str(member_id), str(name), str(tier), int(opening))
-        for card, member_id, name, tier, opening in _rows_where_in(tx, select, "card", cards)
+        for card, member_id, name, tier, opening in rows_where_in(tx, select, "card", cards)
     }
 
 
 def _revoked(tx: Tx, cards: list[str]) -> set[str]:
     select = "SELECT card FROM revoked_cards WHERE {}"
-    return {str(row[0]) for row in _rows_where_in(tx, select, "card", cards)}
+    return {str(row[0]) for row in rows_where_in(tx, select, "card", cards)}
 
 
 def _existing_ids(tx: Tx, member_ids: list[str]) -> set[str]:
     select = "SELECT member_id FROM members WHERE {}"
-    return {str(row[0]) for row in _rows_where_in(tx, select, "member_id", member_ids)}
+    return {str(row[0]) for row in rows_where_in(tx, select, "member_id", member_ids)}
 
 
 def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRow, str]]) -> None:
@@ -193,10 +181,19 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
         return
     change = tx.allocate("changes", count)
     tx.executemany(
-        "INSERT INTO members (member_id, card, name, tier, opening_balance, balance, status, "
-        "flagged, flag_reasons, change_no) VALUES (?, ?, ?, ?, ?, ?, 'active', 0, '[]', ?)",
+        "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
+        "status, flagged, flag_reasons, change_no) "
+        "VALUES (?, ?, ?, ?, ?, ?, '[]', 'active', 0, '[]', ?)",
         [
-            (r.member_id, r.card, r.name, r.tier, r.balance, r.balance, change + i)
+            (
+                r.member_id,
+                r.card,
+                r.name,
+                r.tier,
+                r.balance,
+                members.encode_accounts({members.POINTS: r.balance}),
+                change + i,
+            )
             for i, r in enumerate(created)
         ],
     )
@@ -234,17 +231,3 @@ def replace_card(db: Database, old: str, new: str) -> MemberState:
         state = members.member_by_card(tx, new)
         assert state is not None
         return state
-
-
-def set_rules_from_file(db: Database, path: Path) -> int:
-    """Store the settings of a TOML file as the next rules version; return it."""
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise AdminError(f"{path} is not valid TOML: {exc}") from exc
-    if set(settings) == {"rules"} and isinstance(settings["rules"], dict):
-        settings = settings["rules"]
-    with db.write() as tx:
-        return add_rules(tx, settings)

@@ -2,68 +2,66 @@
 
 Two kinds of finding, with different consequences:
 
-* :func:`malformed_reason` — the event cannot be what a till recorded (its hash does
-  not match its content, the sign of its points contradicts its kind, an unknown
-  currency, an invalid card number). It stops the terminal's stream, like a gap.
-* :func:`rule_findings` — the event is well-formed but its points differ from what
-  the named rules version gives. It is applied as sent (what happened at the till
-  happened) and flagged for review.
+* :func:`malformed_reason` — the event cannot be what a till recorded: its hash does
+  not match its content, the sign of its points contradicts its kind (schema 1), an
+  unknown currency, an invalid card number, a business time without its offset, or a
+  basket or member snapshot the engine cannot read. It stops the terminal's stream,
+  like a gap. (A refund that refers to no applied sale of its member, or returns more
+  than the sale sold, is malformed too: :mod:`ledger.sales`.)
+* :func:`rule_findings` — a schema 1 event is well-formed but its points differ from
+  what its rules version gives; schema 2 events are recomputed by
+  :mod:`ledger.recompute`. Either way the event is applied as sent (what happened at
+  the till happened) and flagged for review.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from loyalty.cards import validate_card_number
 from loyalty.errors import LoyaltyError
-from loyalty.events import compute_hash
+from loyalty.legacy_rules import ProgrammeRules
 from loyalty.money import MINOR_UNIT_DIGITS, Money
-from loyalty.programme import ProgrammeRules
-from sync.protocol import EventIn
+from loyalty.programme import BasketError, basket_from_json, snapshot_from_json
+from loyalty.programme.basket import parse_business_time
 
 
-def content_hash(event: EventIn) -> str:
-    """The hash the event's content gives: what ``event.hash`` must equal.
+def _sign_problem(kind: str, points: int) -> bool:
+    """Schema 1: an earn never takes points, a redemption always does, a refund never
+    gives any."""
+    return (
+        (kind == "earn" and points < 0)
+        or (kind == "redeem" and points >= 0)
+        or (kind == "refund" and points > 0)
+    )
 
-    The mapping is exactly ``Event.content()`` (every field but ``hash``), hashed by
-    :func:`loyalty.events.compute_hash`, without building a domain event first
-    because this runs for every pushed event.
+
+def malformed_reason(content: Mapping[str, Any]) -> str | None:
+    """Why the event is malformed, or None when it is well-formed.
+
+    ``content`` passed the field checks of :mod:`loyalty.event_fields` at the door,
+    and the caller has checked its hash.
     """
-    content = {
-        "event_id": event.event_id,
-        "terminal_id": event.terminal_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "card": event.card,
-        "points": event.points,
-        "amount_minor": event.amount_minor,
-        "currency": event.currency,
-        "rule_version": event.rule_version,
-        "recorded_at": event.recorded_at,
-        "prev_hash": event.prev_hash,
-        "refers_to": event.refers_to,
-        "note": event.note,
-    }
-    return compute_hash(content)
-
-
-def malformed_reason(event: EventIn) -> str | None:
-    """Why the event is malformed, or None when it is well-formed."""
-    if content_hash(event) != event.hash:
-        return f"Event {event.seq}: its hash does not match its content (altered in transit?)."
-    sign_problem = {
-        "earn": event.points < 0,
-        "redeem": event.points >= 0,
-        "refund": event.points > 0,
-        "adjust": False,
-    }[event.kind]
-    if sign_problem:
-        return f"Event {event.seq}: a {event.kind} cannot have {event.points} points."
-    if event.currency not in MINOR_UNIT_DIGITS:
-        return f"Event {event.seq}: unknown currency {event.currency!r}."
-    card_problem = _card_problem(event.card)
+    seq = content["seq"]
+    kind = content["kind"]
+    if "schema" not in content and _sign_problem(kind, content["points"]):
+        return f"Event {seq}: a {kind} cannot have {content['points']} points."
+    if content["currency"] not in MINOR_UNIT_DIGITS:
+        return f"Event {seq}: unknown currency {content['currency']!r}."
+    card_problem = _card_problem(content["card"])
     if card_problem is not None:
-        return f"Event {event.seq}: card {event.card!r} is not a member card: {card_problem}"
+        return f"Event {seq}: card {content['card']!r} is not a member card: {card_problem}"
+    if "schema" not in content:
+        return None
+    try:
+        at = parse_business_time(content["business_time"], "business_time")
+        if kind == "sale":
+            basket_from_json(content["basket"], at=at, store=content["store"])
+            snapshot_from_json(content["member_snapshot"])
+    except BasketError as exc:
+        return f"Event {seq}: {exc.message}"
     return None
 
 
@@ -79,30 +77,32 @@ def _card_problem(card: str) -> str | None:
     return None
 
 
-def rule_findings(event: EventIn, rules: ProgrammeRules | None) -> str | None:
-    """Why the event's points differ from its rules version, or None if they agree."""
+def rule_findings(content: Mapping[str, Any], rules: ProgrammeRules | None) -> str | None:
+    """Why a schema 1 event's points differ from its rules version, or None."""
+    version = content["rule_version"]
     if rules is None:
-        return f"rules version {event.rule_version} is unknown to the ledger"
-    if event.kind == "adjust":
+        return f"rules version {version} is unknown to the ledger"
+    kind, points, amount_minor = content["kind"], content["points"], content["amount_minor"]
+    if kind == "adjust":
         return None
-    if event.currency != rules.currency:
-        return f"currency {event.currency} but rules version {rules.version} is {rules.currency}"
-    amount = Money(event.amount_minor, event.currency)
-    if event.kind == "earn":
+    if content["currency"] != rules.currency:
+        return f"currency {content['currency']} but rules version {version} is {rules.currency}"
+    amount = Money(amount_minor, content["currency"])
+    if kind == "earn":
         expected = rules.earn_points(amount)
-        if event.points != expected:
-            return f"earned {event.points} points, rules version {rules.version} give {expected}"
-    elif event.kind == "refund":
+        if points != expected:
+            return f"earned {points} points, rules version {version} give {expected}"
+    elif kind == "refund":
         expected = -rules.earn_points(amount)
-        if event.points != expected:
-            return f"refund of {event.points} points, rules version {rules.version} give {expected}"
+        if points != expected:
+            return f"refund of {points} points, rules version {version} give {expected}"
     else:
-        value = rules.redemption_value(-event.points).minor
-        if event.amount_minor != value:
+        value = rules.redemption_value(-points).minor
+        if amount_minor != value:
             return (
-                f"{-event.points} points redeemed for {event.amount_minor} minor units, "
-                f"rules version {rules.version} give {value}"
+                f"{-points} points redeemed for {amount_minor} minor units, "
+                f"rules version {version} give {value}"
             )
-        if -event.points < rules.min_redeem_points:
-            return f"redeemed {-event.points} points, below the minimum {rules.min_redeem_points}"
+        if -points < rules.min_redeem_points:
+            return f"redeemed {-points} points, below the minimum {rules.min_redeem_points}"
     return None

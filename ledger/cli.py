@@ -5,7 +5,9 @@
     pos-ledger members import FILE.csv
     pos-ledger member show CARD | block CARD | unblock CARD
     pos-ledger card replace OLD NEW
-    pos-ledger rules show | set FILE.toml
+    pos-ledger rules publish FILE.toml --effective-from LOCAL|now
+    pos-ledger rules show [--version N] | list | simulate FILE.toml --since DATE [--json]
+    pos-ledger products import FILE.csv [--currency NOK]
     pos-ledger verify
 
 ``--db`` (or the ``POS_LEDGER_DB`` environment variable) names the database:
@@ -23,13 +25,17 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
-from ledger import admin, members, rules, terminals
+from ledger import admin, members, programmes, terminals
 from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
+from ledger.products import import_products
 from ledger.schema import migrate
+from ledger.simulate import Simulation, simulate
 from ledger.verify import verify
+from loyalty.programme import Programme, ProgrammeError, load_programme_file
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -121,13 +127,85 @@ def _card(args: argparse.Namespace, db: Database, _: str) -> int:
 
 
 def _rules(args: argparse.Namespace, db: Database, _: str) -> int:
-    if args.action == "set":
-        version = admin.set_rules_from_file(db, Path(args.file))
-        print(f"Rules version {version} is now current.")
+    if args.action == "publish":
+        programme = _programme_file(args.file)
+        with db.write() as tx:
+            published = programmes.publish_version(tx, programme, args.effective_from)
+        print(
+            f"Published {programme.name} as version {published.version}, in force from "
+            f"{published.effective_from.isoformat()} ({programme.timezone}); content hash "
+            f"{programme.content_hash}."
+        )
+        if published.warning:
+            print(f"Note: {published.warning}", file=sys.stderr)
+        return EXIT_OK
+    if args.action == "simulate":
+        report = simulate(db, _programme_file(args.file), _date(args.since))
+        _print_simulation(report, args.json)
         return EXIT_OK
     with db.snapshot() as tx:
-        version, settings = rules.current_rules(tx)
-    print(json.dumps({"version": version, "rules": settings}, indent=2))
+        if args.action == "list":
+            for version in programmes.versions(tx):
+                print(
+                    f"{version.version}\t{version.effective_from_local}\t"
+                    f"{version.programme.id}\t{version.programme.name}\t"
+                    f"{version.content_hash[:12]}"
+                )
+            return EXIT_OK
+        if args.version is None:
+            state = programmes.in_force_row(tx)
+        else:
+            row = tx.one(
+                f"SELECT {programmes.VERSION_COLUMNS} FROM programme_versions WHERE version = ?",
+                (args.version,),
+            )
+            if row is None:
+                raise AdminError(f"There is no programme version {args.version}.")
+            state = programmes.version_state(row)
+    print(json.dumps(state, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _programme_file(path: str) -> Programme:
+    try:
+        return load_programme_file(path)
+    except ProgrammeError as exc:
+        raise AdminError(exc.message) from None
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AdminError(f"--since {text!r} is not a date like 2026-11-01.") from None
+
+
+def _print_simulation(report: Simulation, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    differences = report.differences()
+    print(
+        f"{report.sales} sales and {report.refunds} refunds since {report.since}: "
+        f"{len(differences)} members would get something else."
+    )
+    for member, changes in differences:
+        parts = [f"{a} {r} -> {c} ({c - r:+d})" for a, (r, c) in changes.items()]
+        print(f"  {member}: " + "; ".join(parts))
+    for line in report.not_evaluated:
+        print(f"  not evaluated: {line}")
+
+
+def _products(args: argparse.Namespace, db: Database, _: str) -> int:
+    currency = args.currency
+    if currency is None:
+        with db.snapshot() as tx:
+            currency = programmes.in_force_row(tx)["document"]["programme"]["currency"]
+    report = import_products(db, Path(args.file), currency)
+    print(
+        f"Imported {args.file}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged (prices in {currency})."
+    )
     return EXIT_OK
 
 
@@ -188,10 +266,32 @@ def build_parser() -> argparse.ArgumentParser:
     replace.add_argument("old")
     replace.add_argument("new")
 
-    rules_cmd = command("rules", _rules, "show or set the programme rules")
+    rules_cmd = command("rules", _rules, "publish, show, list or simulate programme versions")
     actions = rules_cmd.add_subparsers(dest="action", required=True)
-    actions.add_parser("show", parents=[common])
-    actions.add_parser("set", parents=[common]).add_argument("file")
+    show = actions.add_parser("show", parents=[common], help="the version in force (or N)")
+    show.add_argument("--version", type=int)
+    actions.add_parser("list", parents=[common], help="every published version")
+    publish = actions.add_parser("publish", parents=[common], help="publish a new version")
+    publish.add_argument("file")
+    publish.add_argument(
+        "--effective-from",
+        required=True,
+        metavar="LOCAL",
+        help="local start in the programme's time zone (2026-12-01T00:00), or 'now'",
+    )
+    simulate_cmd = actions.add_parser(
+        "simulate", parents=[common], help="what a candidate would give recorded baskets"
+    )
+    simulate_cmd.add_argument("file")
+    simulate_cmd.add_argument("--since", required=True, metavar="DATE")
+    simulate_cmd.add_argument("--json", action="store_true")
+
+    products = command("products", _products, "import the product catalogue")
+    product_import = products.add_subparsers(dest="action", required=True).add_parser(
+        "import", parents=[common]
+    )
+    product_import.add_argument("file")
+    product_import.add_argument("--currency", help="of the prices (default: the programme's)")
 
     command("verify", _verify, "recompute balances and check every hash chain")
     return parser

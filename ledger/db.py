@@ -76,6 +76,18 @@ class Tx(ABC):
         return int(row[0]) - count + 1
 
 
+IN_CHUNK = 5000
+"""Values per ``IN`` list, within every dialect's parameter limits."""
+
+
+def rows_where_in(tx: Tx, select: str, column: str, values: Sequence[Any]) -> Iterator[Row]:
+    """Rows of ``select`` (with ``{}`` for the condition) whose ``column`` is in
+    ``values``, queried in chunks so a large import stays within parameter limits."""
+    for start in range(0, len(values), IN_CHUNK):
+        condition, params = tx.in_list(column, values[start : start + IN_CHUNK])
+        yield from tx.query(select.format(condition), params)
+
+
 class _SqliteTx(Tx):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn

@@ -1,10 +1,11 @@
 """The changes feed: what changed after a cursor, in ledger order.
 
-Every change to a member, a rules version or a revoked card takes the next number
-of the ``changes`` counter inside its write transaction; :mod:`ledger.db` makes
-those numbers commit in order. A page is read in one snapshot, so it holds a prefix
-of the changes up to some number, and the calling terminal's high water read in that
-same snapshot says exactly which of its events the balances include.
+Every change to a member, a programme version, a product or a revoked card takes
+the next number of the ``changes`` counter inside its write transaction;
+:mod:`ledger.db` makes those numbers commit in order. A page is read in one
+snapshot, so it holds a prefix of the changes up to some number, and the calling
+terminal's high water read in that same snapshot says exactly which of its events
+the balances include.
 
 Because rows keep only their latest change number, a thing that changed twice since
 the cursor appears once, with its newest state: the feed carries upserts, and
@@ -17,12 +18,13 @@ another ledger (a rebuilt database) or an empty one starts from the beginning.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ledger import programmes
 from ledger.db import Tx
 from ledger.errors import Invalid
 from ledger.members import MEMBER_COLUMNS, member_dict
+from ledger.products import product_change
 from ledger.terminals import terminal_position
 from sync.protocol import ChangesResponse
 
@@ -65,15 +67,21 @@ def changes_answer(
     ):
         state = member_dict(row)
         numbered.append((state["version"], {"type": "member", "member": state}))
-    for version, rules_json, change in tx.query(
-        "SELECT version, rules_json, change_no FROM rules WHERE change_no > ? "
+    for row in tx.query(
+        f"SELECT {programmes.VERSION_COLUMNS} FROM programme_versions WHERE change_no > ? "
         "ORDER BY change_no LIMIT ?",
         (after, limit + 1),
     ):
-        rules = json.loads(rules_json)
+        change = int(row[-1])
         numbered.append(
-            (int(change), {"type": "rules", "version": version, "rules": rules, "change": change})
+            (change, {"type": "programme", **programmes.version_state(row), "change": change})
         )
+    for row in tx.query(
+        "SELECT sku, name, price_minor, tags, active, change_no FROM products "
+        "WHERE change_no > ? ORDER BY change_no LIMIT ?",
+        (after, limit + 1),
+    ):
+        numbered.append((int(row[-1]), product_change(row)))
     for card, member_id, revoked_at, change in tx.query(
         "SELECT card, member_id, revoked_at, change_no FROM revoked_cards WHERE change_no > ? "
         "ORDER BY change_no LIMIT ?",

@@ -1,8 +1,10 @@
 """Members as stored, and their wire form :class:`sync.protocol.MemberState`.
 
-A member's ``balance`` is its ``opening_balance`` (from the import) plus the points
-of every event applied to it; the push transaction keeps the two in step and
-``pos-ledger verify`` recomputes them. Every change to a member takes a new change
+A member's ``accounts`` hold the balance of every account (wallets, ``stamps:<card>``,
+``qualifying_spend``): the ``opening_balance`` (points, from the import) plus the
+postings of every event applied to it; the push transaction keeps them in step and
+``pos-ledger verify`` recomputes them. ``rewards`` lists the issued rewards the
+member holds. Every change to a member takes a new change
 number (``change_no``), which is both its place in the changes feed and its
 ``version`` on the wire.
 """
@@ -16,9 +18,14 @@ from typing import Any
 
 from ledger.db import Row, Tx
 from ledger.errors import AdminError
+from loyalty.canonical import canonical_json
 from sync.protocol import MemberState
 
-MEMBER_COLUMNS = "member_id, card, name, tier, balance, status, flagged, flag_reasons, change_no"
+MEMBER_COLUMNS = (
+    "member_id, card, name, tier, accounts, rewards, status, flagged, flag_reasons, change_no"
+)
+POINTS = "points"
+"""The account release 0.1.0 tills know as ``balance``."""
 DEFAULT_TIER = "basic"
 
 
@@ -38,17 +45,30 @@ def member_dict(row: Row) -> dict[str, Any]:
     Answers are assembled from such dicts and validated as a whole by pydantic,
     which is both checked and much faster than building each model in Python.
     """
+    accounts = decode_accounts(row[4])
     return {
         "member_id": row[0],
         "card": row[1],
         "name": row[2],
         "tier": row[3],
-        "balance": int(row[4]),
-        "status": row[5],
-        "flagged": bool(row[6]),
-        "flag_reasons": list(decode_reasons(row[7])),
-        "version": int(row[8]),
+        "balance": accounts.get(POINTS, 0),
+        "accounts": accounts,
+        "rewards": json.loads(row[5]),
+        "status": row[6],
+        "flagged": bool(row[7]),
+        "flag_reasons": list(decode_reasons(row[8])),
+        "version": int(row[9]),
     }
+
+
+def decode_accounts(stored: str) -> dict[str, int]:
+    """Balances per account from their stored form (a JSON object)."""
+    return {str(k): int(v) for k, v in json.loads(stored).items()}
+
+
+def encode_accounts(accounts: dict[str, int]) -> str:
+    """The stored form of balances: canonical JSON, zeros left out."""
+    return canonical_json({k: v for k, v in sorted(accounts.items()) if v})
 
 
 def member_state(row: Row) -> MemberState:
@@ -112,9 +132,9 @@ def set_status(tx: Tx, card: str, status: str) -> MemberState:
 def member_history(tx: Tx, member_id: str, limit: int = 20) -> list[dict[str, Any]]:
     """The member's latest applied events, newest first (for ``member show``)."""
     rows = tx.query(
-        "SELECT ledger_seq, terminal_id, seq, kind, card, points, recorded_at, flags "
+        "SELECT ledger_seq, terminal_id, seq, kind, card, postings, recorded_at, flags "
         "FROM events WHERE member_id = ? ORDER BY ledger_seq DESC LIMIT ?",
         (member_id, limit),
     )
-    keys = ("ledger_seq", "terminal_id", "seq", "kind", "card", "points", "recorded_at", "flags")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    keys = ("ledger_seq", "terminal_id", "seq", "kind", "card", "postings", "recorded_at", "flags")
+    return [{**dict(zip(keys, r, strict=True)), "postings": json.loads(r[5])} for r in rows]

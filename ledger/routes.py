@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ledger import feed, members, rules, service
+from ledger import feed, members, programmes, service
 from ledger.auth import TerminalId, database
 from ledger.errors import Forbidden, Invalid, NotFound, TooLarge, describe_validation
 from ledger.terminals import terminal_position
@@ -32,6 +32,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     RulesResponse,
+    wire_problem,
 )
 
 router = APIRouter()
@@ -91,7 +92,7 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
     def run() -> Response:
         batch = _parse_push(body)
         if batch.terminal_id != terminal_id or any(
-            e.terminal_id != terminal_id for e in batch.events
+            e["terminal_id"] != terminal_id for e in batch.events
         ):
             raise Forbidden(
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
@@ -111,6 +112,10 @@ def _parse_push(body: bytes) -> PushRequest:
             f"A batch holds at most {MAX_EVENTS_PER_BATCH} events; this one has "
             f"{len(batch.events)}. Send them in smaller batches."
         )
+    for index, event in enumerate(batch.events):
+        problem = wire_problem(event)
+        if problem is not None:
+            raise Invalid(f"events[{index}].{problem[0]}: {problem[1]}")
     return batch
 
 
@@ -123,7 +128,8 @@ def changes(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT,
 ) -> Response:
-    """Member upserts, rules versions and revoked cards after ``since``, in ledger order."""
+    """Member upserts, programme versions, products and revoked cards after ``since``,
+    in ledger order."""
     with database(request).snapshot() as tx:
         page = feed.changes_answer(tx, request.app.state.ledger_id, terminal_id, since, limit)
     return _plain_json(page)
@@ -149,7 +155,7 @@ def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
 
 @router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=_ERRORS)
 def current_rules(request: Request, terminal_id: TerminalId) -> Response:
-    """The current programme rules and their version."""
+    """The programme version in force now (versions also come in the changes feed)."""
     with database(request).snapshot() as tx:
-        version, settings = rules.current_rules(tx)
-    return _json(RulesResponse(version=version, rules=settings))
+        state = programmes.in_force_row(tx)
+    return _plain_json(state)

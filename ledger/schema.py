@@ -13,30 +13,46 @@ Tables:
 ``terminal_state``  per terminal: the high water (every seq up to it applied) and
                     the hash of that event, the link the next event must continue.
 ``events``          every applied event, once (``event_id`` primary key,
-                    ``(terminal_id, seq)`` unique), with the member it was applied
-                    to, the ledger's order and the anomalies it raised.
-``members``         opening balance (from the import) and confirmed balance, tier,
-                    status, review flag and reasons, the change number of the state.
-``rules``           every programme rules version, as JSON; never rewritten.
+                    ``(terminal_id, seq)`` unique): its canonical content
+                    (``document``) and postings, the member it was applied to, the
+                    ledger's order and the anomalies it raised.
+``members``         opening points (from the import), the confirmed balance of every
+                    account (``accounts``, JSON) and the rewards held, tier, status,
+                    review flag and reasons, the change number of the state.
+``programme_versions``  every published programme version: document, content hash,
+                    local start; never rewritten.
+``products``        the catalogue tills sell from (sku, name, price, tags).
+``rules``           release 0.1.0's rules versions, which its events name; frozen.
 ``revoked_cards``   cards taken out of use, and whose they were.
 ``anomalies``       what a manager should review: overdrafts, unknown, blocked or
-                    revoked cards, rule mismatches, and stream stops (gap, fork,
-                    conflict, malformed).
+                    revoked cards, computation mismatches, stale versions, and stream
+                    stops (gap, fork, conflict, malformed).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from ledger.db import Database, PostgresDatabase, Tx
 from ledger.errors import StorageError
+from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
-from loyalty.programme import ProgrammeRules
+from loyalty.legacy_rules import ProgrammeRules
+from loyalty.programme import parse_programme
+from loyalty.programme.default import simple_programme_document
 
-_V1: Sequence[str] = (
+Statement = str | Callable[[Tx], None]
+
+_V1_EVENT_COLUMNS = (
+    "event_id, terminal_id, seq, kind, card, points, amount_minor, currency, "
+    "rule_version, recorded_at, prev_hash, hash, refers_to, note"
+)
+"""Release 0.1.0's event columns (schema 1), read once by migration 2."""
+
+_V1: Sequence[Statement] = (
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
     """CREATE TABLE terminals (
         terminal_id TEXT PRIMARY KEY,
@@ -112,8 +128,134 @@ _V1: Sequence[str] = (
     "INSERT INTO counters (name, value) VALUES ('changes', 0), ('ledger_seq', 0)",
 )
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1,)
-"""Migration *n* (1-based) brings the schema from version n - 1 to n."""
+
+def _events_v2(tx: Tx) -> None:
+    """Event schema 2: every event is stored as its canonical content (``document``,
+    exactly what its hash covers) and its postings; release 0.1.0's rows are rewritten
+    in their schema-1 form, so their hashes and chains stay as they were."""
+    tx.execute(
+        """CREATE TABLE events_v2 (
+        event_id TEXT PRIMARY KEY,
+        terminal_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        card TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        business_at TEXT NOT NULL,
+        refers_to TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        postings TEXT NOT NULL,
+        document TEXT NOT NULL,
+        ledger_seq BIGINT NOT NULL UNIQUE,
+        flags TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (terminal_id, seq)
+    )"""
+    )
+    names = [c.strip() for c in _V1_EVENT_COLUMNS.split(",")]
+    rows = []
+    for row in tx.query(
+        f"SELECT {_V1_EVENT_COLUMNS}, ledger_seq, member_id, flags, received_at FROM events"
+    ):
+        content = dict(zip(names, row[: len(names)], strict=True))
+        event_hash = content.pop("hash")
+        content["seq"], content["points"] = int(content["seq"]), int(content["points"])
+        content["amount_minor"] = int(content["amount_minor"])
+        content["rule_version"] = int(content["rule_version"])
+        ledger_seq, member_id, flags, received_at = row[len(names) :]
+        points = content["points"]
+        rows.append(
+            (
+                content["event_id"],
+                content["terminal_id"],
+                content["seq"],
+                content["kind"],
+                content["card"],
+                member_id,
+                content["recorded_at"],
+                content["recorded_at"],
+                content["refers_to"],
+                content["prev_hash"],
+                event_hash,
+                canonical_json({"points": points} if points else {}),
+                canonical_json(content),
+                ledger_seq,
+                flags,
+                received_at,
+            )
+        )
+    tx.executemany(
+        "INSERT INTO events_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    tx.execute("DROP TABLE events")
+    tx.execute("ALTER TABLE events_v2 RENAME TO events")
+    tx.execute("CREATE INDEX events_member ON events (member_id)")
+    tx.execute("CREATE INDEX events_refers_to ON events (refers_to)")
+    tx.execute("CREATE INDEX events_business_at ON events (business_at)")
+
+
+def _member_accounts(tx: Tx) -> None:
+    """Every account of a member (wallets, stamps, qualifying spend) in one JSON column
+    instead of the single points ``balance``; and the issued rewards they hold."""
+    tx.execute("ALTER TABLE members ADD COLUMN accounts TEXT NOT NULL DEFAULT '{}'")
+    tx.execute("ALTER TABLE members ADD COLUMN rewards TEXT NOT NULL DEFAULT '[]'")
+    tx.executemany(
+        "UPDATE members SET accounts = ? WHERE member_id = ?",
+        [
+            (canonical_json({"points": int(balance)}), member_id)
+            for member_id, balance in tx.query(
+                "SELECT member_id, balance FROM members WHERE balance <> 0"
+            )
+        ],
+    )
+    tx.execute("ALTER TABLE members DROP COLUMN balance")
+
+
+def _seed_programme(tx: Tx) -> None:
+    """Version 1 of the programme: the default points programme, in force from the
+    start (the same document a till without a programme file runs)."""
+    from ledger.programmes import publish_version
+
+    publish_version(
+        tx,
+        parse_programme(simple_programme_document(), "<default programme>"),
+        "2000-01-01T00:00",
+        check_lead=False,
+    )
+
+
+_V2: Sequence[Statement] = (
+    _events_v2,
+    _member_accounts,
+    """CREATE TABLE programme_versions (
+        version BIGINT PRIMARY KEY,
+        programme_id TEXT NOT NULL,
+        effective_from TEXT NOT NULL,
+        effective_utc TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        document TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        change_no BIGINT NOT NULL
+    )""",
+    "CREATE INDEX programme_versions_change_no ON programme_versions (change_no)",
+    "CREATE INDEX programme_versions_hash ON programme_versions (content_hash)",
+    """CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        price_minor BIGINT NOT NULL,
+        tags TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        change_no BIGINT NOT NULL
+    )""",
+    "CREATE INDEX products_change_no ON products (change_no)",
+    _seed_programme,
+)
+
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2)
+"""Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
+and Python steps run in order, in one transaction."""
 
 
 def migrate(db: Database) -> str:
@@ -132,7 +274,10 @@ def migrate(db: Database) -> str:
                 )
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in MIGRATIONS[version - 1]:
-                    tx.execute(statement)
+                    if callable(statement):
+                        statement(tx)
+                    else:
+                        tx.execute(statement)
                 if version == 1:
                     _seed(tx)
             tx.execute("DELETE FROM meta WHERE key = 'schema_version'")
@@ -150,7 +295,8 @@ def migrate(db: Database) -> str:
 
 
 def _seed(tx: Tx) -> None:
-    """A new ledger has an id and rules version 1 (the programme defaults)."""
+    """A new ledger has an id and release 0.1.0's rules version 1 (which its events
+    name); programme version 1 comes with migration 2."""
     tx.execute("INSERT INTO meta (key, value) VALUES ('ledger_id', ?)", (uuid.uuid4().hex[:12],))
     change = tx.allocate("changes", 1)
     tx.execute(

@@ -1,44 +1,54 @@
 """Applying a batch of one terminal's events: the heart of exactly-once.
 
 Everything happens in one serialized write transaction (:meth:`Database.write`):
-the events, the balances they change, the anomalies they raise, the terminal's new
+the events, the accounts they change, the anomalies they raise, the terminal's new
 high water, and the reading of the answer. Either all of it commits or none of it
 does, so a crash or a lost answer can only lead to the same batch being pushed again,
 which then finds its events already stored and answers ``duplicate``.
 
-Per event, in the order sent:
+Per event, in the order sent (each already passed the field checks of
+:mod:`loyalty.event_fields` at the door):
 
 1. Already stored under this ``event_id`` (or earlier in this batch) with the same
    content: ``duplicate``, a success, not applied again. With other content:
    ``conflict``, and the stream stops.
-2. Malformed (:func:`ledger.checks.malformed_reason`): the stream stops.
+2. Malformed (its hash, :func:`ledger.checks.malformed_reason`, or a refund beyond
+   its sale, :mod:`ledger.sales`): the stream stops.
 3. ``seq`` must be ``high_water + 1`` (else ``gap`` if beyond, ``fork`` if that
    position already holds another event) and ``prev_hash`` must be the hash of the
    event at ``high_water`` (else ``fork``): otherwise the stream stops.
-4. Otherwise the event is applied: stored, added to its member's balance, and
-   flagged (never refused) for an overdraft, an unknown, blocked or revoked card, or
-   points that differ from its rules version.
+4. Otherwise the event is applied: stored, its postings added to its member's
+   accounts, its rewards issued or used, and flagged (never refused) for an
+   overdraft, an unknown, blocked or revoked card, a reward not held, or a finding of
+   the recomputation (:mod:`ledger.recompute`).
 
 Events after a stop are answered ``rejected`` and not applied; the till sends them
 again once a manager has dealt with the stopping event.
-
-The work is set-based: one query for the terminal's position, one for known event
-ids, two for the members of the cards involved, then one ``executemany`` per table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
 
-from ledger import checks, members, rules
+from ledger import checks, members, programmes, rules
 from ledger.db import Database, Tx
+from ledger.recompute import Recomputer
+from ledger.sales import SaleBook
 from ledger.terminals import terminal_position
+from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import utc_now_iso
-from sync.protocol import EventIn, PushResponse
+from loyalty.programme.basket import parse_business_time
+from sync.protocol import PushResponse
+
+Wire = Mapping[str, Any]
+"""One event as pushed: its content and ``hash``."""
 
 EVENT_COLUMNS = (
-    "event_id, terminal_id, seq, kind, card, points, amount_minor, currency, "
-    "rule_version, recorded_at, prev_hash, hash, refers_to, note"
+    "event_id, terminal_id, seq, kind, card, member_id, recorded_at, business_at, "
+    "refers_to, prev_hash, hash, postings, document, ledger_seq, flags, received_at"
 )
 
 
@@ -54,7 +64,8 @@ class _Member:
     card: str
     name: str
     tier: str
-    balance: int
+    accounts: dict[str, int]
+    rewards: list[dict[str, str]]
     status: str
     reasons: set[str]
     version: int
@@ -68,12 +79,23 @@ class _Member:
             "card": self.card,
             "name": self.name,
             "tier": self.tier,
-            "balance": self.balance,
+            "balance": self.accounts.get(members.POINTS, 0),
+            "accounts": {k: v for k, v in sorted(self.accounts.items()) if v},
+            "rewards": self.rewards,
             "status": self.status,
             "flagged": bool(self.reasons),
             "flag_reasons": sorted(self.reasons),
             "version": self.version,
         }
+
+
+@dataclass
+class _Applied:
+    content: Mapping[str, Any]
+    hash: str
+    document: str
+    member_id: str
+    flags: list[str]
 
 
 @dataclass
@@ -84,46 +106,28 @@ class _Batch:
     high_water: int
     last_hash: str
     results: list[dict[str, object]] = field(default_factory=list)
-    applied: list[tuple[EventIn, str, list[str]]] = field(default_factory=list)
+    applied: list[_Applied] = field(default_factory=list)
     anomalies: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
     stop: dict[str, object] | None = None
 
 
-def _wire(event: EventIn) -> tuple[object, ...]:
-    return (
-        event.event_id,
-        event.terminal_id,
-        event.seq,
-        event.kind,
-        event.card,
-        event.points,
-        event.amount_minor,
-        event.currency,
-        event.rule_version,
-        event.recorded_at,
-        event.prev_hash,
-        event.hash,
-        event.refers_to,
-        event.note,
-    )
-
-
-def push(db: Database, terminal_id: str, events: list[EventIn]) -> PushResponse:
+def push(db: Database, terminal_id: str, events: list[Wire]) -> PushResponse:
     """Apply a batch already checked to belong to ``terminal_id``; see module doc."""
     return PushResponse.model_validate(push_answer(db, terminal_id, events))
 
 
-def push_answer(db: Database, terminal_id: str, events: list[EventIn]) -> dict[str, object]:
+def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str, object]:
     """:func:`push` returning the plain JSON-ready answer the HTTP route sends as is
     (the till validates it against :class:`PushResponse`)."""
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Batch(terminal_id, high_water, last_hash)
-        known = _known_events(tx, [e.event_id for e in events])
-        book = _load_members(tx, {e.card for e in events})
+        known = _known_events(tx, [str(e["event_id"]) for e in events])
+        book = _load_members(tx, {str(e["card"]) for e in events})
+        context = _Context(tx, events)
         for event in events:
-            _decide(tx, batch, known, book, event)
+            _decide(context, batch, known, book, event)
         _write(tx, batch, book)
         return {
             "results": batch.results,
@@ -134,6 +138,39 @@ def push_answer(db: Database, terminal_id: str, events: list[EventIn]) -> dict[s
         }
 
 
+class _Context:
+    """What deciding a batch's events needs beyond their members: the sales their
+    refunds refer to, and the programmes to recompute them with (loaded once)."""
+
+    def __init__(self, tx: Tx, events: list[Wire]) -> None:
+        self.tx = tx
+        self.sales = SaleBook(tx, [e for e in events if e.get("kind") == "refund"])
+        self._recomputer: Recomputer | None = None
+
+    @property
+    def recomputer(self) -> Recomputer:
+        if self._recomputer is None:
+            versions = programmes.versions(self.tx)
+            self._recomputer = Recomputer(versions, _ProgrammesByHash(self.tx, versions))
+        return self._recomputer
+
+
+class _ProgrammesByHash(dict[str, Any]):
+    """Programmes by content hash: the published versions, then any stored one."""
+
+    def __init__(self, tx: Tx, versions: list[Any]) -> None:
+        super().__init__((v.content_hash, v.programme) for v in versions)
+        self._tx = tx
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = super().get(key)
+        if found is None:
+            found = programmes.by_hash(self._tx, key)
+            if found is not None:
+                self[key] = found
+        return found if found is not None else default
+
+
 def _balances(tx: Tx, book: _MemberBook, touched: set[str]) -> list[dict[str, object]]:
     """States of the touched members as committed by this transaction, by member id."""
     in_book = [book.by_id[m].state() for m in sorted(touched) if m in book.by_id]
@@ -142,13 +179,15 @@ def _balances(tx: Tx, book: _MemberBook, touched: set[str]) -> list[dict[str, ob
     return sorted(in_book + others, key=lambda s: str(s["member_id"]))
 
 
-def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[tuple[object, ...], str]]:
-    """Stored events among ``event_ids``: their wire content and member id."""
+def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Stored events among ``event_ids``: (hash, document, member id)."""
     if not event_ids:
         return {}
     condition, params = tx.in_list("event_id", event_ids)
-    rows = tx.query(f"SELECT {EVENT_COLUMNS}, member_id FROM events WHERE {condition}", params)
-    return {str(r[0]): (tuple(r[:14]), str(r[14])) for r in rows}
+    rows = tx.query(
+        f"SELECT event_id, hash, document, member_id FROM events WHERE {condition}", params
+    )
+    return {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
 
 class _MemberBook:
@@ -191,7 +230,8 @@ def _from_row(row: tuple[object, ...]) -> _Member:
         card=state["card"],
         name=state["name"],
         tier=state["tier"],
-        balance=state["balance"],
+        accounts=dict(state["accounts"]),
+        rewards=list(state["rewards"]),
         status=state["status"],
         reasons=set(state["flag_reasons"]),
         version=state["version"],
@@ -199,11 +239,11 @@ def _from_row(row: tuple[object, ...]) -> _Member:
 
 
 def _decide(
-    tx: Tx,
+    context: _Context,
     batch: _Batch,
-    known: dict[str, tuple[tuple[object, ...], str]],
+    known: dict[str, tuple[str, str, str]],
     book: _MemberBook,
-    event: EventIn,
+    event: Wire,
 ) -> None:
     if batch.stop is not None:
         batch.results.append(
@@ -212,85 +252,170 @@ def _decide(
             )
         )
         return
-    prior = known.get(event.event_id)
+    content = {k: v for k, v in event.items() if k != "hash"}
+    document = canonical_json(content)
+    prior = known.get(str(event["event_id"]))
     if prior is not None:
-        if prior[0] == _wire(event):
-            batch.touched.add(prior[1])
+        if (prior[0], prior[1]) == (event["hash"], document):
+            batch.touched.add(prior[2])
             batch.results.append(_result(event, "duplicate", "Already recorded."))
         else:
             _stop(batch, event, "conflict", "This event id was recorded with other content.")
         return
-    problem = checks.malformed_reason(event)
+    problem = _malformed(content, document, str(event["hash"]))
     if problem is not None:
         _stop(batch, event, "malformed", problem)
-    elif event.seq > batch.high_water + 1:
-        _stop(batch, event, "gap", f"Expected event {batch.high_water + 1}, got {event.seq}.")
-    elif event.seq <= batch.high_water:
-        _stop(batch, event, "fork", f"Event {event.seq} was already recorded with another id.")
-    elif event.prev_hash != batch.last_hash:
+    elif event["seq"] > batch.high_water + 1:
+        _stop(batch, event, "gap", f"Expected event {batch.high_water + 1}, got {event['seq']}.")
+    elif event["seq"] <= batch.high_water:
+        _stop(batch, event, "fork", f"Event {event['seq']} was already recorded with another id.")
+    elif event["prev_hash"] != batch.last_hash:
         _stop(
             batch,
             event,
             "fork",
-            f"Event {event.seq} does not follow event {batch.high_water} (hash chain broken).",
+            f"Event {event['seq']} does not follow event {batch.high_water} (hash chain broken).",
         )
     else:
-        _apply(tx, batch, known, book, event)
+        member = _member_of(book, content)
+        refund_problem = (
+            context.sales.problem(content, member.member_id)
+            if content["kind"] == "refund" and "schema" in content
+            else None
+        )
+        if refund_problem is not None:
+            _stop(batch, event, "malformed", refund_problem)
+            return
+        _apply(context, batch, known, book, member, content, str(event["hash"]), document)
 
 
-def _apply(
-    tx: Tx,
-    batch: _Batch,
-    known: dict[str, tuple[tuple[object, ...], str]],
-    book: _MemberBook,
-    event: EventIn,
-) -> None:
-    member = book.by_card.get(event.card)
-    flags: list[tuple[str, str]] = []
+def _malformed(content: Mapping[str, Any], document: str, event_hash: str) -> str | None:
+    if sha256_hex(content) != event_hash:
+        return f"Event {content['seq']}: its hash does not match its content (altered in transit?)."
+    return checks.malformed_reason(content)
+
+
+def _member_of(book: _MemberBook, content: Mapping[str, Any]) -> _Member:
+    card = str(content["card"])
+    member = book.by_card.get(card)
     if member is None:
         member = _Member(
-            members.unknown_member_id(event.card),
-            event.card,
+            members.unknown_member_id(card),
+            card,
             name="",
             tier=members.DEFAULT_TIER,
-            balance=0,
+            accounts={},
+            rewards=[],
             status="active",
             reasons=set(),
             version=0,
             is_new=True,
         )
         book.add(member)
-        flags.append(("unknown_card", f"card {event.card} was not known to the ledger"))
-    elif event.card in book.revoked:
-        flags.append(("revoked_card", f"card {event.card} was revoked"))
+    return member
+
+
+def _apply(
+    context: _Context,
+    batch: _Batch,
+    known: dict[str, tuple[str, str, str]],
+    book: _MemberBook,
+    member: _Member,
+    content: Mapping[str, Any],
+    event_hash: str,
+    document: str,
+) -> None:
+    card, kind = str(content["card"]), content["kind"]
+    flags: list[tuple[str, str]] = []
+    if member.is_new and not member.changed:
+        flags.append(("unknown_card", f"card {card} was not known to the ledger"))
+    elif card in book.revoked:
+        flags.append(("revoked_card", f"card {card} was revoked"))
     if member.status == "blocked":
         flags.append(("blocked_card", f"member {member.member_id} is blocked"))
-    mismatch = checks.rule_findings(event, rules.rules_version(tx, event.rule_version))
-    if mismatch is not None:
-        flags.append(("rule_mismatch", mismatch))
-    member.balance += event.points
-    if event.points < 0 and member.balance < 0:
-        flags.append(("overdraft", f"balance went to {member.balance}"))
+    sale = None
+    if kind == "refund" and content.get("refers_to") in context.sales.sales:
+        sale = context.sales.record_refund(content)
+    if "schema" not in content:
+        mismatch = checks.rule_findings(
+            content, rules.rules_version(context.tx, content["rule_version"])
+        )
+        if mismatch is not None:
+            flags.append(("rule_mismatch", mismatch))
+    else:
+        flags += context.recomputer.findings(content, sale)
+    postings = _postings(content)
+    for account, amount in postings.items():
+        member.accounts[account] = member.accounts.get(account, 0) + amount
+    if kind in ("sale", "redeem", "earn"):
+        overdrawn = [a for a, v in postings.items() if v < 0 and member.accounts[a] < 0]
+        if overdrawn:
+            balances = ", ".join(f"{a} {member.accounts[a]}" for a in overdrawn)
+            flags.append(("overdraft", f"balance went to {balances}"))
+    flags += _rewards(member, content)
+    if kind in ("sale", "earn"):
+        context.sales.add_sale(content, member.member_id)
     member.changed = True
-    for kind, detail in flags:
-        member.reasons.add(kind)
-        batch.anomalies.append((kind, event.event_id, event.seq, member.member_id, detail))
-    batch.applied.append((event, member.member_id, [k for k, _ in flags]))
+    for flag, detail in flags:
+        member.reasons.add(flag)
+        batch.anomalies.append(
+            (flag, str(content["event_id"]), int(content["seq"]), member.member_id, detail)
+        )
+    batch.applied.append(
+        _Applied(content, event_hash, document, member.member_id, [k for k, _ in flags])
+    )
     batch.touched.add(member.member_id)
-    known[event.event_id] = (_wire(event), member.member_id)
-    batch.high_water, batch.last_hash = event.seq, event.hash
-    batch.results.append(_result(event, "accepted", ""))
+    known[str(content["event_id"])] = (event_hash, document, member.member_id)
+    batch.high_water, batch.last_hash = int(content["seq"]), event_hash
+    batch.results.append(_result(content, "accepted", ""))
 
 
-def _stop(batch: _Batch, event: EventIn, code: str, reason: str) -> None:
-    batch.stop = {"seq": event.seq, "event_id": event.event_id, "code": code, "reason": reason}
-    batch.anomalies.append((code, event.event_id, event.seq, None, reason))
+def _postings(content: Mapping[str, Any]) -> dict[str, int]:
+    if "schema" not in content:
+        points = int(content["points"])
+        return {members.POINTS: points} if points else {}
+    return {str(k): int(v) for k, v in content["postings"].items()}
+
+
+def _rewards(member: _Member, content: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Issue, use, revoke and restore the event's rewards on the member's list."""
+    flags = []
+    held = {r["id"]: r for r in member.rewards}
+    for entry in content.get("rewards_used", []):
+        if "id" not in entry:
+            continue
+        if held.pop(entry["id"], None) is None:
+            flags.append(("reward_unavailable", f"reward {entry['id']} was not held (used twice?)"))
+    for reward_id in content.get("rewards_revoked", []):
+        if held.pop(reward_id, None) is None:
+            flags.append(("reward_revoked_after_use", f"reward {reward_id} was already used"))
+    for entry in [*content.get("rewards_issued", []), *content.get("rewards_restored", [])]:
+        held[entry["id"]] = {"id": entry["id"], "reward": entry["reward"]}
+    member.rewards = [held[k] for k in sorted(held)]
+    return flags
+
+
+def _stop(batch: _Batch, event: Wire, code: str, reason: str) -> None:
+    batch.stop = {
+        "seq": event["seq"],
+        "event_id": event["event_id"],
+        "code": code,
+        "reason": reason,
+    }
+    batch.anomalies.append((code, str(event["event_id"]), int(event["seq"]), None, reason))
     status = "conflict" if code == "conflict" else "rejected"
     batch.results.append(_result(event, status, reason))
 
 
-def _result(event: EventIn, status: str, reason: str) -> dict[str, object]:
-    return {"event_id": event.event_id, "seq": event.seq, "status": status, "reason": reason}
+def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, object]:
+    return {"event_id": event["event_id"], "seq": event["seq"], "status": status, "reason": reason}
+
+
+def _business_at(content: Mapping[str, Any]) -> str:
+    """When it happened, in UTC, for ordering and filtering by time."""
+    if "business_time" not in content:
+        return str(content["recorded_at"])
+    return parse_business_time(content["business_time"]).astimezone(UTC).isoformat()
 
 
 def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
@@ -298,11 +423,28 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
         tx.executemany(
-            f"INSERT INTO events ({EVENT_COLUMNS}, ledger_seq, member_id, flags, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO events ({EVENT_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (*_wire(event), first + i, member_id, ",".join(flags), now)
-                for i, (event, member_id, flags) in enumerate(batch.applied)
+                (
+                    a.content["event_id"],
+                    a.content["terminal_id"],
+                    a.content["seq"],
+                    a.content["kind"],
+                    a.content["card"],
+                    a.member_id,
+                    a.content["recorded_at"],
+                    _business_at(a.content),
+                    a.content.get("refers_to"),
+                    a.content["prev_hash"],
+                    a.hash,
+                    canonical_json(_postings(a.content)),
+                    a.document,
+                    first + i,
+                    ",".join(a.flags),
+                    now,
+                )
+                for i, a in enumerate(batch.applied)
             ],
         )
         tx.execute(
@@ -325,14 +467,15 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
     for i, member in enumerate(changed):
         member.version = change + i
     tx.executemany(
-        "INSERT INTO members (member_id, card, name, tier, opening_balance, balance, status, "
-        "flagged, flag_reasons, change_no) VALUES (?, ?, '', ?, 0, ?, ?, 1, ?, ?)",
+        "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
+        "status, flagged, flag_reasons, change_no) VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?)",
         [
             (
                 m.member_id,
                 m.card,
                 m.tier,
-                m.balance,
+                members.encode_accounts(m.accounts),
+                canonical_json(m.rewards),
                 m.status,
                 members.encode_reasons(m.reasons),
                 m.version,
@@ -342,17 +485,18 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
         ],
     )
     tx.executemany(
-        "UPDATE members SET balance = ?, flagged = ?, flag_reasons = ?, change_no = ? "
-        "WHERE member_id = ?",
+        "UPDATE members SET accounts = ?, rewards = ?, flagged = ?, flag_reasons = ?, "
+        "change_no = ? WHERE member_id = ?",
         [
             (
-                m.balance,
+                members.encode_accounts(m.accounts),
+                canonical_json(m.rewards),
                 int(bool(m.reasons)),
                 members.encode_reasons(m.reasons),
-                change + i,
+                m.version,
                 m.member_id,
             )
-            for i, m in enumerate(changed)
+            for m in changed
             if not m.is_new
         ],
     )

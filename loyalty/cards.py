@@ -14,6 +14,7 @@ which weigh the same modulo 10; those are inherent to the symbology.
 from __future__ import annotations
 
 from loyalty.errors import InvalidCardNumber
+from loyalty.gtin import gtin_check_digit
 
 CARD_LENGTH = 13
 IN_STORE_PREFIX = "2"
@@ -29,8 +30,7 @@ def ean13_check_digit(first_twelve: str) -> int:
         raise ValueError("an EAN-13 check digit needs exactly twelve digits")
     if not first_twelve.isdigit():
         raise ValueError("an EAN-13 check digit needs digits only")
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first_twelve))
-    return (10 - total % 10) % 10
+    return gtin_check_digit(first_twelve)
 
 
 def validate_card_number(text: str) -> str:

@@ -1,159 +1,183 @@
 """The event model: immutable, numbered, hash-chained records of what happened.
 
-Every earn, redeem, refund or adjustment is one :class:`Event`. A terminal numbers its
-events 1, 2, 3, ... without gaps and chains them: each event's ``prev_hash`` is the
-``hash`` of the event before it (:data:`GENESIS_HASH` for the first), and ``hash`` is
-SHA-256 over the canonical encoding of every other field. A changed, missing,
-reordered or inserted event therefore breaks the chain visibly (guarantee 3).
+Every sale, redemption, refund, adjustment or action is one :class:`Event`. A
+terminal numbers its events 1, 2, 3, ... without gaps and chains them: each event's
+``prev_hash`` is the hash of the event before it (:data:`GENESIS_HASH` for the
+first), and its hash is SHA-256 over the canonical encoding
+(:mod:`loyalty.canonical`) of its content, every field but the hash. A changed,
+missing, reordered or inserted event therefore breaks the chain visibly
+(guarantee 3).
 
-The canonical encoding is JSON with sorted keys, compact separators and ASCII output,
-so the till and the ledger (in any language) compute the same bytes. Device clocks
-are recorded in ``recorded_at`` but never used for order: order is ``seq``.
+An event *is* its content: a mapping whose fields :mod:`loyalty.event_fields`
+defines, once. Schema 2 content says ``"schema": 2`` and leaves absent optional
+fields out; release 0.1.0's events (schema 1) keep their flat form and their hash.
+Device clocks are recorded in ``recorded_at`` but never used for order: order is
+``seq``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.errors import ChainBroken
+from loyalty.event_fields import SCHEMA, event_problem, schema_of
 
 GENESIS_HASH = "0" * 64
 
 
 class EventKind(StrEnum):
-    """What an event records. The sign of ``points`` follows from the kind."""
+    """What an event records."""
 
-    EARN = "earn"
-    """Points earned on a purchase (points > 0)."""
+    SALE = "sale"
+    """A basket sold to a member: what it earned and spent, with its inputs."""
     REDEEM = "redeem"
-    """Points spent as a discount (points < 0)."""
+    """Points spent as a discount outside a basket."""
     REFUND = "refund"
-    """An earlier earn taken back because the purchase was returned (points <= 0)."""
+    """Lines of an earlier sale returned: the difference it makes, computed."""
     ADJUST = "adjust"
-    """A manager's correction with a reason (any sign)."""
+    """A manager's correction with a reason."""
+    ACTION = "action"
+    """A non-purchase action the programme rewards (own bag, recycling)."""
+    EARN = "earn"
+    """Release 0.1.0 only: points earned on a typed amount."""
 
 
 @dataclass(frozen=True)
 class Event:
-    """One immutable journal entry. Field order is documentation only."""
+    """One immutable journal entry: its content and the hash over it."""
 
-    event_id: str
-    """UUID made by the terminal; the ledger stores each id once (guarantee 2)."""
-    terminal_id: str
-    seq: int
-    """Position in this terminal's gapless sequence, starting at 1."""
-    kind: EventKind
-    card: str
-    points: int
-    """Signed change to the member's balance."""
-    amount_minor: int
-    """Purchase amount (earn, refund) or discount (redeem), in minor units."""
-    currency: str
-    rule_version: int
-    recorded_at: str
-    """The terminal's clock, ISO 8601 UTC; recorded, never trusted for order."""
-    prev_hash: str
+    content: Mapping[str, Any]
+    """Every field but ``hash``, exactly as hashed."""
     hash: str
-    refers_to: str | None = None
-    """For a refund: the event id of the earn it takes back."""
-    note: str = ""
-    """For an adjustment: the manager's reason."""
 
-    def content(self) -> dict[str, Any]:
-        """Every field but ``hash``: what the hash covers."""
-        data = {name: getattr(self, name) for name in _CONTENT_FIELDS}
-        data["kind"] = str(self.kind)
-        return data
+    @property
+    def schema(self) -> int:
+        return schema_of(self.content)
+
+    @property
+    def event_id(self) -> str:
+        return str(self.content["event_id"])
+
+    @property
+    def terminal_id(self) -> str:
+        return str(self.content["terminal_id"])
+
+    @property
+    def seq(self) -> int:
+        return int(self.content["seq"])
+
+    @property
+    def kind(self) -> EventKind:
+        return EventKind(self.content["kind"])
+
+    @property
+    def card(self) -> str:
+        return str(self.content["card"])
+
+    @property
+    def member_id(self) -> str:
+        """The member at the till; empty for release 0.1.0 events (card only)."""
+        return str(self.content.get("member_id", ""))
+
+    @property
+    def recorded_at(self) -> str:
+        return str(self.content["recorded_at"])
+
+    @property
+    def prev_hash(self) -> str:
+        return str(self.content["prev_hash"])
+
+    @property
+    def refers_to(self) -> str | None:
+        value = self.content.get("refers_to")
+        return None if value is None else str(value)
+
+    @property
+    def currency(self) -> str:
+        return str(self.content["currency"])
+
+    @property
+    def postings(self) -> dict[str, int]:
+        """Signed change per account. A release 0.1.0 event posts its points to
+        ``points``."""
+        if self.schema == 1:
+            points = int(self.content["points"])
+            return {"points": points} if points else {}
+        return dict(self.content.get("postings", {}))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A field of the content (``basket``, ``programme``, ...)."""
+        return self.content.get(name, default)
 
     def to_dict(self) -> dict[str, Any]:
-        data = self.content()
-        data["hash"] = self.hash
-        return data
+        """The wire form: the content and the hash."""
+        return {**self.content, "hash": self.hash}
+
+    def document(self) -> str:
+        """The content in the canonical encoding, as stored by the journal."""
+        return canonical_json(self.content)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Event:
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["kind"] = EventKind(values["kind"])
-        return cls(**values)
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        """An event from its wire form (content and ``hash``), unchecked."""
+        content = {k: v for k, v in data.items() if k != "hash"}
+        return cls(content, str(data["hash"]))
 
 
-_CONTENT_FIELDS = tuple(f.name for f in fields(Event) if f.name != "hash")
-
-
-_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-
-
-def canonical_bytes(content: dict[str, Any]) -> bytes:
-    """The canonical encoding hashed into the chain: JSON, sorted keys, compact, ASCII."""
-    return _CANONICAL_ENCODER.encode(content).encode("ascii")
-
-
-def compute_hash(content: dict[str, Any]) -> str:
+def compute_hash(content: Mapping[str, Any]) -> str:
     """SHA-256 hex of the canonical encoding of ``content`` (which excludes ``hash``)."""
-    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+    return sha256_hex(content)
 
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_event(
+class MalformedEvent(ValueError):
+    """An event's fields break the schema; the message names the field."""
+
+
+def build_event(
     *,
     terminal_id: str,
     seq: int,
     prev_hash: str,
     kind: EventKind,
-    card: str,
-    points: int,
-    amount_minor: int,
-    currency: str,
-    rule_version: int,
-    refers_to: str | None = None,
-    note: str = "",
     event_id: str | None = None,
     recorded_at: str | None = None,
+    **fields: Any,
 ) -> Event:
-    """Make the next event of a chain, with a fresh UUID and its hash."""
-    _check_sign(kind, points)
-    draft = Event(
-        event_id=event_id or str(uuid.uuid4()),
-        terminal_id=terminal_id,
-        seq=seq,
-        kind=kind,
-        card=card,
-        points=points,
-        amount_minor=amount_minor,
-        currency=currency,
-        rule_version=rule_version,
-        recorded_at=recorded_at or utc_now_iso(),
-        prev_hash=prev_hash,
-        hash="",
-        refers_to=refers_to,
-        note=note,
-    )
-    return replace(draft, hash=compute_hash(draft.content()))
+    """Make the next event of a chain (schema 2), with a fresh UUID and its hash.
 
-
-def _check_sign(kind: EventKind, points: int) -> None:
-    if kind is EventKind.EARN and points < 0:
-        raise ValueError("an earn cannot take points away")
-    if kind is EventKind.REDEEM and points >= 0:
-        raise ValueError("a redemption must spend points")
-    if kind is EventKind.REFUND and points > 0:
-        raise ValueError("a refund cannot give points")
+    ``fields`` are the kind's fields (:mod:`loyalty.event_fields`); None values are
+    left out. Raises :class:`MalformedEvent` if the result breaks the schema, so a
+    till can never write an event the ledger would refuse for its form.
+    """
+    content: dict[str, Any] = {
+        "schema": SCHEMA,
+        "event_id": event_id or str(uuid.uuid4()),
+        "terminal_id": terminal_id,
+        "seq": seq,
+        "kind": str(kind),
+        "recorded_at": recorded_at or utc_now_iso(),
+        "prev_hash": prev_hash,
+    }
+    content.update({k: v for k, v in fields.items() if v is not None})
+    problem = event_problem(content)
+    if problem is not None:
+        raise MalformedEvent(f"{problem[0]} {problem[1]}")
+    return Event(content, compute_hash(content))
 
 
 def verify_event(event: Event) -> None:
     """Raise :class:`ChainBroken` if the event's hash does not match its content."""
-    if compute_hash(event.content()) != event.hash:
+    if compute_hash(event.content) != event.hash:
         raise ChainBroken(
             f"Event {event.seq} of terminal {event.terminal_id} was altered "
             "(its hash does not match its content)."

@@ -1,4 +1,4 @@
-"""What a scanned code means to the programme: a member card, a member QR, a voucher.
+"""What a scanned code means to the till: a member card, a product, a member QR, a voucher.
 
 The device layer hands over the scan's text (printable ASCII, any AIM symbology
 identifier already removed); this module decides what it is. It never guesses and
@@ -18,6 +18,9 @@ The codes the programme issues:
   carries its own check character, so a misread voucher does not reach us as a
   different valid code.
 
+* **Product**: any other EAN-13, an EAN-8 or a UPC-A with a correct check digit
+  (:mod:`loyalty.gtin`); UPC-A is passed on in its EAN-13 form.
+
 Anything else is :attr:`ScanKind.UNKNOWN` with a reason a cashier can act on.
 """
 
@@ -30,6 +33,7 @@ from typing import Final
 
 from loyalty.cards import CARD_LENGTH, IN_STORE_PREFIX, validate_card_number
 from loyalty.errors import InvalidCardNumber
+from loyalty.gtin import PRODUCT_LENGTHS, catalogue_sku, is_valid_gtin
 
 MEMBER_QR_PREFIX: Final = "LTY1:"
 VOUCHER_PREFIX: Final = "VCH-"
@@ -42,6 +46,8 @@ class ScanKind(StrEnum):
     """What a scan is to the programme."""
 
     MEMBER_CARD = "member_card"
+    PRODUCT = "product"
+    """A product barcode (EAN-13, EAN-8, UPC-A) with a correct check digit."""
     MEMBER_QR = "member_qr"
     VOUCHER = "voucher"
     REJECTED = "rejected"
@@ -56,15 +62,21 @@ class ClassifiedScan:
 
     kind: ScanKind
     value: str
-    """The card number, the whole QR token (prefix included) or the voucher code
-    (prefix included); for refused scans, the text as scanned."""
+    """The card number, the product's catalogue sku, the whole QR token (prefix
+    included) or the voucher code (prefix included); for refused scans, the text as
+    scanned."""
     reason: str | None = None
     """For :attr:`ScanKind.REJECTED` and :attr:`ScanKind.UNKNOWN`: why, for the cashier."""
 
     @property
     def valid(self) -> bool:
         """True when the scan is a code the till can act on."""
-        return self.kind in (ScanKind.MEMBER_CARD, ScanKind.MEMBER_QR, ScanKind.VOUCHER)
+        return self.kind in (
+            ScanKind.MEMBER_CARD,
+            ScanKind.PRODUCT,
+            ScanKind.MEMBER_QR,
+            ScanKind.VOUCHER,
+        )
 
 
 def classify_scan(text: str) -> ClassifiedScan:
@@ -108,8 +120,14 @@ def _digits(text: str) -> ClassifiedScan:
             return ClassifiedScan(ScanKind.MEMBER_CARD, validate_card_number(text))
         except InvalidCardNumber as error:
             return ClassifiedScan(ScanKind.REJECTED, text, error.message)
-    if len(text) in (8, 12, 13):
-        reason = "This is a product barcode, not a member card."
-    else:
-        reason = "This number is not a member card (member cards have 13 digits)."
-    return ClassifiedScan(ScanKind.UNKNOWN, text, reason)
+    if len(text) in PRODUCT_LENGTHS:
+        if is_valid_gtin(text):
+            return ClassifiedScan(ScanKind.PRODUCT, catalogue_sku(text))
+        return ClassifiedScan(
+            ScanKind.REJECTED,
+            text,
+            "The barcode is misread (its check digit is wrong). Scan it again.",
+        )
+    return ClassifiedScan(
+        ScanKind.UNKNOWN, text, "This number is not a member card (member cards have 13 digits)."
+    )

@@ -24,7 +24,10 @@ from typing import Any
 import platformdirs
 
 from loyalty.errors import LoyaltyError
-from loyalty.programme import ProgrammeRules
+from loyalty.money import MINOR_UNIT_DIGITS, parse_money
+from loyalty.programme import Programme, load_programme_file, parse_programme
+from loyalty.programme.default import simple_programme_document
+from loyalty.programme.model import Offline
 from pos_client.config_reader import TableReader
 from pos_client.errors import ConfigError
 
@@ -64,6 +67,26 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class QuickKey:
+    """A key that adds a line for a product group without a barcode (Coffee, Bakery)."""
+
+    key: str
+    """One letter or digit, pressed in the quick-key panel."""
+    name: str
+    """The line's name on the screen and the receipt."""
+    sku: str | None = None
+    """A product of the catalogue to add at its price; else a line of this group."""
+    tags: tuple[str, ...] = ()
+    """Tags of a group line (what the programme's rules select by)."""
+    price_minor: int | None = None
+    """A group line's fixed price; None: the amount typed in the Amount field."""
+
+
+def _default_programme() -> Programme:
+    return parse_programme(simple_programme_document(), "<default programme>")
+
+
+@dataclass(frozen=True)
 class TillConfig:
     """Everything the till needs to start."""
 
@@ -73,14 +96,31 @@ class TillConfig:
     """Where the till keeps its SQLite file."""
     store_name: str = ""
     """Shown in the header and on receipts."""
-    rules: ProgrammeRules = field(default_factory=ProgrammeRules)
-    """Programme rules to use until the ledger distributes its own."""
+    store: str = ""
+    """The store's id (programme rules may name stores); see :attr:`store_id`."""
+    programme: Programme = field(default_factory=_default_programme)
+    """The programme of a till with no ledger (and of one that has not yet received
+    a version from its ledger)."""
+    operator: str | None = None
+    """Who is signed in at the till; every event names them."""
+    large_amount_minor: int = 500_000
+    """A line or amount above this asks the cashier for a second look."""
+    quick_keys: tuple[QuickKey, ...] = ()
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
     scanner: dict[str, Any] = field(default_factory=dict)
     """The ``[scanner]`` table, validated by the device layer when the scanner opens."""
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     source: str = "<defaults>"
     """The file this came from, for messages."""
+
+    @property
+    def store_id(self) -> str:
+        """The store's id at the ledger: ``[till] store``, else the terminal id up to
+        its last ``-`` (``OSLO01`` for ``OSLO01-T1``)."""
+        if self.store:
+            return self.store
+        head, sep, _ = self.terminal_id.rpartition("-")
+        return head if sep and head else self.terminal_id
 
     @property
     def database_path(self) -> Path:
@@ -135,9 +175,19 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
         )
     data_dir = till.path("data_dir", None, relative_to=base_dir) or default_data_dir()
     store_name = till.text("store_name", "")
+    store = till.text("store", "")
+    operator = till.text("operator", None)
+    large = till.text("large_amount", None)
     till.check_no_unknown_keys()
 
-    rules = _parse_rules(TableReader(top.table("programme"), "programme", source))
+    programme = _parse_programme(TableReader(top.table("programme"), "programme", source), base_dir)
+    large_amount_minor = 500_000
+    if large is not None:
+        try:
+            large_amount_minor = parse_money(large, programme.currency).minor
+        except LoyaltyError as error:
+            raise till.error("large_amount", f"is not an amount: {error.message}") from None
+    quick_keys = _parse_quick_keys(top, source, programme.currency)
     ledger = _parse_ledger(TableReader(top.table("ledger"), "ledger", source))
     scanner = top.table("scanner")
     printer = _parse_printer(TableReader(top.table("printer"), "printer", source))
@@ -146,7 +196,11 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
         terminal_id=terminal_id,
         data_dir=data_dir,
         store_name=store_name,
-        rules=rules,
+        store=store,
+        programme=programme,
+        operator=operator,
+        large_amount_minor=large_amount_minor,
+        quick_keys=quick_keys,
         ledger=ledger,
         scanner=scanner,
         printer=printer,
@@ -154,22 +208,64 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
     )
 
 
-def _parse_rules(reader: TableReader) -> ProgrammeRules:
-    defaults = ProgrammeRules()
-    values = {
-        "currency": reader.text("currency", defaults.currency),
-        "points_per_unit": reader.integer("points_per_unit", defaults.points_per_unit, 1),
-        "redeem_points": reader.integer("redeem_points", defaults.redeem_points, 1),
-        "redeem_value_minor": reader.integer("redeem_value_minor", defaults.redeem_value_minor, 1),
-        "min_redeem_points": reader.integer("min_redeem_points", defaults.min_redeem_points, 1),
-        "offline_redeem_cap": reader.integer("offline_redeem_cap", defaults.offline_redeem_cap, 0),
-        "max_offline_hours": reader.integer("max_offline_hours", defaults.max_offline_hours, 0),
-    }
+def _parse_programme(reader: TableReader, base_dir: Path) -> Programme:
+    """``file = "..."`` names a programme document; else the simple points settings."""
+    path = reader.path("file", None, relative_to=base_dir)
+    if path is not None:
+        reader.check_no_unknown_keys()
+        try:
+            return load_programme_file(path)
+        except LoyaltyError as error:
+            raise reader.error("file", f"is not a usable programme: {error.message}") from None
+    defaults = Offline()
+    currency = reader.text("currency", "NOK")
+    if currency not in MINOR_UNIT_DIGITS:
+        raise reader.error("currency", f"is not a currency this till knows ({currency!r}).")
+    document = simple_programme_document(
+        currency=currency,
+        points_per_unit=reader.integer("points_per_unit", 1, 1),
+        redeem_points=reader.integer("redeem_points", 100, 1),
+        redeem_value_minor=reader.integer("redeem_value_minor", 1000, 1),
+        min_redeem_points=reader.integer("min_redeem_points", 100, 1),
+        offline_redeem_cap=reader.integer("offline_redeem_cap", defaults.redeem_cap, 0),
+        max_offline_hours=reader.integer("max_offline_hours", defaults.max_offline_hours, 0),
+        timezone=reader.text("timezone", "UTC"),
+    )
     reader.check_no_unknown_keys()
     try:
-        return ProgrammeRules(**values)
-    except (LoyaltyError, ValueError) as error:
-        raise reader.error("currency", f"is not usable: {error}") from error
+        return parse_programme(document, f"{reader.source} [programme]")
+    except LoyaltyError as error:
+        raise reader.error("timezone", f"is not usable: {error.message}") from None
+
+
+def _parse_quick_keys(top: TableReader, source: str, currency: str) -> tuple[QuickKey, ...]:
+    keys: list[QuickKey] = []
+    for index, item in enumerate(top.tables("quick_keys")):
+        reader = TableReader(item, f"quick_keys {index + 1}", source)
+        key = reader.text("key")
+        if len(key) != 1 or not key.isalnum():
+            raise reader.error("key", f"must be one letter or digit, not {key!r}.")
+        tags = reader.texts("tags")
+        price = reader.text("price", None)
+        quick = QuickKey(
+            key=key.lower(),
+            name=reader.text("name"),
+            sku=reader.text("sku", None),
+            tags=tuple(tags),
+            price_minor=None if price is None else _price(reader, price, currency),
+        )
+        reader.check_no_unknown_keys()
+        if any(k.key == quick.key for k in keys):
+            raise reader.error("key", f"{key!r} is used by another quick key.")
+        keys.append(quick)
+    return tuple(keys)
+
+
+def _price(reader: TableReader, text: str, currency: str) -> int:
+    try:
+        return parse_money(text, currency).minor
+    except LoyaltyError as error:
+        raise reader.error("price", f"is not an amount: {error.message}") from None
 
 
 def _parse_printer(reader: TableReader) -> PrinterConfig:

@@ -70,6 +70,20 @@ class TableReader:
             path = relative_to / path
         return path
 
+    def texts(self, key: str) -> list[str]:
+        """A list of texts in quotes; absent means an empty list."""
+        value = self._get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(key, 'must be a list of texts in quotes, like ["coffee"].')
+        return list(value)
+
+    def tables(self, key: str) -> list[dict[str, Any]]:
+        """An array of tables (``[[key]]``), returned raw; absent means none."""
+        value = self._get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.error(key, f"must be an array of tables ([[{key}]]).")
+        return list(value)
+
     def table(self, key: str) -> dict[str, Any]:
         """A nested table, returned raw for another component to validate."""
         value = self._get(key, {})

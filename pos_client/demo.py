@@ -135,7 +135,7 @@ def demo_members(count: int = DEMO_MEMBER_COUNT, seed: int = DEMO_SEED) -> list[
                 member_id=f"M{serial:06d}",
                 name=name,
                 tier="",
-                confirmed_points=balance,
+                accounts={"points": balance} if balance else {},
                 status="blocked" if serial % 97 == 0 else "active",
                 flagged=False,
                 updated_at="",

@@ -46,7 +46,7 @@ class DemoLedger:
             return self.token_file.read_text(encoding="utf-8").strip()
         csv = self.directory / "members.csv"
         rows = ["card,name,tier,balance,member_id"]
-        rows += [f"{m.card},{m.name},,{m.confirmed_points},{m.member_id}" for m in members]
+        rows += [f"{m.card},{m.name},,{m.accounts.get('points', 0)},{m.member_id}" for m in members]
         csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
         self._admin("members", "import", str(csv))
         for member in members:

@@ -8,6 +8,8 @@
         ├── CardBlocked        the card is blocked by the programme
         ├── ReceiptNotFound    a receipt number that is not in this till's journal
         ├── RefundRefused      a refund that cannot be made (wrong kind, twice)
+        ├── SaleRefused        the basket cannot be sold or changed as asked
+        ├── UnknownProduct     a product barcode that is not in the catalogue
         └── StoreError         the local database cannot be opened or trusted
     ConfigError                the configuration file is missing or wrong
 
@@ -46,7 +48,15 @@ class ReceiptNotFound(TillError):
 
 
 class RefundRefused(TillError):
-    """The receipt exists but cannot be refunded (not an earn, or already refunded)."""
+    """The receipt exists but cannot be refunded (not a sale, or nothing left)."""
+
+
+class SaleRefused(TillError):
+    """The basket cannot be changed or finished as asked (the message says why)."""
+
+
+class UnknownProduct(TillError):
+    """A valid product barcode that is not in the till's catalogue."""
 
 
 class StoreError(TillError):

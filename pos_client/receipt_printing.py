@@ -15,33 +15,51 @@ import threading
 
 from devices.escpos import ReceiptLines, two_columns
 from devices.printer import print_receipt
-from loyalty.events import EventKind
+from loyalty.money import Money, format_money
+from loyalty.programme.model import STAMPS_PREFIX
+from pos_client import wording
 from pos_client.config import PrinterConfig
 from pos_client.views import Receipt
 
 QUEUE_LIMIT = 50
-_KIND_TITLE = {
-    EventKind.EARN: "Points earned",
-    EventKind.REDEEM: "Points redeemed",
-    EventKind.REFUND: "Purchase returned",
-    EventKind.ADJUST: "Points corrected",
-}
 
 
 def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
-    """What a loyalty receipt says: kind, points, amount, new balance, masked card."""
-    amount_label = "Discount" if receipt.kind is EventKind.REDEEM else "Purchase"
+    """What a loyalty receipt says: the lines and what each earned, what changed on
+    each account, the new balance, rewards issued, and the masked card."""
+    info = receipt.programme
+    currency = receipt.amount.currency
     body = [
         two_columns("Receipt", receipt.receipt_no),
         two_columns("Member", receipt.member_name),
         two_columns("Card", receipt.masked_card),
         "",
-        _KIND_TITLE[receipt.kind],
-        two_columns("Points", f"{receipt.points:+d}"),
-        two_columns(amount_label, str(receipt.amount)),
+        wording.kind_title(str(receipt.kind)),
     ]
+    for line in receipt.lines:
+        stamps = {STAMPS_PREFIX + card: n for card, n in line.stamps.items()}
+        earned = wording.postings_text({**line.wallets, **stamps}, info)
+        body.append(
+            two_columns(
+                f"{line.qty} x {line.name}"[:28], format_money(Money(line.paid_minor, currency))
+            )
+        )
+        body += [f"  {text}" for text in earned]
+    amount_label = {"redeem": "Discount", "refund": "Money back"}.get(str(receipt.kind), "Paid")
+    if receipt.amount.minor or receipt.lines:
+        body.append(two_columns(amount_label, str(receipt.amount)))
+    for text in wording.postings_text(receipt.postings, info):
+        body.append(two_columns("", text))
+    for reward in receipt.rewards_issued:
+        name = info.rewards.get(reward, reward) if info is not None else reward
+        body.append(f"Reward: {name} (from your next visit)")
     if receipt.balance_after is not None:
-        body.append(two_columns("New balance", f"{receipt.balance_after} points"))
+        body.append(
+            two_columns(
+                "New balance",
+                wording.account_amount(receipt.main_wallet, receipt.balance_after, info),
+            )
+        )
     body.append(two_columns("Time (UTC)", receipt.recorded_at[:19].replace("T", " ")))
     return ReceiptLines(
         header=[store_name or "Loyalty till"],

@@ -2,11 +2,58 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from loyalty.cards import mask_card_number
-from loyalty.events import Event, EventKind
+from loyalty.events import EventKind
 from loyalty.money import Money
+from loyalty.programme import Programme, RewardInstance
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+
+
+@dataclass(frozen=True)
+class WalletInfo:
+    id: str
+    name: str
+    kind: str
+    """``points`` or ``money`` (minor units of the currency)."""
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    card: str
+    goal: int
+    reward_name: str
+
+
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    """What the screen needs to know of the programme in force to label figures."""
+
+    name: str
+    currency: str
+    wallets: tuple[WalletInfo, ...]
+    stamp_cards: tuple[CardInfo, ...]
+    main_wallet: str | None
+    rewards: Mapping[str, str] = field(default_factory=dict)
+    """Reward id → name."""
+
+    @classmethod
+    def of(cls, programme: Programme) -> ProgrammeInfo:
+        main = programme.main_wallet
+        names = {r.id: r.name for r in programme.rewards}
+        return cls(
+            name=programme.name,
+            currency=programme.currency,
+            wallets=tuple(WalletInfo(w.id, w.name, w.kind) for w in programme.wallets),
+            stamp_cards=tuple(
+                CardInfo(r.card, r.goal, names.get(r.reward, r.reward))
+                for r in programme.stamp_cards
+            ),
+            main_wallet=None if main is None else main.id,
+            rewards=names,
+        )
 
 
 @dataclass(frozen=True)
@@ -17,20 +64,104 @@ class MemberView:
     member_id: str
     name: str
     tier: str
-    confirmed_points: int
-    """Balance the ledger has confirmed."""
-    unconfirmed_points: int
-    """This till's events the ledger has not confirmed yet (may be negative)."""
+    confirmed: Mapping[str, int]
+    """Balance per account the ledger has confirmed."""
+    unconfirmed: Mapping[str, int]
+    """This till's events the ledger has not confirmed yet, per account."""
+    rewards: tuple[RewardInstance, ...] = ()
+    """Issued rewards the member may use now."""
     blocked: bool = False
+    programme: ProgrammeInfo | None = None
+
+    def total(self, account: str) -> int:
+        return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)
+
+    @property
+    def main_wallet(self) -> str:
+        if self.programme is not None and self.programme.main_wallet is not None:
+            return self.programme.main_wallet
+        return "points"
 
     @property
     def balance(self) -> int:
-        """The balance shown: confirmed + unconfirmed (guarantee 4)."""
-        return self.confirmed_points + self.unconfirmed_points
+        """The balance shown of the main wallet: confirmed + unconfirmed (guarantee 4)."""
+        return self.total(self.main_wallet)
+
+    @property
+    def confirmed_points(self) -> int:
+        return self.confirmed.get(self.main_wallet, 0)
+
+    @property
+    def unconfirmed_points(self) -> int:
+        return self.unconfirmed.get(self.main_wallet, 0)
+
+    def stamps(self, card: str) -> int:
+        return self.total(STAMPS_PREFIX + card)
+
+    @property
+    def qualifying_spend_minor(self) -> int:
+        return self.total(QUALIFYING_SPEND)
 
     @property
     def masked_card(self) -> str:
         return mask_card_number(self.card)
+
+
+@dataclass(frozen=True)
+class SaleLineView:
+    """One line of the basket being sold, with what it earns."""
+
+    line: int
+    sku: str
+    name: str
+    qty: int
+    unit_minor: int
+    paid_minor: int
+    tags: tuple[str, ...]
+    flags: tuple[str, ...]
+    wallets: Mapping[str, int]
+    stamps: Mapping[str, int]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SaleView:
+    """The basket being sold and, with a member, what finishing it would record."""
+
+    lines: tuple[SaleLineView, ...]
+    currency: str
+    list_minor: int
+    paid_minor: int
+    redeem_points: int = 0
+    rewards: tuple[str, ...] = ()
+    """Names of the rewards applied."""
+    wallets: Mapping[str, int] = field(default_factory=dict)
+    """Earned per wallet (empty without a member)."""
+    spent: Mapping[str, int] = field(default_factory=dict)
+    stamps: Mapping[str, int] = field(default_factory=dict)
+    rewards_issued: tuple[str, ...] = ()
+    """Names of rewards a card completed here would issue."""
+    problem: str | None = None
+    """Why the outcome cannot be shown (no member yet, a reward that no longer fits)."""
+    programme: ProgrammeInfo | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def discount_minor(self) -> int:
+        return self.list_minor - self.paid_minor
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    line: int
+    name: str
+    qty: int
+    paid_minor: int
+    wallets: Mapping[str, int] = field(default_factory=dict)
+    stamps: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,34 +173,44 @@ class Receipt:
     kind: EventKind
     card: str
     member_name: str
-    points: int
-    """Signed change to the balance."""
+    postings: Mapping[str, int]
+    """Signed change per account."""
     amount: Money
-    """Purchase amount (earn, refund) or discount given (redeem)."""
+    """Sale: paid; refund: money back; redeem: discount; otherwise zero."""
     balance_after: int | None
-    """Balance shown right after this event (None for a receipt listed later)."""
+    """Main wallet balance shown right after this event (None when listed later)."""
     recorded_at: str
     event_id: str
+    lines: tuple[ReceiptLine, ...] = ()
+    rewards_issued: tuple[str, ...] = ()
+    main_wallet: str = "points"
+    programme: ProgrammeInfo | None = None
+
+    @property
+    def points(self) -> int:
+        """The change to the main wallet."""
+        return self.postings.get(self.main_wallet, 0)
 
     @property
     def masked_card(self) -> str:
         return mask_card_number(self.card)
 
-    @classmethod
-    def from_event(
-        cls, event: Event, member_name: str, balance_after: int | None = None
-    ) -> Receipt:
-        return cls(
-            receipt_no=receipt_number(event.terminal_id, event.seq),
-            kind=event.kind,
-            card=event.card,
-            member_name=member_name,
-            points=event.points,
-            amount=Money(abs(event.amount_minor), event.currency),
-            balance_after=balance_after,
-            recorded_at=event.recorded_at,
-            event_id=event.event_id,
-        )
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a refund will take back, shown before the cashier confirms it."""
+
+    receipt_no: str
+    member_name: str
+    lines: tuple[tuple[int, str, int, int], ...]
+    """(line, name, sold, left to return) per line of the sale."""
+    returning: Mapping[int, int]
+    postings: Mapping[str, int]
+    refund_minor: int
+    currency: str
+    rewards_revoked: int
+    balance_after: int
+    programme: ProgrammeInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +235,10 @@ class TillStatus:
     """How long ago that was, in seconds (how far behind the ledger this till is)."""
     printer_error: str | None = None
     """Why the last receipt did not print; None when printing works or is off."""
+    programme: str = ""
+    """The programme version in force (``Coffee club v3``)."""
+    programme_warning: str | None = None
+    """A version the till cannot run, if one was published."""
 
 
 def receipt_number(terminal_id: str, seq: int) -> str:

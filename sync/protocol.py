@@ -6,10 +6,11 @@ before trusting it (guarantee 8). docs/PROTOCOL.md describes the endpoints.
 
 Strictness:
 
-* Requests (:class:`EventIn`, :class:`PushRequest`) forbid unknown fields and never
-  coerce types: ``"5"`` is not a number of points and ``true`` is not a sequence
-  number. A request the ledger cannot read is answered 422 with an
-  :class:`ErrorResponse` naming the field.
+* Requests (:class:`PushRequest`) forbid unknown fields and never coerce types. The
+  events inside are checked against the one field table of
+  :mod:`loyalty.event_fields` (:func:`wire_problem`): ``"5"`` is not a number of
+  points and ``true`` is not a sequence number. A request the ledger cannot read is
+  answered 422 with an :class:`ErrorResponse` naming the field.
 * Answers are strictly typed as well but *ignore* unknown fields, so a newer ledger
   may add a field without breaking older tills.
 
@@ -19,11 +20,13 @@ validation accepts the same values whether the input is JSON text or a decoded d
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from loyalty.events import Event, EventKind
+from loyalty.event_fields import event_problem
+from loyalty.events import Event
 
 PROTOCOL_VERSION = 1
 """Bumped on any incompatible change; the ledger serves it at ``GET /health``."""
@@ -37,15 +40,11 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_CHANGES_LIMIT = 1000
 MAX_CHANGES_LIMIT = 10_000
 
-EventKindName = Literal["earn", "redeem", "refund", "adjust"]
 EventStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
 StopCode = Literal["gap", "fork", "conflict", "malformed"]
 MemberStatus = Literal["active", "blocked"]
 
-_HASH_PATTERN = r"^[0-9a-f]{64}$"
-# Points and amounts must fit a signed 64-bit database column with room to add up.
-_MAX_POINTS = 10**12
-_MAX_AMOUNT_MINOR = 10**15
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 class _Request(BaseModel):
@@ -59,59 +58,33 @@ class _Answer(BaseModel):
 # --------------------------------------------------------------------------- requests
 
 
-class EventIn(_Request):
-    """One journal event on the wire: exactly the fields of ``Event.to_dict()``.
-
-    The ledger recomputes ``hash`` from the other fields with
-    :func:`loyalty.events.compute_hash`; an event whose hash does not match is
-    *malformed* and stops the terminal's stream.
-    """
-
-    event_id: str = Field(min_length=1, max_length=64)
-    """UUID made by the terminal; the ledger applies each id at most once."""
-    terminal_id: str = Field(min_length=1, max_length=64)
-    """Must be the authenticated terminal, else the whole batch is refused 403."""
-    seq: int = Field(ge=1)
-    """Position in the terminal's gapless sequence (1, 2, 3, ...)."""
-    kind: EventKindName
-    card: str = Field(min_length=1, max_length=64)
-    points: int = Field(ge=-_MAX_POINTS, le=_MAX_POINTS)
-    """Signed change to the member's balance."""
-    amount_minor: int = Field(ge=0, le=_MAX_AMOUNT_MINOR)
-    """Purchase amount (earn, refund) or discount (redeem) in minor units."""
-    currency: str = Field(min_length=3, max_length=3)
-    rule_version: int = Field(ge=1)
-    """The programme rules version the till computed ``points`` under."""
-    recorded_at: str = Field(max_length=64)
-    """The till's clock (ISO 8601 UTC); recorded, never used for order."""
-    prev_hash: str = Field(pattern=_HASH_PATTERN)
-    hash: str = Field(pattern=_HASH_PATTERN)
-    refers_to: str | None = Field(default=None, max_length=64)
-    note: str = Field(default="", max_length=1000)
-
-    @classmethod
-    def from_event(cls, event: Event) -> EventIn:
-        """The wire form of a journal event."""
-        return cls.model_validate(event.to_dict())
-
-    def to_event(self) -> Event:
-        """The domain event, for hashing and chain checks."""
-        return Event(
-            event_id=self.event_id,
-            terminal_id=self.terminal_id,
-            seq=self.seq,
-            kind=EventKind(self.kind),
-            card=self.card,
-            points=self.points,
-            amount_minor=self.amount_minor,
-            currency=self.currency,
-            rule_version=self.rule_version,
-            recorded_at=self.recorded_at,
-            prev_hash=self.prev_hash,
-            hash=self.hash,
-            refers_to=self.refers_to,
-            note=self.note,
+WireEvent = Annotated[
+    dict[str, Any],
+    Field(
+        description=(
+            "One journal event: its content (the fields of loyalty.event_fields, schema 2; "
+            "or release 0.1.0's flat schema 1) and its hash. The ledger checks every field "
+            "(422 naming it) and recomputes the hash (a mismatch is malformed)."
         )
+    ),
+]
+
+
+def wire_event(event: Event) -> dict[str, Any]:
+    """The wire form of a journal event: its content and its hash."""
+    return event.to_dict()
+
+
+def event_from_wire(data: dict[str, Any]) -> Event:
+    """The domain event of a wire event whose fields were checked."""
+    return Event.from_dict(data)
+
+
+def wire_problem(data: dict[str, Any]) -> tuple[str, str] | None:
+    """``(field, problem)`` for the first field of a wire event that breaks its schema."""
+    if not isinstance(data.get("hash"), str) or not _HASH.match(data["hash"]):
+        return "hash", "must be 64 hex digits"
+    return event_problem({k: v for k, v in data.items() if k != "hash"})
 
 
 class PushRequest(_Request):
@@ -119,11 +92,19 @@ class PushRequest(_Request):
 
     terminal_id: str = Field(min_length=1, max_length=64)
     """Must be the authenticated terminal (else 403)."""
-    events: list[EventIn]
+    events: list[WireEvent]
     """At most :data:`MAX_EVENTS_PER_BATCH`; may be empty (a cheap status probe)."""
 
 
 # ---------------------------------------------------------------------------- answers
+
+
+class RewardHeld(_Answer):
+    """An issued reward a member holds (from a completed stamp card, say)."""
+
+    id: str
+    reward: str
+    """The programme's reward id (``free-coffee``)."""
 
 
 class MemberState(_Answer):
@@ -135,7 +116,13 @@ class MemberState(_Answer):
     name: str
     tier: str
     balance: int
-    """Confirmed points; negative after an overdraft found at sync."""
+    """Confirmed ``points`` account (kept for release 0.1.0 tills; see ``accounts``)."""
+    accounts: dict[str, int] = Field(default_factory=dict)
+    """Confirmed balance of every account: wallets, ``stamps:<card>``,
+    ``qualifying_spend``; zeros left out. Negative after an overdraft or a refund of
+    points already spent (a debt)."""
+    rewards: list[RewardHeld] = Field(default_factory=list)
+    """Issued rewards the member holds and may use."""
     status: MemberStatus
     flagged: bool
     """Set for review by a manager (overdraft, unknown or blocked card, rule mismatch)."""
@@ -183,12 +170,20 @@ class PushResponse(_Answer):
     """Set when an event stopped the stream; events after it were not applied."""
 
 
-class RulesResponse(_Answer):
-    """``GET /v1/rules``: one version of the programme rules."""
+class ProgrammeVersionState(_Answer):
+    """One published programme version: immutable, content-hashed, effective-dated."""
 
     version: int
-    rules: dict[str, Any]
-    """``ProgrammeRules.to_dict()`` of that version."""
+    effective_from: str
+    """Local wall time in the programme's time zone (``2026-12-01T00:00``)."""
+    content_hash: str
+    """SHA-256 of the canonical document; the till checks it before storing."""
+    document: dict[str, Any]
+    """The programme document (docs/PROGRAMMES.md) in its JSON form."""
+
+
+class RulesResponse(ProgrammeVersionState):
+    """``GET /v1/rules``: the programme version in force now."""
 
 
 class MemberChange(_Answer):
@@ -198,14 +193,26 @@ class MemberChange(_Answer):
     member: MemberState
 
 
-class RulesChange(_Answer):
-    """A new programme rules version became current."""
+class ProgrammeChange(ProgrammeVersionState):
+    """A programme version was published (it travels ahead of its start)."""
 
-    type: Literal["rules"] = "rules"
-    version: int
-    rules: dict[str, Any]
+    type: Literal["programme"] = "programme"
     change: int
     """The ledger change number (the order of this change in the feed)."""
+
+
+class ProductChange(_Answer):
+    """A product of the catalogue was added or changed."""
+
+    type: Literal["product"] = "product"
+    sku: str
+    """The product's barcode number (EAN-13, EAN-8; UPC-A as its EAN-13 form)."""
+    name: str
+    price_minor: int
+    tags: list[str]
+    active: bool
+    """False: withdrawn from sale (kept so old receipts still read)."""
+    change: int
 
 
 class RevokedCardChange(_Answer):
@@ -218,17 +225,30 @@ class RevokedCardChange(_Answer):
     change: int
 
 
-Change = Annotated[MemberChange | RulesChange | RevokedCardChange, Field(discriminator="type")]
+Change = Annotated[
+    MemberChange | ProgrammeChange | ProductChange | RevokedCardChange,
+    Field(discriminator="type"),
+]
+CHANGE_TYPES: frozenset[str] = frozenset({"member", "programme", "product", "revoked_card"})
+
+
+def _known_changes(value: Any) -> Any:
+    """Changes of a type this till does not know are left out, not a failed pull: a
+    newer ledger may announce more kinds of change than an older till acts on."""
+    if isinstance(value, list):
+        return [c for c in value if not isinstance(c, dict) or c.get("type") in CHANGE_TYPES]
+    return value
 
 
 class ChangesResponse(_Answer):
     """``GET /v1/changes``: what changed after a cursor, in ledger order.
 
-    Every member, rules version or revoked card appears with its latest state; one
+    Every member, programme version, product or revoked card appears with its latest
+    state; one
     that changed twice since the cursor appears once, at its newer position.
     """
 
-    changes: list[Change]
+    changes: Annotated[list[Change], BeforeValidator(_known_changes)]
     next_cursor: str
     """Opaque; pass it as ``since`` next time. Never goes backwards."""
     high_water: int
@@ -272,8 +292,6 @@ __all__ = [
     "Change",
     "ChangesResponse",
     "ErrorResponse",
-    "EventIn",
-    "EventKindName",
     "EventResult",
     "EventStatus",
     "HealthResponse",
@@ -281,11 +299,18 @@ __all__ = [
     "MemberResponse",
     "MemberState",
     "MemberStatus",
+    "ProductChange",
+    "ProgrammeChange",
+    "ProgrammeVersionState",
     "PushRequest",
     "PushResponse",
     "RevokedCardChange",
-    "RulesChange",
+    "RewardHeld",
     "RulesResponse",
     "StopCode",
     "StopInfo",
+    "WireEvent",
+    "event_from_wire",
+    "wire_event",
+    "wire_problem",
 ]

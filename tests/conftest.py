@@ -22,7 +22,7 @@ def member(serial: int, points: int, name: str = "", status: str = "active") -> 
         member_id=f"M{serial:06d}",
         name=name or f"Member {serial}",
         tier="",
-        confirmed_points=points,
+        accounts={"points": points} if points else {},
         status=status,
         flagged=False,
         updated_at="",

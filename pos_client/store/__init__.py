@@ -1,37 +1,35 @@
-"""The till's local store: one SQLite file holding journal, member cache and settings.
+"""The till's local store: one SQLite file holding journal, caches and settings.
 
 Opening applies pending migrations, pins the file to one terminal id (a store copied
 to another till is refused, since two tills sharing a sequence would fork the chain),
 and checks that the journal's last event still links to the one before it.
 
-The balance shown for a member is the ledger-confirmed balance plus this terminal's
+What a cashier sees of a member is the ledger-confirmed state plus this terminal's
 events the ledger has not yet confirmed (those with ``seq > confirmed_seq``), so no
 event is ever counted twice or missed (guarantee 4).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from loyalty.errors import ChainBroken
 from loyalty.events import Event, verify_chain
-from loyalty.programme import ProgrammeRules
 from pos_client.errors import StoreError
+from pos_client.store.catalogue import Catalogue, Product, StoredVersion
 from pos_client.store.database import open_database
-from pos_client.store.journal import Journal
+from pos_client.store.journal import Journal, SideWrite
 from pos_client.store.members import CachedMember, MemberCache
 from pos_client.store.schema import migrations
 from pos_client.store.settings import Settings
 from pos_client.store.transaction import write_transaction
 
-__all__ = ["CachedMember", "LocalStore"]
+__all__ = ["CachedMember", "LocalStore", "Product", "StoredVersion"]
 
 CONFIRMED_SEQ = "confirmed_seq"
 TERMINAL_ID = "terminal_id"
-RULES = "rules"
 
 EventBuilder = Callable[[int, str], Event]
 """Builds the next event from (next sequence number, previous hash)."""
@@ -50,12 +48,12 @@ class LocalStore:
         self.journal = Journal(self.conn)
         self.members = MemberCache(self.conn)
         self.settings = Settings(self.conn)
+        self.catalogue = Catalogue(self.conn)
+        self.generation = 0
+        """Bumped by this process each time a pull stores reference data (programme
+        versions, products), so readers know to look again."""
         self._pin_terminal()
         self._check_tip()
-        stored_rules = self.settings.get(RULES)
-        self._rules = (
-            None if stored_rules is None else ProgrammeRules.from_dict(json.loads(stored_rules))
-        )
 
     @classmethod
     def open(cls, path: Path, terminal_id: str) -> LocalStore:
@@ -99,39 +97,20 @@ class LocalStore:
         with self.lock:
             return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
 
-    def balance(self, card: str) -> tuple[int, int]:
-        """(confirmed points, unconfirmed points) for ``card``; shown = the sum.
-
-        Read in one statement with the high-water mark (see
-        :meth:`MemberCache.get_with_unconfirmed`).
-        """
+    def data_version(self) -> int:
+        """Moves when another connection commits (SQLite ``PRAGMA data_version``)."""
         with self.lock:
-            found = self.members.get_with_unconfirmed(card)
-        return (0, 0) if found is None else (found[0].confirmed_points, found[1])
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def pending_count(self) -> int:
         with self.lock:
             return self.journal.count_after(self.confirmed_seq)
 
-    def rules(self, default: ProgrammeRules) -> ProgrammeRules:
-        """The rules last stored (from the ledger), else ``default`` from config."""
-        return default if self._rules is None else self._rules
-
     # --- writing -----------------------------------------------------------------
 
-    def remember_rules(self, rules: ProgrammeRules) -> None:
-        """Use ``rules`` from now on (after sync stored them in its transaction)."""
-        self._rules = rules
-
-    def save_rules(self, rules: ProgrammeRules) -> None:
-        encoded = json.dumps(rules.to_dict(), sort_keys=True)
-        with self.lock, write_transaction(self.conn):
-            self.settings.set(RULES, encoded)
-        self._rules = rules
-
-    def append(self, build: EventBuilder) -> Event:
+    def append(self, build: EventBuilder, also: SideWrite | None = None) -> Event:
         with self.lock:
-            return self.journal.append(build)
+            return self.journal.append(build, also)
 
     def verify(self) -> int:
         """Check the whole journal's chain; return its length or raise ChainBroken."""

@@ -1,5 +1,7 @@
 """The journal: this terminal's append-only, hash-chained event log (the outbox).
 
+Each row holds one event's canonical content (``document``, exactly what its hash
+covers) and a few columns derived from it for queries (:func:`journal_row`).
 ``append`` numbers the event, links it to the previous hash and writes it in one
 write transaction, so when it returns the event is durable (WAL, synchronous=FULL)
 and the chain is intact. Nothing here updates or deletes an event; the schema's
@@ -8,36 +10,65 @@ triggers refuse it anyway.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
-from typing import Any
 
+from loyalty.canonical import canonical_json
 from loyalty.events import GENESIS_HASH, Event, EventKind, verify_chain
 from pos_client.store.transaction import write_transaction
 
-EVENT_COLUMNS = (
+JOURNAL_COLUMNS = (
     "seq",
     "event_id",
-    "terminal_id",
     "kind",
     "card",
-    "points",
-    "amount_minor",
-    "currency",
-    "rule_version",
+    "member_id",
     "recorded_at",
-    "prev_hash",
-    "hash",
     "refers_to",
-    "note",
+    "postings",
+    "rewards",
+    "hash",
+    "document",
 )
-_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM journal"
+REWARD_FIELDS = ("rewards_issued", "rewards_used", "rewards_revoked", "rewards_restored")
+"""The fields by which an event changes the rewards a member holds."""
+_SELECT = "SELECT document, hash FROM journal"
+INSERT_SQL = (
+    f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(JOURNAL_COLUMNS))})"
+)
+
+SideWrite = Callable[[sqlite3.Connection, Event], None]
+"""More rows written in the append's transaction (a refund's returned units)."""
 
 
-def row_to_event(row: tuple[Any, ...]) -> Event:
-    data = dict(zip(EVENT_COLUMNS, row, strict=True))
-    data["kind"] = EventKind(data["kind"])
-    return Event(**data)
+def journal_row(event: Event) -> tuple[object, ...]:
+    """The row that stores ``event``: its document and the columns derived from it."""
+    return (
+        event.seq,
+        event.event_id,
+        str(event.kind),
+        event.card,
+        event.member_id,
+        event.recorded_at,
+        event.refers_to,
+        canonical_json(event.postings),
+        reward_changes(event),
+        event.hash,
+        event.document(),
+    )
+
+
+def reward_changes(event: Event) -> str | None:
+    """The reward fields of ``event`` as JSON, or None when it changes no reward."""
+    found = {name: event.get(name) for name in REWARD_FIELDS if event.get(name)}
+    return canonical_json(found) if found else None
+
+
+def row_to_event(row: tuple[object, ...]) -> Event:
+    """An event from ``(document, hash)``."""
+    return Event(json.loads(str(row[0])), str(row[1]))
 
 
 class Journal:
@@ -46,22 +77,21 @@ class Journal:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def append(self, build: Callable[[int, str], Event]) -> Event:
+    def append(self, build: Callable[[int, str], Event], also: SideWrite | None = None) -> Event:
         """Append the event ``build(next_seq, prev_hash)`` returns, durably.
 
         ``build`` runs inside the write transaction, so the sequence number and the
-        previous hash it receives cannot be taken by another writer.
+        previous hash it receives cannot be taken by another writer; ``also`` writes
+        rows that must commit with the event, or the event is not written either.
         """
         with write_transaction(self._conn) as conn:
             seq, prev_hash = self.tip()
             event = build(seq + 1, prev_hash)
             if event.seq != seq + 1 or event.prev_hash != prev_hash:
                 raise ValueError("an appended event must continue the chain")
-            conn.execute(
-                f"INSERT INTO journal ({', '.join(EVENT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-                [getattr(event, c) if c != "kind" else str(event.kind) for c in EVENT_COLUMNS],
-            )
+            conn.execute(INSERT_SQL, journal_row(event))
+            if also is not None:
+                also(conn, event)
         return event
 
     def tip(self) -> tuple[int, str]:
@@ -75,12 +105,12 @@ class Journal:
         row = self._conn.execute(f"{_SELECT} WHERE seq = ?", [seq]).fetchone()
         return None if row is None else row_to_event(row)
 
-    def refund_of(self, event_id: str) -> Event | None:
-        """The refund that refers to ``event_id``, if one was recorded."""
-        row = self._conn.execute(
-            f"{_SELECT} WHERE refers_to = ? AND kind = 'refund' LIMIT 1", [event_id]
-        ).fetchone()
-        return None if row is None else row_to_event(row)
+    def refunds_of(self, event_id: str) -> list[Event]:
+        """The refunds recorded against the sale ``event_id``, oldest first."""
+        rows = self._conn.execute(
+            f"{_SELECT} WHERE refers_to = ? AND kind = 'refund' ORDER BY seq", [event_id]
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
 
     def recent(self, limit: int) -> list[Event]:
         rows = self._conn.execute(f"{_SELECT} ORDER BY seq DESC LIMIT ?", [limit]).fetchall()
@@ -99,15 +129,28 @@ class Journal:
         for row in self._conn.execute(f"{_SELECT} ORDER BY seq"):
             yield row_to_event(row)
 
-    def unconfirmed_redeemed_since(self, card: str, since: str) -> int:
-        """Points ``card`` redeemed here since ``since`` (ISO UTC) not yet confirmed."""
-        row = self._conn.execute(
-            "SELECT COALESCE(-SUM(points), 0) FROM journal WHERE card = ? AND kind = 'redeem' "
-            "AND recorded_at >= ? AND seq > (SELECT CAST(value AS INTEGER) FROM settings "
-            "WHERE key = 'confirmed_seq')",
-            [card, since],
-        ).fetchone()
-        return int(row[0])
+    def unconfirmed(self, card: str) -> list[Event]:
+        """This card's events the ledger has not confirmed, in order."""
+        rows = self._conn.execute(
+            f"{_SELECT} WHERE card = ? AND seq > (SELECT CAST(value AS INTEGER) FROM settings "
+            "WHERE key = 'confirmed_seq') ORDER BY seq",
+            [card],
+        ).fetchall()
+        return [row_to_event(r) for r in rows]
+
+    def unconfirmed_spent_since(self, card: str, wallet: str, since: str) -> int:
+        """Units of ``wallet`` that ``card`` spent here since ``since`` (ISO UTC),
+        in events the ledger has not confirmed: redemptions, points used as a
+        discount and rewards claimed in sales."""
+        spent = 0
+        for event in self.unconfirmed(card):
+            if event.recorded_at < since:
+                continue
+            if event.kind is EventKind.REDEEM:
+                spent += max(0, -event.postings.get(wallet, 0))
+            elif event.kind is EventKind.SALE:
+                spent += int(event.get("spent", {}).get(wallet, 0))
+        return spent
 
     def count_after(self, seq: int) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM journal WHERE seq > ?", [seq]).fetchone()

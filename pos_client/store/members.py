@@ -1,34 +1,42 @@
 """The member cache: what this till knows of members, as last confirmed by the ledger.
 
-``confirmed_points`` is the ledger-confirmed balance; the balance shown to a cashier
-adds the journal's unconfirmed events (see :class:`pos_client.store.LocalStore`).
+``accounts`` holds the ledger-confirmed balance of every account of the member
+(wallets, ``stamps:<card>``, ``qualifying_spend``) and ``rewards`` the issued rewards
+they hold; what a cashier sees adds this till's unconfirmed events
+(:meth:`MemberCache.get_with_unconfirmed`).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from pos_client.store.transaction import write_transaction
+from loyalty.canonical import canonical_json
+from pos_client.store.transaction import read_transaction, write_transaction
 
 MEMBER_COLUMNS = (
     "card",
     "member_id",
     "name",
     "tier",
-    "confirmed_points",
     "status",
     "flagged",
     "updated_at",
     "version",
+    "accounts",
+    "rewards",
 )
-
-
-def row_to_member(row: tuple[object, ...]) -> CachedMember:
-    data = dict(zip(MEMBER_COLUMNS, row, strict=True))
-    data["flagged"] = bool(data["flagged"])
-    return CachedMember(**data)  # type: ignore[arg-type]
+MEMBER_UPSERT = (
+    f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))}) "
+    "ON CONFLICT (card) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in MEMBER_COLUMNS if c != "card")
+)
+"""Insert or replace by card; :data:`NEWER_ONLY` limits it to newer versions."""
+NEWER_ONLY = " WHERE excluded.version > members.version"
 
 
 @dataclass(frozen=True)
@@ -39,16 +47,60 @@ class CachedMember:
     member_id: str
     name: str
     tier: str
-    confirmed_points: int
     status: str
     flagged: bool
     updated_at: str
     version: int = 0
     """The ledger's change number of this state; 0 for members seeded locally."""
+    accounts: Mapping[str, int] = field(default_factory=dict)
+    """Confirmed balance per account (zeros left out)."""
+    rewards: tuple[tuple[str, str], ...] = ()
+    """Issued rewards held, as (id, reward)."""
 
     @property
     def blocked(self) -> bool:
         return self.status == "blocked"
+
+    def row(self) -> tuple[object, ...]:
+        """The ``members`` row, in :data:`MEMBER_COLUMNS` order."""
+        return (
+            self.card,
+            self.member_id,
+            self.name,
+            self.tier,
+            self.status,
+            int(self.flagged),
+            self.updated_at,
+            self.version,
+            canonical_json({k: v for k, v in sorted(self.accounts.items()) if v}),
+            canonical_json([{"id": i, "reward": r} for i, r in self.rewards]),
+        )
+
+
+def row_to_member(row: Sequence[object]) -> CachedMember:
+    data = dict(zip(MEMBER_COLUMNS, row, strict=True))
+    rewards = json.loads(str(data["rewards"]))
+    return CachedMember(
+        card=str(data["card"]),
+        member_id=str(data["member_id"]),
+        name=str(data["name"]),
+        tier=str(data["tier"]),
+        status=str(data["status"]),
+        flagged=bool(data["flagged"]),
+        updated_at=str(data["updated_at"]),
+        version=int(str(data["version"])),
+        accounts=json.loads(str(data["accounts"])),
+        rewards=tuple((str(r["id"]), str(r["reward"])) for r in rewards),
+    )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What one unconfirmed event changes for its member."""
+
+    postings: Mapping[str, int]
+    rewards: Mapping[str, list[Any]]
+    """``rewards_issued``, ``rewards_used``, ... of the event (absent: none)."""
 
 
 class MemberCache:
@@ -64,57 +116,36 @@ class MemberCache:
         ).fetchone()
         return None if row is None else row_to_member(row)
 
-    def get_with_unconfirmed(self, card: str) -> tuple[CachedMember, int] | None:
-        """The cached member and the sum of this till's unconfirmed points for them.
+    def get_with_unconfirmed(self, card: str) -> tuple[CachedMember, list[Pending]] | None:
+        """The cached member and what this till's events for them that the ledger has
+        not confirmed yet change.
 
-        One statement reads the member row, the ``confirmed_seq`` high-water mark and
-        the journal together: a sync settling in another connection can never make an
+        Both are read in one read transaction, together with the ``confirmed_seq``
+        high-water mark: a sync settling in another connection can never make an
         event count twice or not at all (guarantee 4).
         """
-        row = self._conn.execute(
-            f"""
-            SELECT {", ".join("m." + c for c in MEMBER_COLUMNS)},
-              COALESCE((SELECT SUM(j.points) FROM journal j WHERE j.card = m.card AND j.seq > (
-                  SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'confirmed_seq')), 0)
-            FROM members m WHERE m.card = ?
-            """,
-            [card],
-        ).fetchone()
-        return None if row is None else (row_to_member(row[:-1]), int(row[-1]))
+        with read_transaction(self._conn):
+            row = self._conn.execute(
+                f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?", [card]
+            ).fetchone()
+            if row is None:
+                return None
+            pending = self._conn.execute(
+                "SELECT postings, rewards FROM journal WHERE card = ? AND seq > "
+                "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'confirmed_seq') "
+                "ORDER BY seq",
+                [card],
+            ).fetchall()
+        return row_to_member(row), [
+            Pending(json.loads(p), json.loads(r) if r else {}) for p, r in pending
+        ]
 
     def upsert_many(self, members: Iterable[CachedMember]) -> int:
         """Insert or replace members in one write transaction; return how many."""
-        rows = [
-            (
-                m.card,
-                m.member_id,
-                m.name,
-                m.tier,
-                m.confirmed_points,
-                m.status,
-                int(m.flagged),
-                m.updated_at,
-                m.version,
-            )
-            for m in members
-        ]
+        rows = [m.row() for m in members]
         with write_transaction(self._conn) as conn:
-            self.upsert_rows(conn, rows)
+            conn.executemany(MEMBER_UPSERT, rows)
         return len(rows)
-
-    @staticmethod
-    def upsert_rows(conn: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
-        """Upsert rows inside the caller's transaction (sync settles balances this way)."""
-        conn.executemany(
-            f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))}) "
-            "ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, "
-            "name = excluded.name, tier = excluded.tier, "
-            "confirmed_points = excluded.confirmed_points, status = excluded.status, "
-            "flagged = excluded.flagged, updated_at = excluded.updated_at, "
-            "version = excluded.version",
-            rows,
-        )
 
     def count(self) -> int:
         """How many members are cached.

@@ -21,6 +21,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from loyalty.canonical import canonical_json
+
 migrations = Migrations("pos_client")
 
 
@@ -120,6 +122,144 @@ def m004_pull_staging(db: Database) -> None:
             key TEXT PRIMARY KEY,
             change INTEGER NOT NULL,
             payload TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m005_events_v2(db: Database) -> None:
+    """Event schema 2: the journal stores each event's canonical content.
+
+    Release 0.1.0's rows are rewritten in their schema-1 form (their hash is the
+    same), so they still verify and sync. ``postings`` (JSON, account → delta),
+    ``rewards`` (the rewards it issued, used, revoked or restored; NULL for none) and
+    the other columns beside ``document`` are derived from it for queries. Foreign keys from
+    ``parked_events`` are deferred while the table is rebuilt.
+    """
+    conn = db.conn
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    conn.execute(
+        """
+        CREATE TABLE journal_v2 (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            card TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            refers_to TEXT,
+            postings TEXT NOT NULL,
+            rewards TEXT,
+            hash TEXT NOT NULL,
+            document TEXT NOT NULL
+        )
+        """
+    )
+    columns = (
+        "seq, event_id, terminal_id, kind, card, points, amount_minor, currency, "
+        "rule_version, recorded_at, prev_hash, hash, refers_to, note"
+    )
+    names = [c.strip() for c in columns.split(",")]
+    rows = []
+    for row in conn.execute(f"SELECT {columns} FROM journal ORDER BY seq"):
+        content = dict(zip(names, row, strict=True))
+        event_hash = content.pop("hash")
+        points = content["points"]
+        rows.append(
+            (
+                content["seq"],
+                content["event_id"],
+                content["kind"],
+                content["card"],
+                "",
+                content["recorded_at"],
+                content["refers_to"],
+                canonical_json({"points": points} if points else {}),
+                None,
+                event_hash,
+                canonical_json(content),
+            )
+        )
+    conn.executemany("INSERT INTO journal_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("DROP TABLE journal")
+    conn.execute("ALTER TABLE journal_v2 RENAME TO journal")
+    conn.execute("CREATE INDEX journal_card_seq ON journal (card, seq)")
+    conn.execute("CREATE INDEX journal_refers_to ON journal (refers_to)")
+    for action in ("UPDATE", "DELETE"):
+        conn.execute(
+            f"CREATE TRIGGER journal_is_append_only_{action.lower()} BEFORE {action} ON journal "
+            "BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END"
+        )
+
+
+@migrations()
+def m006_accounts_versions_products(db: Database) -> None:
+    """Accounts per member, programme versions, the product catalogue, refund units.
+
+    - ``members.accounts``: the ledger-confirmed balance of every account (JSON, account
+      → amount; wallets, ``stamps:<card>``, ``qualifying_spend``) replaces
+      ``confirmed_points``; ``members.rewards``: issued rewards the member holds.
+    - ``programme_versions``: every version the ledger sent, by number.
+    - ``products``: the catalogue from the ledger (sku, name, price, tags).
+    - ``refund_units``: one row per unit ever returned from a sale's line; its primary
+      key makes refunding a unit twice impossible, whatever the code above it does.
+    """
+    conn = db.conn
+    for table in ("members", "pull_members"):
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN accounts TEXT NOT NULL DEFAULT '{{}}'")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN rewards TEXT NOT NULL DEFAULT '[]'")
+        conn.execute(
+            f"UPDATE {table} SET accounts = json_object('points', confirmed_points) "
+            "WHERE confirmed_points != 0"
+        )
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN confirmed_points")
+    conn.execute("DELETE FROM settings WHERE key = 'rules'")
+    conn.execute(
+        """
+        CREATE TABLE programme_versions (
+            version INTEGER PRIMARY KEY,
+            effective_from TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            document TEXT NOT NULL,
+            change INTEGER NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE products (
+            sku TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            price_minor INTEGER NOT NULL,
+            tags TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            change INTEGER NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE pull_products (
+            sku TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            price_minor INTEGER NOT NULL,
+            tags TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            change INTEGER NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE refund_units (
+            sale_seq INTEGER NOT NULL REFERENCES journal (seq),
+            line INTEGER NOT NULL,
+            unit INTEGER NOT NULL,
+            sold INTEGER NOT NULL,
+            refund_seq INTEGER NOT NULL REFERENCES journal (seq),
+            PRIMARY KEY (sale_seq, line, unit),
+            CHECK (unit BETWEEN 1 AND sold)
         )
         """
     )

@@ -14,38 +14,42 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
+from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
-from loyalty.programme import ProgrammeRules
-from pos_client.store import CONFIRMED_SEQ, RULES, LocalStore
+from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
+from pos_client.store.members import MEMBER_COLUMNS, MEMBER_UPSERT, NEWER_ONLY
 from pos_client.store.transaction import write_transaction
+from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
-from sync.protocol import Change, MemberChange, MemberState, RevokedCardChange, RulesChange
+from sync.protocol import (
+    Change,
+    MemberChange,
+    MemberState,
+    ProductChange,
+    ProgrammeChange,
+    RevokedCardChange,
+)
 
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
 """When a sync last completed (push and pull), UTC; bounds offline redemption."""
 
-_UPSERT_NEWER = """
-    ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, name = excluded.name,
-      tier = excluded.tier, confirmed_points = excluded.confirmed_points,
-      status = excluded.status, flagged = excluded.flagged,
-      updated_at = excluded.updated_at, version = excluded.version
-    WHERE excluded.version > members.version
-"""
+_PULLED_COLUMNS = ", ".join(MEMBER_COLUMNS)
 
 
 def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
-    return (
-        member.card,
-        member.member_id,
-        member.name,
-        member.tier,
-        member.balance,
-        member.status,
-        int(member.flagged),
-        now,
-        member.version,
-    )
+    return CachedMember(
+        card=member.card,
+        member_id=member.member_id,
+        name=member.name,
+        tier=member.tier,
+        status=member.status,
+        flagged=member.flagged,
+        updated_at=now,
+        version=member.version,
+        accounts=member.accounts,
+        rewards=tuple((r.id, r.reward) for r in member.rewards),
+    ).row()
 
 
 class StoreSyncSide:
@@ -91,11 +95,7 @@ class StoreSyncSide:
     def settle(self, high_water: int, members: Sequence[MemberState]) -> None:
         now = _now()
         with self.store.lock, write_transaction(self.conn) as conn:
-            conn.executemany(
-                "INSERT INTO members (card, member_id, name, tier, confirmed_points, status, "
-                "flagged, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + _UPSERT_NEWER,
-                [_member_row(m, now) for m in members],
-            )
+            conn.executemany(MEMBER_UPSERT + NEWER_ONLY, [_member_row(m, now) for m in members])
             self._raise_confirmed(high_water)
 
     def _raise_confirmed(self, high_water: int) -> None:
@@ -128,26 +128,48 @@ class StoreSyncSide:
     def begin_pull(self) -> None:
         with self.store.lock, write_transaction(self.conn) as conn:
             conn.execute("DELETE FROM pull_members")
+            conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
 
     def stage_changes(self, changes: Sequence[Change]) -> None:
         now = _now()
         members = [c.member for c in changes if isinstance(c, MemberChange)]
+        products = [c for c in changes if isinstance(c, ProductChange)]
         others: list[tuple[str, int, str]] = []
         for change in changes:
-            if isinstance(change, RulesChange):
-                others.append(("rules", change.change, json.dumps(change.rules)))
+            if isinstance(change, ProgrammeChange):
+                if sha256_hex(change.document) != change.content_hash:
+                    raise InvalidAnswer(
+                        f"Programme version {change.version} from the ledger does not match "
+                        "its content hash; it was not stored."
+                    )
+                others.append(
+                    (f"programme:{change.version}", change.change, change.model_dump_json())
+                )
             elif isinstance(change, RevokedCardChange):
                 others.append((f"revoked:{change.card}", change.change, change.card))
         with self.store.lock, write_transaction(self.conn) as conn:
             conn.executemany(
-                "INSERT INTO pull_members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (card) DO UPDATE SET member_id = excluded.member_id, "
-                "name = excluded.name, tier = excluded.tier, "
-                "confirmed_points = excluded.confirmed_points, status = excluded.status, "
-                "flagged = excluded.flagged, updated_at = excluded.updated_at, "
-                "version = excluded.version WHERE excluded.version > pull_members.version",
+                MEMBER_UPSERT.replace("INTO members", "INTO pull_members")
+                + " WHERE excluded.version > pull_members.version",
                 [_member_row(m, now) for m in members],
+            )
+            conn.executemany(
+                "INSERT INTO pull_products VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
+                "SET name = excluded.name, price_minor = excluded.price_minor, tags = "
+                "excluded.tags, active = excluded.active, change = excluded.change "
+                "WHERE excluded.change > pull_products.change",
+                [
+                    (
+                        p.sku,
+                        p.name,
+                        p.price_minor,
+                        json.dumps(sorted(p.tags)),
+                        int(p.active),
+                        p.change,
+                    )
+                    for p in products
+                ],
             )
             conn.executemany(
                 "INSERT INTO pull_other VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
@@ -157,37 +179,49 @@ class StoreSyncSide:
             )
 
     def finish_pull(self, next_cursor: str, high_water: int) -> int:
-        new_rules: ProgrammeRules | None = None
         with self.store.lock, write_transaction(self.conn) as conn:
             updated = conn.execute(
-                "INSERT INTO members (card, member_id, name, tier, confirmed_points, status, "
-                "flagged, updated_at, version) SELECT card, member_id, name, tier, "
-                "confirmed_points, status, flagged, updated_at, version FROM pull_members "
-                "WHERE true" + _UPSERT_NEWER,
+                f"INSERT INTO members ({_PULLED_COLUMNS}) SELECT {_PULLED_COLUMNS} "
+                "FROM pull_members WHERE true"
+                + MEMBER_UPSERT[MEMBER_UPSERT.index(" ON CONFLICT") :]
+                + NEWER_ONLY,
             ).rowcount
+            conn.execute(
+                "INSERT INTO products SELECT * FROM pull_products WHERE true "
+                "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price_minor = "
+                "excluded.price_minor, tags = excluded.tags, active = excluded.active, "
+                "change = excluded.change WHERE excluded.change > products.change"
+            )
             for key, payload in conn.execute("SELECT key, payload FROM pull_other ORDER BY change"):
-                if key == "rules":
-                    new_rules = self._newer_rules(payload)
-                    if new_rules is not None:
-                        self.store.settings.set(RULES, json.dumps(new_rules.to_dict()))
+                if key.startswith("programme:"):
+                    self._store_version(ProgrammeChange.model_validate_json(payload))
                 else:
                     conn.execute("UPDATE members SET status = 'blocked' WHERE card = ?", [payload])
             self.store.settings.set(PULL_CURSOR, next_cursor)
             self.store.settings.set(LAST_SYNC_AT, _now())
             self._raise_confirmed(high_water)
             conn.execute("DELETE FROM pull_members")
+            conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
-        if new_rules is not None:
-            self.store.remember_rules(new_rules)
+        self.store.generation += 1
         return max(updated, 0)
 
-    def _newer_rules(self, payload: str) -> ProgrammeRules | None:
-        """The ledger's rules if newer than those stored (config rules never block)."""
-        rules = ProgrammeRules.from_dict(json.loads(payload))
-        stored = self.store.settings.get(RULES)
-        if stored is not None and rules.version <= json.loads(stored)["version"]:
-            return None
-        return rules
+    def _store_version(self, change: ProgrammeChange) -> None:
+        """Versions are immutable: a number is stored once (a newer change of the same
+        number, after a ledger was rebuilt, replaces it)."""
+        self.conn.execute(
+            "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?) ON CONFLICT (version) DO "
+            "UPDATE SET effective_from = excluded.effective_from, content_hash = "
+            "excluded.content_hash, document = excluded.document, change = excluded.change "
+            "WHERE excluded.change > programme_versions.change",
+            [
+                change.version,
+                change.effective_from,
+                change.content_hash,
+                canonical_json(change.document),
+                change.change,
+            ],
+        )
 
     def pending(self) -> tuple[int, str | None]:
         with self.store.lock:
@@ -208,11 +242,7 @@ class StoreSyncSide:
             ).fetchone()[0]
             if overlap:
                 return False  # the ledger's balance includes events we count as pending
-            conn.execute(
-                "INSERT INTO members (card, member_id, name, tier, confirmed_points, status, "
-                "flagged, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + _UPSERT_NEWER,
-                _member_row(member, _now()),
-            )
+            conn.execute(MEMBER_UPSERT + NEWER_ONLY, _member_row(member, _now()))
         return True
 
 

@@ -15,6 +15,7 @@ EMPTY = "—"
 """Shown where a value is not known yet (no member, no tier)."""
 
 KIND_LABELS = {
+    EventKind.SALE: "Sale",
     EventKind.EARN: "Earn",
     EventKind.REDEEM: "Redeem",
     EventKind.REFUND: "Refund",

@@ -23,6 +23,7 @@ from loyalty.errors import (
     RedemptionRefused,
 )
 from loyalty.money import Money, parse_money
+from loyalty.programme.redemption import check_redemption, max_redeemable, redeem_terms
 from pos_client.errors import CardBlocked, UnknownCard, UnsupportedScan
 from pos_client.till import Till
 from pos_client.ui.messages import (
@@ -97,20 +98,30 @@ def preview_redeem(card: str, points: str, purchase: str) -> TillCall:
 
     def call(till: Till) -> Message:
         _require_member(till, card)
-        rules = till.rules
+        programme = till.version().programme
+        terms = redeem_terms(programme)
         member = till.lookup(card)
-        cap = parse_money(purchase, rules.currency) if purchase.strip() else None
+        cap = parse_money(purchase, programme.currency) if purchase.strip() else None
         if points.strip():
             wanted = parse_points(points)
         else:
-            wanted = rules.max_redeemable(member.balance, cap)
+            wanted = max_redeemable(terms, member.balance, None if cap is None else cap.minor)
             if wanted == 0:
                 raise RedemptionRefused(
                     f"Not enough points to redeem: the member has {max(member.balance, 0)} "
-                    f"points and the smallest redemption is {rules.min_redeem_points}."
+                    f"points and the smallest redemption is {terms.min_points}."
                 )
-        discount = rules.check_redemption(wanted, member.balance, cap)
-        return RedeemPreviewed(card, member.name, wanted, cap, discount, member.balance - wanted)
+        discount = check_redemption(
+            programme, wanted, member.balance, None if cap is None else cap.minor
+        )
+        return RedeemPreviewed(
+            card,
+            member.name,
+            wanted,
+            cap,
+            Money(discount, programme.currency),
+            member.balance - wanted,
+        )
 
     return call
 

@@ -91,7 +91,7 @@ def test_receipts_and_verify(tmp_path, capsys):
     from pos_client.store import CachedMember
 
     till = Till.open(load_config(config))
-    till.store.members.upsert_many([CachedMember(KARI, "M7", "Kari", "", 0, "active", False, "")])
+    till.store.members.upsert_many([CachedMember(KARI, "M7", "Kari", "", "active", False, "")])
     till.scan(KARI)
     till.earn("99.90")
     till.close()

@@ -86,8 +86,10 @@ def test_every_reported_earn_survives_sigkill_with_an_intact_chain(tmp_path: Pat
             for seq, (event_id, points) in all_reported.items():
                 event = reopened.store.journal.get(seq)
                 assert event is not None, f"reported event {seq} was lost"
-                assert (event.event_id, event.points) == (event_id, points)
-            journal_points = sum(e.points for e in reopened.store.journal.iterate())
+                assert (event.event_id, event.postings.get("points", 0)) == (event_id, points)
+            journal_points = sum(
+                e.postings.get("points", 0) for e in reopened.store.journal.iterate()
+            )
             assert reopened.lookup(kari.card).balance == 100 + journal_points
         finally:
             reopened.close()

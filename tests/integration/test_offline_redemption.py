@@ -10,7 +10,8 @@ import pytest
 
 from loyalty.cards import make_card_number
 from loyalty.errors import RedemptionRefused
-from loyalty.programme import ProgrammeRules
+from loyalty.programme import parse_programme
+from loyalty.programme.default import simple_programme_document
 from pos_client.config import LedgerConfig
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.till import Till
@@ -28,7 +29,9 @@ def offline_till(till: Till):
     config = replace(
         till.config,
         ledger=LedgerConfig(url="http://127.0.0.1:9", token="t"),
-        rules=ProgrammeRules(offline_redeem_cap=300, max_offline_hours=72),
+        programme=parse_programme(
+            simple_programme_document(offline_redeem_cap=300, max_offline_hours=72)
+        ),
     )
     till.close()
     linked = Till.open(config)

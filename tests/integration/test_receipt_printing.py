@@ -93,10 +93,21 @@ def test_receipt_lines_say_points_amount_balance_and_masked_card(till):
     lines = receipt_lines(till.redeem(100), "Oslo Storgata")
     text = "\n".join(lines.lines)
     assert lines.header == ["Oslo Storgata"]
-    assert "Points redeemed" in text and "-100" in text and "10.00 NOK" in text
+    assert "Points redeemed" in text and "-100 points" in text and "10.00 NOK" in text
     assert "900 points" in text and "•••• " + KARI[-4:] in text
     assert KARI not in text  # never the whole card number on paper
     assert lines.barcodes == ["TEST01-T1-000001"]
+
+
+def test_a_sale_receipt_lists_its_lines_and_what_each_earned(till):
+    till.scan(KARI)
+    till.add_amount("100.00", name="Milk")
+    till.add_amount("49.90", name="Bread")
+    text = "\n".join(receipt_lines(till.finish_sale(), "Oslo Storgata").lines)
+    assert "1 x Milk" in text and "100.00 NOK" in text and "+100 points" in text
+    assert "1 x Bread" in text and "+49 points" in text
+    assert "Paid" in text and "149.90 NOK" in text and "+149 points" in text
+    assert "1 149 points" in text
 
 
 def test_a_missing_printer_loses_no_sale_and_shows_a_printer_error(till):

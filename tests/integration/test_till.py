@@ -39,7 +39,7 @@ def test_scan_errors_are_in_a_cashiers_words(till: Till):
 def test_earn_records_an_event_and_the_balance_shows_it_as_unconfirmed(till: Till):
     till.scan(KARI)
     receipt = till.earn("149,90")
-    assert receipt.kind is EventKind.EARN
+    assert receipt.kind is EventKind.SALE
     assert receipt.points == 149
     assert receipt.amount.minor == 14990
     assert receipt.balance_after == 1149

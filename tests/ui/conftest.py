@@ -35,7 +35,7 @@ def _member(card: str, member_id: str, name: str, points: int, status: str) -> C
         member_id=member_id,
         name=name,
         tier="",
-        confirmed_points=points,
+        accounts={"points": points} if points else {},
         status=status,
         flagged=False,
         updated_at="",

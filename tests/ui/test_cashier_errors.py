@@ -95,7 +95,7 @@ async def test_a_bad_amount_keeps_the_typed_text_and_the_member(
         await pilot.press("f2")
         await wait_for_workers(pilot)
         assert app.cashier.query_one(NoticeLine).notice is None
-    assert [e.points for e in till.store.journal.iterate()] == [12]
+    assert [e.postings["points"] for e in till.store.journal.iterate()] == [12]
 
 
 async def test_an_empty_amount_asks_for_one(make_app, till, cards, fill_field, wait_for_workers):

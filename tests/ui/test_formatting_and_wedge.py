@@ -16,7 +16,9 @@ CARD = make_card_number(1001)
 
 
 def member(confirmed: int, unconfirmed: int, tier: str = "") -> MemberView:
-    return MemberView(CARD, "M1", "Nora Hansen", tier, confirmed, unconfirmed)
+    return MemberView(
+        CARD, "M1", "Nora Hansen", tier, {"points": confirmed}, {"points": unconfirmed}
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,15 +48,16 @@ def test_an_unknown_tier_shows_a_dash():
 
 def test_receipt_time_is_read_from_the_recorded_iso_time():
     receipt = Receipt(
-        "T1-000001", EventKind.EARN, CARD, "Nora", 1, Money(100, "NOK"), 1, "nonsense", "id"
-    )
+        "T1-000001", EventKind.SALE, CARD, "Nora", {"points": 1}, Money(100, "NOK"), 1,
+        "nonsense", "id",
+    )  # fmt: skip
     assert formatting.receipt_time(receipt) == ""
     valid = Receipt(
         "T1-000001",
-        EventKind.EARN,
+        EventKind.SALE,
         CARD,
         "Nora",
-        1,
+        {"points": 1},
         Money(100, "NOK"),
         1,
         "2026-01-02T03:04:05.000Z",

@@ -21,7 +21,9 @@ def write(path: Path, text: str) -> Path:
 def test_the_example_config_is_valid_and_documents_every_key(tmp_path, monkeypatch):
     config = load_config(EXAMPLE)
     assert config.terminal_id == "OSLO01-T1"
-    assert config.rules.points_per_unit == 1
+    assert config.programme.redeem is not None and config.programme.redeem.points == 100
+    assert config.store_id == "OSLO01"
+    assert [k.key for k in config.quick_keys] == ["c", "b"]
     assert config.ledger.batch_size == 500 and config.printer.timeout == 3.0
     assert ScannerConfig.from_mapping(config.scanner, section="scanner").baudrate == 115200
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
@@ -62,7 +64,7 @@ def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
         ('[till]\nterminal_id = "T1"\n[programme]\npoints_per_unit = 0\n',
          "[programme] points_per_unit must be at least 1"),
         ('[till]\nterminal_id = "T1"\n[programme]\ncurrency = "XXX"\n',
-         "[programme] currency is not usable"),
+         "[programme] currency is not a currency this till knows"),
         ('[till]\nterminal_id = "T1"\n[ledger]\nurl = "ftp://x"\n',
          "[ledger] url must start with http"),
         ('[till]\nterminal_id = "T1"\n[ledger]\nurl = "http://127.0.0.1:1"\n',

@@ -1,42 +1,55 @@
-"""Events are numbered without gaps and hash-chained; any break is named."""
+"""Events are numbered without gaps and hash-chained; any break is named. Schema 2
+leaves absent fields out of the hash; release 0.1.0's events still verify."""
 
 import json
-from dataclasses import replace
 
 import pytest
 
+from loyalty.canonical import canonical_bytes
 from loyalty.errors import ChainBroken
+from loyalty.event_fields import FIELDS, event_problem
 from loyalty.events import (
     GENESIS_HASH,
     Event,
     EventKind,
-    canonical_bytes,
+    MalformedEvent,
+    build_event,
     compute_hash,
-    new_event,
     verify_chain,
 )
 
 CARD = "2900000012349"
 
 
+def adjustment(seq: int, prev: str, terminal: str = "OSLO01-T1", **extra: object) -> Event:
+    return build_event(
+        terminal_id=terminal,
+        seq=seq,
+        prev_hash=prev,
+        kind=EventKind.ADJUST,
+        card=CARD,
+        member_id="M1",
+        business_time="2026-11-25T10:00:00+01:00",
+        store="OSLO01",
+        currency="NOK",
+        postings={"points": seq * 10},
+        reason="correction",
+        **extra,
+    )
+
+
 def chain(length: int, terminal: str = "OSLO01-T1") -> list[Event]:
     events: list[Event] = []
     prev = GENESIS_HASH
     for seq in range(1, length + 1):
-        event = new_event(
-            terminal_id=terminal,
-            seq=seq,
-            prev_hash=prev,
-            kind=EventKind.EARN,
-            card=CARD,
-            points=seq * 10,
-            amount_minor=seq * 1000,
-            currency="NOK",
-            rule_version=1,
-        )
+        event = adjustment(seq, prev, terminal)
         events.append(event)
         prev = event.hash
     return events
+
+
+def altered(event: Event, **changes: object) -> Event:
+    return Event({**event.content, **changes}, event.hash)
 
 
 def test_an_intact_chain_verifies():
@@ -51,14 +64,27 @@ def test_each_event_links_to_the_previous_hash():
     assert events[2].prev_hash == events[1].hash
 
 
-def test_the_hash_covers_every_field_but_itself_in_canonical_form():
+def test_the_hash_covers_the_content_in_canonical_form():
     event = chain(1)[0]
-    content = event.content()
-    assert "hash" not in content
-    assert event.hash == compute_hash(content)
-    encoded = canonical_bytes(content).decode()
-    assert encoded == json.dumps(content, sort_keys=True, separators=(",", ":"))
-    assert " " not in encoded
+    assert "hash" not in event.content
+    assert event.content["schema"] == 2
+    assert event.hash == compute_hash(event.content)
+    encoded = canonical_bytes(event.content).decode()
+    assert encoded == json.dumps(event.content, sort_keys=True, separators=(",", ":"))
+    assert encoded == event.document()
+
+
+def test_absent_optional_fields_are_left_out_so_a_later_field_never_changes_a_stored_hash():
+    without = adjustment(1, GENESIS_HASH, event_id="e-1", recorded_at="2026-11-25T09:00:00.000Z")
+    with_none = adjustment(
+        1, GENESIS_HASH, event_id="e-1", recorded_at="2026-11-25T09:00:00.000Z", operator=None
+    )
+    assert "operator" not in without.content and "note" not in without.content
+    assert with_none.hash == without.hash
+    named = adjustment(
+        1, GENESIS_HASH, event_id="e-1", recorded_at="2026-11-25T09:00:00.000Z", operator="kari"
+    )
+    assert named.hash != without.hash
 
 
 def test_a_gap_is_reported():
@@ -75,15 +101,15 @@ def test_a_reordering_is_reported():
 
 def test_an_altered_event_is_reported():
     events = chain(4)
-    events[2] = replace(events[2], points=10_000)
+    events[2] = altered(events[2], postings={"points": 10_000})
     with pytest.raises(ChainBroken, match="altered"):
         verify_chain(events)
 
 
 def test_an_altered_event_with_a_recomputed_hash_breaks_the_next_link():
     events = chain(4)
-    forged = replace(events[1], points=10_000)
-    events[1] = replace(forged, hash=compute_hash(forged.content()))
+    forged = altered(events[1], postings={"points": 10_000})
+    events[1] = Event(forged.content, compute_hash(forged.content))
     with pytest.raises(ChainBroken, match="event 3 does not follow event 2"):
         verify_chain(events)
 
@@ -98,7 +124,7 @@ def test_a_fork_is_reported():
 def test_an_event_of_another_terminal_is_reported():
     ours, theirs = chain(2), chain(2, terminal="BERGEN-T2")
     with pytest.raises(ChainBroken, match="belongs to terminal BERGEN-T2"):
-        verify_chain([ours[0], replace(theirs[1], seq=2)])
+        verify_chain([ours[0], altered(theirs[1], seq=2)])
 
 
 def test_verification_can_resume_from_a_known_tip():
@@ -111,19 +137,73 @@ def test_events_round_trip_through_their_wire_form():
     assert Event.from_dict(json.loads(json.dumps(event.to_dict()))) == event
 
 
+def test_a_release_0_1_0_event_keeps_its_hash_and_posts_its_points():
+    content = {
+        "event_id": "0b7c",
+        "terminal_id": "S01-T1",
+        "seq": 1,
+        "kind": "earn",
+        "card": CARD,
+        "points": 149,
+        "amount_minor": 14990,
+        "currency": "NOK",
+        "rule_version": 1,
+        "recorded_at": "2026-11-23T10:31:07.120Z",
+        "prev_hash": GENESIS_HASH,
+        "refers_to": None,
+        "note": "",
+    }
+    event = Event(content, compute_hash(content))
+    assert event.schema == 1
+    assert event.postings == {"points": 149}
+    assert event_problem(content) is None
+    assert verify_chain([event]) == 1
+
+
 @pytest.mark.parametrize(
-    ("kind", "points"), [(EventKind.EARN, -1), (EventKind.REDEEM, 5), (EventKind.REFUND, 3)]
+    ("change", "field"),
+    [
+        ({"seq": "5"}, "seq"),
+        ({"seq": True}, "seq"),
+        ({"postings": {"points": 1.5}}, "postings"),
+        ({"postings": {"points": 0}}, "postings"),
+        ({"kind": "gift"}, "kind"),
+        ({"extra": 1}, "extra"),
+        ({"basket": {}}, "basket"),
+        ({"schema": 3}, "schema"),
+        ({"store": "x" * 41}, "store"),
+        ({"note": "nul\x00"}, "note"),
+    ],
 )
-def test_the_sign_of_points_follows_the_kind(kind, points):
-    with pytest.raises(ValueError):
-        new_event(
+def test_a_field_that_breaks_the_schema_is_named(change, field):
+    content = {**chain(1)[0].content, **change}
+    problem = event_problem(content)
+    assert problem is not None and problem[0] == field
+
+
+def test_a_required_field_that_is_missing_is_named():
+    content = dict(chain(1)[0].content)
+    del content["reason"]
+    assert event_problem(content) == ("reason", "is required in an adjust event")
+
+
+def test_building_an_event_that_breaks_the_schema_is_refused():
+    with pytest.raises(MalformedEvent, match="reason"):
+        build_event(
             terminal_id="T",
             seq=1,
             prev_hash=GENESIS_HASH,
-            kind=kind,
+            kind=EventKind.ADJUST,
             card=CARD,
-            points=points,
-            amount_minor=0,
+            member_id="M1",
+            business_time="2026-11-25T10:00:00+01:00",
+            store="S",
             currency="NOK",
-            rule_version=1,
+            postings={},
         )
+
+
+def test_every_field_is_documented_once():
+    names = [field.name for field in FIELDS]
+    assert len(names) == len(set(names))
+    assert all(field.doc for field in FIELDS)

@@ -31,11 +31,25 @@ def test_a_member_card_with_a_wrong_check_digit_is_rejected_not_corrected() -> N
     assert not result.valid
 
 
-@pytest.mark.parametrize("text", ["5701234567899", "96385074", "036000291452"])
-def test_a_product_barcode_is_unknown_with_a_reason(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "sku"),
+    [
+        ("5701234567899", "5701234567899"),
+        ("96385074", "96385074"),
+        ("036000291452", "0036000291452"),  # UPC-A, kept as its EAN-13
+    ],
+)
+def test_a_product_barcode_is_a_product_with_its_catalogue_sku(text: str, sku: str) -> None:
     result = classify_scan(text)
-    assert result.kind is ScanKind.UNKNOWN
-    assert result.reason == "This is a product barcode, not a member card."
+    assert (result.kind, result.value) == (ScanKind.PRODUCT, sku)
+    assert result.valid
+
+
+@pytest.mark.parametrize("text", ["5701234567898", "96385075", "036000291453"])
+def test_a_misread_product_barcode_is_rejected_not_repaired(text: str) -> None:
+    result = classify_scan(text)
+    assert result.kind is ScanKind.REJECTED
+    assert result.reason is not None and "misread" in result.reason
 
 
 def test_a_member_qr_token_is_passed_on_whole_and_unparsed() -> None:

@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from loyalty.events import GENESIS_HASH, EventKind, new_event
+from loyalty.events import GENESIS_HASH, EventKind, build_event
 from sync.client import LedgerClient
 from sync.errors import (
     InvalidAnswer,
@@ -18,11 +18,12 @@ from sync.errors import (
     LedgerUnreachable,
     NotAuthorised,
 )
-from sync.protocol import PushRequest
+from sync.protocol import PushRequest, event_from_wire
 
-EVENT = new_event(
-    terminal_id="T1", seq=1, prev_hash=GENESIS_HASH, kind=EventKind.EARN,
-    card="2900000000018", points=10, amount_minor=1000, currency="NOK", rule_version=1,
+EVENT = build_event(
+    terminal_id="T1", seq=1, prev_hash=GENESIS_HASH, kind=EventKind.ADJUST,
+    card="2900000000018", member_id="M1", business_time="2026-11-25T10:00:00+01:00",
+    store="S01", currency="NOK", postings={"points": 10}, reason="correction",
 )  # fmt: skip
 
 
@@ -56,7 +57,7 @@ def test_a_push_sends_a_valid_push_request_with_the_bearer_token():
 
     answer = client(handler).push([EVENT])
     assert seen["auth"] == "Bearer tok"
-    assert seen["body"].events[0].to_event() == EVENT
+    assert event_from_wire(seen["body"].events[0]) == EVENT
     assert answer.high_water == 1
 
 

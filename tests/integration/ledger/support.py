@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,12 @@ import pytest
 from ledger.cli import open_ledger
 from ledger.terminals import add_terminal
 from loyalty.cards import make_card_number
-from loyalty.events import GENESIS_HASH, Event, EventKind, new_event
-from loyalty.money import Money
-from loyalty.programme import ProgrammeRules
+from loyalty.events import GENESIS_HASH, Event, EventKind, build_event, compute_hash, utc_now_iso
+from loyalty.programme import NEW_MEMBER, Basket, Line, ProgrammeVersion, evaluate, parse_programme
+from loyalty.programme.default import simple_programme_document
+from loyalty.programme.redemption import redemption_value
+from loyalty.programme.versions import local_start
+from pos_client.recording import redeem_fields, sale_fields
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 20.0
@@ -188,47 +192,109 @@ def postgres_schema(dsn: str) -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-class EventChain:
-    """One terminal's journal as a till writes it: gapless seq, hash-chained."""
+DEFAULT_PROGRAMME = ProgrammeVersion(
+    1,
+    local_start("2000-01-01T00:00", "UTC"),
+    parse_programme(simple_programme_document(), "<default programme>"),
+)
+"""The programme a new ledger publishes as version 1 (1 point per NOK)."""
 
-    def __init__(self, terminal_id: str, rules: ProgrammeRules | None = None) -> None:
+
+class EventChain:
+    """One terminal's journal as a till writes it: gapless seq, hash-chained.
+
+    Sales are evaluated under ``version`` (the ledger's version 1 by default) exactly
+    as :class:`pos_client.till.Till` records them; ``legacy=True`` writes release
+    0.1.0's flat schema-1 events instead.
+    """
+
+    def __init__(
+        self,
+        terminal_id: str,
+        version: ProgrammeVersion = DEFAULT_PROGRAMME,
+        legacy: bool = False,
+    ) -> None:
         self.terminal_id = terminal_id
-        self.rules = rules or ProgrammeRules()
+        self.version = version
+        self.legacy = legacy
         self.seq = 0
         self.last_hash = GENESIS_HASH
+        self.at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
-    def _next(
-        self, kind: EventKind, card: str, points: int, amount_minor: int, **extra: Any
-    ) -> Event:
-        event = new_event(
-            terminal_id=self.terminal_id,
-            seq=self.seq + 1,
-            prev_hash=self.last_hash,
-            kind=kind,
-            card=card,
-            points=points,
-            amount_minor=amount_minor,
-            currency=self.rules.currency,
-            rule_version=extra.pop("rule_version", self.rules.version),
-            **extra,
-        )
+    def _append(self, kind: EventKind, card: str, **fields: Any) -> Event:
+        event_id = fields.pop("event_id", None) or str(uuid.uuid4())
+        if self.legacy:
+            event = _legacy_event(self, event_id, kind, card, **fields)
+        else:
+            event = build_event(
+                terminal_id=self.terminal_id,
+                seq=self.seq + 1,
+                prev_hash=self.last_hash,
+                kind=kind,
+                event_id=event_id,
+                card=card,
+                member_id=fields.pop("member_id", "M" + card),
+                business_time=self.at.isoformat(),
+                store="S01",
+                currency=self.version.programme.currency,
+                **fields,
+            )
         self.seq, self.last_hash = event.seq, event.hash
         return event
 
     def earn(self, card: str, amount_minor: int, **extra: Any) -> Event:
-        """An earn computed under the chain's rules (``points=`` overrides them)."""
-        points = extra.pop(
-            "points", self.rules.earn_points(Money(amount_minor, self.rules.currency))
-        )
-        return self._next(EventKind.EARN, card, points, amount_minor, **extra)
+        """A sale of one line of ``amount_minor``, computed under the chain's version
+        (``points=`` records other points than it gives: a computation mismatch)."""
+        if self.legacy:
+            points = extra.pop("points", amount_minor // 100)
+            return self._append(EventKind.EARN, card, points=points, amount_minor=amount_minor)
+        event_id = str(uuid.uuid4())
+        basket = Basket(self.at, "S01", (Line(1, "AMOUNT", "Amount", 1, amount_minor),))
+        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
+        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
+        if "points" in extra:
+            fields["postings"] = {**fields["postings"], "points": extra.pop("points")}
+        return self._append(EventKind.SALE, card, event_id=event_id, **fields, **extra)
 
     def redeem(self, card: str, points: int) -> Event:
         """Spend ``points`` (a positive number) for their value as a discount."""
-        value = self.rules.redemption_value(points).minor
-        return self._next(EventKind.REDEEM, card, -points, value)
+        if self.legacy:
+            value = points * 10
+            return self._append(EventKind.REDEEM, card, points=-points, amount_minor=value)
+        terms = self.version.programme.redeem
+        assert terms is not None
+        value = redemption_value(terms, points)
+        fields = redeem_fields(self.version, terms.wallet, points, value, None)
+        return self._append(EventKind.REDEEM, card, **fields)
 
     def adjust(self, card: str, points: int, note: str = "correction") -> Event:
-        return self._next(EventKind.ADJUST, card, points, 0, note=note)
+        if self.legacy:
+            return self._append(EventKind.ADJUST, card, points=points, amount_minor=0, note=note)
+        return self._append(
+            EventKind.ADJUST, card, postings={"points": points}, reason="correction", note=note
+        )
+
+
+def _legacy_event(
+    chain: EventChain, event_id: str, kind: EventKind, card: str, **fields: Any
+) -> Event:
+    """A release 0.1.0 event (schema 1: every field present, no ``schema`` key)."""
+    content = {
+        "event_id": event_id,
+        "terminal_id": chain.terminal_id,
+        "seq": chain.seq + 1,
+        "kind": str(kind),
+        "card": card,
+        "points": fields["points"],
+        "amount_minor": fields["amount_minor"],
+        "currency": "NOK",
+        "rule_version": 1,
+        "recorded_at": utc_now_iso(),
+        "prev_hash": chain.last_hash,
+        "refers_to": fields.get("refers_to"),
+        "note": fields.get("note", ""),
+    }
+    return Event(content, compute_hash(content))
 
 
 POSTGRES_ENV = "POS_TEST_POSTGRES"

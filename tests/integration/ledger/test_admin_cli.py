@@ -10,8 +10,9 @@ from ledger.cli import open_ledger
 from ledger.db import connect
 from ledger.service import push
 from ledger.terminals import add_terminal
-from sync.protocol import EventIn
 from tests.integration.ledger.support import EventChain, fresh_card, run_admin
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "programmes"
 
 
 def _sql(db_url: str, statement: str) -> list[tuple[object, ...]]:
@@ -110,20 +111,38 @@ def test_card_replace_revokes_the_old_card(fresh_db_url: str, tmp_path: Path) ->
     assert run_admin(fresh_db_url, "member", "show", old).returncode == 1
 
 
-def test_rules_set_makes_a_new_version_and_rules_show_prints_it(
+def test_rules_publish_makes_a_new_version_and_rules_show_prints_it(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
-    rules = tmp_path / "rules.toml"
-    rules.write_text("points_per_unit = 3\n")
-    result = run_admin(fresh_db_url, "rules", "set", str(rules))
-    assert result.returncode == 0 and "version 2" in result.stdout
+    document = EXAMPLES / "kiwi.toml"
+    result = run_admin(fresh_db_url, "rules", "publish", str(document), "--effective-from", "now")
+    assert result.returncode == 0, result.stderr
+    assert "version 2" in result.stdout and "max_offline_hours" in result.stderr
     shown = json.loads(run_admin(fresh_db_url, "rules", "show").stdout)
-    assert (shown["version"], shown["rules"]["points_per_unit"]) == (2, 3)
-    rules.write_text("version = 7\n")
-    assert run_admin(fresh_db_url, "rules", "set", str(rules)).returncode == 1
-    rules.write_text("bonus = 1\n")
-    refused = run_admin(fresh_db_url, "rules", "set", str(rules))
-    assert refused.returncode == 1 and "bonus" in refused.stderr
+    assert (shown["version"], shown["document"]["programme"]["id"]) == (2, "kiwi")
+    listed = run_admin(fresh_db_url, "rules", "list").stdout.splitlines()
+    assert [line.split("\t")[2] for line in listed] == ["points", "kiwi"]
+
+
+def test_rules_publish_refuses_a_bad_document_naming_the_key_and_a_past_start(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text((EXAMPLES / "kiwi.toml").read_text().replace('percent = "15"', "percent = 15.0"))
+    refused = run_admin(fresh_db_url, "rules", "publish", str(bad), "--effective-from", "now")
+    assert refused.returncode == 1
+    assert "bad.toml: rules[0].percent" in refused.stderr and "float" in refused.stderr
+    past = run_admin(
+        fresh_db_url, "rules", "publish", str(EXAMPLES / "kiwi.toml"), "--effective-from",
+        "2020-01-01T00:00",
+    )  # fmt: skip
+    assert past.returncode == 1 and "in the past" in past.stderr
+    gap = run_admin(
+        fresh_db_url, "rules", "publish", str(EXAMPLES / "kiwi.toml"), "--effective-from",
+        "2099-03-29T02:30",
+    )  # fmt: skip
+    assert gap.returncode == 1 and "does not exist in Europe/Oslo" in gap.stderr
+    assert json.loads(run_admin(fresh_db_url, "rules", "show").stdout)["version"] == 1
 
 
 def _ledger_with_events(db_url: str) -> str:
@@ -134,7 +153,7 @@ def _ledger_with_events(db_url: str) -> str:
             add_terminal(tx, "S01-T1")
         chain, card = EventChain("S01-T1"), fresh_card()
         events = [chain.earn(card, 10_000), chain.earn(card, 20_000), chain.redeem(card, 100)]
-        push(db, "S01-T1", [EventIn.from_event(e) for e in events])
+        push(db, "S01-T1", [e.to_dict() for e in events])
     finally:
         db.close()
     return card
@@ -149,15 +168,23 @@ def test_verify_exits_0_when_every_balance_and_chain_adds_up(fresh_db_url: str) 
 
 def test_verify_exits_1_when_a_balance_was_changed_behind_its_back(fresh_db_url: str) -> None:
     card = _ledger_with_events(fresh_db_url)
-    _sql(fresh_db_url, f"UPDATE members SET balance = balance + 5 WHERE card = '{card}'")
+    _sql(
+        fresh_db_url,
+        'UPDATE members SET accounts = \'{"points":205,"qualifying_spend":30000}\' '
+        f"WHERE card = '{card}'",
+    )
     result = run_admin(fresh_db_url, "verify")
     assert result.returncode == 1
-    assert f"card {card}): balance 205" in result.stdout
+    assert f"card {card}): accounts {{'points': 205" in result.stdout
 
 
 def test_verify_exits_1_when_a_stored_event_was_altered(fresh_db_url: str) -> None:
     _ledger_with_events(fresh_db_url)
-    _sql(fresh_db_url, "UPDATE events SET points = 1000 WHERE seq = 2")
+    _sql(
+        fresh_db_url,
+        "UPDATE events SET document = replace(document, '\"points\":200', '\"points\":1000') "
+        "WHERE seq = 2",
+    )
     result = run_admin(fresh_db_url, "verify")
     assert result.returncode == 1
     assert "event 2 of terminal s01-t1 was altered" in result.stdout.lower()
@@ -165,10 +192,7 @@ def test_verify_exits_1_when_a_stored_event_was_altered(fresh_db_url: str) -> No
 
 def test_verify_exits_1_on_a_gap_in_a_stored_chain(fresh_db_url: str) -> None:
     _ledger_with_events(fresh_db_url)
-    _sql(
-        fresh_db_url,
-        "UPDATE members SET balance = balance - (SELECT points FROM events WHERE seq = 2)",
-    )
+    _sql(fresh_db_url, "UPDATE members SET accounts = '{\"qualifying_spend\":10000}'")
     _sql(fresh_db_url, "DELETE FROM events WHERE seq = 2")
     result = run_admin(fresh_db_url, "verify")
     assert result.returncode == 1

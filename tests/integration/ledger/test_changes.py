@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from loyalty.canonical import sha256_hex
 from sync.protocol import ChangesResponse, MemberState
 from tests.integration.ledger.support import (
     EventChain,
@@ -13,6 +15,8 @@ from tests.integration.ledger.support import (
     fresh_card,
     fresh_terminal_name,
 )
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "programmes"
 
 
 def _terminal(ledger: LedgerHandle) -> tuple[str, httpx.Client, EventChain]:
@@ -59,14 +63,16 @@ def _post(client: httpx.Client, name: str, events: list[Any]) -> None:
     assert answer.status_code == 200 and answer.json()["stopped_at"] is None, answer.text
 
 
-def test_a_first_pull_carries_the_current_rules_and_members(ledger: LedgerHandle) -> None:
+def test_a_first_pull_carries_the_programme_and_members(ledger: LedgerHandle) -> None:
     name, client, chain = _terminal(ledger)
     card = fresh_card()
     _post(client, name, [chain.earn(card, 25_000)])
     members, _, _ = _pull_all(client)
     assert members[card].balance == 250
+    assert members[card].accounts == {"points": 250, "qualifying_spend": 25_000}
     first = _pull(client, limit=1)
-    assert first.changes[0].type == "rules"
+    assert first.changes[0].type == "programme"
+    assert first.changes[0].version == 1
 
 
 def test_changes_come_in_ledger_order_with_a_cursor_that_never_goes_back(
@@ -121,15 +127,21 @@ def test_a_cursor_that_is_not_ours_in_form_is_refused_422(ledger: LedgerHandle) 
     assert answer.json()["error"] == "invalid"
 
 
-def test_a_new_rules_version_is_distributed_through_the_feed(
-    ledger: LedgerHandle, tmp_path: Any
+def test_a_published_version_travels_through_the_feed_ahead_of_its_start(
+    ledger: LedgerHandle,
 ) -> None:
     client = ledger.client(ledger.add_terminal())
     _, cursor, _ = _pull_all(client)
-    rules_file = tmp_path / "rules.toml"
-    rules_file.write_text('currency = "NOK"\npoints_per_unit = 2\n')
-    assert ledger.admin("rules", "set", str(rules_file)).returncode == 0
+    document = EXAMPLES / "weekend-dairy.toml"
+    published = ledger.admin(
+        "rules", "publish", str(document), "--effective-from", "2099-01-01T00:00"
+    )
+    assert published.returncode == 0, published.stderr
     page = _pull(client, cursor)
-    rules = [c for c in page.changes if c.type == "rules"]
-    assert len(rules) == 1 and rules[0].rules["points_per_unit"] == 2
-    assert client.get("/v1/rules").json()["version"] == rules[0].version
+    versions = [c for c in page.changes if c.type == "programme"]
+    assert len(versions) == 1
+    assert versions[0].effective_from == "2099-01-01T00:00"
+    assert versions[0].document["programme"]["id"] == "weekend-dairy"
+    assert sha256_hex(versions[0].document) == versions[0].content_hash
+    in_force = client.get("/v1/rules").json()
+    assert in_force["version"] < versions[0].version  # it starts in 2099

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from loyalty.canonical import sha256_hex
 from sync.protocol import (
     MAX_BODY_BYTES,
     MAX_EVENTS_PER_BATCH,
@@ -39,10 +40,11 @@ def test_an_unknown_card_is_404_with_a_reason(ledger: LedgerHandle) -> None:
     assert ErrorResponse.model_validate_json(answer.content).reason == f"No member has card {card}."
 
 
-def test_the_current_rules_come_with_their_version(ledger: LedgerHandle) -> None:
+def test_the_version_in_force_comes_with_its_document_and_hash(ledger: LedgerHandle) -> None:
     answer = ledger.client(ledger.add_terminal()).get("/v1/rules")
     rules = RulesResponse.model_validate_json(answer.content)
-    assert rules.version >= 1 and rules.rules["version"] == rules.version
+    assert rules.version >= 1 and rules.document["programme"]["engine"] == 1
+    assert sha256_hex(rules.document) == rules.content_hash
 
 
 def test_the_openapi_document_describes_every_route_and_the_push_body(ledger: LedgerHandle) -> None:
@@ -51,9 +53,7 @@ def test_the_openapi_document_describes_every_route_and_the_push_body(ledger: Le
         document["paths"]
     )
     schemas = document["components"]["schemas"]
-    assert {"PushRequest", "EventIn", "PushResponse", "ChangesResponse", "ErrorResponse"} <= set(
-        schemas
-    )
+    assert {"PushRequest", "PushResponse", "ChangesResponse", "ErrorResponse"} <= set(schemas)
     body = document["paths"]["/v1/events"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/PushRequest")
 
@@ -84,7 +84,7 @@ def test_a_request_that_breaks_the_protocol_is_422_naming_the_field(ledger: Ledg
     client = ledger.client(ledger.add_terminal(name))
     event = EventChain(name).earn(fresh_card(), 100).to_dict()
     for broken, field in (
-        ({**event, "points": "5"}, "events[0].points"),
+        ({**event, "seq": "5"}, "events[0].seq"),
         ({**event, "extra": 1}, "events[0].extra"),
     ):
         answer = client.post("/v1/events", json={"terminal_id": name, "events": [broken]})

@@ -3,12 +3,11 @@ and records (never refuses) what happened at the till."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from loyalty.events import compute_hash
+from loyalty.events import Event, compute_hash
 from sync.protocol import PushResponse
 from tests.integration.ledger.support import (
     EventChain,
@@ -79,8 +78,8 @@ def test_the_same_id_with_other_content_is_a_conflict_and_not_applied(ledger: Le
     card = fresh_card()
     original = chain.earn(card, 10_000)
     _push(client, name, [original])
-    altered = replace(original, points=999, note="changed")
-    altered = replace(altered, hash=compute_hash(altered.content()))
+    content = {**original.content, "postings": {"points": 999}}
+    altered = Event(content, compute_hash(content))
     answer = _push(client, name, [altered])
     assert answer.results[0].status == "conflict"
     assert answer.stopped_at is not None and answer.stopped_at.code == "conflict"
@@ -134,7 +133,8 @@ def test_another_event_at_an_applied_position_is_a_fork(ledger: LedgerHandle) ->
 def test_an_event_whose_hash_does_not_match_its_content_is_malformed(ledger: LedgerHandle) -> None:
     name, client, chain = _terminal(ledger)
     card = fresh_card()
-    tampered = replace(chain.earn(card, 10_000), points=100_000)
+    honest = chain.earn(card, 10_000)
+    tampered = Event({**honest.content, "postings": {"points": 100_000}}, honest.hash)
     answer = _push(client, name, [tampered])
     assert answer.stopped_at is not None and answer.stopped_at.code == "malformed"
     assert "hash" in answer.stopped_at.reason
@@ -188,10 +188,23 @@ def test_a_blocked_card_is_recorded_and_flagged(ledger: LedgerHandle) -> None:
     assert "blocked_card" in member.flag_reasons
 
 
-def test_points_that_differ_from_the_rules_version_are_recorded_and_flagged(
+def test_points_that_differ_from_what_the_version_gives_are_recorded_and_flagged(
     ledger: LedgerHandle,
 ) -> None:
     name, client, chain = _terminal(ledger)
+    card = fresh_card()
+    answer = _push(client, name, [chain.earn(card, 10_000, points=1_000)])  # it gives 100
+    assert answer.results[0].status == "accepted"
+    assert _balance(answer, card) == 1_000
+    assert "computation_mismatch" in answer.balances[0].flag_reasons
+
+
+def test_a_legacy_event_whose_points_differ_from_its_rules_is_flagged(
+    ledger: LedgerHandle,
+) -> None:
+    name = fresh_terminal_name()
+    client = ledger.client(ledger.add_terminal(name))
+    chain = EventChain(name, legacy=True)
     card = fresh_card()
     answer = _push(client, name, [chain.earn(card, 10_000, points=1_000)])  # rules give 100
     assert answer.results[0].status == "accepted"

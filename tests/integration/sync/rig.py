@@ -16,6 +16,7 @@ The checks:
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +50,10 @@ class LedgerEvent:
     card: str
     points: int
     hash: str
+
+
+def _points(postings: str) -> int:
+    return int(json.loads(postings).get("points", 0))
 
 
 class LedgerUnderTest:
@@ -103,12 +108,12 @@ class LedgerUnderTest:
         """The terminal's applied events in sequence order."""
         with self.db.snapshot() as tx:
             rows = tx.query(
-                "SELECT event_id, terminal_id, seq, card, points, hash FROM events "
+                "SELECT event_id, terminal_id, seq, card, postings, hash FROM events "
                 "WHERE terminal_id = ? ORDER BY seq",
                 (terminal_id,),
             )
         return [
-            LedgerEvent(str(r[0]), str(r[1]), int(r[2]), str(r[3]), int(r[4]), str(r[5]))
+            LedgerEvent(str(r[0]), str(r[1]), int(r[2]), str(r[3]), _points(r[4]), str(r[5]))
             for r in rows
         ]
 
@@ -117,12 +122,12 @@ class LedgerUnderTest:
         with self.db.snapshot() as tx:
             condition, params = tx.in_list("card", cards)
             rows = tx.query(
-                "SELECT event_id, terminal_id, seq, card, points, hash FROM events "
+                "SELECT event_id, terminal_id, seq, card, postings, hash FROM events "
                 f"WHERE {condition} ORDER BY ledger_seq",
                 params,
             )
         return [
-            LedgerEvent(str(r[0]), str(r[1]), int(r[2]), str(r[3]), int(r[4]), str(r[5]))
+            LedgerEvent(str(r[0]), str(r[1]), int(r[2]), str(r[3]), _points(r[4]), str(r[5]))
             for r in rows
         ]
 
@@ -266,7 +271,7 @@ def assert_ledger_holds_journal_once(ledger: LedgerUnderTest, rig: TillRig) -> N
     held = ledger.events(rig.terminal_id)
     journal = rig.journal()
     assert [(e.event_id, e.seq, e.card, e.points, e.hash) for e in held] == [
-        (e.event_id, e.seq, e.card, e.points, e.hash) for e in journal
+        (e.event_id, e.seq, e.card, e.postings.get("points", 0), e.hash) for e in journal
     ]
     assert ledger.high_water(rig.terminal_id) == len(journal)
     assert ledger.repeated_event_ids() == []
@@ -285,7 +290,9 @@ def assert_shown_is_honest(ledger: LedgerUnderTest, rig: TillRig, cards: Iterabl
     """
     missing = not_at_ledger(ledger, rig)
     for card in cards:
-        expected = ledger.balance(card) + sum(e.points for e in missing if e.card == card)
+        expected = ledger.balance(card) + sum(
+            e.postings.get("points", 0) for e in missing if e.card == card
+        )
         assert rig.shown(card) == expected, (
             f"card {card}: the till shows {rig.shown(card)}, the ledger holds "
             f"{ledger.balance(card)} and {len(missing)} events are not there yet"

@@ -132,9 +132,9 @@ def install_journal_crash(till: Till, nth: int) -> None:
     original = till.store.append
     appended = 0
 
-    def append(build: Any) -> Event:
+    def append(build: Any, also: Any = None) -> Event:
         nonlocal appended
-        event = original(build)
+        event = original(build, also)
         appended += 1
         if appended == nth:
             crash("after-journal-commit")

@@ -101,7 +101,7 @@ def test_answers_lost_again_and_again_never_change_the_ledger_totals(
             assert ledger.repeated_event_ids() == []
     rig.sync_until_settled()
     assert_in_agreement(ledger, rig, [card])
-    assert ledger.balance(card) == 500 + sum(e.points for e in rig.journal())
+    assert ledger.balance(card) == 500 + sum(e.postings.get("points", 0) for e in rig.journal())
     assert "conflict" not in dropper.statuses(delivered_only=False)
     assert_verify_passes(ledger)
 

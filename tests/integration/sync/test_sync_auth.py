@@ -28,7 +28,11 @@ from tests.integration.sync.transports import WithoutToken
 def seed_member(rig: TillRig, card: str, points: int) -> None:
     """Put a member in the till's cache as an install would, without the ledger."""
     rig.till.store.members.upsert_many(
-        [CachedMember(card, "M" + card, "Kari", "basic", points, "active", False, "")]
+        [
+            CachedMember(
+                card, "M" + card, "Kari", "basic", "active", False, "", accounts={"points": points}
+            )
+        ]
     )
 
 

@@ -105,7 +105,7 @@ def check_after_restart(ledger: LedgerUnderTest, rig: TillRig, cards: list[str])
     assert_in_agreement(ledger, rig, cards)
     journal = rig.journal()
     for card in cards:
-        points = sum(e.points for e in journal if e.card == card)
+        points = sum(e.postings.get("points", 0) for e in journal if e.card == card)
         assert ledger.balance(card) == ledger.opening_balance(card) + points
         assert rig.shown(card) == ledger.balance(card)
     report = verify(ledger.db)

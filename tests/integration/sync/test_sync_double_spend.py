@@ -104,7 +104,7 @@ def test_tills_pushing_at_the_same_time_on_the_same_members_lose_and_double_noth
     assert_totals_conserved(ledger, cards)
     all_events = [e for rig in rigs for e in rig.journal()]
     for card in cards:
-        expected = 5000 + sum(e.points for e in all_events if e.card == card)
+        expected = 5000 + sum(e.postings.get("points", 0) for e in all_events if e.card == card)
         assert ledger.balance(card) == expected
     for rig in rigs:
         assert_in_agreement(ledger, rig, cards)

@@ -61,7 +61,9 @@ def converge(proxy: FaultProxy, rig: TillRig, ledger: LedgerUnderTest, cards: li
     rig.sync_until_settled()
     assert_in_agreement(ledger, rig, cards)
     opening = 1000 * len(cards)
-    assert sum(ledger.balance(c) for c in cards) == opening + sum(e.points for e in rig.journal())
+    assert sum(ledger.balance(c) for c in cards) == opening + sum(
+        e.postings.get("points", 0) for e in rig.journal()
+    )
     assert_verify_passes(ledger)
 
 

@@ -147,7 +147,7 @@ class TillAgainstLedger(RuleBasedStateMachine):
         missing = not_at_ledger(self.ledger, self.rig)
         for card, expected in self.model.items():
             assert self.rig.shown(card) == expected
-            unheard = sum(e.points for e in missing if e.card == card)
+            unheard = sum(e.postings.get("points", 0) for e in missing if e.card == card)
             assert self.ledger.balance(card) + unheard == expected
 
     @precondition(lambda self: self.opened)

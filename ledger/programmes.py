@@ -1,0 +1,148 @@
+"""Programme versions at the ledger: published once, never rewritten (guarantee 6).
+
+``pos-ledger rules publish FILE --effective-from LOCAL`` stores a validated document
+as the next version with its local start; the changes feed carries it to every till
+at once, ahead of its start, so a till that is offline when the start comes already
+holds it. Documents are parsed once per content hash for the life of the process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ledger.db import Tx
+from ledger.errors import AdminError
+from loyalty.canonical import canonical_json
+from loyalty.events import utc_now_iso
+from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
+from loyalty.programme.versions import local_start
+from loyalty.timezones import programme_zone
+
+_parsed: dict[str, Programme] = {}
+_parsed_lock = threading.Lock()
+
+VERSION_COLUMNS = "version, effective_from, content_hash, document, change_no"
+
+
+@dataclass(frozen=True)
+class Published:
+    """What publishing stored, and anything the operator should know."""
+
+    version: int
+    effective_from: datetime
+    warning: str | None = None
+
+
+def publish_version(
+    tx: Tx,
+    programme: Programme,
+    effective_from: str,
+    *,
+    check_lead: bool = True,
+    now: datetime | None = None,
+) -> Published:
+    """Store ``programme`` as the next version, in force from the local time
+    ``effective_from`` (``now`` for at once). Refuses a start in the past; warns when
+    the start is closer than the programme's ``max_offline_hours`` (a till offline
+    since before publishing would start it late, as a stale version)."""
+    moment = now or datetime.now(UTC)
+    if effective_from == "now":
+        start = moment.astimezone(programme_zone(programme.timezone)).replace(microsecond=0)
+        local = start.replace(tzinfo=None).isoformat(timespec="seconds")
+    else:
+        try:
+            start = local_start(effective_from, programme.timezone)
+        except ProgrammeError as error:
+            raise AdminError(f"--effective-from: {error.message}") from None
+        local = start.replace(tzinfo=None).isoformat(timespec="minutes")
+    warning = None
+    if check_lead:
+        if start < moment - timedelta(minutes=1):
+            raise AdminError(
+                f"--effective-from {effective_from} is in the past; a version never "
+                "applies to sales already made. Give a later time, or 'now'."
+            )
+        lead = programme.offline.max_offline_hours
+        if start < moment + timedelta(hours=lead):
+            warning = (
+                f"This version starts in less than {lead} hours (max_offline_hours): a "
+                "till offline since before now starts it late, and the ledger records "
+                "those sales as a stale version."
+            )
+    row = tx.one("SELECT COALESCE(MAX(version), 0) FROM programme_versions")
+    version = int(row[0]) + 1 if row else 1
+    change = tx.allocate("changes", 1)
+    tx.execute(
+        "INSERT INTO programme_versions (version, programme_id, effective_from, effective_utc, "
+        "content_hash, document, published_at, change_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            version,
+            programme.id,
+            local,
+            start.astimezone(UTC).isoformat(),
+            programme.content_hash,
+            canonical_json(programme.document),
+            utc_now_iso(),
+            change,
+        ),
+    )
+    return Published(version, start, warning)
+
+
+def parsed(document: str, content_hash: str) -> Programme:
+    """The programme of a stored document (parsed once per hash)."""
+    with _parsed_lock:
+        found = _parsed.get(content_hash)
+    if found is None:
+        found = parse_programme(json.loads(document), f"programme {content_hash[:12]}")
+        with _parsed_lock:
+            _parsed[content_hash] = found
+    return found
+
+
+def versions(tx: Tx) -> list[ProgrammeVersion]:
+    """Every published version, oldest first."""
+    result = []
+    for version, effective_from, content_hash, document, _ in tx.query(
+        f"SELECT {VERSION_COLUMNS} FROM programme_versions ORDER BY version"
+    ):
+        programme = parsed(str(document), str(content_hash))
+        start = local_start(str(effective_from), programme.timezone)
+        result.append(ProgrammeVersion(int(version), start, programme))
+    return result
+
+
+def by_hash(tx: Tx, content_hash: str) -> Programme | None:
+    """The programme with this content hash, whichever version published it."""
+    row = tx.one(
+        "SELECT document FROM programme_versions WHERE content_hash = ? LIMIT 1", (content_hash,)
+    )
+    return None if row is None else parsed(str(row[0]), content_hash)
+
+
+def in_force_row(tx: Tx, at: datetime | None = None) -> dict[str, Any]:
+    """The version in force at ``at`` (now) as the wire's ``ProgrammeVersionState``."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+    row = tx.one(
+        f"SELECT {VERSION_COLUMNS} FROM programme_versions WHERE effective_utc <= ? "
+        "ORDER BY effective_utc DESC, version DESC LIMIT 1",
+        (moment,),
+    )
+    if row is None:
+        raise AdminError("No programme version is in force yet.")
+    return version_state(row)
+
+
+def version_state(row: Any) -> dict[str, Any]:
+    """A ``VERSION_COLUMNS`` row as the fields of ``ProgrammeVersionState``."""
+    version, effective_from, content_hash, document, _ = row
+    return {
+        "version": int(version),
+        "effective_from": str(effective_from),
+        "content_hash": str(content_hash),
+        "document": json.loads(document),
+    }

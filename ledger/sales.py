@@ -1,0 +1,96 @@
+"""The sales that a batch's refunds refer to, and what was returned from them.
+
+A refund must refer to an applied sale (or release 0.1.0 earn) of the same member,
+and return no more of a line than the sale sold, counting every earlier refund:
+anything else is malformed, since a till checks both inside its own write
+transaction and could only send it if it were broken or tampered with. Sales come
+from the database or from earlier in the same batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.db import Tx
+from loyalty.programme.refunds import LEGACY_LINE, returned_so_far
+
+
+@dataclass
+class Sale:
+    """A sale a refund may refer to."""
+
+    content: Mapping[str, Any]
+    member_id: str
+    returned: dict[int, int] = field(default_factory=dict)
+    """Units returned per line by the refunds applied so far."""
+
+    def sold(self) -> dict[int, int]:
+        if self.content["kind"] == "earn":
+            return {LEGACY_LINE: 1}
+        return {int(line["line"]): int(line["qty"]) for line in self.content["basket"]["lines"]}
+
+
+def returned_lines(refund: Mapping[str, Any]) -> dict[int, int]:
+    return {int(r["line"]): int(r["qty"]) for r in refund.get("returned", [])}
+
+
+class SaleBook:
+    """Sales referred to by one batch's refunds, loaded in two queries."""
+
+    def __init__(self, tx: Tx, refunds: list[Mapping[str, Any]]) -> None:
+        self.sales: dict[str, Sale] = {}
+        wanted = sorted({str(r["refers_to"]) for r in refunds if r.get("refers_to")})
+        if not wanted:
+            return
+        condition, params = tx.in_list("event_id", wanted)
+        for event_id, document, member_id in tx.query(
+            f"SELECT event_id, document, member_id FROM events WHERE {condition} "
+            "AND kind IN ('sale', 'earn')",
+            params,
+        ):
+            self.sales[str(event_id)] = Sale(json.loads(document), str(member_id))
+        condition, params = tx.in_list("refers_to", wanted)
+        for refers_to, document in tx.query(
+            f"SELECT refers_to, document FROM events WHERE {condition} AND kind = 'refund'",
+            params,
+        ):
+            sale = self.sales.get(str(refers_to))
+            if sale is not None:
+                sale.returned = returned_so_far(
+                    [sale.returned, _refund_units(json.loads(document))]
+                )
+
+    def add_sale(self, content: Mapping[str, Any], member_id: str) -> None:
+        """A sale applied earlier in this batch (a later refund may refer to it)."""
+        self.sales[str(content["event_id"])] = Sale(content, member_id)
+
+    def problem(self, refund: Mapping[str, Any], member_id: str) -> str | None:
+        """Why ``refund`` cannot be applied, or None."""
+        seq = refund["seq"]
+        sale = self.sales.get(str(refund["refers_to"]))
+        if sale is None:
+            return f"Event {seq}: the refund refers to no applied sale ({refund['refers_to']})."
+        if sale.member_id != member_id:
+            return f"Event {seq}: the refund is for another member than the sale it refers to."
+        sold = sale.sold()
+        for line, qty in _refund_units(refund).items():
+            left = sold.get(line, 0) - sale.returned.get(line, 0)
+            if qty > left:
+                return f"Event {seq}: line {line} has {left} left to refund, not {qty}."
+        return None
+
+    def record_refund(self, refund: Mapping[str, Any]) -> Sale:
+        sale = self.sales[str(refund["refers_to"])]
+        before = Sale(sale.content, sale.member_id, dict(sale.returned))
+        sale.returned = returned_so_far([sale.returned, _refund_units(refund)])
+        return before
+
+
+def _refund_units(refund: Mapping[str, Any]) -> dict[int, int]:
+    """Units per line a refund returns; a schema 1 refund returns the whole earn."""
+    if "schema" not in refund:
+        return {LEGACY_LINE: 1}
+    return returned_lines(refund)

@@ -1,0 +1,317 @@
+"""The basket the engine evaluates, and the member snapshot it is evaluated for.
+
+Both have a JSON form, used in sale events, by ``pos-client programme evaluate`` and
+in tests; :func:`basket_from_json` and :func:`snapshot_from_json` read it strictly
+and :meth:`Basket.to_json` / :meth:`MemberSnapshot.to_json` write it back in the
+one form that is hashed (empty optional parts left out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Final
+
+from loyalty.errors import LoyaltyError
+from loyalty.programme.reader import LABEL
+
+MAX_QTY: Final = 100_000
+MAX_UNIT_MINOR: Final = 10**10
+MAX_LINES: Final = 1000
+
+
+class BasketError(LoyaltyError):
+    """A basket (or member snapshot) is not well-formed; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One basket line: a quantity of one product at one unit price."""
+
+    line: int
+    """The line number on the receipt (1, 2, ...); refunds refer to it."""
+    sku: str
+    name: str
+    qty: int
+    """Whole units."""
+    unit_minor: int
+    """List price of one unit, in minor units."""
+    tags: frozenset[str] = frozenset()
+    """Product tags the till knew at the sale (``coffee``, ``gift_card``)."""
+    flags: frozenset[str] = frozenset()
+    """Facts about this sale of the line (``own_cup``)."""
+
+    @property
+    def list_minor(self) -> int:
+        return self.qty * self.unit_minor
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "line": self.line,
+            "sku": self.sku,
+            "name": self.name,
+            "tags": sorted(self.tags),
+            "qty": self.qty,
+            "unit_minor": self.unit_minor,
+        }
+        if self.flags:
+            data["flags"] = sorted(self.flags)
+        return data
+
+
+@dataclass(frozen=True)
+class Tender:
+    """How part of the basket was paid (``card``, ``cash``, ``gift_card``, ...)."""
+
+    kind: str
+    minor: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "minor": self.minor}
+
+
+@dataclass(frozen=True)
+class AppliedReward:
+    """A reward the member uses in this basket: an issued one (``instance``) or one
+    claimed from a wallet for its cost (``instance`` None)."""
+
+    reward: str
+    instance: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"reward": self.reward}
+        if self.instance is not None:
+            data["id"] = self.instance
+        return data
+
+
+@dataclass(frozen=True)
+class Basket:
+    """Everything the engine needs about one sale besides the programme and member."""
+
+    at: datetime
+    """Business time: the till's local wall time with its UTC offset."""
+    store: str
+    lines: tuple[Line, ...]
+    tenders: tuple[Tender, ...] = ()
+    rewards: tuple[AppliedReward, ...] = ()
+    redeem_points: int = 0
+    """Points used as a discount in this basket (``[redeem]``)."""
+
+    @property
+    def list_minor(self) -> int:
+        return sum(line.list_minor for line in self.lines)
+
+    def line(self, number: int) -> Line | None:
+        return next((line for line in self.lines if line.line == number), None)
+
+    def to_json(self, with_context: bool = True) -> dict[str, Any]:
+        """The JSON form; ``with_context=False`` leaves out ``at`` and ``store``,
+        which a sale event carries as fields of its own."""
+        data: dict[str, Any] = {
+            "lines": [line.to_json() for line in sorted(self.lines, key=lambda x: x.line)],
+            "tenders": [t.to_json() for t in self.tenders],
+        }
+        if with_context:
+            data["at"] = self.at.isoformat()
+            data["store"] = self.store
+        if self.rewards:
+            data["rewards"] = [r.to_json() for r in self.rewards]
+        if self.redeem_points:
+            data["redeem_points"] = self.redeem_points
+        return data
+
+    def reduced(self, returned: Mapping[int, int]) -> Basket:
+        """The basket left after returning ``returned`` units per line number.
+
+        Points used as a discount shrink in proportion to the list value left
+        (rounded down), so a return gives back the points share of what comes back;
+        returning everything leaves an empty basket that earns and spends nothing.
+        Tenders are kept: the engine uses only their proportions.
+        """
+        lines = []
+        for line in self.lines:
+            left = line.qty - returned.get(line.line, 0)
+            if left < 0:
+                raise BasketError(f"Line {line.line} sold {line.qty}; cannot return more.")
+            if left:
+                lines.append(replace(line, qty=left))
+        before, after = self.list_minor, sum(line.list_minor for line in lines)
+        points = self.redeem_points * after // before if before else 0
+        return replace(self, lines=tuple(lines), redeem_points=points)
+
+
+@dataclass(frozen=True)
+class RewardInstance:
+    """An issued reward the member holds (from a stamp card, say)."""
+
+    id: str
+    reward: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "reward": self.reward}
+
+
+@dataclass(frozen=True)
+class MemberSnapshot:
+    """What the engine may know of the member at basket start (recorded in the event).
+
+    An absent snapshot is a new member: lowest tier, no stamps, no rewards.
+    """
+
+    tier: str = ""
+    stamps: Mapping[str, int] = field(default_factory=dict)
+    """Stamps per card before this basket."""
+    qualifying_spend_minor: int = 0
+    rewards: tuple[RewardInstance, ...] = ()
+    """Issued rewards the member may use."""
+    segments: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.tier:
+            data["tier"] = self.tier
+        stamps = {card: n for card, n in sorted(self.stamps.items()) if n}
+        if stamps:
+            data["stamps"] = stamps
+        if self.qualifying_spend_minor:
+            data["qualifying_spend_minor"] = self.qualifying_spend_minor
+        if self.rewards:
+            data["rewards"] = [r.to_json() for r in sorted(self.rewards, key=lambda r: r.id)]
+        if self.segments:
+            data["segments"] = sorted(self.segments)
+        return data
+
+
+NEW_MEMBER = MemberSnapshot()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Object:
+    """Strict access to one JSON object, with the path for messages."""
+
+    def __init__(self, value: Any, path: str) -> None:
+        if not isinstance(value, Mapping):
+            raise BasketError(f"{path} must be an object.")
+        self.value = value
+        self.path = path
+        self.read: set[str] = set()
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.read.add(key)
+        if key not in self.value:
+            if default is ...:
+                raise BasketError(f"{self.path}.{key} is missing.")
+            return default
+        item = self.value[key]
+        if (isinstance(item, bool) and kind is int) or not isinstance(item, kind):
+            raise BasketError(f"{self.path}.{key} has the wrong type ({item!r}).")
+        return item
+
+    def number(self, key: str, low: int, high: int, default: Any = ...) -> int:
+        item = self.get(key, int, default)
+        if not low <= item <= high:
+            raise BasketError(f"{self.path}.{key} must be from {low} to {high}, not {item}.")
+        return int(item)
+
+    def text(self, key: str, longest: int, default: Any = ...) -> str:
+        item = self.get(key, str, default)
+        if not 0 < len(item) <= longest or "\x00" in item:
+            raise BasketError(f"{self.path}.{key} must be 1 to {longest} characters.")
+        return str(item)
+
+    def labels(self, key: str) -> frozenset[str]:
+        items = self.get(key, list, [])
+        for index, item in enumerate(items):
+            if not isinstance(item, str) or not LABEL.match(item):
+                raise BasketError(f"{self.path}.{key}[{index}] is not a valid name ({item!r}).")
+        return frozenset(items)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.value) - self.read)
+        if unknown:
+            raise BasketError(f"{self.path}.{unknown[0]} is not a known field.")
+
+
+def basket_from_json(value: Any, at: datetime | None = None, store: str | None = None) -> Basket:
+    """Read a basket; ``at`` and ``store`` come from the event when not in the JSON."""
+    data = _Object(value, "basket")
+    if at is None:
+        at = parse_business_time(data.get("at", str), "basket.at")
+    if store is None:
+        store = data.text("store", 40)
+    raw_lines = data.get("lines", list)
+    if len(raw_lines) > MAX_LINES:
+        raise BasketError(f"A basket has at most {MAX_LINES} lines.")
+    lines = tuple(_line(item, f"basket.lines[{i}]") for i, item in enumerate(raw_lines))
+    numbers = [line.line for line in lines]
+    if len(set(numbers)) != len(numbers):
+        raise BasketError("basket.lines: two lines have the same line number.")
+    tenders = []
+    for index, item in enumerate(data.get("tenders", list, [])):
+        tender = _Object(item, f"basket.tenders[{index}]")
+        kind = tender.get("kind", str)
+        if not LABEL.match(kind):
+            raise BasketError(f"basket.tenders[{index}].kind is not a valid name ({kind!r}).")
+        tenders.append(Tender(kind, tender.number("minor", 0, MAX_UNIT_MINOR * MAX_QTY)))
+        tender.done()
+    rewards = []
+    for index, item in enumerate(data.get("rewards", list, [])):
+        entry = _Object(item, f"basket.rewards[{index}]")
+        rewards.append(AppliedReward(entry.text("reward", 40), entry.get("id", str, None)))
+        entry.done()
+    redeem_points = data.number("redeem_points", 0, 10**12, 0)
+    data.done()
+    return Basket(at, store, lines, tuple(tenders), tuple(rewards), redeem_points)
+
+
+def _line(value: Any, path: str) -> Line:
+    data = _Object(value, path)
+    line = Line(
+        line=data.number("line", 1, 100_000),
+        sku=data.text("sku", 64),
+        name=data.text("name", 100),
+        qty=data.number("qty", 1, MAX_QTY),
+        unit_minor=data.number("unit_minor", 0, MAX_UNIT_MINOR),
+        tags=data.labels("tags"),
+        flags=data.labels("flags"),
+    )
+    data.done()
+    return line
+
+
+def parse_business_time(text: str, path: str = "at") -> datetime:
+    """Local wall time with its UTC offset (``2026-03-29T23:59:30+02:00``)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BasketError(f"{path} is not a time like 2026-03-29T23:59:30+02:00.") from None
+    if moment.utcoffset() is None:
+        raise BasketError(f"{path} must carry its UTC offset (like +02:00).")
+    return moment
+
+
+def snapshot_from_json(value: Any) -> MemberSnapshot:
+    """Read a member snapshot; ``None`` or ``{}`` is a new member."""
+    if value is None:
+        return NEW_MEMBER
+    data = _Object(value, "member")
+    tier = data.get("tier", str, "")
+    stamps_raw = data.get("stamps", Mapping, {})
+    stamps = {}
+    for card, count in stamps_raw.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise BasketError(f"member.stamps.{card} must be a whole number, 0 or more.")
+        stamps[str(card)] = count
+    spend = data.number("qualifying_spend_minor", -(10**15), 10**15, 0)
+    rewards = []
+    for index, item in enumerate(data.get("rewards", list, [])):
+        entry = _Object(item, f"member.rewards[{index}]")
+        rewards.append(RewardInstance(entry.text("id", 200), entry.text("reward", 40)))
+        entry.done()
+    segments = data.labels("segments")
+    data.done()
+    return MemberSnapshot(tier, stamps, spend, tuple(rewards), segments)

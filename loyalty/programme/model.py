@@ -1,0 +1,248 @@
+"""One programme version as frozen data: one model per rule kind.
+
+Every model is built by :mod:`loyalty.programme.document` from a validated document
+and never changes afterwards; the evaluator (:mod:`loyalty.programme.evaluate`)
+reads them. Amounts are integers in minor units or wallet units; rates and
+percentages are exact fractions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Final, Literal
+
+from loyalty.programme.arithmetic import RoundingMode
+from loyalty.programme.conditions import ALWAYS, Conditions
+
+ENGINE_VERSION: Final = 1
+"""The newest programme engine this code is. A document names the engine it needs
+(``[programme] engine``); a newer one is refused whole, never half-applied."""
+
+GroupMode = Literal["add", "add_increments", "multiply", "max", "newest_only", "first_by_priority"]
+WalletKind = Literal["points", "money"]
+RewardKind = Literal["free_item", "amount_off", "percent_off"]
+QUALIFYING_SPEND: Final = "qualifying_spend"
+"""The account that counts qualifying spend in minor units (tiers use it)."""
+STAMPS_PREFIX: Final = "stamps:"
+"""Stamp cards are accounts named ``stamps:<card>``."""
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """A balance members earn into: points, or money-valued bonus in minor units."""
+
+    id: str
+    name: str
+    kind: WalletKind
+    """``points`` (whole points) or ``money`` (minor units of the programme currency)."""
+
+
+@dataclass(frozen=True)
+class StackGroup:
+    """How the matching rules of one group combine, per line and wallet."""
+
+    id: str
+    mode: GroupMode
+
+
+@dataclass(frozen=True)
+class EarnRate:
+    """Points per whole currency unit of a line's earning amount."""
+
+    id: str
+    wallet: str
+    rate: Fraction
+    """e.g. 5/4 for "1.25 points per krone"."""
+    group: str = "base"
+    priority: int = 0
+    """Lower first, for groups with ``mode = "first_by_priority"``."""
+    when: Conditions = ALWAYS
+
+
+@dataclass(frozen=True)
+class EarnPercent:
+    """A percentage of a line's earning amount, in the wallet's units (øre for money)."""
+
+    id: str
+    wallet: str
+    percent: Fraction
+    group: str = "base"
+    priority: int = 0
+    when: Conditions = ALWAYS
+
+
+@dataclass(frozen=True)
+class Multiplier:
+    """An increment over what the earlier groups gave a line: ``1`` doubles it."""
+
+    id: str
+    increment: Fraction
+    wallet: str | None = None
+    """Only this wallet; None boosts every wallet."""
+    group: str = "boost"
+    priority: int = 0
+    when: Conditions = ALWAYS
+
+
+@dataclass(frozen=True)
+class FixedBonus:
+    """A fixed amount for the basket when its conditions hold (≥ 500 kr → +100)."""
+
+    id: str
+    wallet: str
+    amount: int
+    group: str = "bonus"
+    priority: int = 0
+    when: Conditions = ALWAYS
+
+
+@dataclass(frozen=True)
+class StampRule:
+    """A stamp card: stamps per unit of matching lines, a goal and its reward."""
+
+    id: str
+    card: str
+    """The card's name; its account is ``stamps:<card>``."""
+    goal: int
+    """Stamps that complete the card."""
+    reward: str
+    """The reward (``[[rewards]]`` id) a completed card issues."""
+    per_unit: int = 1
+    extra_per_flag: dict[str, int] = field(default_factory=dict)
+    """Extra stamps per unit of a line carrying the flag (``own_cup = 1``)."""
+    carry_over: bool = True
+    """Stamps beyond a completed card count towards the next one; else they lapse."""
+    when: Conditions = ALWAYS
+
+
+EarnRule = EarnRate | EarnPercent
+BasketRule = EarnRate | EarnPercent | Multiplier | FixedBonus | StampRule
+
+
+@dataclass(frozen=True)
+class MemberPrice:
+    """A member's unit price for matching lines: a price, or a percentage off."""
+
+    id: str
+    when: Conditions
+    price_minor: int | None = None
+    percent_off: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class Reward:
+    """Something a member applies in a basket: a free item or a discount.
+
+    A reward is *issued* (a completed stamp card gives an instance with its own id)
+    or *claimed* from a wallet for ``cost`` units.
+    """
+
+    id: str
+    name: str
+    kind: RewardKind
+    when: Conditions = ALWAYS
+    """Which lines it applies to (free item: the eligible lines)."""
+    amount_minor: int = 0
+    """``amount_off``: the discount."""
+    percent: Fraction = Fraction(0)
+    """``percent_off``: the percentage off the eligible lines."""
+    min_spend_minor: int = 0
+    """The eligible lines must add up to at least this before the reward."""
+    cost: int | None = None
+    """Wallet units a member may pay to claim it; None: only issued instances."""
+    wallet: str | None = None
+    """The wallet ``cost`` is paid from."""
+
+
+@dataclass(frozen=True)
+class Redeem:
+    """Points as a discount: ``points`` points are worth ``value_minor``."""
+
+    wallet: str
+    points: int
+    value_minor: int
+    min_points: int
+
+
+@dataclass(frozen=True)
+class Action:
+    """A non-purchase action recorded at the till (own bag, garment recycling)."""
+
+    id: str
+    name: str
+    wallet: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Offline:
+    """Bounds on what a till that cannot reach the ledger may do (guarantee 5)."""
+
+    redeem_cap: int = 1000
+    """Points one member may redeem per day at a till that is offline."""
+    max_offline_hours: int = 72
+    """A till that has not synced for this long refuses new redemptions."""
+    accept_previous_hours: int = 0
+    """A version superseded less than this long ago is not a stale version."""
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One immutable programme version's content (its number and start are the
+    ledger's, see :class:`loyalty.programme.versions.ProgrammeVersion`)."""
+
+    id: str
+    name: str
+    engine: int
+    currency: str
+    timezone: str
+    rounding: RoundingMode
+    scope: Literal["receipt", "line"]
+    earn_amount: Literal["paid", "list"]
+    exclude_tags: frozenset[str]
+    exclude_tenders: frozenset[str]
+    wallets: tuple[Wallet, ...]
+    tiers: tuple[str, ...]
+    """Tier ids, lowest first; a member without a tier has the first."""
+    store_groups: dict[str, frozenset[str]]
+    groups: tuple[StackGroup, ...]
+    """Every stack group in evaluation order, declared or implied."""
+    rules: tuple[BasketRule, ...]
+    prices: tuple[MemberPrice, ...]
+    rewards: tuple[Reward, ...]
+    redeem: Redeem | None
+    actions: tuple[Action, ...]
+    offline: Offline
+    document: dict[str, Any] = field(compare=False, repr=False)
+    """The document as written (TOML dates as ISO text): what :attr:`content_hash`
+    covers and what travels to tills."""
+    content_hash: str = ""
+
+    def wallet(self, wallet_id: str) -> Wallet | None:
+        return next((w for w in self.wallets if w.id == wallet_id), None)
+
+    def reward(self, reward_id: str) -> Reward | None:
+        return next((r for r in self.rewards if r.id == reward_id), None)
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    @property
+    def main_wallet(self) -> Wallet | None:
+        """The wallet a cashier talks about: the redeemable one, else the first."""
+        if self.redeem is not None:
+            return self.wallet(self.redeem.wallet)
+        return next((w for w in self.wallets if w.kind == "points"), None) or (
+            self.wallets[0] if self.wallets else None
+        )
+
+    @property
+    def stamp_cards(self) -> tuple[StampRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, StampRule))
+
+    def tier_of(self, tier: str | None) -> str:
+        """The member's tier as the programme counts it (no tier: the lowest)."""
+        if tier and tier in self.tiers:
+            return tier
+        return self.tiers[0] if self.tiers else (tier or "")

@@ -1,0 +1,150 @@
+"""What a basket gives under a programme version: integers, a per-line explanation,
+the postings per account, and a hash over the canonical form.
+
+The till records the outcome's postings and hash in the sale event; the ledger
+evaluates the same inputs and compares the hash (a difference is a finding, never a
+correction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from loyalty.canonical import sha256_hex
+from loyalty.programme.basket import AppliedReward
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """One line's part: its amounts, what it earned and the rules that shaped it."""
+
+    line: int
+    list_minor: int
+    paid_minor: int
+    """After member prices, rewards and discounts."""
+    wallets: Mapping[str, int]
+    """Earned per wallet (for per-receipt rounding: the receipt's total shared over
+    the lines by largest remainder, so the lines add up to it)."""
+    stamps: Mapping[str, int]
+    rules: tuple[str, ...]
+    """Ids of the prices, rewards and rules applied to the line, in evaluation order."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "list_minor": self.list_minor,
+            "paid_minor": self.paid_minor,
+            "wallets": dict(sorted(self.wallets.items())),
+            "stamps": dict(sorted(self.stamps.items())),
+            "rules": list(self.rules),
+        }
+
+
+@dataclass(frozen=True)
+class IssuedReward:
+    """A reward the basket issues: the ``n``-th completion of stamp rule ``rule``."""
+
+    rule: str
+    reward: str
+    n: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "reward": self.reward, "n": self.n}
+
+
+@dataclass(frozen=True)
+class Bonus:
+    """A fixed bonus the basket earned."""
+
+    rule: str
+    wallet: str
+    amount: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "wallet": self.wallet, "amount": self.amount}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of :func:`loyalty.programme.evaluate.evaluate`."""
+
+    programme: str
+    version: int
+    programme_hash: str
+    currency: str
+    list_minor: int
+    paid_minor: int
+    wallets: Mapping[str, int]
+    """Earned per wallet of the programme (0 included)."""
+    spent: Mapping[str, int]
+    """Wallet units spent in the basket: points as a discount, rewards claimed."""
+    stamps: Mapping[str, int]
+    """Net change per stamp card: stamps earned minus those a completed card used."""
+    stamps_earned: Mapping[str, int]
+    qualifying_spend_minor: int
+    bonuses: tuple[Bonus, ...]
+    rewards_issued: tuple[IssuedReward, ...]
+    rewards_used: tuple[AppliedReward, ...]
+    lines: tuple[LineOutcome, ...]
+    outcome_hash: str = field(default="", compare=False)
+
+    @property
+    def discount_minor(self) -> int:
+        return self.list_minor - self.paid_minor
+
+    @property
+    def postings(self) -> dict[str, int]:
+        """The signed change per account this basket makes (zeros left out)."""
+        postings: dict[str, int] = {}
+        for wallet, earned in self.wallets.items():
+            postings[wallet] = earned - self.spent.get(wallet, 0)
+        for wallet, spent in self.spent.items():
+            postings.setdefault(wallet, -spent)
+        for card, delta in self.stamps.items():
+            postings[STAMPS_PREFIX + card] = delta
+        postings[QUALIFYING_SPEND] = self.qualifying_spend_minor
+        return {k: v for k, v in sorted(postings.items()) if v}
+
+    def content(self) -> dict[str, Any]:
+        """The canonical form without the hash: what :attr:`outcome_hash` covers."""
+        return {
+            "programme": self.programme,
+            "version": self.version,
+            "programme_hash": self.programme_hash,
+            "currency": self.currency,
+            "list_minor": self.list_minor,
+            "paid_minor": self.paid_minor,
+            "discount_minor": self.discount_minor,
+            "wallets": dict(sorted(self.wallets.items())),
+            "spent": dict(sorted(self.spent.items())),
+            "stamps": dict(sorted(self.stamps.items())),
+            "stamps_earned": dict(sorted(self.stamps_earned.items())),
+            "qualifying_spend_minor": self.qualifying_spend_minor,
+            "bonuses": [b.to_json() for b in self.bonuses],
+            "rewards_issued": [r.to_json() for r in self.rewards_issued],
+            "rewards_used": [r.to_json() for r in self.rewards_used],
+            "postings": self.postings,
+            "lines": [line.to_json() for line in self.lines],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.content(), "outcome_hash": self.outcome_hash}
+
+
+def hashed(outcome: Outcome) -> Outcome:
+    """``outcome`` with its hash filled in."""
+    return replace(outcome, outcome_hash=sha256_hex(outcome.content()))
+
+
+def issued_reward_id(event_id: str, rule: str, n: int) -> str:
+    """The id of a reward a sale issued: derived, so the ledger derives the same."""
+    return f"{event_id}/{rule}/{n}"
+
+
+def subtract(after: Mapping[str, int], before: Mapping[str, int]) -> dict[str, int]:
+    """``after - before`` per account, zeros left out, keys sorted."""
+    keys = sorted(set(after) | set(before))
+    return {k: d for k in keys if (d := after.get(k, 0) - before.get(k, 0))}

@@ -1,0 +1,74 @@
+"""A member as the till knows them: the ledger-confirmed state plus this till's
+events the ledger has not confirmed yet (guarantee 4).
+
+Pure functions over a cached member and their unconfirmed events: the balance of
+every account, the rewards they hold now, and the snapshot the programme engine
+evaluates a basket for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from loyalty.programme import MemberSnapshot, RewardInstance
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+from pos_client.store import CachedMember
+from pos_client.store.members import Pending
+from pos_client.views import MemberView, ProgrammeInfo
+
+
+def unconfirmed_postings(pending: Iterable[Pending]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for change in pending:
+        for account, amount in change.postings.items():
+            total[account] = total.get(account, 0) + amount
+    return {k: v for k, v in sorted(total.items()) if v}
+
+
+def rewards_held(cached: CachedMember, pending: Iterable[Pending]) -> tuple[RewardInstance, ...]:
+    """The issued rewards the member holds once this till's unconfirmed events count:
+    issued by sales here, minus those used here, minus those a refund took back,
+    plus those a refund gave back."""
+    held = {reward_id: reward for reward_id, reward in cached.rewards}
+    for change in pending:
+        rewards = change.rewards
+        for entry in [*rewards.get("rewards_issued", []), *rewards.get("rewards_restored", [])]:
+            held[str(entry["id"])] = str(entry["reward"])
+        for entry in rewards.get("rewards_used", []):
+            if "id" in entry:
+                held.pop(str(entry["id"]), None)
+        for reward_id in rewards.get("rewards_revoked", []):
+            held.pop(str(reward_id), None)
+    return tuple(RewardInstance(i, r) for i, r in sorted(held.items()))
+
+
+def member_view(
+    cached: CachedMember, events: list[Pending], programme: ProgrammeInfo | None
+) -> MemberView:
+    return MemberView(
+        card=cached.card,
+        member_id=cached.member_id,
+        name=cached.name,
+        tier=cached.tier,
+        confirmed=dict(cached.accounts),
+        unconfirmed=unconfirmed_postings(events),
+        rewards=rewards_held(cached, events),
+        blocked=cached.blocked,
+        programme=programme,
+    )
+
+
+def snapshot(member: MemberView) -> MemberSnapshot:
+    """What the engine evaluates a basket for: tier, stamps, spend and rewards now."""
+    accounts = set(member.confirmed) | set(member.unconfirmed)
+    stamps = {
+        account[len(STAMPS_PREFIX) :]: member.total(account)
+        for account in sorted(accounts)
+        if account.startswith(STAMPS_PREFIX) and member.total(account) > 0
+    }
+    return MemberSnapshot(
+        tier=member.tier,
+        stamps=stamps,
+        qualifying_spend_minor=member.total(QUALIFYING_SPEND),
+        rewards=member.rewards,
+    )

@@ -1,0 +1,69 @@
+"""Receipts: what the cashier reads back and the printer prints, from an event.
+
+Right after a sale the receipt carries the outcome per line (what each line earned);
+a receipt listed later is built from the event alone (lines, postings, amounts).
+"""
+
+from __future__ import annotations
+
+from loyalty.events import Event, EventKind
+from loyalty.money import Money
+from loyalty.programme import Outcome
+from pos_client.views import MemberView, Receipt, ReceiptLine, receipt_number
+
+
+def _amount_minor(event: Event) -> int:
+    kind = event.kind
+    if event.schema == 1:
+        return int(event.get("amount_minor", 0))
+    if kind is EventKind.SALE:
+        basket = event.get("basket", {})
+        return sum(int(line["qty"]) * int(line["unit_minor"]) for line in basket.get("lines", []))
+    if kind is EventKind.REFUND:
+        return int(event.get("refund_minor", 0))
+    if kind is EventKind.REDEEM:
+        return int(event.get("discount_minor", 0))
+    return 0
+
+
+def receipt_of(
+    event: Event,
+    member_name: str,
+    member: MemberView | None = None,
+    outcome: Outcome | None = None,
+) -> Receipt:
+    """The receipt of ``event``; with the member after it and the sale's outcome when
+    printed at once."""
+    amount = outcome.paid_minor if outcome is not None else _amount_minor(event)
+    lines: tuple[ReceiptLine, ...] = ()
+    if event.kind is EventKind.SALE:
+        earned = {o.line: o for o in outcome.lines} if outcome is not None else {}
+        lines = tuple(
+            ReceiptLine(
+                line=int(line["line"]),
+                name=str(line["name"]),
+                qty=int(line["qty"]),
+                paid_minor=earned[line["line"]].paid_minor
+                if line["line"] in earned
+                else int(line["qty"]) * int(line["unit_minor"]),
+                wallets=earned[line["line"]].wallets if line["line"] in earned else {},
+                stamps=earned[line["line"]].stamps if line["line"] in earned else {},
+            )
+            for line in event.get("basket", {}).get("lines", [])
+        )
+    issued = tuple(str(r["reward"]) for r in event.get("rewards_issued", []))
+    return Receipt(
+        receipt_no=receipt_number(event.terminal_id, event.seq),
+        kind=event.kind,
+        card=event.card,
+        member_name=member_name,
+        postings=event.postings,
+        amount=Money(abs(amount), event.currency),
+        balance_after=None if member is None else member.balance,
+        recorded_at=event.recorded_at,
+        event_id=event.event_id,
+        lines=lines,
+        rewards_issued=issued,
+        main_wallet=member.main_wallet if member is not None else "points",
+        programme=member.programme if member is not None else None,
+    )

@@ -1,0 +1,489 @@
+"""The Till's selling operations: build a basket, finish it, refund, redeem, act.
+
+:class:`Selling` is the part of :class:`pos_client.till.Till` that changes the
+basket and records what happens to it; it relies on the Till's lock, member, store,
+programme book and ``_record``. Every change to the basket answers with a fresh
+:class:`~pos_client.views.SaleView` (evaluated under the version in force when a
+member is selected), so the screen shows exactly what finishing would record.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from loyalty.errors import InvalidAmount, LoyaltyError, RedemptionRefused
+from loyalty.events import EventKind
+from loyalty.money import Money, parse_money
+from loyalty.programme import (
+    NEW_MEMBER,
+    AppliedReward,
+    Outcome,
+    ProgrammeVersion,
+    evaluate,
+)
+from loyalty.programme.model import Programme
+from loyalty.programme.redemption import (
+    RedeemLimits,
+    check_offline_redemption,
+    check_redemption,
+    limits,
+    redeem_terms,
+)
+from loyalty.scans import ScanKind, classify_scan
+from pos_client.config import QuickKey
+from pos_client.errors import ReceiptNotFound, RefundRefused, SaleRefused, UnknownProduct
+from pos_client.member_state import snapshot
+from pos_client.recording import action_fields, programme_ref, redeem_fields, sale_fields
+from pos_client.refunding import RefundPlan, plan_refund, returned_before
+from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
+from pos_client.scanning import card_of
+from pos_client.store.sync_side import LAST_SYNC_AT
+from pos_client.views import (
+    MemberView,
+    Receipt,
+    RefundPreview,
+    SaleLineView,
+    SaleView,
+    parse_receipt_number,
+)
+
+if TYPE_CHECKING:
+    from pos_client.config import TillConfig
+    from pos_client.ledger_link import LedgerLink
+    from pos_client.programme_book import ProgrammeBook
+    from pos_client.store import LocalStore
+
+
+class Selling:
+    """Basket, sale, refund, redemption and action operations of the Till."""
+
+    config: TillConfig
+    store: LocalStore
+    book: ProgrammeBook
+    draft: SaleDraft
+    link: LedgerLink | None
+    _lock: threading.RLock
+    _member: MemberView | None
+
+    if TYPE_CHECKING:
+
+        def clock(self) -> datetime: ...
+        def version(self, at: datetime | None = None) -> ProgrammeVersion: ...
+        def select_member(self, card: str) -> MemberView: ...
+        def _require_member(self) -> MemberView: ...
+        def _view(self, card: str) -> MemberView: ...
+        def _record(
+            self,
+            kind: EventKind,
+            member: MemberView,
+            fields: Mapping[str, Any],
+            *,
+            event_id: str | None = None,
+            at: datetime | None = None,
+            also: Any = None,
+            outcome: Outcome | None = None,
+        ) -> Receipt: ...
+
+    # --- scanning ----------------------------------------------------------------------
+
+    def scan_code(self, text: str) -> MemberView | SaleView:
+        """Whatever was scanned: a member card selects the member, a product adds a
+        line. A scan that fails and could have been a card clears the member, so a
+        misread card never leaves the previous customer selected."""
+        scan = classify_scan(text.strip())
+        if scan.kind is ScanKind.PRODUCT:
+            return self.add_product(scan.value)
+        with self._lock:
+            self._member = None
+            return self.select_member(card_of(scan, text))
+
+    # --- the basket --------------------------------------------------------------------
+
+    def sale(self) -> SaleView:
+        """The basket as it stands, evaluated for the member (if one is selected)."""
+        with self._lock:
+            return self._sale_view()
+
+    def add_product(self, sku: str, qty: int = 1) -> SaleView:
+        with self._lock:
+            with self.store.lock:
+                product = self.store.catalogue.product(sku)
+            if product is None or not product.active:
+                raise UnknownProduct(
+                    f"Product {sku} is not in this till's catalogue. Sell it with a quick "
+                    "key or as an amount."
+                )
+            self.draft.add(product.sku, product.name, product.price_minor, product.tags, qty)
+            return self._sale_view()
+
+    def add_amount(
+        self, amount: str | Money, name: str = "Amount", tags: frozenset[str] = frozenset()
+    ) -> SaleView:
+        """A line for goods without a barcode: the amount typed, with these tags."""
+        with self._lock:
+            self._add_amount(amount, name, tags)
+            return self._sale_view()
+
+    def _add_amount(self, amount: str | Money, name: str, tags: frozenset[str]) -> None:
+        money = self._money(amount)
+        self.draft.add(AMOUNT_SKU, name, money.minor, tags)
+
+    def add_quick_key(self, key: str, amount: str = "") -> SaleView:
+        """The line of a configured quick key: its product, or its group at its price
+        or at the typed ``amount``."""
+        with self._lock:
+            quick = self.quick_key(key)
+            if quick.sku is not None:
+                return self.add_product(quick.sku)
+            if quick.price_minor is not None:
+                price = Money(quick.price_minor, self.version().programme.currency)
+            elif amount.strip():
+                price = self._money(amount)
+            else:
+                raise InvalidAmount(f"Type the price of the {quick.name} first, then its key.")
+            self.draft.add(AMOUNT_SKU, quick.name, price.minor, frozenset(quick.tags))
+            return self._sale_view()
+
+    def quick_key(self, key: str) -> QuickKey:
+        for quick in self.config.quick_keys:
+            if quick.key == key.lower():
+                return quick
+        raise SaleRefused(f"No quick key {key!r} is set up on this till.")
+
+    def _money(self, amount: str | Money) -> Money:
+        currency = self.version().programme.currency
+        money = amount if isinstance(amount, Money) else parse_money(amount, currency)
+        if money.minor <= 0:
+            raise InvalidAmount("The amount must be more than zero.")
+        return money
+
+    def remove_line(self, line: int) -> SaleView:
+        """Take a line off; rewards are taken off too (they may have applied to it)."""
+        with self._lock:
+            self.draft.remove(line)
+            self.draft.rewards = []
+            return self._sale_view()
+
+    def set_quantity(self, line: int, qty: int) -> SaleView:
+        with self._lock:
+            self.draft.set_quantity(line, qty)
+            return self._sale_view()
+
+    def toggle_flag(self, line: int, flag: str) -> SaleView:
+        with self._lock:
+            self.draft.toggle_flag(line, flag)
+            return self._sale_view()
+
+    def discard_sale(self) -> None:
+        with self._lock:
+            self.draft = SaleDraft.empty()
+
+    # --- rewards and points as a discount ----------------------------------------------
+
+    def usable_rewards(self) -> list[tuple[str, str | None, str]]:
+        """(reward, instance, label) the member can use now: the issued ones they hold,
+        then those they can claim with their balance."""
+        with self._lock:
+            member = self._require_member()
+            programme = self.version().programme
+            found: list[tuple[str, str | None, str]] = []
+            for held in member.rewards:
+                reward = programme.reward(held.reward)
+                if reward is not None:
+                    found.append((reward.id, held.id, reward.name))
+            for reward in programme.rewards:
+                wallet = reward.wallet
+                if reward.cost is not None and wallet and member.total(wallet) >= reward.cost:
+                    cost = f"{reward.cost} {_wallet_name(programme, wallet)}"
+                    found.append((reward.id, None, f"{reward.name} ({cost})"))
+            return found
+
+    def apply_reward(self, reward: str, instance: str | None = None) -> SaleView:
+        """Use a reward in the basket: an issued one (``instance``) or one claimed for
+        its cost. Refused, and not applied, if it cannot apply to this basket now."""
+        with self._lock:
+            member = self._require_member()
+            entry = AppliedReward(reward, instance)
+            if entry in self.draft.rewards and instance is not None:
+                raise SaleRefused("That reward is already applied.")
+            self.draft.rewards.append(entry)
+            try:
+                outcome = self._outcome(member, self.clock(), strict=True)
+                self._check_spending(member, self.version(), outcome)
+            except LoyaltyError:
+                self.draft.rewards.remove(entry)
+                raise
+            return self._sale_view()
+
+    def remove_rewards(self) -> SaleView:
+        with self._lock:
+            self.draft.rewards = []
+            return self._sale_view()
+
+    def redeem_limits(self) -> RedeemLimits:
+        """What bounds using points as a discount in this basket now, for the dialog."""
+        with self._lock:
+            member = self._require_member()
+            version = self.version()
+            payable = self._payable_before_points(member) if not self.draft.is_empty else None
+            offline = self._offline_left(member, version.programme)
+            return limits(version.programme, member.balance, payable, offline)
+
+    def set_redeem(self, points: int) -> SaleView:
+        """Use ``points`` as a discount on this basket (0 takes it off again)."""
+        with self._lock:
+            member = self._require_member()
+            if points:
+                programme = self.version().programme
+                payable = self._payable_before_points(member)
+                check_redemption(programme, points, member.balance, payable)
+                self._check_offline(member, programme, points)
+            self.draft.redeem_points = points
+            return self._sale_view()
+
+    def _payable_before_points(self, member: MemberView) -> int:
+        if self.draft.is_empty:
+            raise SaleRefused("Points are a discount on a basket: add its lines first.")
+        kept = self.draft.redeem_points
+        self.draft.redeem_points = 0
+        try:
+            return self._outcome(member, self.clock(), strict=True).paid_minor
+        finally:
+            self.draft.redeem_points = kept
+
+    # --- finishing ---------------------------------------------------------------------
+
+    def finish_sale(self) -> Receipt:
+        """Record the basket as a sale for the member; durable on return."""
+        with self._lock:
+            member = self._require_member()
+            if self.draft.is_empty:
+                raise SaleRefused("The basket is empty: scan a product or type an amount.")
+            at = self.clock()
+            version = self.version(at)
+            basket = self.draft.basket(at, self.config.store_id)
+            member_snapshot = snapshot(member)
+            outcome = evaluate(version.programme, basket, member_snapshot, version=version.version)
+            self._check_spending(member, version, outcome)
+            event_id = str(uuid.uuid4())
+            fields = sale_fields(event_id, version, basket, member_snapshot, outcome)
+            receipt = self._record(
+                EventKind.SALE, member, fields, event_id=event_id, at=at, outcome=outcome
+            )
+            self.draft = SaleDraft.empty()
+            return receipt
+
+    def earn(self, amount: str | Money) -> Receipt:
+        """The one-field flow: finish the sale with ``amount`` added as a line."""
+        with self._lock:
+            self._require_member()
+            self._add_amount(amount, "Amount", frozenset())
+            return self.finish_sale()
+
+    def _check_spending(
+        self, member: MemberView, version: ProgrammeVersion, outcome: Outcome
+    ) -> None:
+        """Points spent in a basket must be there, and offline within the bounds."""
+        for wallet, spent in outcome.spent.items():
+            available = member.total(wallet)
+            if available < 0:
+                raise RedemptionRefused(
+                    f"The member owes {-available} {_wallet_name(version.programme, wallet)}; "
+                    "nothing can be spent until the balance is positive again."
+                )
+            if spent > available:
+                raise RedemptionRefused(
+                    f"Not enough {_wallet_name(version.programme, wallet)}: the member has "
+                    f"{available}, the basket spends {spent}."
+                )
+        main = version.programme.main_wallet
+        if main is not None and outcome.spent.get(main.id):
+            self._check_offline(member, version.programme, outcome.spent[main.id])
+
+    # --- standalone redemption, actions ------------------------------------------------
+
+    def redeem(self, points: int, purchase: str | Money | None = None) -> Receipt:
+        """Redeem ``points`` as a discount outside a basket (within the balance and the
+        purchase, if given); durable on return."""
+        with self._lock:
+            member = self._view(self._require_member().card)
+            version = self.version()
+            programme = version.programme
+            if isinstance(purchase, str):
+                purchase = parse_money(purchase, programme.currency) if purchase.strip() else None
+            cap = None if purchase is None else purchase.minor
+            discount = check_redemption(programme, points, member.balance, cap)
+            self._check_offline(member, programme, points)
+            wallet = redeem_terms(programme).wallet
+            fields = redeem_fields(version, wallet, points, discount, cap)
+            return self._record(EventKind.REDEEM, member, fields)
+
+    def record_action(self, action_id: str) -> Receipt:
+        """Record a non-purchase action the programme rewards (own bag, recycling)."""
+        with self._lock:
+            member = self._require_member()
+            version = self.version()
+            action = version.programme.action(action_id)
+            if action is None:
+                raise SaleRefused(f"The {version.programme.name} programme has no {action_id!r}.")
+            return self._record(EventKind.ACTION, member, action_fields(version, action))
+
+    def _check_offline(self, member: MemberView, programme: Programme, points: int) -> None:
+        """Guarantee 5: offline, redeem within a daily cap and a maximum offline age.
+
+        A till with no ledger configured runs the programme alone and has no bounds.
+        """
+        left = self._offline_left(member, programme)
+        if left is None:
+            return
+        offline_hours = self._offline_hours()
+        check_offline_redemption(
+            programme.offline, points, programme.offline.redeem_cap - left, offline_hours
+        )
+
+    def _offline_hours(self) -> float | None:
+        assert self.link is not None
+        return self.link.offline_hours(self.store.settings.get(LAST_SYNC_AT))
+
+    def _offline_left(self, member: MemberView, programme: Programme) -> int | None:
+        """Points the member may still redeem today here while offline; None online."""
+        if self.link is None or self._offline_hours() == 0.0:
+            return None
+        wallet = programme.main_wallet
+        local_midnight = (
+            datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
+        with self.store.lock:
+            spent = self.store.journal.unconfirmed_spent_since(
+                member.card, wallet.id if wallet else "points", since.replace("+00:00", "Z")
+            )
+        return programme.offline.redeem_cap - spent
+
+    # --- refunds -----------------------------------------------------------------------
+
+    def refund_preview(
+        self, receipt_no: str, lines: Mapping[int, int] | None = None
+    ) -> RefundPreview:
+        """What refunding ``lines`` (units per line; None: all that is left) of a
+        receipt takes back, without recording anything."""
+        with self._lock:
+            plan, member = self._refund_plan(receipt_no, lines)
+            after = member.balance + plan.postings.get(member.main_wallet, 0)
+            return RefundPreview(
+                receipt_no=receipt_no.strip(),
+                member_name=member.name,
+                lines=plan.lines,
+                returning=plan.returning,
+                postings=plan.postings,
+                refund_minor=plan.refund_minor,
+                currency=plan.sale.currency,
+                rewards_revoked=len(plan.rewards_revoked),
+                balance_after=after,
+                programme=member.programme,
+            )
+
+    def refund(self, receipt_no: str, lines: Mapping[int, int] | None = None) -> Receipt:
+        """Refund ``lines`` of a sale of this till (None: everything left); the
+        reversal is computed by difference. Works with or without a member selected."""
+        with self._lock:
+            plan, member = self._refund_plan(receipt_no, lines)
+            with self.store.lock:
+                earlier = self.store.journal.refunds_of(plan.sale.event_id)
+            return self._record(
+                EventKind.REFUND,
+                member,
+                plan.fields(),
+                also=plan.write_units(returned_before(earlier)),
+            )
+
+    def _refund_plan(
+        self, receipt_no: str, lines: Mapping[int, int] | None
+    ) -> tuple[RefundPlan, MemberView]:
+        sale = self._find_receipt(receipt_no)
+        with self.store.lock:
+            earlier = self.store.journal.refunds_of(sale.event_id)
+        plan = plan_refund(sale, earlier, self.book, lines, programme_ref(self.version()))
+        return plan, self._view(sale.card)
+
+    def _find_receipt(self, receipt_no: str) -> Any:
+        parsed = parse_receipt_number(receipt_no)
+        if parsed is None:
+            raise ReceiptNotFound(f"{receipt_no.strip()!r} is not a receipt number.")
+        terminal_id, seq = parsed
+        if terminal_id != self.config.terminal_id:
+            raise ReceiptNotFound(
+                f"Receipt {receipt_no} is from till {terminal_id}; refund it there."
+            )
+        with self.store.lock:
+            event = self.store.journal.get(seq)
+        if event is None:
+            raise ReceiptNotFound(f"There is no receipt {receipt_no} on this till.")
+        if event.kind not in (EventKind.SALE, EventKind.EARN):
+            raise RefundRefused(f"Receipt {receipt_no} is a {event.kind}, not a purchase.")
+        return event
+
+    # --- the sale view -----------------------------------------------------------------
+
+    def _outcome(self, member: MemberView | None, at: datetime, strict: bool) -> Outcome:
+        version = self.version(at)
+        basket = self.draft.basket(at, self.config.store_id)
+        member_snapshot = NEW_MEMBER if member is None else snapshot(member)
+        return evaluate(
+            version.programme, basket, member_snapshot, version=version.version, strict=strict
+        )
+
+    def _sale_view(self) -> SaleView:
+        version = self.version()
+        programme = version.programme
+        info = self.book.info(version)
+        member = self._member
+        problem = None if member is not None else "Scan the member's card to see what it earns."
+        try:
+            outcome = self._outcome(member, self.clock(), strict=True)
+        except LoyaltyError as error:
+            problem = error.message
+            outcome = self._outcome(member, self.clock(), strict=False)
+        by_line = {line.line: line for line in outcome.lines}
+        rows = tuple(
+            SaleLineView(
+                line=line.line,
+                sku=line.sku,
+                name=line.name,
+                qty=line.qty,
+                unit_minor=line.unit_minor,
+                paid_minor=by_line[line.line].paid_minor,
+                tags=tuple(sorted(line.tags)),
+                flags=tuple(sorted(line.flags)),
+                wallets=by_line[line.line].wallets if member else {},
+                stamps=by_line[line.line].stamps if member else {},
+                rules=by_line[line.line].rules,
+            )
+            for line in self.draft.lines
+        )
+        names = {r.id: r.name for r in programme.rewards}
+        return SaleView(
+            lines=rows,
+            currency=programme.currency,
+            list_minor=outcome.list_minor,
+            paid_minor=outcome.paid_minor,
+            redeem_points=self.draft.redeem_points,
+            rewards=tuple(names.get(r.reward, r.reward) for r in self.draft.rewards),
+            wallets=outcome.wallets if member else {},
+            spent=outcome.spent if member else {},
+            stamps=outcome.stamps_earned if member else {},
+            rewards_issued=tuple(names.get(r.reward, r.reward) for r in outcome.rewards_issued)
+            if member
+            else (),
+            problem=problem,
+            programme=info,
+        )
+
+
+def _wallet_name(programme: Programme, wallet_id: str) -> str:
+    wallet = programme.wallet(wallet_id)
+    return wallet.name.lower() if wallet else wallet_id

@@ -1,0 +1,65 @@
+"""How the till writes figures for people: points, money-valued bonus, stamps.
+
+Pure functions shared by the cashier screen and the printed receipt, so both say
+the same thing the same way. Accounts are labelled with the programme's own names
+(``Kiwi bonus``, ``Stars``); money-valued wallets are shown in the currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from loyalty.money import Money, format_money
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+from pos_client.views import ProgrammeInfo
+
+_KIND_TITLES = {
+    "sale": "Purchase",
+    "earn": "Points earned",
+    "redeem": "Points redeemed",
+    "refund": "Purchase returned",
+    "adjust": "Points corrected",
+    "action": "Action rewarded",
+}
+
+
+def kind_title(kind: str) -> str:
+    return _KIND_TITLES.get(kind, kind.capitalize())
+
+
+def grouped(value: int) -> str:
+    """``1 250`` for 1250: groups of three separated by a space, as Nordic tills do."""
+    sign = "-" if value < 0 else ""
+    return sign + f"{abs(value):,}".replace(",", " ")
+
+
+def signed(value: int) -> str:
+    """``+149`` or ``-200``: a change, never an unsigned number."""
+    return ("+" if value >= 0 else "-") + grouped(abs(value))
+
+
+def account_amount(account: str, value: int, info: ProgrammeInfo | None, sign: bool = False) -> str:
+    """One account's figure in words: ``+149 points``, ``12.34 NOK Kiwi bonus``,
+    ``+3 coffee stamps``."""
+    if account.startswith(STAMPS_PREFIX):
+        card = account[len(STAMPS_PREFIX) :]
+        number = signed(value) if sign else grouped(value)
+        return f"{number} {card} stamp{'s' if abs(value) != 1 else ''}"
+    wallet = None if info is None else next((w for w in info.wallets if w.id == account), None)
+    if wallet is not None and wallet.kind == "money" and info is not None:
+        money = format_money(Money(abs(value), info.currency))
+        prefix = ("+" if value >= 0 else "-") if sign else ("-" if value < 0 else "")
+        return f"{prefix}{money} {wallet.name}"
+    name = wallet.name.lower() if wallet is not None else account
+    number = signed(value) if sign else grouped(value)
+    return f"{number} {name}"
+
+
+def postings_text(postings: Mapping[str, int], info: ProgrammeInfo | None) -> list[str]:
+    """Each account a posting changes, in words (qualifying spend left out: it is
+    the ledger's bookkeeping for tiers, not something a member collects)."""
+    return [
+        account_amount(account, value, info, sign=True)
+        for account, value in sorted(postings.items())
+        if account != QUALIFYING_SPEND
+    ]
