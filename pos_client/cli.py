@@ -9,6 +9,8 @@
     pos-client parked                      events the ledger refused, with its reasons
     pos-client scanners | scan-test PORT | scanner-sim | card CARD --out FILE
                                            installer tools (docs/SCANNERS.md)
+    pos-client programme check FILE | evaluate FILE --basket B.json [--member M.json]
+                                           try a programme document (docs/PROGRAMMES.md)
 
 Errors that a person must fix (a bad config, a damaged database) are printed as one
 clear line and exit with status 2; nothing is written in that case.
@@ -29,6 +31,7 @@ from loyalty.errors import LoyaltyError
 from pos_client.config import TillConfig, load_config
 from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
+from pos_client.programme_commands import add_programme_commands
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.till import Till
 from pos_client.views import Receipt
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="one JSON object")
     commands.add_parser("parked", help="events the ledger refused, with its reasons")
     add_device_commands(commands)
+    add_programme_commands(commands)
     return parser
 
 
@@ -70,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     device_handler = getattr(args, "device_handler", None)
-    if device_handler is not None:  # installer tools: no till, no configuration
+    if device_handler is not None:  # tools that need no till and no configuration
         return int(device_handler(args))
     command = args.command or "run"
     if command == "demo":
