@@ -71,7 +71,7 @@ class QuickKey:
     """A key that adds a line for a product group without a barcode (Coffee, Bakery)."""
 
     key: str
-    """One letter or digit, pressed in the quick-key panel."""
+    """One letter, pressed in the quick-key panel (digits belong to scans)."""
     name: str
     """The line's name on the screen and the receipt."""
     sku: str | None = None
@@ -243,8 +243,8 @@ def _parse_quick_keys(top: TableReader, source: str, currency: str) -> tuple[Qui
     for index, item in enumerate(top.tables("quick_keys")):
         reader = TableReader(item, f"quick_keys {index + 1}", source)
         key = reader.text("key")
-        if len(key) != 1 or not key.isalnum():
-            raise reader.error("key", f"must be one letter or digit, not {key!r}.")
+        if len(key) != 1 or not (key.isascii() and key.isalpha()):
+            raise reader.error("key", f"must be one letter (digits are for scans), not {key!r}.")
         tags = reader.texts("tags")
         price = reader.text("price", None)
         quick = QuickKey(

@@ -229,7 +229,7 @@ class Selling:
         with self._lock:
             member = self._require_member()
             version = self.version()
-            payable = self._payable_before_points(member) if not self.draft.is_empty else None
+            payable = self._payable_before_points(member)
             offline = self._offline_left(member, version.programme)
             return limits(version.programme, member.balance, payable, offline)
 

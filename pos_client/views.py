@@ -38,6 +38,8 @@ class ProgrammeInfo:
     main_wallet: str | None
     rewards: Mapping[str, str] = field(default_factory=dict)
     """Reward id → name."""
+    line_flags: tuple[str, ...] = ()
+    """Flags a cashier may set on a line because a rule rewards them (``own_cup``)."""
 
     @classmethod
     def of(cls, programme: Programme) -> ProgrammeInfo:
@@ -53,6 +55,9 @@ class ProgrammeInfo:
             ),
             main_wallet=None if main is None else main.id,
             rewards=names,
+            line_flags=tuple(
+                sorted({flag for r in programme.stamp_cards for flag in r.extra_per_flag})
+            ),
         )
 
 

@@ -62,5 +62,12 @@ class Catalogue:
             str(row[0]), str(row[1]), int(row[2]), frozenset(json.loads(row[3])), bool(row[4])
         )
 
+    def sample_products(self, limit: int) -> list[Product]:
+        """A few products for sale, in sku order (the demo's help panel shows them)."""
+        rows = self._conn.execute(
+            "SELECT sku FROM products WHERE active = 1 ORDER BY sku LIMIT ?", [limit]
+        ).fetchall()
+        return [p for (sku,) in rows if (p := self.product(str(sku))) is not None]
+
     def product_count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM products").fetchone()[0])

@@ -1,58 +1,99 @@
 """The till's Textual App: owns the Till, runs its calls off the UI thread, routes scans.
 
-Every scan, from the typed field, a keyboard wedge, the demo key or (later) a serial
-scanner thread, goes through :meth:`TillApp.submit_scan`. A scanner thread hands a
-scan over with ``app.post_message(ScanReceived(text, "serial"))`` and reports its
-state with ``app.post_message(ScannerStatusChanged("serial /dev/ttyACM0"))``; both
-are thread-safe.
+Every scan, from the typed field, a keyboard wedge, the demo key or a serial scanner
+thread, goes through :meth:`TillApp.submit_scan`. A scanner thread hands a scan over
+with ``app.post_message(ScanReceived(text, "serial"))`` and reports its state with
+``app.post_message(ScannerStatusChanged("serial /dev/ttyACM0"))``; both are
+thread-safe.
 
 While a dialog is open (or about to open) scans are held, not dropped and not fed to
-the dialog, and are applied in order once it closes.
+the dialog, and are applied in order once it closes. One F2 finishes at most one
+sale: a second press while the first is being recorded is ignored.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
 from devices.config import ScannerConfig
 from devices.simulator import ScannerSimulator
+from loyalty.errors import LoyaltyError
+from loyalty.money import Money, parse_money
+from loyalty.scans import ScanKind, classify_scan
 from pos_client.till import Till
 from pos_client.ui import till_calls
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
 from pos_client.ui.messages import (
+    ActionRequested,
+    ActionsListed,
+    AmountEntered,
     CashierReady,
     DemoCardDrawn,
     DemoCardsLoaded,
-    EarnRequested,
+    FinishRequested,
+    LineChangeRequested,
     MemberCleared,
     MemberSelected,
     NextCustomerRequested,
-    RedeemPreviewed,
+    QuickKeysListed,
+    QuickKeysRequested,
+    RedeemLimitsRead,
     RedeemRequested,
+    RefundPreviewed,
     RefundRequested,
+    RewardRequested,
+    RewardsListed,
+    SaleChanged,
+    SaleRecorded,
     ScannerStatusChanged,
     ScanReceived,
     ScanRefused,
     StatusChanged,
     SyncStatusChanged,
     TillFailed,
-    TransactionRecorded,
 )
 from pos_client.ui.screens.cashier import CashierScreen
-from pos_client.ui.screens.confirm_redeem import ConfirmRedeemScreen
+from pos_client.ui.screens.choice_dialog import ChoiceDialog
+from pos_client.ui.screens.confirm_dialog import ConfirmDialog
+from pos_client.ui.screens.redeem_dialog import RedeemDialog
+from pos_client.ui.screens.refund_confirm import RefundAnswer, RefundConfirmDialog
 from pos_client.ui.screens.refund_dialog import RefundDialog
+
+_ANSWERS = (
+    ActionsListed,
+    DemoCardDrawn,
+    DemoCardsLoaded,
+    MemberCleared,
+    MemberSelected,
+    QuickKeysListed,
+    RedeemLimitsRead,
+    RefundPreviewed,
+    RewardsListed,
+    SaleChanged,
+    SaleRecorded,
+    StatusChanged,
+    SyncStatusChanged,
+    ScannerStatusChanged,
+    ScanReceived,
+    ScanRefused,
+    TillFailed,
+)
+"""Messages the App only shows on the cashier screen."""
 
 DEMO_CARD_COUNT = 5
 STATUS_INTERVAL = 2.0
 """Seconds between status bar refreshes while the till is idle."""
-PREVIEW = "redeem-preview"
+DIALOG_CALLS = frozenset({"redeem limits", "refund preview", "rewards", "quick keys", "actions"})
+"""Calls whose answer opens a dialog: scans wait for them as for the dialog."""
 
 
 class TillApp(App[None]):
@@ -62,8 +103,9 @@ class TillApp(App[None]):
     TITLE = "Loyalty till"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "simulate_scan", "Simulate scan", key_display="F9"),
-        Binding("f8", "toggle_connection", "Cut/restore network", key_display="F8"),
+        Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
+        Binding("f9", "simulate_scan", "Simulate scan", key_display="F9", show=False),
+        Binding("f8", "toggle_connection", "Network", key_display="F8", show=False),
     ]
 
     def __init__(
@@ -87,6 +129,7 @@ class TillApp(App[None]):
         self._calls = CallQueue(self, till)
         self._held_scans: list[tuple[str, str]] = []
         self._dialog_open = False
+        self._finishing = False
         config = till.config
         parts = [config.store_name, config.terminal_id] + (["DEMO"] if demo else [])
         self.sub_title = " · ".join(part for part in parts if part)
@@ -129,12 +172,15 @@ class TillApp(App[None]):
     def submit_scan(self, text: str, source: str) -> None:
         """The one entry point for a scan from any source (call on the UI thread).
 
-        From another thread, post :class:`ScanReceived` instead.
+        From another thread, post :class:`ScanReceived` instead. Keys typed while a
+        card is looked up are held and replayed where its answer puts the focus.
         """
         if self._dialog_open:
             self._held_scans.append((text, source))
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
+        if classify_scan(text.strip()).kind is not ScanKind.PRODUCT:
+            self.cashier.hold_keys()
         self._calls.submit("scan", till_calls.scan(text, source))
 
     def set_scanner_status(self, text: str) -> None:
@@ -159,34 +205,101 @@ class TillApp(App[None]):
 
     # --- requests from the cashier screen -------------------------------------------
 
-    @on(EarnRequested)
-    def _earn(self, message: EarnRequested) -> None:
-        self._calls.submit("earn", till_calls.earn(message.card, message.amount))
+    @on(AmountEntered)
+    def _amount_entered(self, message: AmountEntered) -> None:
+        self._second_look(message.amount, lambda: self._add_amount(message.amount))
+
+    def _add_amount(self, amount: str) -> None:
+        self.cashier.clear_amount()
+        self._calls.submit("amount", till_calls.add_amount(amount))
+
+    @on(FinishRequested)
+    def _finish(self, message: FinishRequested) -> None:
+        if self._finishing or self._dialog_open:
+            return  # one keypress finishes at most one sale
+
+        def finish() -> None:
+            self._finishing = True
+            self._calls.submit("finish", till_calls.finish(message.card, message.amount))
+
+        self._second_look(message.amount, finish)
+
+    def _second_look(self, amount: str, then: Callable[[], None]) -> None:
+        """Amounts above the till's limit ask for a second look before they are used."""
+        try:
+            money = parse_money(amount, self.till.version().programme.currency)
+        except LoyaltyError:
+            then()  # the till refuses it with the reason
+            return
+        if money.minor <= self.till.config.large_amount_minor:
+            then()
+            return
+        limit = Money(self.till.config.large_amount_minor, money.currency)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+            else:
+                self.cashier.show_info("Nothing was added. Check the amount and type it again.")
+                self.cashier.focus_amount()
+
+        self._open(
+            ConfirmDialog(
+                "Check the amount",
+                f"{money} is more than this till's usual limit of {limit}.\nIs the amount right?",
+                yes="It is right",
+            ),
+            answered,
+        )
 
     @on(RedeemRequested)
     def _redeem(self, message: RedeemRequested) -> None:
-        if self._dialog_open:
-            return
-        self._dialog_open = True
-        call = till_calls.preview_redeem(message.card, message.points, message.purchase)
-        self._calls.submit(PREVIEW, call, with_status=False)
+        self._expect_dialog("redeem limits", till_calls.redeem_limits(message.card))
 
     @on(RefundRequested)
     def _refund(self) -> None:
-        if self._dialog_open:
-            return
-        self._dialog_open = True
-
-        def refund_answered(receipt_no: str | None) -> None:
+        def receipt_answered(receipt_no: str | None) -> None:
             if receipt_no is not None:
-                self._calls.submit("refund", till_calls.refund(receipt_no))
-            self._dialog_closed()
+                self._expect_dialog("refund preview", till_calls.refund_preview(receipt_no, None))
 
-        self.push_screen(RefundDialog(self.till.config.terminal_id), refund_answered)
+        self._open(RefundDialog(self.till.config.terminal_id), receipt_answered)
+
+    @on(RewardRequested)
+    def _reward(self, message: RewardRequested) -> None:
+        self._expect_dialog("rewards", till_calls.rewards(message.card))
+
+    @on(QuickKeysRequested)
+    def _quick(self, message: QuickKeysRequested) -> None:
+        self._expect_dialog("quick keys", till_calls.quick_keys(message.amount))
+
+    @on(ActionRequested)
+    def _action(self, message: ActionRequested) -> None:
+        self._expect_dialog("actions", till_calls.actions(message.card))
+
+    @on(LineChangeRequested)
+    def _line_change(self, message: LineChangeRequested) -> None:
+        self._calls.submit("line", till_calls.change_line(message.line, message.change))
 
     @on(NextCustomerRequested)
     def _next_customer(self) -> None:
-        self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
+        unrecorded = self.cashier.unrecorded_lines
+        if not unrecorded:
+            self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
+
+        self._open(
+            ConfirmDialog(
+                "Next customer",
+                f"The basket has {unrecorded} line(s) that are not recorded.\n"
+                "Discard them and start with the next customer?",
+                yes="Discard",
+            ),
+            answered,
+        )
 
     def action_simulate_scan(self) -> None:
         self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
@@ -214,44 +327,121 @@ class TillApp(App[None]):
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
         self._calls.worker_state_changed(event.worker)
 
+    async def _on_message(self, message: Message) -> None:
+        """Answers that arrive while the App is closing (no cashier screen any more)
+        are dropped: there is nothing left to show them on."""
+        if not self.screen_stack and isinstance(message, _ANSWERS):
+            return
+        await super()._on_message(message)
+
     @on(MemberSelected)
     def _member_selected(self, message: MemberSelected) -> None:
-        self.cashier.show_member(message.member)
-        self.cashier.clear_notice()
-        self.cashier.focus_amount()
+        cashier = self.cashier
+        cashier.show_member(message.member)
+        cashier.show_sale(message.sale)
+        cashier.clear_notice()
+        amount = cashier.query_one("#amount")
+        if cashier.holding:
+            cashier.release_keys(amount)
+        else:
+            cashier.focus_amount()
 
     @on(MemberCleared)
     def _member_cleared(self) -> None:
         self.cashier.clear_customer()
 
-    @on(RedeemPreviewed)
-    def _redeem_previewed(self, preview: RedeemPreviewed) -> None:
-        def redeem_answered(accepted: bool | None) -> None:
-            if accepted:
-                call = till_calls.redeem(preview.card, preview.points, preview.purchase)
-                self._calls.submit("redeem", call)
+    @on(SaleChanged)
+    def _sale_changed(self, message: SaleChanged) -> None:
+        self.cashier.show_sale(message.sale)
+        self.cashier.release_keys()
+        if message.notice:
+            self.cashier.show_info(message.notice)
+        else:
+            self.cashier.clear_notice()
+
+    @on(SaleRecorded)
+    def _sale_recorded(self, message: SaleRecorded) -> None:
+        self._finishing = False
+        self.cashier.show_receipt(message.receipt, message.member, message.sale)
+
+    @on(RedeemLimitsRead)
+    def _redeem_limits_read(self, message: RedeemLimitsRead) -> None:
+        def answered(points: int | None) -> None:
+            if points is None:
+                self.cashier.show_info("No points were used.")
             else:
-                self.cashier.show_info("Redemption cancelled. Nothing was recorded.")
-            self._dialog_closed()
+                self._calls.submit("redeem", till_calls.set_redeem(message.card, points))
 
-        dialog = ConfirmRedeemScreen(
-            preview.member_name,
-            preview.points,
-            preview.discount,
-            preview.purchase,
-            preview.balance_after,
+        dialog = RedeemDialog(
+            message.member_name, message.limits, message.currency, message.points_per_value
         )
-        self.push_screen(dialog, redeem_answered)
+        self._open(dialog, answered, opened=True)
 
-    @on(TransactionRecorded)
-    def _transaction_recorded(self, message: TransactionRecorded) -> None:
-        self.cashier.show_receipt(message.receipt, message.member)
+    @on(RefundPreviewed)
+    def _refund_previewed(self, message: RefundPreviewed) -> None:
+        preview = message.preview
+
+        def answered(answer: RefundAnswer | None) -> None:
+            if answer is None:
+                self.cashier.show_info("Refund cancelled. Nothing was recorded.")
+                return
+            what, lines = answer
+            if what == "confirm":
+                self._calls.submit("refund", till_calls.refund(preview.receipt_no, lines))
+            else:
+                self._expect_dialog(
+                    "refund preview", till_calls.refund_preview(preview.receipt_no, lines)
+                )
+
+        self._open(RefundConfirmDialog(preview), answered, opened=True)
+
+    @on(RewardsListed)
+    def _rewards_listed(self, message: RewardsListed) -> None:
+        choices = [(str(i), label) for i, (_, _, label) in enumerate(message.rewards)]
+
+        def answered(choice: str | None) -> None:
+            if choice is not None:
+                reward, instance, _ = message.rewards[int(choice)]
+                self._calls.submit(
+                    "reward", till_calls.apply_reward(message.card, reward, instance)
+                )
+
+        self._open(ChoiceDialog("Use a reward", choices), answered, opened=True)
+
+    @on(QuickKeysListed)
+    def _quick_keys_listed(self, message: QuickKeysListed) -> None:
+        def answered(key: str | None) -> None:
+            if key is not None:
+                self.cashier.clear_amount()
+                self._calls.submit("quick key", till_calls.quick_key(key, message.amount))
+
+        keys = [key for key, _ in message.keys]
+        dialog = ChoiceDialog("Quick keys", [(k, label) for k, label in message.keys], keys)
+        self._open(dialog, answered, opened=True)
+
+    @on(ActionsListed)
+    def _actions_listed(self, message: ActionsListed) -> None:
+        def answered(action: str | None) -> None:
+            if action is not None:
+                self._calls.submit("action", till_calls.record_action(message.card, action))
+
+        self._open(ChoiceDialog("Record an action", message.actions), answered, opened=True)
 
     @on(TillFailed)
     def _till_failed(self, message: TillFailed) -> None:
-        if message.operation == PREVIEW:
+        cashier = self.cashier
+        if message.operation == "finish":
+            self._finishing = False
+        if message.operation in DIALOG_CALLS:
+            self._dialog_open = False
             self._release_held_scans()
-        self.cashier.show_error(message.message, message.field)
+        dropped = cashier.drop_keys() if message.operation == "scan" else 0
+        if message.member_cleared:
+            cashier.show_member(None)
+        text = message.message
+        if dropped:
+            text += f" ({dropped} key(s) typed during the scan were not used.)"
+        cashier.show_error(text, message.field)
 
     @on(StatusChanged)
     def _status_changed(self, message: StatusChanged) -> None:
@@ -262,20 +452,41 @@ class TillApp(App[None]):
 
     @on(DemoCardsLoaded)
     def _demo_cards_loaded(self, message: DemoCardsLoaded) -> None:
-        self.cashier.show_demo_cards(message.cards)
+        self.cashier.show_demo_help(message.cards, message.products)
 
     @on(DemoCardDrawn)
     def _demo_card_drawn(self, message: DemoCardDrawn) -> None:
         if message.card is not None:
             self.submit_scan(message.card, "demo")
 
-    def _dialog_closed(self) -> None:
-        self._release_held_scans()
-        self.cashier.focus_scan()
+    # --- dialogs ----------------------------------------------------------------------
+
+    def _expect_dialog(self, operation: str, call: till_calls.TillCall) -> None:
+        """Run a call whose answer opens a dialog; scans wait until it closes."""
+        if self._dialog_open:
+            return
+        self._dialog_open = True
+        self._calls.submit(operation, call, with_status=False)
+
+    def _open(self, dialog: Any, answered: Callable[[Any], None], opened: bool = False) -> None:
+        """Push ``dialog``; ``answered`` gets its result, then held scans apply."""
+        if self._dialog_open and not opened:
+            return
+        self._dialog_open = True
+
+        def closed(result: Any) -> None:
+            self._dialog_open = False
+            answered(result)
+            self._release_held_scans()
+            if not self._dialog_open:
+                self.cashier.focus_scan()
+
+        self.push_screen(dialog, closed)
 
     def _release_held_scans(self) -> None:
         """Apply the scans that arrived while a dialog was open, in arrival order."""
-        self._dialog_open = False
+        if self._dialog_open:
+            return
         held, self._held_scans = self._held_scans, []
         for text, source in held:
             self.submit_scan(text, source)

@@ -82,7 +82,7 @@ class CallQueue:
         try:
             answer = pending.call(self._till)
         except LoyaltyError as error:
-            answer = till_calls.failure(error, pending.operation)
+            answer = till_calls.failure(error, pending.operation, self._till)
         except Exception:
             log.exception("till call %r failed", pending.operation)
             answer = TillFailed(

@@ -1,15 +1,19 @@
-"""How the cashier screen writes points, balances and receipts.
+"""How the cashier screen writes members, baskets and receipts.
 
 Pure functions of the till's views, so the screen's wording can be tested and read
-without running the App.
+without running the App. Figures are worded by :mod:`pos_client.wording`, which the
+printed receipt uses too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from loyalty.events import EventKind
-from pos_client.views import MemberView, Receipt
+from loyalty.money import Money, format_money
+from pos_client import wording
+from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView
 
 EMPTY = "—"
 """Shown where a value is not known yet (no member, no tier)."""
@@ -20,33 +24,119 @@ KIND_LABELS = {
     EventKind.REDEEM: "Redeem",
     EventKind.REFUND: "Refund",
     EventKind.ADJUST: "Adjustment",
+    EventKind.ACTION: "Action",
 }
 
 
 def points(value: int) -> str:
     """``1 250`` for 1250: groups of three separated by a space, as Nordic tills do."""
-    return f"{value:,}".replace(",", " ")
+    return wording.grouped(value)
 
 
 def signed_points(value: int) -> str:
     """``+149`` or ``-200``: a change to a balance, never an unsigned number."""
-    return ("+" if value >= 0 else "-") + points(abs(value))
+    return wording.signed(value)
+
+
+def money(minor: int, currency: str) -> str:
+    return format_money(Money(minor, currency))
 
 
 def balance_lines(member: MemberView) -> tuple[str, str]:
-    """The balance and, when some of it is not yet confirmed, how much of it.
+    """The main balance and, when some of it is not yet confirmed, how much of it.
 
     The shown balance includes this till's unsynced events (guarantee 4); the second
-    line makes that part visible so nobody mistakes it for a confirmed figure.
+    part makes that visible so nobody mistakes it for a confirmed figure. A negative
+    balance is a debt: the member owes it.
     """
-    total = f"{points(member.balance)} points"
+    info = member.programme
+    total = wording.account_amount(member.main_wallet, member.balance, info)
+    if member.balance < 0:
+        total += " (owed)"
     if member.unconfirmed_points == 0:
         return total, ""
-    return total, f"(of which {signed_points(member.unconfirmed_points)} not yet synced)"
+    change = wording.account_amount(member.main_wallet, member.unconfirmed_points, info, True)
+    return total, f"(of which {change.split(' ')[0]} not yet synced)"
+
+
+def other_wallets(member: MemberView) -> str:
+    """Balances of the wallets other than the main one (EuroBonus level points)."""
+    info = member.programme
+    if info is None:
+        return ""
+    parts = [
+        wording.account_amount(w.id, member.total(w.id), info)
+        for w in info.wallets
+        if w.id != member.main_wallet
+    ]
+    return " · ".join(parts)
+
+
+def stamps_progress(member: MemberView) -> str:
+    """``7 of 9 coffee`` per stamp card of the programme."""
+    info = member.programme
+    if info is None:
+        return ""
+    return " · ".join(
+        f"{member.stamps(card.card)} of {card.goal} {card.card}" for card in info.stamp_cards
+    )
+
+
+def rewards_held(member: MemberView) -> str:
+    """``1 × Free coffee``: the issued rewards the member can use now."""
+    if not member.rewards:
+        return ""
+    names: dict[str, int] = {}
+    info = member.programme
+    for reward in member.rewards:
+        name = info.rewards.get(reward.reward, reward.reward) if info else reward.reward
+        names[name] = names.get(name, 0) + 1
+    return ", ".join(f"{n} × {name}" for name, n in names.items())
 
 
 def tier(member: MemberView | None) -> str:
     return member.tier if member is not None and member.tier else EMPTY
+
+
+def earned_text(
+    wallets: Mapping[str, int], stamps: Mapping[str, int], info: ProgrammeInfo | None
+) -> str:
+    """What a line or a basket earns, short: ``+149 points +1 coffee``."""
+    parts = [wording.account_amount(w, n, info, sign=True) for w, n in wallets.items() if n]
+    parts += [f"+{n} {card}" for card, n in stamps.items() if n]
+    return " ".join(parts)
+
+
+def sale_summary(sale: SaleView) -> tuple[str, str]:
+    """Two lines under the basket: the money, then what finishing would record."""
+    if sale.empty:
+        return "", ""
+    currency = sale.currency
+    first = f"Total {money(sale.list_minor, currency)}"
+    if sale.discount_minor:
+        first += f"   Discount -{money(sale.discount_minor, currency)}"
+    first += f"   To pay {money(sale.paid_minor, currency)}"
+    if sale.problem is not None:
+        return first, sale.problem
+    info = sale.programme
+    parts = []
+    earned = earned_text(sale.wallets, sale.stamps, info)
+    if earned:
+        parts.append(f"Earns {earned}")
+    for wallet, spent in sale.spent.items():
+        parts.append(f"spends {wording.account_amount(wallet, spent, info)}")
+    for reward in sale.rewards:
+        parts.append(f"uses {reward}")
+    for reward in sale.rewards_issued:
+        parts.append(f"completes a card: {reward}")
+    return first, " · ".join(parts) or "Earns nothing"
+
+
+def receipt_summary(receipt: Receipt) -> str:
+    """What a recorded receipt changed, in one line."""
+    info = receipt.programme
+    changes = wording.postings_text(receipt.postings, info) or ["no change"]
+    return "  ".join(changes)
 
 
 def kind_label(kind: EventKind) -> str:

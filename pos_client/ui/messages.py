@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from loyalty.money import Money
-from pos_client.views import MemberView, Receipt, TillStatus
+from loyalty.programme.redemption import RedeemLimits
+from pos_client.views import MemberView, Receipt, RefundPreview, SaleView, TillStatus
 
 
 @dataclass
 class ScanReceived(Message):
-    """A card number arrived from any scan source; the App routes it via ``submit_scan``."""
+    """A code arrived from any scan source; the App routes it via ``submit_scan``."""
 
     text: str
     """The scanned or typed text, as received (surrounding whitespace allowed)."""
@@ -53,25 +53,29 @@ class CashierReady(Message):
 
 
 @dataclass
-class EarnRequested(Message):
-    """The cashier asked to record points earned on a purchase."""
+class AmountEntered(Message):
+    """The cashier typed an amount and pressed Enter: a line for goods without a
+    barcode."""
+
+    amount: str
+    """The amount as typed."""
+
+
+@dataclass
+class FinishRequested(Message):
+    """The cashier asked to finish the sale (F2)."""
 
     card: str
     """The card of the member on screen when the key was pressed."""
     amount: str
-    """The purchase amount as typed."""
+    """An amount still in the Amount field: added as a line first (the one-field flow)."""
 
 
 @dataclass
 class RedeemRequested(Message):
-    """The cashier asked to redeem points; the App asks for confirmation first."""
+    """The cashier asked to use points as a discount (F3); the dialog comes first."""
 
     card: str
-    """The card of the member on screen when the key was pressed."""
-    points: str
-    """Points as typed; empty means the most the member may redeem now."""
-    purchase: str
-    """The purchase amount as typed; caps the discount, empty means no cap."""
 
 
 @dataclass
@@ -80,8 +84,39 @@ class RefundRequested(Message):
 
 
 @dataclass
+class RewardRequested(Message):
+    """The cashier asked which rewards the member can use (F5)."""
+
+    card: str
+
+
+@dataclass
+class QuickKeysRequested(Message):
+    """The cashier opened the quick keys (F6)."""
+
+    amount: str
+    """The amount in the Amount field, for quick keys without a price."""
+
+
+@dataclass
+class ActionRequested(Message):
+    """The cashier opened the programme's actions (F7)."""
+
+    card: str
+
+
+@dataclass
+class LineChangeRequested(Message):
+    """The cashier changed a basket line: a quantity, removal or a flag."""
+
+    line: int
+    change: str
+    """``more``, ``fewer``, ``remove`` or ``flag:<name>``."""
+
+
+@dataclass
 class NextCustomerRequested(Message):
-    """The cashier finished with this member."""
+    """The cashier finished with this member and basket."""
 
 
 @dataclass
@@ -92,39 +127,77 @@ class MemberSelected(Message):
     """The member as the till sees them now."""
     source: str
     """The scan source, as given to ``submit_scan``."""
+    sale: SaleView
+    """The basket, evaluated for this member."""
 
 
 @dataclass
 class MemberCleared(Message):
-    """The till has no current member any more."""
+    """The till has no current member and no basket any more."""
 
 
 @dataclass
-class RedeemPreviewed(Message):
-    """A redemption the programme allows, waiting for the cashier's confirmation."""
+class SaleChanged(Message):
+    """The basket changed (a line, a reward, points as a discount)."""
 
-    card: str
-    """The member's card, checked again when the redemption is recorded."""
-    member_name: str
-    """Shown in the confirm dialog so the cashier can check the person."""
-    points: int
-    """Points to redeem."""
-    purchase: Money | None
-    """The purchase that caps the discount, if one was typed."""
-    discount: Money
-    """The discount these points give."""
-    balance_after: int
-    """The balance shown once the redemption is recorded."""
+    sale: SaleView
+    notice: str | None = None
+    """Something to tell the cashier about the change."""
 
 
 @dataclass
-class TransactionRecorded(Message):
-    """An earn, redeem or refund is durable in the journal."""
+class SaleRecorded(Message):
+    """A sale, redemption, refund or action is durable in the journal."""
 
     receipt: Receipt
     """The receipt of the recorded event."""
     member: MemberView | None
-    """The till's current member after the event (balance updated)."""
+    """The till's current member after the event (balances updated)."""
+    sale: SaleView
+    """The basket now (empty after a sale)."""
+
+
+@dataclass
+class RedeemLimitsRead(Message):
+    """What bounds points as a discount now; the App opens the redeem dialog."""
+
+    card: str
+    member_name: str
+    limits: RedeemLimits
+    currency: str
+    points_per_value: tuple[int, int]
+    """(points, value in minor units): the exchange, for the dialog's wording."""
+
+
+@dataclass
+class RefundPreviewed(Message):
+    """What a refund would take back; the App asks the cashier to confirm."""
+
+    preview: RefundPreview
+
+
+@dataclass
+class RewardsListed(Message):
+    """Rewards the member can use now: (reward, instance, label)."""
+
+    card: str
+    rewards: list[tuple[str, str | None, str]]
+
+
+@dataclass
+class QuickKeysListed(Message):
+    """The till's quick keys: (key, label)."""
+
+    keys: list[tuple[str, str]]
+    amount: str
+
+
+@dataclass
+class ActionsListed(Message):
+    """The programme's actions: (id, label)."""
+
+    card: str
+    actions: list[tuple[str, str]]
 
 
 @dataclass
@@ -134,9 +207,11 @@ class TillFailed(Message):
     message: str
     """The error in words a cashier understands."""
     operation: str
-    """The operation that failed: ``scan``, ``earn``, ``redeem``, ``refund``, ..."""
+    """The operation that failed: ``scan``, ``finish``, ``redeem``, ``refund``, ..."""
     field: str | None = None
-    """The input the cashier should correct: ``scan``, ``amount``, ``points`` or None."""
+    """The input the cashier should correct: ``scan``, ``amount`` or None."""
+    member_cleared: bool = False
+    """The failure cleared the member (a scan that could have been a card)."""
 
 
 @dataclass
@@ -155,6 +230,8 @@ class DemoCardsLoaded(Message):
 
     cards: list[str]
     """A few active members' card numbers."""
+    products: list[tuple[str, str]]
+    """A few products (barcode, name) to type or scan."""
 
 
 @dataclass

@@ -1,17 +1,17 @@
 """The till operations the App runs in worker threads, one at a time and in order.
 
 Each function here returns a :data:`TillCall`: a callable that takes the Till, does
-the blocking work (SQLite, later the network) and returns the message that carries
-the answer. They run in a thread and never touch a widget; the App posts the
+the blocking work (SQLite, sometimes the network) and returns the message that
+carries the answer. They run in a thread and never touch a widget; the App posts the
 returned message and updates the screen in its handler.
 
 Calls run strictly one after another (see :class:`pos_client.ui.call_queue.CallQueue`),
-so a scan that arrives behind an earn never changes the member the earn is for.
+so a scan that arrives behind a finished sale never changes the member it is for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from textual.message import Message
 
@@ -22,21 +22,25 @@ from loyalty.errors import (
     LoyaltyError,
     RedemptionRefused,
 )
-from loyalty.money import Money, parse_money
-from loyalty.programme.redemption import check_redemption, max_redeemable, redeem_terms
-from pos_client.errors import CardBlocked, UnknownCard, UnsupportedScan
+from loyalty.programme.redemption import RedeemLimits
+from pos_client.errors import CardBlocked, UnknownCard, UnknownProduct, UnsupportedScan
 from pos_client.till import Till
 from pos_client.ui.messages import (
+    ActionsListed,
     DemoCardDrawn,
     DemoCardsLoaded,
     MemberCleared,
     MemberSelected,
-    RedeemPreviewed,
+    QuickKeysListed,
+    RedeemLimitsRead,
+    RefundPreviewed,
+    RewardsListed,
+    SaleChanged,
+    SaleRecorded,
     StatusChanged,
     TillFailed,
-    TransactionRecorded,
 )
-from pos_client.views import receipt_number
+from pos_client.views import MemberView, receipt_number
 
 SHORT_RECEIPT_DIGITS = 9
 """Up to this many digits alone are read as a receipt number of this till."""
@@ -49,8 +53,8 @@ _FIELD_OF_ERROR: tuple[tuple[type[LoyaltyError], str], ...] = (
     (UnknownCard, "scan"),
     (CardBlocked, "scan"),
     (UnsupportedScan, "scan"),
+    (UnknownProduct, "scan"),
     (InvalidAmount, "amount"),
-    (RedemptionRefused, "points"),
 )
 
 
@@ -63,15 +67,182 @@ class MemberChanged(LoyaltyError):
         )
 
 
-def failure(error: LoyaltyError, operation: str) -> TillFailed:
+def failure(error: LoyaltyError, operation: str, till: Till) -> TillFailed:
     """The message for a refused operation, naming the input to correct."""
     field = next((f for kind, f in _FIELD_OF_ERROR if isinstance(error, kind)), None)
-    return TillFailed(error.message, operation, field)
+    cleared = operation == "scan" and till.member is None
+    return TillFailed(error.message, operation, field, member_cleared=cleared)
 
 
 def scan(text: str, source: str) -> TillCall:
     def call(till: Till) -> Message:
-        return MemberSelected(till.scan(text), source)
+        found = till.scan_code(text)
+        if isinstance(found, MemberView):
+            return MemberSelected(found, source, till.sale())
+        return SaleChanged(found)
+
+    return call
+
+
+def add_amount(amount: str) -> TillCall:
+    def call(till: Till) -> Message:
+        return SaleChanged(till.add_amount(amount))
+
+    return call
+
+
+def finish(card: str, amount: str) -> TillCall:
+    """Finish the sale; an amount still typed is added as a line first (and taken off
+    again if the sale cannot be finished, so nothing half-done stays behind)."""
+
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        added = bool(amount.strip())
+        if added:
+            till.add_amount(amount)
+        try:
+            receipt = till.finish_sale()
+        except LoyaltyError:
+            if added:
+                till.remove_line(len(till.draft.lines))
+            raise
+        return SaleRecorded(receipt, till.member, till.sale())
+
+    return call
+
+
+def redeem_limits(card: str) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        limits = till.redeem_limits()
+        programme = till.version().programme
+        terms = programme.redeem
+        assert terms is not None  # redeem_limits refuses a programme without [redeem]
+        member = till.member
+        assert member is not None
+        if limits.most == 0:
+            raise RedemptionRefused(_nothing_to_redeem(limits, member))
+        return RedeemLimitsRead(
+            card, member.name, limits, programme.currency, (terms.points, terms.value_minor)
+        )
+
+    return call
+
+
+def _nothing_to_redeem(limits: RedeemLimits, member: MemberView) -> str:
+    if limits.balance < limits.minimum:
+        return (
+            f"Not enough points to redeem: the member has {max(limits.balance, 0)} points and "
+            f"the smallest redemption is {limits.minimum}."
+        )
+    if limits.offline_left is not None and limits.offline_left < limits.minimum:
+        return (
+            f"While offline a member may redeem only a few points a day here; "
+            f"{max(limits.offline_left, 0)} are left today for {member.name}."
+        )
+    return "The basket is too small for the smallest redemption."
+
+
+def set_redeem(card: str, points: int) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        return SaleChanged(till.set_redeem(points))
+
+    return call
+
+
+def refund_preview(receipt_no: str, lines: Mapping[int, int] | None) -> TillCall:
+    """Preview a refund; a bare number means this till's receipt of that number."""
+
+    def call(till: Till) -> Message:
+        return RefundPreviewed(till.refund_preview(_receipt_no(till, receipt_no), lines))
+
+    return call
+
+
+def refund(receipt_no: str, lines: Mapping[int, int] | None) -> TillCall:
+    def call(till: Till) -> Message:
+        receipt = till.refund(_receipt_no(till, receipt_no), lines)
+        return SaleRecorded(receipt, till.member, till.sale())
+
+    return call
+
+
+def _receipt_no(till: Till, text: str) -> str:
+    text = text.strip()
+    if text.isascii() and text.isdigit() and len(text) <= SHORT_RECEIPT_DIGITS:
+        return receipt_number(till.config.terminal_id, int(text))
+    return text
+
+
+def rewards(card: str) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        found = till.usable_rewards()
+        if not found:
+            raise RedemptionRefused("The member has no reward to use now.")
+        return RewardsListed(card, found)
+
+    return call
+
+
+def apply_reward(card: str, reward: str, instance: str | None) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        return SaleChanged(till.apply_reward(reward, instance))
+
+    return call
+
+
+def quick_keys(amount: str) -> TillCall:
+    def call(till: Till) -> Message:
+        keys = [(q.key, q.name) for q in till.config.quick_keys]
+        if not keys:
+            raise InvalidAmount("No quick keys are set up on this till ([[quick_keys]]).")
+        return QuickKeysListed(keys, amount)
+
+    return call
+
+
+def quick_key(key: str, amount: str) -> TillCall:
+    def call(till: Till) -> Message:
+        return SaleChanged(till.add_quick_key(key, amount))
+
+    return call
+
+
+def actions(card: str) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        programme = till.version().programme
+        found = [(a.id, f"{a.name} (+{a.amount} {a.wallet})") for a in programme.actions]
+        if not found:
+            raise RedemptionRefused(f"The {programme.name} programme has no actions.")
+        return ActionsListed(card, found)
+
+    return call
+
+
+def record_action(card: str, action_id: str) -> TillCall:
+    def call(till: Till) -> Message:
+        _require_member(till, card)
+        receipt = till.record_action(action_id)
+        return SaleRecorded(receipt, till.member, till.sale())
+
+    return call
+
+
+def change_line(line: int, change: str) -> TillCall:
+    def call(till: Till) -> Message:
+        if change == "remove":
+            return SaleChanged(till.remove_line(line))
+        if change.startswith("flag:"):
+            return SaleChanged(till.toggle_flag(line, change.removeprefix("flag:")))
+        current = till.draft.line(line).qty
+        qty = current + 1 if change == "more" else current - 1
+        if qty < 1:
+            return SaleChanged(till.remove_line(line))
+        return SaleChanged(till.set_quantity(line, qty))
 
     return call
 
@@ -80,70 +251,6 @@ def next_customer() -> TillCall:
     def call(till: Till) -> Message:
         till.clear_member()
         return MemberCleared()
-
-    return call
-
-
-def earn(card: str, amount: str) -> TillCall:
-    def call(till: Till) -> Message:
-        _require_member(till, card)
-        receipt = till.earn(amount)
-        return TransactionRecorded(receipt, till.member)
-
-    return call
-
-
-def preview_redeem(card: str, points: str, purchase: str) -> TillCall:
-    """Check a redemption against the rules and price it, recording nothing."""
-
-    def call(till: Till) -> Message:
-        _require_member(till, card)
-        programme = till.version().programme
-        terms = redeem_terms(programme)
-        member = till.lookup(card)
-        cap = parse_money(purchase, programme.currency) if purchase.strip() else None
-        if points.strip():
-            wanted = parse_points(points)
-        else:
-            wanted = max_redeemable(terms, member.balance, None if cap is None else cap.minor)
-            if wanted == 0:
-                raise RedemptionRefused(
-                    f"Not enough points to redeem: the member has {max(member.balance, 0)} "
-                    f"points and the smallest redemption is {terms.min_points}."
-                )
-        discount = check_redemption(
-            programme, wanted, member.balance, None if cap is None else cap.minor
-        )
-        return RedeemPreviewed(
-            card,
-            member.name,
-            wanted,
-            cap,
-            Money(discount, programme.currency),
-            member.balance - wanted,
-        )
-
-    return call
-
-
-def redeem(card: str, points: int, purchase: Money | None) -> TillCall:
-    def call(till: Till) -> Message:
-        _require_member(till, card)
-        receipt = till.redeem(points, purchase)
-        return TransactionRecorded(receipt, till.member)
-
-    return call
-
-
-def refund(receipt_no: str) -> TillCall:
-    """Refund by receipt number; a bare number means this till's receipt of that number."""
-
-    def call(till: Till) -> Message:
-        text = receipt_no.strip()
-        if text.isascii() and text.isdigit() and len(text) <= SHORT_RECEIPT_DIGITS:
-            text = receipt_number(till.config.terminal_id, int(text))
-        receipt = till.refund(text)
-        return TransactionRecorded(receipt, till.member)
 
     return call
 
@@ -157,7 +264,10 @@ def status() -> TillCall:
 
 def demo_cards(count: int) -> TillCall:
     def call(till: Till) -> Message:
-        return DemoCardsLoaded(till.store.members.sample_cards(count))
+        with till.store.lock:
+            cards = till.store.members.sample_cards(count)
+            products = till.store.catalogue.sample_products(count)
+        return DemoCardsLoaded(cards, [(p.sku, p.name) for p in products])
 
     return call
 

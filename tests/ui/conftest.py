@@ -7,8 +7,9 @@ messages they post have all been handled.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from loyalty.cards import make_card_number
-from pos_client.config import TillConfig
+from loyalty.gtin import gtin_check_digit
+from pos_client.config import QuickKey, TillConfig
 from pos_client.store import CachedMember
+from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from pos_client.ui.app import TillApp
 
@@ -49,11 +52,52 @@ MEMBERS = [
 ]
 
 
+def ean(body: str) -> str:
+    """A valid EAN-13 for twelve digits."""
+    return body + str(gtin_check_digit(body))
+
+
+LATTE = ean("703801000945")
+MILK = ean("703801005504")
+BREAD = ean("703801007001")
+PRODUCTS = [
+    (LATTE, "Latte", 3990, ["coffee"]),
+    (MILK, "Milk 1 l", 2490, ["dairy"]),
+    (BREAD, "Bread", 4490, ["bakery"]),
+]
+QUICK_KEYS = (
+    QuickKey("c", "Coffee", tags=("coffee",), price_minor=3990),
+    QuickKey("b", "Bakery", tags=("bakery",)),
+)
+
+
+def stock(till: Till) -> None:
+    """Put the test catalogue in the till, as a pull from the ledger would."""
+    with till.store.lock, write_transaction(till.store.conn) as conn:
+        conn.executemany(
+            "INSERT INTO products VALUES (?, ?, ?, ?, 1, 1)",
+            [(sku, name, price, json.dumps(tags)) for sku, name, price, tags in PRODUCTS],
+        )
+
+
+def open_till(directory: Path, **config: object) -> Till:
+    """A till with the test members and products (``config`` overrides settings)."""
+    base = TillConfig(
+        terminal_id=TERMINAL_ID,
+        data_dir=directory,
+        store_name="Test store",
+        quick_keys=QUICK_KEYS,
+        large_amount_minor=500_000,
+    )
+    opened = Till.open(replace(base, **config))  # type: ignore[arg-type]
+    opened.store.members.upsert_many(MEMBERS)
+    stock(opened)
+    return opened
+
+
 @pytest.fixture
 def till(tmp_path: Path) -> Iterator[Till]:
-    config = TillConfig(terminal_id=TERMINAL_ID, data_dir=tmp_path, store_name="Test store")
-    opened = Till.open(config)
-    opened.store.members.upsert_many(MEMBERS)
+    opened = open_till(tmp_path)
     yield opened
     opened.close()
 
@@ -101,6 +145,21 @@ def fill_field() -> Callable[[Pilot[object], str, str], Awaitable[None]]:
 @pytest.fixture
 def wait_for_workers() -> Callable[[Pilot[object]], Awaitable[None]]:
     return settle
+
+
+@dataclass(frozen=True)
+class Products:
+    latte: str = LATTE
+    """Latte, 39.90, coffee."""
+    milk: str = MILK
+    """Milk 1 l, 24.90, dairy."""
+    bread: str = BREAD
+    """Bread, 44.90, bakery."""
+
+
+@pytest.fixture
+def products() -> Products:
+    return Products()
 
 
 @dataclass(frozen=True)

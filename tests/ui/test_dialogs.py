@@ -1,97 +1,85 @@
-"""The confirm-redeem and refund dialogs, and scans that arrive while one is open."""
+"""The dialogs (points, rewards, quick keys, actions, refunds) and scans that arrive
+while one is open."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from loyalty.events import EventKind
+from loyalty.programme import load_programme_file
+from pos_client.ui.components.basket_panel import BasketPanel
 from pos_client.ui.components.member_panel import MemberPanel
 from pos_client.ui.components.notice_line import NoticeLine
-from pos_client.ui.components.receipt_panel import ReceiptPanel
+from pos_client.ui.components.totals_bar import TotalsBar
 from pos_client.ui.messages import ScanReceived
-from pos_client.ui.screens.confirm_redeem import ConfirmRedeemScreen
+from pos_client.ui.screens.choice_dialog import ChoiceDialog
+from pos_client.ui.screens.redeem_dialog import RedeemDialog
 from pos_client.ui.screens.refund_dialog import RefundDialog
+from tests.ui.conftest import open_till
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "programmes"
 
 
-async def scan(pilot, fill_field, wait_for_workers, card: str) -> None:
-    await fill_field(pilot, "#scan", card)
+async def scan(pilot, fill_field, wait_for_workers, code: str) -> None:
+    await fill_field(pilot, "#scan", code)
     await pilot.press("enter")
     await wait_for_workers(pilot)
 
 
-async def open_redeem(pilot, fill_field, wait_for_workers, points: str) -> None:
-    await fill_field(pilot, "#points", points)
+async def open_redeem(pilot, wait_for_workers) -> RedeemDialog:
     await pilot.press("f3")
     await wait_for_workers(pilot)
-    assert isinstance(pilot.app.screen, ConfirmRedeemScreen)
+    assert isinstance(pilot.app.screen, RedeemDialog)
+    return pilot.app.screen
 
 
-async def test_a_redemption_cancelled_in_the_dialog_records_nothing(
-    make_app, till, cards, fill_field, wait_for_workers
+async def test_points_cancelled_in_the_dialog_change_nothing(
+    make_app, till, cards, products, fill_field, wait_for_workers
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await open_redeem(pilot, fill_field, wait_for_workers, "300")
-        await pilot.press("n")
+        await scan(pilot, fill_field, wait_for_workers, products.bread)
+        await open_redeem(pilot, wait_for_workers)
+        await pilot.press("escape")
         await wait_for_workers(pilot)
         assert app.screen is app.cashier
-        assert app.cashier.query_one(NoticeLine).notice.text == (
-            "Redemption cancelled. Nothing was recorded."
-        )
-        assert "1 250 points" in str(app.cashier.query_one(MemberPanel).render())
+        assert app.cashier.query_one(NoticeLine).notice.text == "No points were used."
+        assert till.draft.redeem_points == 0
     assert till.store.journal.tip()[0] == 0
 
 
-async def test_the_purchase_caps_the_discount_offered(
-    make_app, till, cards, fill_field, wait_for_workers
-):
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await fill_field(pilot, "#amount", "45")
-        await open_redeem(pilot, fill_field, wait_for_workers, "")
-        dialog = app.screen
-        assert dialog.points == 450
-        assert "Discount: 45.00 NOK" in dialog.question()
-        assert "Purchase: 45.00 NOK" in dialog.question()
-        await pilot.press("y")
-        await wait_for_workers(pilot)
-    assert [(e.postings, e.get("discount_minor")) for e in till.store.journal.iterate()] == [
-        ({"points": -450}, 4500)
-    ]
-
-
 async def test_enter_from_a_wedge_does_not_answer_the_dialog_and_the_scan_waits(
-    make_app, till, cards, fill_field, wait_for_workers
+    make_app, till, cards, products, fill_field, wait_for_workers
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await open_redeem(pilot, fill_field, wait_for_workers, "200")
-
-        await pilot.press(*cards.emil, "enter")
+        await scan(pilot, fill_field, wait_for_workers, products.bread)
+        dialog = await open_redeem(pilot, wait_for_workers)
+        dialog.query_one("#redeem-points").value = "200" + cards.emil  # a wedge into the field
+        await pilot.press("enter")
         await wait_for_workers(pilot)
-        assert isinstance(app.screen, ConfirmRedeemScreen)
-        assert app.cashier.member.card == cards.nora
+        assert isinstance(app.screen, RedeemDialog)
+        assert dialog.query_one("#redeem-points").value == "200"
+        assert till.member.card == cards.nora
 
-        await pilot.press("y")
+        await pilot.press("enter")
         await wait_for_workers(pilot)
         assert app.screen is app.cashier
-        assert app.cashier.member.card == cards.emil
-    events = list(till.store.journal.iterate())
-    assert [(e.kind, e.card, e.postings) for e in events] == [
-        (EventKind.REDEEM, cards.nora, {"points": -200})
-    ]
+        assert app.cashier.member.card == cards.emil  # the held scan, after the dialog
+    assert till.draft.redeem_points == 200
 
 
 async def test_a_serial_scan_during_the_dialog_is_held_until_it_closes(
-    make_app, till, cards, fill_field, wait_for_workers
+    make_app, till, cards, products, fill_field, wait_for_workers
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await open_redeem(pilot, fill_field, wait_for_workers, "200")
+        await scan(pilot, fill_field, wait_for_workers, products.bread)
+        await open_redeem(pilot, wait_for_workers)
 
         reader = threading.Thread(
             target=app.post_message, args=(ScanReceived(f"{cards.emil}\r\n", "serial"),)
@@ -99,7 +87,7 @@ async def test_a_serial_scan_during_the_dialog_is_held_until_it_closes(
         reader.start()
         reader.join()
         await wait_for_workers(pilot)
-        assert isinstance(app.screen, ConfirmRedeemScreen)
+        assert isinstance(app.screen, RedeemDialog)
         assert till.member.card == cards.nora
 
         await pilot.press("escape")
@@ -109,7 +97,7 @@ async def test_a_serial_scan_during_the_dialog_is_held_until_it_closes(
     assert till.store.journal.tip()[0] == 0
 
 
-async def test_a_refund_by_receipt_number_takes_the_points_back(
+async def test_a_full_refund_by_receipt_number_takes_back_what_the_sale_gave(
     make_app, till, cards, fill_field, wait_for_workers
 ):
     app = make_app()
@@ -125,37 +113,20 @@ async def test_a_refund_by_receipt_number_takes_the_points_back(
         await fill_field(pilot, "#receipt-no", "TEST-T1-000001")
         await pilot.press("enter")
         await wait_for_workers(pilot)
+        await pilot.press("y")
+        await wait_for_workers(pilot)
 
         assert app.screen is app.cashier
-        receipt = app.cashier.query_one(ReceiptPanel).receipt
-        assert (receipt.receipt_no, receipt.kind, receipt.points) == (
-            "TEST-T1-000002",
-            EventKind.REFUND,
-            -200,
-        )
+        basket = app.cashier.query_one(BasketPanel)
+        assert basket.border_title == "Receipt TEST-T1-000002 (Refund)"
+        assert "Money back 200.00 NOK" in str(app.cashier.query_one(TotalsBar).render())
         assert "1 250 points" in str(app.cashier.query_one(MemberPanel).render())
     refund = till.store.journal.get(2)
+    assert refund.kind is EventKind.REFUND
     assert refund.refers_to == till.store.journal.get(1).event_id
 
 
-async def test_a_refund_by_short_number_works_without_a_member(
-    make_app, till, cards, fill_field, wait_for_workers
-):
-    till.scan(cards.nora)
-    till.earn("99")
-    till.clear_member()
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f4")
-        await wait_for_workers(pilot)
-        await fill_field(pilot, "#receipt-no", "1")
-        await pilot.press("enter")
-        await wait_for_workers(pilot)
-        assert app.cashier.query_one(ReceiptPanel).receipt.kind is EventKind.REFUND
-    assert till.store.journal.get(2).postings["points"] == -99
-
-
-async def test_refunding_twice_is_refused_in_words(
+async def test_refunding_twice_or_a_foreign_receipt_is_refused_in_words(
     make_app, till, cards, fill_field, wait_for_workers
 ):
     till.scan(cards.nora)
@@ -174,6 +145,7 @@ async def test_refunding_twice_is_refused_in_words(
             await pilot.press("enter")
             await wait_for_workers(pilot)
             assert expected in app.cashier.query_one(NoticeLine).notice.text
+            assert app.screen is app.cashier
     assert till.store.journal.tip()[0] == 2
 
 
@@ -193,3 +165,82 @@ async def test_a_wedge_scan_into_the_refund_field_is_held_not_refunded(
         await wait_for_workers(pilot)
         assert app.cashier.member.card == cards.nora
     assert till.store.journal.tip()[0] == 0
+
+
+async def test_a_bakery_quick_key_takes_the_typed_amount(
+    make_app, till, cards, fill_field, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, fill_field, wait_for_workers, cards.nora)
+        await fill_field(pilot, "#amount", "32.50")
+        await pilot.press("f6")
+        await wait_for_workers(pilot)
+        assert isinstance(app.screen, ChoiceDialog)
+        assert " c  Coffee" in app.screen.question() and " b  Bakery" in app.screen.question()
+        await pilot.press("b")
+        await wait_for_workers(pilot)
+        assert [line.name for line in till.draft.lines] == ["Bakery"]
+        assert till.draft.lines[0].unit_minor == 3250
+        assert till.draft.lines[0].tags == frozenset({"bakery"})
+
+
+async def test_a_free_coffee_from_a_full_stamp_card_is_used_on_a_later_receipt(
+    tmp_path, cards, products, fill_field, wait_for_workers
+):
+    from pos_client.ui.app import TillApp
+
+    till = open_till(tmp_path, programme=load_programme_file(EXAMPLES / "coffee.toml"))
+    try:
+        till.scan(cards.nora)
+        for _ in range(9):
+            till.add_product(products.latte)
+        first = till.finish_sale()
+        assert first.rewards_issued == ("free-coffee",)
+        app = TillApp(till)
+        app.input_cursor_blink = False
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scan(pilot, fill_field, wait_for_workers, cards.nora)
+            assert "1 × Free coffee (F5)" in str(app.cashier.query_one(MemberPanel).render())
+            await scan(pilot, fill_field, wait_for_workers, products.latte)
+            await scan(pilot, fill_field, wait_for_workers, products.milk)
+            await pilot.press("f5")
+            await wait_for_workers(pilot)
+            assert "Free coffee" in app.screen.question()
+            await pilot.press("a")
+            await wait_for_workers(pilot)
+            totals = str(app.cashier.query_one(TotalsBar).render())
+            assert "To pay 24.90 NOK" in totals and "uses Free coffee" in totals
+            await pilot.press("f2")
+            await wait_for_workers(pilot)
+            assert "Free coffee" not in str(app.cashier.query_one(MemberPanel).render())
+        second = till.store.journal.get(2)
+        assert [r["reward"] for r in second.get("rewards_used")] == ["free-coffee"]
+    finally:
+        till.close()
+
+
+async def test_a_programme_action_is_recorded_from_its_dialog(
+    tmp_path, cards, fill_field, wait_for_workers
+):
+    from loyalty.programme import parse_programme
+    from loyalty.programme.default import simple_programme_document
+    from pos_client.ui.app import TillApp
+
+    document = simple_programme_document()
+    document["actions"] = [{"id": "own-bag", "name": "Own bag", "wallet": "points", "amount": 5}]
+    till = open_till(tmp_path, programme=parse_programme(document))
+    try:
+        app = TillApp(till)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scan(pilot, fill_field, wait_for_workers, cards.nora)
+            await pilot.press("f7")
+            await wait_for_workers(pilot)
+            assert "Own bag (+5 points)" in app.screen.question()
+            await pilot.press("a")
+            await wait_for_workers(pilot)
+            assert "1 255 points" in str(app.cashier.query_one(MemberPanel).render())
+        action = till.store.journal.get(1)
+        assert action.kind is EventKind.ACTION and action.get("action") == "own-bag"
+    finally:
+        till.close()

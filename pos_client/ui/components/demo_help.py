@@ -1,4 +1,4 @@
-"""Demo mode's cheat sheet: cards to type and the keys to press."""
+"""Demo mode's cheat sheet: cards and products to type, and the keys to press."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 KEYS = (
-    ("F9", "simulate a scan"),
-    ("F2", "earn on the amount"),
-    ("F3", "redeem points"),
-    ("F4", "refund a receipt"),
-    ("Esc", "next customer"),
-    ("F8", "cut/restore network"),
+    ("F9", "scan a member"),
+    ("F2", "finish the sale"),
+    ("F3", "use points"),
+    ("F4", "refund"),
+    ("F5/F6/F7", "reward/quick/act"),
+    ("F8", "cut the network"),
 )
 
 
 class DemoHelp(Static):
-    """Lists :attr:`cards` (set by the screen once the till has read them) and keys."""
+    """Lists :attr:`cards` and :attr:`products` (set by the screen once the till has
+    read them) and the keys."""
 
     cards: reactive[tuple[str, ...]] = reactive(())
+    products: reactive[tuple[tuple[str, str], ...]] = reactive(())
 
     def on_mount(self) -> None:
         self.border_title = "Demo"
@@ -28,11 +30,18 @@ class DemoHelp(Static):
     def watch_cards(self) -> None:
         self._redraw()
 
+    def watch_products(self) -> None:
+        self._redraw()
+
     def _redraw(self) -> None:
-        text = Text("Try these cards:\n", style="bold")
-        for card in self.cards or ("…",):
+        text = Text("Cards:\n", style="bold")
+        for card in self.cards[:3] or ("…",):
             text.append(f" {card}\n")
+        if self.products:
+            text.append("Products:\n", style="bold")
+            for sku, name in self.products[:4]:
+                text.append(f" {sku} {name[:6]}\n")
         for key, what in KEYS:
-            text.append(f"\n{key:<4}", style="bold")
-            text.append(what)
+            text.append(f"{key} ", style="bold")
+            text.append(f"{what}\n")
         self.update(text)

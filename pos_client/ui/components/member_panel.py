@@ -1,4 +1,4 @@
-"""The member at the till: name, masked card, tier and the honest balance."""
+"""The member at the till: name, masked card, tier, balances, stamps and rewards."""
 
 from __future__ import annotations
 
@@ -9,46 +9,52 @@ from textual.widgets import Static
 from pos_client.ui import formatting
 from pos_client.views import MemberView
 
-LABEL_WIDTH = 9
-
 
 class MemberPanel(Static):
     """Shows :attr:`member`; the screen sets it, the panel only draws it.
 
     The balance line shows the confirmed and unsynced parts together (guarantee 4),
-    so a cashier never reads an unconfirmed figure as final.
+    so a cashier never reads an unconfirmed figure as final; a negative balance says
+    it is owed. The panel has a fixed height (till.tcss): a new member repaints it
+    alone.
     """
 
     member: reactive[MemberView | None] = reactive(None)
-    """The panel has a fixed height (till.tcss): a new member repaints it alone."""
 
     def on_mount(self) -> None:
         self.border_title = "Member"
 
     def watch_member(self, member: MemberView | None) -> None:
+        programme = member.programme if member is not None else None
+        self.border_title = f"Member · {programme.name}" if programme else "Member"
         self.update(self._content(member))
 
     @staticmethod
     def _content(member: MemberView | None) -> Text:
-        empty = formatting.EMPTY
-        if member is None:
-            rows = [("Name", empty), ("Card", empty), ("Tier", empty), ("Balance", empty)]
-            extra = "Scan a member card."
-        else:
-            total, unsynced = formatting.balance_lines(member)
-            rows = [
-                ("Name", member.name),
-                ("Card", member.masked_card),
-                ("Tier", formatting.tier(member)),
-                ("Balance", total),
-            ]
-            extra = unsynced
         text = Text()
-        for index, (label, value) in enumerate(rows):
-            if index:
-                text.append("\n")
-            text.append(label.ljust(LABEL_WIDTH), style="dim")
-            text.append(value, style="bold" if label in ("Name", "Balance") else "")
-        text.append("\n" + " " * LABEL_WIDTH)
-        text.append(extra, style="italic")
+        if member is None:
+            text.append("Scan the member's card (before or after the products).", style="dim")
+            return text
+        text.append(member.name, style="bold")
+        text.append(f"   {member.masked_card}   ")
+        text.append("Tier ", style="dim")
+        text.append(formatting.tier(member))
+        total, unsynced = formatting.balance_lines(member)
+        text.append("\n")
+        text.append(total, style="bold red" if member.balance < 0 else "bold")
+        if unsynced:
+            text.append(f" {unsynced}", style="italic")
+        others = formatting.other_wallets(member)
+        if others:
+            text.append(f"   {others}")
+        extra = [
+            part
+            for part in (
+                formatting.stamps_progress(member),
+                formatting.rewards_held(member) + " (F5)" if member.rewards else "",
+            )
+            if part
+        ]
+        text.append("\n")
+        text.append(" · ".join(extra) if extra else " ", style="")
         return text

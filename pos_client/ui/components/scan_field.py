@@ -20,10 +20,10 @@ class ScanField(Input):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
-            placeholder="Scan or type a card number, then Enter",
+            placeholder="Scan a card or a product, or type it + Enter",
             id=id,
         )
-        self.border_title = "Card"
+        self.border_title = "Scan"
         self._started: float | None = None
 
     def watch_value(self, value: str) -> None:

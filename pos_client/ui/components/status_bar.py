@@ -38,6 +38,10 @@ class StatusBar(Static):
             if status.parked_events:
                 pending += f" ({status.parked_events} stopped)"
         line = f"ledger: {ledger} │ pending: {pending} │ scanner: {self.scanner}"
+        if status is not None and status.programme:
+            line += f" │ {status.programme}"
+        if status is not None and status.programme_warning:
+            line = f"PROGRAMME ✗ │ {line}"
         if status is not None and status.printer_error:
             line = f"PRINTER ✗ │ {line}"
         self.update(line)

@@ -1,7 +1,12 @@
-"""The cashier's one screen: scan, see the member, earn, redeem, refund.
+"""The cashier's one screen: scan, see the member and the basket, finish the sale.
 
 The screen turns key presses into request messages for the App and exposes a few
 ``show_*`` methods the App calls with the Till's answers. It never calls the Till.
+
+While a scan is being looked up, keys the cashier types are held
+(:class:`~pos_client.ui.components.type_ahead.TypeAhead`) and replayed into the
+field the answer focuses, so an amount typed straight after a card scan lands in
+the Amount field, and an F2 typed with it finishes the sale for that member.
 """
 
 from __future__ import annotations
@@ -14,37 +19,47 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input
 
+from pos_client.ui import formatting
+from pos_client.ui.components.basket_panel import BasketPanel
 from pos_client.ui.components.demo_help import DemoHelp
 from pos_client.ui.components.member_panel import MemberPanel
 from pos_client.ui.components.notice_line import Notice, NoticeLine
-from pos_client.ui.components.receipt_panel import ReceiptPanel
-from pos_client.ui.components.sale_fields import SaleFields
 from pos_client.ui.components.scan_field import ScanField
 from pos_client.ui.components.status_bar import StatusBar
+from pos_client.ui.components.totals_bar import TotalsBar
+from pos_client.ui.components.type_ahead import TypeAhead
 from pos_client.ui.messages import (
+    ActionRequested,
+    AmountEntered,
     CashierReady,
-    EarnRequested,
+    FinishRequested,
     NextCustomerRequested,
+    QuickKeysRequested,
     RedeemRequested,
     RefundRequested,
+    RewardRequested,
     ScanReceived,
 )
 from pos_client.ui.wedge import split_wedge_scan
-from pos_client.views import MemberView, Receipt, TillStatus
+from pos_client.views import MemberView, Receipt, SaleView, TillStatus
 
-NEEDS_MEMBER = frozenset({"earn", "redeem"})
+NEEDS_MEMBER = frozenset({"finish", "redeem", "reward", "action"})
 
 
 class CashierScreen(Screen[None]):
     """The till's main screen. :attr:`member` is the member the cashier sees."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "earn", "Earn", key_display="F2"),
+        Binding("f2", "finish", "Finish", key_display="F2"),
         Binding("f3", "redeem", "Redeem", key_display="F3"),
         Binding("f4", "refund", "Refund", key_display="F4"),
-        Binding("escape", "next_customer", "Next customer", key_display="Esc"),
+        Binding("f5", "reward", "Reward", key_display="F5"),
+        Binding("f6", "quick", "Quick", key_display="F6"),
+        Binding("f7", "action", "Action", key_display="F7"),
+        Binding("escape", "next_customer", "Next", key_display="Esc"),
     ]
     AUTO_FOCUS = "#scan"
 
@@ -57,22 +72,29 @@ class CashierScreen(Screen[None]):
         self.demo = demo
         self.cursor_blink = cursor_blink
         self.receipt_time = receipt_time
+        self.sale: SaleView | None = None
+        self.holding = False
+        """Keys are held while a scan is looked up (see module doc)."""
+        self._focus_after_hold: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="till"):
-                yield ScanField(id="scan")
+                with Horizontal(id="entry"):
+                    yield ScanField(id="scan")
+                    amount = Input(placeholder="149.90 Enter", id="amount")
+                    amount.border_title = "Amount"
+                    yield amount
                 yield MemberPanel(id="member")
-                yield SaleFields(id="sale")
-                receipt = ReceiptPanel(id="receipt")
-                receipt.show_time = self.receipt_time
-                yield receipt
+                yield BasketPanel(id="basket")
+                yield TotalsBar(id="totals")
             if self.demo:
                 yield DemoHelp(id="demo-help")
         yield NoticeLine(id="notice")
         yield StatusBar(id="status")
-        yield Footer()
+        yield TypeAhead(id="type-ahead")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -86,19 +108,32 @@ class CashierScreen(Screen[None]):
         self.member = member
         self.query_one(MemberPanel).member = member
 
-    def show_receipt(self, receipt: Receipt, member: MemberView | None) -> None:
-        """A transaction is recorded: show it, clear the sale, wait for the next scan."""
-        self.query_one(ReceiptPanel).receipt = receipt
+    def show_sale(self, sale: SaleView) -> None:
+        """Show the basket as the till evaluated it."""
+        self.sale = sale
+        self.query_one(BasketPanel).show_sale(sale)
+        self.query_one(TotalsBar).show_sale(sale)
+        self.refresh_bindings()
+
+    def show_receipt(self, receipt: Receipt, member: MemberView | None, sale: SaleView) -> None:
+        """Something is recorded: show the receipt until the next line or customer."""
+        self.sale = sale
         self.show_member(member)
-        self.query_one(SaleFields).clear()
+        self.query_one(BasketPanel).show_receipt(receipt)
+        balance = None if member is None else formatting.balance_lines(member)[0]
+        self.query_one(TotalsBar).show_receipt(receipt, balance)
+        self.query_one("#amount", Input).clear()
         self.clear_notice()
         self.focus_scan()
 
     def clear_customer(self) -> None:
-        """Next customer: nothing of the last member stays on screen."""
+        """Next customer: nothing of the last member or basket stays on screen."""
         self.show_member(None)
-        self.query_one(ReceiptPanel).receipt = None
-        self.query_one(SaleFields).clear()
+        self.query_one(BasketPanel).clear()
+        self.query_one(BasketPanel).border_title = "Basket"
+        self.query_one(TotalsBar).update("")
+        self.sale = None
+        self.query_one("#amount", Input).clear()
         self.clear_notice()
         self.focus_scan()
 
@@ -122,17 +157,55 @@ class CashierScreen(Screen[None]):
     def show_scanner(self, text: str) -> None:
         self.query_one(StatusBar).scanner = text
 
-    def show_demo_cards(self, cards: list[str]) -> None:
+    def show_demo_help(self, cards: list[str], products: list[tuple[str, str]]) -> None:
         for help_panel in self.query(DemoHelp):
             help_panel.cards = tuple(cards)
+            help_panel.products = tuple(products)
+
+    @property
+    def unrecorded_lines(self) -> int:
+        """Lines in the basket that finishing would record (0 after a sale)."""
+        return 0 if self.sale is None else len(self.sale.lines)
 
     def focus_scan(self) -> None:
         self.query_one(ScanField).focus()
 
     def focus_amount(self) -> None:
-        """After a scan the cashier types the purchase amount next; a wedge scan
-        typed into the amount field is still recognised as a scan."""
+        """After a card scan the cashier types an amount or scans products next; a
+        wedge scan typed into the amount field is still recognised as a scan."""
         self.query_one("#amount").focus()
+
+    def clear_amount(self) -> None:
+        self.query_one("#amount", Input).clear()
+
+    # --- keys typed while a scan is looked up -------------------------------------
+
+    def hold_keys(self) -> None:
+        """From now until :meth:`release_keys`, keep what the cashier types."""
+        if not self.holding:
+            self.holding = True
+            self._focus_after_hold = self.focused
+            self.query_one(TypeAhead).focus()
+
+    def release_keys(self, target: Widget | None = None) -> None:
+        """Replay the held keys into ``target`` (by default what had focus)."""
+        if not self.holding:
+            return
+        self.holding = False
+        held = self.query_one(TypeAhead).take()
+        focus = target or self._focus_after_hold or self.query_one(ScanField)
+        focus.focus()
+        for key in held:
+            self.app.post_message(key)
+
+    def drop_keys(self) -> int:
+        """Forget the held keys (the scan failed: they were meant for its member)."""
+        if not self.holding:
+            return 0
+        self.holding = False
+        held = self.query_one(TypeAhead).take()
+        self.focus_scan()
+        return len(held)
 
     # --- what the cashier does (messages up) --------------------------------------
 
@@ -140,22 +213,38 @@ class CashierScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Earn and Redeem show as disabled while no member is selected."""
+        """Keys that need a member show as disabled while none is selected."""
         if action in NEEDS_MEMBER and self.member is None:
             return None
         return True
 
-    def action_earn(self) -> None:
-        if self.member is not None:
-            self.post_message(EarnRequested(self.member.card, self.query_one(SaleFields).amount))
+    def action_finish(self) -> None:
+        if self.member is None:
+            return
+        amount = self.query_one("#amount", Input).value
+        basket_empty = self.sale is None or self.sale.empty
+        if basket_empty and not amount.strip():
+            self.show_error("The basket is empty: scan a product or type an amount.", "amount")
+            return
+        self.post_message(FinishRequested(self.member.card, amount))
 
     def action_redeem(self) -> None:
         if self.member is not None:
-            sale = self.query_one(SaleFields)
-            self.post_message(RedeemRequested(self.member.card, sale.points, sale.amount))
+            self.post_message(RedeemRequested(self.member.card))
 
     def action_refund(self) -> None:
         self.post_message(RefundRequested())
+
+    def action_reward(self) -> None:
+        if self.member is not None:
+            self.post_message(RewardRequested(self.member.card))
+
+    def action_quick(self) -> None:
+        self.post_message(QuickKeysRequested(self.query_one("#amount", Input).value))
+
+    def action_action(self) -> None:
+        if self.member is not None:
+            self.post_message(ActionRequested(self.member.card))
 
     def action_next_customer(self) -> None:
         self.post_message(NextCustomerRequested())
@@ -167,11 +256,14 @@ class CashierScreen(Screen[None]):
         if text.strip():
             self.post_message(ScanReceived(text, source))
 
-    @on(Input.Submitted, "#amount, #points")
-    def _sale_field_submitted(self, event: Input.Submitted) -> None:
-        """A wedge scan typed into a sale field goes to the scan path, the rest stays."""
+    @on(Input.Submitted, "#amount")
+    def _amount_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the Amount field adds a line; a wedge scan typed into it goes to
+        the scan path and the typed amount stays."""
         event.stop()
-        kept, card = split_wedge_scan(event.value)
-        if card is not None:
+        kept, code = split_wedge_scan(event.value)
+        if code is not None:
             event.input.value = kept
-            self.post_message(ScanReceived(card, "wedge"))
+            self.post_message(ScanReceived(code, "wedge"))
+        elif event.value.strip():
+            self.post_message(AmountEntered(event.value))

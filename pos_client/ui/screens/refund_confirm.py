@@ -1,0 +1,127 @@
+"""What a refund will take back, shown before anything is recorded.
+
+The dialog lists the receipt's lines (sold, left to return), what returning the
+chosen ones takes back from each account, the money back and the balance after.
+Y records it; C lets the cashier choose lines (``1 3:2`` = all of line 1 and two of
+line 3; empty = everything left), which the till previews again; N or Esc cancels.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from pos_client import wording
+from pos_client.ui import formatting
+from pos_client.ui.screens.wedge_dialog import WedgeAwareDialog
+from pos_client.views import RefundPreview
+
+RefundAnswer = tuple[str, dict[int, int] | None]
+"""``("confirm", lines)`` to record, ``("change", lines)`` to preview other lines."""
+
+
+def parse_lines(text: str, preview: RefundPreview) -> dict[int, int] | None:
+    """``"1 3:2"`` → ``{1: all left of line 1, 3: 2}``; empty → None (everything left).
+
+    Raises ValueError with words for the cashier.
+    """
+    if not text.strip():
+        return None
+    left = {line: remaining for line, _, _, remaining in preview.lines}
+    chosen: dict[int, int] = {}
+    for part in text.replace(",", " ").split():
+        line_text, _, qty_text = part.partition(":")
+        if not line_text.isdigit() or (qty_text and not qty_text.isdigit()):
+            raise ValueError(f"{part!r}: write a line number, or line:quantity like 3:2.")
+        line = int(line_text)
+        if line not in left:
+            raise ValueError(f"The receipt has no line {line}.")
+        chosen[line] = int(qty_text) if qty_text else left[line]
+    return chosen
+
+
+class RefundConfirmDialog(WedgeAwareDialog[RefundAnswer | None]):
+    """Dismisses with a :data:`RefundAnswer`, or None when cancelled."""
+
+    AUTO_FOCUS = ""
+    """Nothing has focus until C: Y, C and N are answers, not text."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "confirm", "Refund"),
+        Binding("c", "choose", "Choose lines"),
+        Binding("n,escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, preview: RefundPreview) -> None:
+        super().__init__()
+        self.preview = preview
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question(), id="question")
+            yield Input(placeholder="lines, e.g. 1 3:2 (empty = all)", id="refund-lines")
+            yield Static("", id="dialog-error")
+            with Horizontal(id="buttons"):
+                yield Button("Refund (Y)", variant="warning", id="yes")
+                yield Button("Lines (C)", id="choose")
+                yield Button("Cancel (N)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog").border_title = f"Refund {self.preview.receipt_no}"
+        for button in self.query(Button):
+            button.can_focus = False
+        field = self.query_one("#refund-lines", Input)
+        field.value = " ".join(f"{n}:{q}" for n, q in self.preview.returning.items())
+        field.can_focus = False
+
+    def question(self) -> str:
+        preview = self.preview
+        lines = [f"{preview.member_name}: return these lines?"]
+        for number, name, sold, left in preview.lines:
+            returning = preview.returning.get(number, 0)
+            mark = f"return {returning}" if returning else "keep"
+            lines.append(f" {number:>2} {name[:22]:<22} sold {sold}, left {left}: {mark}")
+        taken = wording.postings_text(preview.postings, preview.programme)
+        lines.append("Takes back: " + (", ".join(taken) if taken else "nothing"))
+        lines.append(f"Money back: {formatting.money(preview.refund_minor, preview.currency)}")
+        if preview.rewards_revoked:
+            lines.append(f"Takes back {preview.rewards_revoked} reward(s) the sale issued.")
+        info = preview.programme
+        main = info.main_wallet if info and info.main_wallet else "points"
+        after = wording.account_amount(main, preview.balance_after, info)
+        lines.append(f"Balance after: {after}" + (" (owed)" if preview.balance_after < 0 else ""))
+        return "\n".join(lines)
+
+    def action_confirm(self) -> None:
+        self.dismiss(("confirm", dict(self.preview.returning)))
+
+    def action_choose(self) -> None:
+        field = self.query_one("#refund-lines", Input)
+        field.can_focus = True
+        field.focus()
+
+    @on(Input.Submitted, "#refund-lines")
+    def _lines_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            lines = parse_lines(event.value, self.preview)
+        except ValueError as error:
+            self.query_one("#dialog-error", Static).update(str(error))
+            return
+        self.dismiss(("change", lines))
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.action_confirm()
+
+    @on(Button.Pressed, "#choose")
+    def _choose(self) -> None:
+        self.action_choose()
+
+    @on(Button.Pressed, "#no")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
