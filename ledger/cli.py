@@ -186,14 +186,18 @@ def _print_simulation(report: Simulation, as_json: bool) -> None:
         return
     differences = report.differences()
     print(
-        f"{report.sales} sales and {report.refunds} refunds since {report.since}: "
-        f"{len(differences)} members would get something else."
+        f"{_count(report.sales, 'sale')} and {_count(report.refunds, 'refund')} since "
+        f"{report.since}: {_count(len(differences), 'member')} would get something else."
     )
     for member, changes in differences:
         parts = [f"{a} {r} -> {c} ({c - r:+d})" for a, (r, c) in changes.items()]
         print(f"  {member}: " + "; ".join(parts))
     for line in report.not_evaluated:
         print(f"  not evaluated: {line}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _products(args: argparse.Namespace, db: Database, _: str) -> int:

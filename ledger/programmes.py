@@ -19,13 +19,13 @@ from ledger.errors import AdminError
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
-from loyalty.programme.versions import local_start
+from loyalty.programme.versions import local_start, start_at
 from loyalty.timezones import programme_zone
 
 _parsed: dict[str, Programme] = {}
 _parsed_lock = threading.Lock()
 
-VERSION_COLUMNS = "version, effective_from, content_hash, document, change_no"
+VERSION_COLUMNS = "version, effective_from, effective_utc, content_hash, document, change_no"
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,11 @@ def parsed(document: str, content_hash: str) -> Programme:
 def versions(tx: Tx) -> list[ProgrammeVersion]:
     """Every published version, oldest first."""
     result = []
-    for version, effective_from, content_hash, document, _ in tx.query(
+    for version, _, effective_utc, content_hash, document, _ in tx.query(
         f"SELECT {VERSION_COLUMNS} FROM programme_versions ORDER BY version"
     ):
         programme = parsed(str(document), str(content_hash))
-        start = local_start(str(effective_from), programme.timezone)
+        start = start_at(str(effective_utc), programme.timezone)
         result.append(ProgrammeVersion(int(version), start, programme))
     return result
 
@@ -139,10 +139,11 @@ def in_force_row(tx: Tx, at: datetime | None = None) -> dict[str, Any]:
 
 def version_state(row: Any) -> dict[str, Any]:
     """A ``VERSION_COLUMNS`` row as the fields of ``ProgrammeVersionState``."""
-    version, effective_from, content_hash, document, _ = row
+    version, effective_from, effective_utc, content_hash, document, _ = row
     return {
         "version": int(version),
         "effective_from": str(effective_from),
+        "effective_utc": str(effective_utc),
         "content_hash": str(content_hash),
         "document": json.loads(document),
     }

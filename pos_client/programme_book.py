@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
-from loyalty.programme.versions import local_start, version_in_force
+from loyalty.programme.versions import local_start, start_at, version_in_force
 from pos_client.store import LocalStore
 from pos_client.views import ProgrammeInfo
 
@@ -71,7 +71,7 @@ class ProgrammeBook:
                         source = f"programme version {item.version} from the ledger"
                         programme = parse_programme(json.loads(item.document), source)
                         self._parsed[item.content_hash] = programme
-                    start = local_start(item.effective_from, programme.timezone)
+                    start = start_at(item.effective_utc, programme.timezone)
                 except ProgrammeError as error:
                     self._refused[item.version] = error.message
                     continue

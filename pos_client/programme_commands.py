@@ -1,7 +1,7 @@
 """``pos-client programme``: check and try a programme document before publishing it.
 
     pos-client programme check FILE
-        "valid" with the content hash, or every problem (exit 1)
+        "valid" with the content hash, or the first problem found (exit 1)
     pos-client programme evaluate FILE --basket B.json [--member M.json] [--version N]
         the outcome of one basket as JSON, exactly as a till would record it
 

@@ -89,8 +89,15 @@ class RefundPlan:
 
 
 def returned_before(refunds: list[Event]) -> dict[int, int]:
+    """Units per line the earlier refunds of a sale returned (a release 0.1.0 refund
+    returned its whole earn: line 1, one unit)."""
     return returned_so_far(
-        [{int(r["line"]): int(r["qty"]) for r in refund.get("returned", [])} for refund in refunds]
+        [
+            {int(r["line"]): int(r["qty"]) for r in refund.get("returned", [])}
+            if refund.schema != 1
+            else {LEGACY_LINE: 1}
+            for refund in refunds
+        ]
     )
 
 

@@ -175,7 +175,9 @@ class ProgrammeVersionState(_Answer):
 
     version: int
     effective_from: str
-    """Local wall time in the programme's time zone (``2026-12-01T00:00``)."""
+    """Local wall time in the programme's time zone (``2026-12-01T00:00``), for people."""
+    effective_utc: str
+    """The same start as an instant (ISO 8601, UTC): what tills compare with."""
     content_hash: str
     """SHA-256 of the canonical document; the till checks it before storing."""
     document: dict[str, Any]

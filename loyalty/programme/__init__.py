@@ -25,7 +25,7 @@ from loyalty.programme.basket import (
     snapshot_from_json,
 )
 from loyalty.programme.document import load_programme_file, parse_programme
-from loyalty.programme.evaluate import RewardRefused, evaluate
+from loyalty.programme.evaluate import RewardRefused, evaluate, evaluate_remaining
 from loyalty.programme.model import ENGINE_VERSION, Programme
 from loyalty.programme.outcome import Outcome
 from loyalty.programme.reader import NewerEngineRequired, ProgrammeError
@@ -51,6 +51,7 @@ __all__ = [
     "Tender",
     "basket_from_json",
     "evaluate",
+    "evaluate_remaining",
     "load_programme_file",
     "parse_programme",
     "reverse",

@@ -9,7 +9,7 @@ one form that is hashed (empty optional parts left out).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -121,25 +121,6 @@ class Basket:
         if self.redeem_points:
             data["redeem_points"] = self.redeem_points
         return data
-
-    def reduced(self, returned: Mapping[int, int]) -> Basket:
-        """The basket left after returning ``returned`` units per line number.
-
-        Points used as a discount shrink in proportion to the list value left
-        (rounded down), so a return gives back the points share of what comes back;
-        returning everything leaves an empty basket that earns and spends nothing.
-        Tenders are kept: the engine uses only their proportions.
-        """
-        lines = []
-        for line in self.lines:
-            left = line.qty - returned.get(line.line, 0)
-            if left < 0:
-                raise BasketError(f"Line {line.line} sold {line.qty}; cannot return more.")
-            if left:
-                lines.append(replace(line, qty=left))
-        before, after = self.list_minor, sum(line.list_minor for line in lines)
-        points = self.redeem_points * after // before if before else 0
-        return replace(self, lines=tuple(lines), redeem_points=points)
 
 
 @dataclass(frozen=True)

@@ -219,7 +219,7 @@ def _wallets(top: Table) -> tuple[Wallet, ...]:
             )
         )
         table.done()
-    _unique([w.id for w in wallets], top, "wallets")
+    _unique([w.id for w in wallets], top, "wallets", _paths("wallets", len(wallets)))
     return tuple(wallets)
 
 
@@ -231,7 +231,7 @@ def _tiers(top: Table) -> tuple[str, ...]:
     levels = table.labels("levels", IDENTIFIER)
     table.done()
     ordered = tuple(value)
-    _unique(list(ordered), table, "levels")
+    _unique(list(ordered), table, "levels", [f"levels[{i}]" for i in range(len(ordered))])
     if not levels:
         raise table.error("levels", "must name at least one tier, lowest first.")
     return ordered
@@ -267,7 +267,7 @@ def _declared_groups(top: Table) -> list[tuple[Table, str, str]]:
         )
         table.done()
         declared.append((table, group_id, mode))
-    _unique([g for _, g, _ in declared], top, "stack_groups")
+    _unique([g for _, g, _ in declared], top, "stack_groups", _paths("stack_groups", len(declared)))
     return declared
 
 
@@ -476,6 +476,13 @@ def _reward(table: Table, names: _Names) -> Reward:
     )
     if reward.cost is not None:
         reward = replace(reward, wallet=names.wallet(table, "wallet", None))
+    elif table.has("wallet"):
+        raise table.error(
+            "wallet", "only goes with cost (the wallet a claimed reward is paid from)."
+        )
+    for key, kind_of in (("amount_minor", "amount_off"), ("percent", "percent_off")):
+        if table.has(key) and kind != kind_of:
+            raise table.error(key, f'only goes with kind = "{kind_of}", not {kind!r}.')
     table.done()
     if kind == "amount_off" and reward.amount_minor <= 0:
         raise table.error("amount_minor", "must be more than zero for an amount_off reward.")
@@ -528,18 +535,31 @@ def _offline(top: Table) -> Offline:
 def _check_references(programme: Programme, top: Table) -> None:
     ids = [r.id for r in programme.rules] + [p.id for p in programme.prices]
     ids += [r.id for r in programme.rewards]
-    _unique(ids, top, "rules, prices and rewards")
-    _unique([a.id for a in programme.actions], top, "actions")
-    _unique([r.card for r in programme.stamp_cards], top, "stamp cards")
+    keys = _paths("rules", len(programme.rules)) + _paths("prices", len(programme.prices))
+    keys += _paths("rewards", len(programme.rewards))
+    _unique(ids, top, "rules, prices and rewards", keys)
+    _unique(
+        [a.id for a in programme.actions], top, "actions", _paths("actions", len(programme.actions))
+    )
+    cards = [(i, r.card) for i, r in enumerate(programme.rules) if isinstance(r, StampRule)]
+    _unique([c for _, c in cards], top, "stamp cards", [f"rules[{i}].card" for i, _ in cards])
+    if "redeem" in ids:
+        raise top.error("rules", "'redeem' is reserved for points used as a discount; rename it.")
     rewards = {r.id for r in programme.rewards}
     for index, rule in enumerate(programme.rules):
         if isinstance(rule, StampRule) and rule.reward not in rewards:
             raise top.error(f"rules[{index}].reward", f"{rule.reward!r} is not in [[rewards]].")
 
 
-def _unique(values: list[str], table: Table, what: str) -> None:
+def _unique(values: list[str], table: Table, what: str, keys: list[str]) -> None:
+    """Refuse a repeated id, naming the key of its second use (``keys[i]`` is where
+    ``values[i]`` was written, e.g. ``rules[3].id``)."""
     seen: set[str] = set()
-    for value in values:
+    for value, key in zip(values, keys, strict=True):
         if value in seen:
-            raise table.error(None, f"{value!r} is used twice among {what}; ids must be unique.")
+            raise table.error(key, f"{value!r} is used twice among {what}; ids must be unique.")
         seen.add(value)
+
+
+def _paths(section: str, count: int, key: str = "id") -> list[str]:
+    return [f"{section}[{i}].{key}" for i in range(count)]

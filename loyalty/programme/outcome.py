@@ -25,6 +25,11 @@ class LineOutcome:
     list_minor: int
     paid_minor: int
     """After member prices, rewards and discounts."""
+    earning_units: int
+    """Units the member paid for (a free unit earns nothing)."""
+    discounts: Mapping[str, int]
+    """Money off the line per discount: ``redeem`` (points), a reward's id (with
+    ``#instance`` for an issued one)."""
     wallets: Mapping[str, int]
     """Earned per wallet (for per-receipt rounding: the receipt's total shared over
     the lines by largest remainder, so the lines add up to it)."""
@@ -37,6 +42,8 @@ class LineOutcome:
             "line": self.line,
             "list_minor": self.list_minor,
             "paid_minor": self.paid_minor,
+            "earning_units": self.earning_units,
+            "discounts": dict(sorted(self.discounts.items())),
             "wallets": dict(sorted(self.wallets.items())),
             "stamps": dict(sorted(self.stamps.items())),
             "rules": list(self.rules),
@@ -79,8 +86,9 @@ class Outcome:
     paid_minor: int
     wallets: Mapping[str, int]
     """Earned per wallet of the programme (0 included)."""
-    spent: Mapping[str, int]
-    """Wallet units spent in the basket: points as a discount, rewards claimed."""
+    spent_by: Mapping[str, Mapping[str, int]]
+    """Wallet units spent per discount: ``redeem`` (points as a discount), a claimed
+    reward's id."""
     stamps: Mapping[str, int]
     """Net change per stamp card: stamps earned minus those a completed card used."""
     stamps_earned: Mapping[str, int]
@@ -94,6 +102,15 @@ class Outcome:
     @property
     def discount_minor(self) -> int:
         return self.list_minor - self.paid_minor
+
+    @property
+    def spent(self) -> dict[str, int]:
+        """Wallet units spent in the basket, all discounts together."""
+        total: dict[str, int] = {}
+        for wallets in self.spent_by.values():
+            for wallet, units in wallets.items():
+                total[wallet] = total.get(wallet, 0) + units
+        return {k: v for k, v in sorted(total.items()) if v}
 
     @property
     def postings(self) -> dict[str, int]:
@@ -119,7 +136,8 @@ class Outcome:
             "paid_minor": self.paid_minor,
             "discount_minor": self.discount_minor,
             "wallets": dict(sorted(self.wallets.items())),
-            "spent": dict(sorted(self.spent.items())),
+            "spent": self.spent,
+            "spent_by": {k: dict(sorted(v.items())) for k, v in sorted(self.spent_by.items())},
             "stamps": dict(sorted(self.stamps.items())),
             "stamps_earned": dict(sorted(self.stamps_earned.items())),
             "qualifying_spend_minor": self.qualifying_spend_minor,

@@ -1,9 +1,12 @@
 """Refunds by difference: what returning lines takes back.
 
 The reversal of a refund is outcome(basket left after it) − outcome(basket left
-before it), both under the sale's version and member snapshot. Several partial
-refunds therefore add up to exactly the sale's outcome, whatever the split: nobody
-gains by returning in pieces, and a full return nets every account to zero.
+before it), both under the sale's version and member snapshot, and both at the
+sale's prices (:func:`loyalty.programme.evaluate.evaluate_remaining`: each line
+left keeps its share of what the sale's line was paid). Several partial refunds
+therefore add up to exactly the sale's outcome, whatever the split: nobody gains by
+returning in pieces, a full return nets every account to zero, and the money back
+is never more than the returned units were paid.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from loyalty.canonical import sha256_hex
 from loyalty.programme.basket import Basket, BasketError, MemberSnapshot, RewardInstance
-from loyalty.programme.evaluate import evaluate
+from loyalty.programme.evaluate import evaluate, evaluate_remaining
 from loyalty.programme.model import Programme
 from loyalty.programme.outcome import Outcome, issued_reward_id, subtract
 
@@ -113,8 +116,11 @@ def reverse(
                 f"Line {line} ({sold.name}): {left} of {sold.qty} left to return, not {qty}."
             )
     after_returned = returned_so_far([before, returning])
-    was = evaluate(programme, sale.reduced(before), member, version=version, strict=False)
-    now = evaluate(programme, sale.reduced(after_returned), member, version=version, strict=False)
+    whole = evaluate(programme, sale, member, version=version, strict=False)
+    was = evaluate_remaining(programme, sale, member, whole, _left(sale, before), version=version)
+    now = evaluate_remaining(
+        programme, sale, member, whole, _left(sale, after_returned), version=version
+    )
     issued_now = {(r.rule, r.n) for r in now.rewards_issued}
     used_now = {r.instance for r in now.rewards_used if r.instance}
     held = {r.id: r for r in member.rewards}
@@ -134,3 +140,7 @@ def reverse(
         ),
         after=now,
     )
+
+
+def _left(sale: Basket, returned: Mapping[int, int]) -> dict[int, int]:
+    return {line.line: line.qty - returned.get(line.line, 0) for line in sale.lines}

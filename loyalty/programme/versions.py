@@ -39,8 +39,9 @@ class ProgrammeVersion:
 def local_start(text: str, timezone: str) -> datetime:
     """A local wall time (``2026-12-01T00:00``) in ``timezone``, as an aware time.
 
-    Refuses a time with an offset (starts are local by definition) and a time that
-    does not exist locally (inside the hour skipped when clocks go forward).
+    Refuses a time with an offset (starts are local by definition), a time that does
+    not exist locally (inside the hour skipped when clocks go forward) and one that
+    exists twice (inside the hour repeated when clocks go back).
     """
     try:
         naive = datetime.fromisoformat(text)
@@ -55,18 +56,31 @@ def local_start(text: str, timezone: str) -> datetime:
         raise ProgrammeError(
             f"{text} does not exist in {timezone} (the clocks skip it); choose another time."
         )
+    if naive.replace(tzinfo=zone, fold=1).utcoffset() != aware.utcoffset():
+        raise ProgrammeError(
+            f"{text} happens twice in {timezone} (the clocks go back); choose a time "
+            "outside the repeated hour."
+        )
     return aware
 
 
+def start_at(utc: str, timezone: str) -> datetime:
+    """A version's start from its stored UTC instant, in the programme's time zone
+    (the instant is what counts; the local text is for people)."""
+    return datetime.fromisoformat(utc).astimezone(programme_zone(timezone))
+
+
 def version_in_force(versions: Sequence[ProgrammeVersion], at: datetime) -> ProgrammeVersion | None:
-    """The version with the latest start at or before ``at`` (None before the first)."""
+    """The version with the latest start at or before ``at`` (None before the first);
+    of two with the same start, the later published. Instants are compared in UTC, so
+    an hour that a DST change repeats is never read twice."""
+    moment = at.astimezone(UTC)
     best: ProgrammeVersion | None = None
+    best_key: tuple[datetime, int] | None = None
     for candidate in versions:
-        if candidate.effective_from <= at and (
-            best is None
-            or (candidate.effective_from, candidate.version) > (best.effective_from, best.version)
-        ):
-            best = candidate
+        key = (candidate.effective_from.astimezone(UTC), candidate.version)
+        if key[0] <= moment and (best_key is None or key > best_key):
+            best, best_key = candidate, key
     return best
 
 
@@ -85,8 +99,9 @@ def stale_use(
     if in_force is None or in_force.version == used or in_force.content_hash == used_hash:
         return None
     grace = timedelta(hours=in_force.programme.offline.accept_previous_hours)
-    previous = version_in_force(versions, in_force.effective_from - timedelta(microseconds=1))
-    if previous is not None and previous.version == used and at < in_force.effective_from + grace:
+    start = in_force.effective_from.astimezone(UTC)  # grace counts real hours, not clock hours
+    previous = version_in_force(versions, start - timedelta(microseconds=1))
+    if previous is not None and previous.version == used and at.astimezone(UTC) < start + grace:
         return None
     what = "the till's own configured programme" if used == 0 else f"version {used}"
     return (

@@ -17,7 +17,9 @@ class StoredVersion:
 
     version: int
     effective_from: str
-    """Local wall time in the programme's time zone."""
+    """Local wall time in the programme's time zone (for people)."""
+    effective_utc: str
+    """The start as an instant (what counts)."""
     content_hash: str
     document: str
     """The document's JSON text."""
@@ -42,10 +44,10 @@ class Catalogue:
 
     def versions(self) -> list[StoredVersion]:
         rows = self._conn.execute(
-            "SELECT version, effective_from, content_hash, document FROM programme_versions "
-            "ORDER BY version"
+            "SELECT version, effective_from, effective_utc, content_hash, document "
+            "FROM programme_versions ORDER BY version"
         ).fetchall()
-        return [StoredVersion(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [StoredVersion(int(r[0]), *(str(v) for v in r[1:])) for r in rows]
 
     def versions_change(self) -> int:
         """The highest change number of the stored versions (0: none)."""

@@ -220,6 +220,7 @@ def m006_accounts_versions_products(db: Database) -> None:
         CREATE TABLE programme_versions (
             version INTEGER PRIMARY KEY,
             effective_from TEXT NOT NULL,
+            effective_utc TEXT NOT NULL,
             content_hash TEXT NOT NULL,
             document TEXT NOT NULL,
             change INTEGER NOT NULL
@@ -261,5 +262,14 @@ def m006_accounts_versions_products(db: Database) -> None:
             PRIMARY KEY (sale_seq, line, unit),
             CHECK (unit BETWEEN 1 AND sold)
         )
+        """
+    )
+    # Release 0.1.0's refunds returned their whole earn: line 1, one unit.
+    conn.execute(
+        """
+        INSERT OR IGNORE INTO refund_units (sale_seq, line, unit, sold, refund_seq)
+        SELECT sale.seq, 1, 1, 1, refund.seq FROM journal refund
+        JOIN journal sale ON sale.event_id = refund.refers_to
+        WHERE refund.kind = 'refund' AND sale.kind = 'earn'
         """
     )

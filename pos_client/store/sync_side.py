@@ -210,13 +210,15 @@ class StoreSyncSide:
         """Versions are immutable: a number is stored once (a newer change of the same
         number, after a ledger was rebuilt, replaces it)."""
         self.conn.execute(
-            "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?) ON CONFLICT (version) DO "
-            "UPDATE SET effective_from = excluded.effective_from, content_hash = "
+            "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO "
+            "UPDATE SET effective_from = excluded.effective_from, effective_utc = "
+            "excluded.effective_utc, content_hash = "
             "excluded.content_hash, document = excluded.document, change = excluded.change "
             "WHERE excluded.change > programme_versions.change",
             [
                 change.version,
                 change.effective_from,
+                change.effective_utc,
                 change.content_hash,
                 canonical_json(change.document),
                 change.change,
