@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="start a demo till with seeded members")
     demo.add_argument("--data-dir", type=Path, help="demo data directory")
+    demo.add_argument(
+        "--programme",
+        metavar="NAME",
+        help="an example programme to run (examples/programmes: coffee, kiwi, sephora, "
+        "weekend-dairy, eurobonus, coop, starbucks)",
+    )
 
     receipts = commands.add_parser("receipts", help="print the newest receipts as JSON lines")
     receipts.add_argument("-n", "--limit", type=int, default=10)
@@ -78,7 +84,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(device_handler(args))
     command = args.command or "run"
     if command == "demo":
-        return _run_demo(args.data_dir)
+        return _run_demo(args.data_dir, args.programme)
     config = load_config(args.config)
     if command == "run":
         from pos_client.ui.app import TillApp  # the only commands that load Textual
@@ -121,12 +127,17 @@ def _scanner_config(config: TillConfig) -> ScannerConfig | None:
         raise ConfigError(f"{config.source}: {error}") from error
 
 
-def _run_demo(data_dir: Path | None) -> int:
-    from pos_client.demo import start_demo
+def _run_demo(data_dir: Path | None, programme: str | None) -> int:
+    from pos_client.demo import example_names, start_demo
     from pos_client.ui.app import TillApp
 
+    if programme is not None and programme not in example_names():
+        names = ", ".join(example_names())
+        print(f"pos-client: there is no example programme {programme!r} (try: {names}).",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     print("Starting the demo: ledger, simulated scanner and till…", file=sys.stderr)
-    session = start_demo(data_dir)
+    session = start_demo(data_dir, programme)
     if session.notice:
         print(f"pos-client: {session.notice}", file=sys.stderr)
     try:

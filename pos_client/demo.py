@@ -13,7 +13,9 @@ uses. A demo's recorded events stay between runs, like a real store's.
 from __future__ import annotations
 
 import contextlib
+import csv
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,13 +24,25 @@ import platformdirs
 from devices.config import ScannerConfig
 from devices.simulator import ScannerSimulator
 from loyalty.cards import make_card_number
-from pos_client.config import APP_NAME, LedgerConfig, TillConfig
+from loyalty.money import parse_money
+from loyalty.programme import Programme, load_programme_file, parse_programme
+from loyalty.programme.default import simple_programme_document
+from pos_client.config import APP_NAME, LedgerConfig, QuickKey, TillConfig
 from pos_client.demo_ledger import DemoLedger, DemoLedgerError
-from pos_client.store import CachedMember
+from pos_client.store import CachedMember, Product
 from pos_client.till import Till
 from sync.errors import SyncError
 
 DEMO_TERMINAL_ID = "DEMO01-T1"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "programmes"
+"""The example programmes (beside the package in a checkout)."""
+PRODUCTS_CSV = Path(__file__).resolve().parent / "demo_data" / "products.csv"
+DEMO_QUICK_KEYS = (
+    QuickKey("c", "Coffee", tags=("coffee", "brewed"), price_minor=2990),
+    QuickKey("b", "Bakery", tags=("bakery",)),
+    QuickKey("f", "Fruit and vegetables", tags=("fresh",)),
+)
+"""Coffee at its price; bakery and fresh produce at the amount typed first."""
 DEMO_MEMBER_COUNT = 200
 DEMO_SEED = 2026
 
@@ -122,8 +136,11 @@ def demo_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "demo"
 
 
-def demo_members(count: int = DEMO_MEMBER_COUNT, seed: int = DEMO_SEED) -> list[CachedMember]:
-    """The demo's members: same names, cards and balances for the same seed."""
+def demo_members(
+    count: int = DEMO_MEMBER_COUNT, seed: int = DEMO_SEED, tiers: Sequence[str] = ()
+) -> list[CachedMember]:
+    """The demo's members: same names, cards and balances for the same seed; with
+    ``tiers`` (a programme's levels, lowest first), most in the lowest, some higher."""
     rng = random.Random(seed)
     members = []
     for serial in range(1, count + 1):
@@ -134,7 +151,7 @@ def demo_members(count: int = DEMO_MEMBER_COUNT, seed: int = DEMO_SEED) -> list[
                 card=make_card_number(serial * 7919 % 10**9, prefix="29"),
                 member_id=f"M{serial:06d}",
                 name=name,
-                tier="",
+                tier=tiers[min(serial % 5, len(tiers) - 1)] if tiers else "",
                 accounts={"points": balance} if balance else {},
                 status="blocked" if serial % 97 == 0 else "active",
                 flagged=False,
@@ -165,49 +182,97 @@ class DemoSession:
             self.ledger.stop()
 
 
+def example_programme(name: str) -> Path:
+    """The example programme document called ``name`` (``coffee``, ``kiwi``, ...)."""
+    path = EXAMPLES / f"{name}.toml"
+    if not path.is_file():
+        names = ", ".join(example_names()) or "none found"
+        raise DemoLedgerError(f"There is no example programme {name!r} (try: {names}).")
+    return path
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES.glob("*.toml"))
+
+
+def demo_products() -> list[Product]:
+    """The demo's catalogue (pos_client/demo_data/products.csv), prices in minor units."""
+    with PRODUCTS_CSV.open(newline="", encoding="utf-8") as handle:
+        return [
+            Product(
+                sku=row["sku"],
+                name=row["name"],
+                price_minor=parse_money(row["price"], "NOK").minor,
+                tags=frozenset(t for t in row["tags"].split(";") if t),
+                active=True,
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def demo_config(directory: Path, programme: Programme, ledger: LedgerConfig) -> TillConfig:
+    return TillConfig(
+        terminal_id=DEMO_TERMINAL_ID,
+        data_dir=directory,
+        store_name="Demo store",
+        operator="demo",
+        programme=programme,
+        quick_keys=DEMO_QUICK_KEYS,
+        ledger=ledger,
+    )
+
+
 def open_demo_till(data_dir: Path | None = None, base: TillConfig | None = None) -> Till:
     """The demo till alone, offline, seeded locally on first use (tests and scripts)."""
     directory = data_dir or demo_data_dir()
-    config = base or TillConfig(terminal_id=DEMO_TERMINAL_ID, data_dir=directory)
+    default = parse_programme(simple_programme_document())
+    config = base or demo_config(directory, default, LedgerConfig())
     config = replace(config, data_dir=directory, store_name=config.store_name or "Demo store")
     till = Till.open(config)
-    if till.store.members.count() == 0:
-        till.store.members.upsert_many(demo_members())
+    _seed_locally(till, demo_members(tiers=config.programme.tiers))
     return till
 
 
-def start_demo(data_dir: Path | None = None) -> DemoSession:
+def _seed_locally(till: Till, members: list[CachedMember]) -> None:
+    """Members and products for a till that has no ledger to pull them from."""
+    if till.store.members.count() == 0:
+        till.store.members.upsert_many(members)
+    if till.store.catalogue.product_count() == 0:
+        till.store.catalogue.upsert_products(demo_products())
+
+
+def start_demo(data_dir: Path | None = None, programme: str | None = None) -> DemoSession:
     """Start the demo: its ledger on 127.0.0.1, a simulated scanner, and the till.
 
-    The first start creates the ledger with the demo members and a terminal token;
-    later starts reuse both, so the demo's history grows like a real store's. If the
-    ledger cannot start, the till runs offline on locally seeded members.
+    The first start creates the ledger with the demo members, the demo catalogue and a
+    terminal token; later starts reuse them, so the demo's history grows like a real
+    store's. ``programme`` names an example programme (examples/programmes) that the
+    demo ledger publishes at once (if it is not the one in force), with the members'
+    tiers taken from its levels. If the ledger cannot start, the till runs offline on
+    locally seeded members under that programme.
     """
     directory = data_dir or demo_data_dir()
-    members = demo_members()
+    path = example_programme(programme) if programme else None
+    chosen = load_programme_file(path) if path else parse_programme(simple_programme_document())
+    members = demo_members(tiers=chosen.tiers)
     ledger: DemoLedger | None = None
     ledger_config, notice = LedgerConfig(), ""
     candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
     try:
-        token = candidate.prepare(members)
+        token = candidate.prepare(members, PRODUCTS_CSV)
+        if path is not None:
+            candidate.use_programme(path, chosen.content_hash, members)
         url = candidate.start()
     except DemoLedgerError as error:
         notice = f"{error} The demo runs offline."
     else:
         ledger = candidate
         ledger_config = LedgerConfig(url=url, token=token, sync_interval=5.0, timeout=5.0)
-    config = TillConfig(
-        terminal_id=DEMO_TERMINAL_ID,
-        data_dir=directory / "till",
-        store_name="Demo store",
-        ledger=ledger_config,
-    )
-    till = Till.open(config)
+    till = Till.open(demo_config(directory / "till", chosen, ledger_config))
     if till.link is not None:
         with contextlib.suppress(SyncError):
-            till.link.sync_now()  # members and balances from the ledger
-    if till.store.members.count() == 0:
-        till.store.members.upsert_many(members)
+            till.link.sync_now()  # members, products and programme from the ledger
+    _seed_locally(till, members)
     simulator = ScannerSimulator(framing="crlf")
     port = simulator.open()
     scanner = ScannerConfig.from_mapping({"port": port, "suffix": "crlf"}, section="scanner")

@@ -10,6 +10,7 @@ by its pid when the demo ends.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -39,22 +40,39 @@ class DemoLedger:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def prepare(self, members: list[CachedMember]) -> str:
-        """Create the ledger once (members, blocked cards, terminal); return the token."""
+    def prepare(self, members: list[CachedMember], products: Path) -> str:
+        """Create the ledger once (members, blocked cards, catalogue, terminal); return
+        the terminal's token."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.token_file.exists():
             return self.token_file.read_text(encoding="utf-8").strip()
-        csv = self.directory / "members.csv"
-        rows = ["card,name,tier,balance,member_id"]
-        rows += [f"{m.card},{m.name},,{m.accounts.get('points', 0)},{m.member_id}" for m in members]
-        csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        self._admin("members", "import", str(csv))
+        self._import_members(members)
         for member in members:
             if member.blocked:
                 self._admin("member", "block", member.card)
+        self._admin("products", "import", str(products), "--currency", "NOK")
         token = self._admin("terminal", "add", self.terminal_id).split()[-1]
         self.token_file.write_text(token + "\n", encoding="utf-8")
         return token
+
+    def use_programme(self, document: Path, content_hash: str, members: list[CachedMember]) -> None:
+        """Publish ``document`` at once unless it is the version in force, and give the
+        members the tiers of its levels (importing known members changes only names and
+        tiers, never balances)."""
+        shown = json.loads(self._admin("rules", "show"))
+        if shown.get("content_hash") != content_hash:
+            self._admin("rules", "publish", str(document), "--effective-from", "now")
+        self._import_members(members)
+
+    def _import_members(self, members: list[CachedMember]) -> None:
+        path = self.directory / "members.csv"
+        rows = ["card,name,tier,balance,member_id"]
+        rows += [
+            f"{m.card},{m.name},{m.tier},{m.accounts.get('points', 0)},{m.member_id}"
+            for m in members
+        ]
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        self._admin("members", "import", str(path))
 
     def start(self) -> str:
         """Start serving on a free loopback port; return the base URL."""

@@ -10,6 +10,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from pos_client.store.transaction import write_transaction
+
 
 @dataclass(frozen=True)
 class StoredVersion:
@@ -70,6 +72,19 @@ class Catalogue:
             "SELECT sku FROM products WHERE active = 1 ORDER BY sku LIMIT ?", [limit]
         ).fetchall()
         return [p for (sku,) in rows if (p := self.product(str(sku))) is not None]
+
+    def upsert_products(self, products: list[Product]) -> None:
+        """Write products in one transaction (a till without a ledger: the demo)."""
+        with write_transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT INTO products VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (sku) DO UPDATE SET "
+                "name = excluded.name, price_minor = excluded.price_minor, tags = excluded.tags, "
+                "active = excluded.active",
+                [
+                    (p.sku, p.name, p.price_minor, json.dumps(sorted(p.tags)), int(p.active))
+                    for p in products
+                ],
+            )
 
     def product_count(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM products").fetchone()[0])

@@ -105,6 +105,7 @@ class TillApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
         Binding("f9", "simulate_scan", "Simulate scan", key_display="F9", show=False),
+        Binding("f10", "simulate_product", "Simulate product", key_display="F10", show=False),
         Binding("f8", "toggle_connection", "Network", key_display="F8", show=False),
     ]
 
@@ -304,6 +305,9 @@ class TillApp(App[None]):
     def action_simulate_scan(self) -> None:
         self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
 
+    def action_simulate_product(self) -> None:
+        self._calls.submit("demo", till_calls.demo_product(self.simulator), with_status=False)
+
     def action_toggle_connection(self) -> None:
         """Demo: pull or replug the till's network cable (the ledger keeps running)."""
         link = self.till.link
@@ -315,7 +319,7 @@ class TillApp(App[None]):
         self._refresh_status()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "simulate_scan":
+        if action in ("simulate_scan", "simulate_product"):
             return self.demo
         if action == "toggle_connection":
             return self.demo and self.till.link is not None

@@ -236,8 +236,8 @@ class DemoCardsLoaded(Message):
 
 @dataclass
 class DemoCardDrawn(Message):
-    """A random member's card, to be scanned as if the scanner had read it."""
+    """A random member's card (or product), to be scanned as if the scanner read it."""
 
     card: str | None
-    """The card number to submit as a scan; None when it was sent through the
-    demo's simulated serial scanner and arrives from there."""
+    """The code to submit as a scan; None when it was sent through the demo's
+    simulated serial scanner and arrives from there."""

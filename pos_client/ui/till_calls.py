@@ -11,6 +11,7 @@ so a scan that arrives behind a finished sale never changes the member it is for
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 
 from textual.message import Message
@@ -288,6 +289,23 @@ def demo_card(simulator: ScannerSimulator | None = None) -> TillCall:
             simulator.send(card)
             return DemoCardDrawn(None)
         return DemoCardDrawn(card)
+
+    return call
+
+
+def demo_product(simulator: ScannerSimulator | None = None) -> TillCall:
+    """Draw a random product of the catalogue and "scan" it, like :func:`demo_card`."""
+
+    def call(till: Till) -> Message:
+        with till.store.lock:
+            products = till.store.catalogue.sample_products(100)
+        if not products:
+            raise UnknownProduct("This demo till has no products to scan.")
+        sku = random.choice(products).sku
+        if simulator is not None:
+            simulator.send(sku)
+            return DemoCardDrawn(None)
+        return DemoCardDrawn(sku)
 
     return call
 

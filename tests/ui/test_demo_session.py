@@ -3,10 +3,14 @@ scanner, and a key that cuts the network so offline work and the catch-up show."
 
 from __future__ import annotations
 
+from pos_client.cli import main
 from pos_client.demo import start_demo
 from pos_client.ui.app import TillApp
 
 from .test_serial_scanner_ui import status_text, wait_until
+
+LATTE = "7038010009457"
+"""A coffee of the demo catalogue (pos_client/demo_data/products.csv)."""
 
 
 async def test_demo_scans_over_serial_works_offline_and_catches_up(tmp_path, wait_for_workers):
@@ -56,3 +60,33 @@ def test_a_second_start_reuses_the_ledger_and_the_till(tmp_path):
         assert again.till.store.members.count() == 200
     finally:
         again.close()
+
+
+def test_the_demo_runs_an_example_programme_with_its_catalogue(tmp_path):
+    session = start_demo(tmp_path / "demo", "coffee")
+    try:
+        till = session.till
+        assert session.ledger is not None, session.notice
+        assert till.version().programme.name == "Coffee club"  # published and pulled
+        assert till.store.catalogue.product_count() == 16
+        till.scan(till.store.members.sample_cards(1)[0])
+        for _ in range(9):
+            till.add_product(LATTE)
+        receipt = till.finish_sale()
+        assert receipt.rewards_issued == ("free-coffee",)
+        assert till.link is not None and till.link.sync_now().pushed == 1
+    finally:
+        session.close()
+    again = start_demo(tmp_path / "demo", "sephora")
+    try:
+        assert again.till.version().programme.name == "Beauty Insider"
+        tiers = {again.till.lookup(c).tier for c in again.till.store.members.sample_cards(10)}
+        assert tiers <= {"insider", "vib", "rouge"} and len(tiers) > 1
+    finally:
+        again.close()
+
+
+def test_an_unknown_example_programme_is_refused_with_the_names(capsys):
+    assert main(["demo", "--programme", "nosuch"]) == 2
+    error = capsys.readouterr().err
+    assert "no example programme 'nosuch'" in error and "coffee" in error and "kiwi" in error

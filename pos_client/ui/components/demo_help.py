@@ -7,12 +7,14 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 KEYS = (
-    ("F9", "scan a member"),
-    ("F2", "finish the sale"),
-    ("F3", "use points"),
-    ("F4", "refund"),
-    ("F5/F6/F7", "reward/quick/act"),
-    ("F8", "cut the network"),
+    ("F9 ", "scan a member"),
+    ("F10", "scan a product"),
+    ("F2 ", "finish the sale"),
+    ("F3 ", "use points"),
+    ("F4 ", "refund lines"),
+    ("F5 ", "use a reward"),
+    ("F6 ", "quick keys"),
+    ("F8 ", "cut the network"),
 )
 
 
@@ -34,13 +36,13 @@ class DemoHelp(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        text = Text("Cards:\n", style="bold")
-        for card in self.cards[:3] or ("…",):
-            text.append(f" {card}\n")
+        text = Text("Cards to type:\n", style="bold")
+        for card in self.cards[:2] or ("…",):
+            text.append(f"{card}\n")
         if self.products:
             text.append("Products:\n", style="bold")
-            for sku, name in self.products[:4]:
-                text.append(f" {sku} {name[:6]}\n")
+            for sku, name in self.products[:2]:
+                text.append(f"{sku} {name[:6]}\n")
         for key, what in KEYS:
             text.append(f"{key} ", style="bold")
             text.append(f"{what}\n")
