@@ -35,6 +35,7 @@ from typing import Any
 
 from ledger import checks, members, programmes, rules
 from ledger.db import Database, Tx
+from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_members, member_of
 from ledger.recompute import Recomputer
 from ledger.sales import SaleBook
 from ledger.terminals import terminal_position
@@ -50,43 +51,6 @@ EVENT_COLUMNS = (
     "event_id, terminal_id, seq, kind, card, member_id, recorded_at, business_at, "
     "refers_to, prev_hash, hash, postings, document, ledger_seq, flags, received_at"
 )
-
-
-@dataclass
-class _Member:
-    """A working copy of a member's row during one batch.
-
-    The write lock is held from the read to the commit, so after :func:`_write` this
-    copy *is* the stored row: the answer's balances are built from it.
-    """
-
-    member_id: str
-    card: str
-    name: str
-    tier: str
-    accounts: dict[str, int]
-    rewards: list[dict[str, str]]
-    status: str
-    reasons: set[str]
-    version: int
-    is_new: bool = False
-    changed: bool = False
-
-    def state(self) -> dict[str, object]:
-        """The fields of :class:`sync.protocol.MemberState`."""
-        return {
-            "member_id": self.member_id,
-            "card": self.card,
-            "name": self.name,
-            "tier": self.tier,
-            "balance": self.accounts.get(members.POINTS, 0),
-            "accounts": {k: v for k, v in sorted(self.accounts.items()) if v},
-            "rewards": self.rewards,
-            "status": self.status,
-            "flagged": bool(self.reasons),
-            "flag_reasons": sorted(self.reasons),
-            "version": self.version,
-        }
 
 
 @dataclass
@@ -124,7 +88,7 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Batch(terminal_id, high_water, last_hash)
         known = _known_events(tx, [str(e["event_id"]) for e in events])
-        book = _load_members(tx, {str(e["card"]) for e in events})
+        book = load_members(tx, {str(e["card"]) for e in events})
         context = _Context(tx, events)
         for event in events:
             _decide(context, batch, known, book, event)
@@ -171,7 +135,7 @@ class _ProgrammesByHash(dict[str, Any]):
         return found if found is not None else default
 
 
-def _balances(tx: Tx, book: _MemberBook, touched: set[str]) -> list[dict[str, object]]:
+def _balances(tx: Tx, book: MemberBook, touched: set[str]) -> list[dict[str, object]]:
     """States of the touched members as committed by this transaction, by member id."""
     in_book = [book.by_id[m].state() for m in sorted(touched) if m in book.by_id]
     # A duplicate may name a member whose card has since moved; read those.
@@ -190,59 +154,11 @@ def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[str, str, str
     return {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
 
-class _MemberBook:
-    """The members of a batch's cards, looked up by card (current or revoked)."""
-
-    def __init__(self) -> None:
-        self.by_card: dict[str, _Member] = {}
-        self.revoked: set[str] = set()
-        self.by_id: dict[str, _Member] = {}
-
-    def add(self, member: _Member, card: str | None = None) -> None:
-        self.by_id.setdefault(member.member_id, member)
-        self.by_card[card or member.card] = self.by_id[member.member_id]
-
-
-def _load_members(tx: Tx, cards: set[str]) -> _MemberBook:
-    book = _MemberBook()
-    if not cards:
-        return book
-    columns = ", ".join("m." + c.strip() for c in members.MEMBER_COLUMNS.split(","))
-    condition, params = tx.in_list("card", sorted(cards))
-    for row in tx.query(f"SELECT {columns} FROM members m WHERE {condition}", params):
-        book.add(_from_row(row))
-    condition, params = tx.in_list("r.card", sorted(cards))
-    revoked_rows = tx.query(
-        f"SELECT r.card, {columns} FROM revoked_cards r "
-        f"JOIN members m ON m.member_id = r.member_id WHERE {condition}",
-        params,
-    )
-    for row in revoked_rows:
-        book.revoked.add(str(row[0]))
-        book.add(_from_row(row[1:]), card=str(row[0]))
-    return book
-
-
-def _from_row(row: tuple[object, ...]) -> _Member:
-    state = members.member_dict(row)
-    return _Member(
-        member_id=state["member_id"],
-        card=state["card"],
-        name=state["name"],
-        tier=state["tier"],
-        accounts=dict(state["accounts"]),
-        rewards=list(state["rewards"]),
-        status=state["status"],
-        reasons=set(state["flag_reasons"]),
-        version=state["version"],
-    )
-
-
 def _decide(
     context: _Context,
     batch: _Batch,
     known: dict[str, tuple[str, str, str]],
-    book: _MemberBook,
+    book: MemberBook,
     event: Wire,
 ) -> None:
     if batch.stop is not None:
@@ -277,7 +193,7 @@ def _decide(
             f"Event {event['seq']} does not follow event {batch.high_water} (hash chain broken).",
         )
     else:
-        member = _member_of(book, content)
+        member = member_of(book, content)
         refund_problem = (
             context.sales.problem(content, member.member_id)
             if content["kind"] == "refund" and "schema" in content
@@ -295,32 +211,12 @@ def _malformed(content: Mapping[str, Any], document: str, event_hash: str) -> st
     return checks.malformed_reason(content)
 
 
-def _member_of(book: _MemberBook, content: Mapping[str, Any]) -> _Member:
-    card = str(content["card"])
-    member = book.by_card.get(card)
-    if member is None:
-        member = _Member(
-            members.unknown_member_id(card),
-            card,
-            name="",
-            tier=members.DEFAULT_TIER,
-            accounts={},
-            rewards=[],
-            status="active",
-            reasons=set(),
-            version=0,
-            is_new=True,
-        )
-        book.add(member)
-    return member
-
-
 def _apply(
     context: _Context,
     batch: _Batch,
     known: dict[str, tuple[str, str, str]],
-    book: _MemberBook,
-    member: _Member,
+    book: MemberBook,
+    member: WorkingMember,
     content: Mapping[str, Any],
     event_hash: str,
     document: str,
@@ -352,7 +248,7 @@ def _apply(
         if overdrawn:
             balances = ", ".join(f"{a} {member.accounts[a]}" for a in overdrawn)
             flags.append(("overdraft", f"balance went to {balances}"))
-    flags += _rewards(member, content)
+    flags += apply_rewards(member, content)
     if kind in ("sale", "earn"):
         context.sales.add_sale(content, member.member_id)
     member.changed = True
@@ -375,24 +271,6 @@ def _postings(content: Mapping[str, Any]) -> dict[str, int]:
         points = int(content["points"])
         return {members.POINTS: points} if points else {}
     return {str(k): int(v) for k, v in content["postings"].items()}
-
-
-def _rewards(member: _Member, content: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Issue, use, revoke and restore the event's rewards on the member's list."""
-    flags = []
-    held = {r["id"]: r for r in member.rewards}
-    for entry in content.get("rewards_used", []):
-        if "id" not in entry:
-            continue
-        if held.pop(entry["id"], None) is None:
-            flags.append(("reward_unavailable", f"reward {entry['id']} was not held (used twice?)"))
-    for reward_id in content.get("rewards_revoked", []):
-        if held.pop(reward_id, None) is None:
-            flags.append(("reward_revoked_after_use", f"reward {reward_id} was already used"))
-    for entry in [*content.get("rewards_issued", []), *content.get("rewards_restored", [])]:
-        held[entry["id"]] = {"id": entry["id"], "reward": entry["reward"]}
-    member.rewards = [held[k] for k in sorted(held)]
-    return flags
 
 
 def _stop(batch: _Batch, event: Wire, code: str, reason: str) -> None:
@@ -418,7 +296,7 @@ def _business_at(content: Mapping[str, Any]) -> str:
     return parse_business_time(content["business_time"]).astimezone(UTC).isoformat()
 
 
-def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
+def _write(tx: Tx, batch: _Batch, book: MemberBook) -> None:
     now = utc_now_iso()
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
@@ -460,43 +338,4 @@ def _write(tx: Tx, batch: _Batch, book: _MemberBook) -> None:
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(k, batch.terminal_id, e, s, m, d, now) for k, e, s, m, d in batch.anomalies],
         )
-    changed = sorted((m for m in book.by_id.values() if m.changed), key=lambda m: m.member_id)
-    if not changed:
-        return
-    change = tx.allocate("changes", len(changed))
-    for i, member in enumerate(changed):
-        member.version = change + i
-    tx.executemany(
-        "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-        "status, flagged, flag_reasons, change_no) VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?)",
-        [
-            (
-                m.member_id,
-                m.card,
-                m.tier,
-                members.encode_accounts(m.accounts),
-                canonical_json(m.rewards),
-                m.status,
-                members.encode_reasons(m.reasons),
-                m.version,
-            )
-            for m in changed
-            if m.is_new
-        ],
-    )
-    tx.executemany(
-        "UPDATE members SET accounts = ?, rewards = ?, flagged = ?, flag_reasons = ?, "
-        "change_no = ? WHERE member_id = ?",
-        [
-            (
-                members.encode_accounts(m.accounts),
-                canonical_json(m.rewards),
-                int(bool(m.reasons)),
-                members.encode_reasons(m.reasons),
-                m.version,
-                m.member_id,
-            )
-            for m in changed
-            if not m.is_new
-        ],
-    )
+    book.write(tx)

@@ -31,11 +31,11 @@ def receipt_of(
     member_name: str,
     member: MemberView | None = None,
     outcome: Outcome | None = None,
+    lines: tuple[ReceiptLine, ...] = (),
 ) -> Receipt:
-    """The receipt of ``event``; with the member after it and the sale's outcome when
-    printed at once."""
+    """The receipt of ``event``; with the member after it and the sale's outcome (or a
+    refund's returned ``lines``) when printed at once."""
     amount = outcome.paid_minor if outcome is not None else _amount_minor(event)
-    lines: tuple[ReceiptLine, ...] = ()
     if event.kind is EventKind.SALE:
         earned = {o.line: o for o in outcome.lines} if outcome is not None else {}
         lines = tuple(

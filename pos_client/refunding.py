@@ -32,6 +32,7 @@ from loyalty.programme.basket import parse_business_time
 from loyalty.programme.refunds import LEGACY_LINE, legacy_reversal, returned_so_far
 from pos_client.errors import RefundRefused
 from pos_client.programme_book import ProgrammeBook
+from pos_client.views import ReceiptLine
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ class RefundPlan:
     rewards_revoked: tuple[str, ...]
     rewards_restored: tuple[dict[str, str], ...]
     outcome_hash: str
+    refunded: Mapping[int, int]
+    """Money back per returned line."""
+
+    def receipt_lines(self) -> tuple[ReceiptLine, ...]:
+        """The returned lines as a receipt lists them: name, units, money back."""
+        names = {number: name for number, name, _, _ in self.lines}
+        return tuple(
+            ReceiptLine(line=n, name=names[n], qty=q, paid_minor=self.refunded.get(n, 0))
+            for n, q in sorted(self.returning.items())
+        )
 
     def fields(self) -> dict[str, Any]:
         """The refund event's own fields."""
@@ -142,6 +153,7 @@ def plan_refund(
         rewards_revoked=reversal.rewards_revoked,
         rewards_restored=tuple(r.to_json() for r in reversal.rewards_restored),
         outcome_hash=reversal.outcome_hash,
+        refunded=reversal.refunded_per_line(),
     )
 
 
@@ -211,4 +223,5 @@ def _legacy_plan(
         rewards_revoked=(),
         rewards_restored=(),
         outcome_hash=sha256_hex(content),
+        refunded={LEGACY_LINE: amount},
     )

@@ -19,7 +19,6 @@ from loyalty.errors import InvalidAmount, LoyaltyError, RedemptionRefused
 from loyalty.events import EventKind
 from loyalty.money import Money, parse_money
 from loyalty.programme import (
-    NEW_MEMBER,
     AppliedReward,
     Outcome,
     ProgrammeVersion,
@@ -40,13 +39,13 @@ from pos_client.member_state import snapshot
 from pos_client.recording import action_fields, programme_ref, redeem_fields, sale_fields
 from pos_client.refunding import RefundPlan, plan_refund, returned_before
 from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
+from pos_client.sale_view import outcome_of, sale_view
 from pos_client.scanning import card_of
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import (
     MemberView,
     Receipt,
     RefundPreview,
-    SaleLineView,
     SaleView,
     parse_receipt_number,
 )
@@ -86,6 +85,7 @@ class Selling:
             at: datetime | None = None,
             also: Any = None,
             outcome: Outcome | None = None,
+            lines: tuple[Any, ...] = (),
         ) -> Receipt: ...
 
     # --- scanning ----------------------------------------------------------------------
@@ -399,6 +399,7 @@ class Selling:
                 member,
                 plan.fields(),
                 also=plan.write_units(returned_before(earlier)),
+                lines=plan.receipt_lines(),
             )
 
     def _refund_plan(
@@ -430,57 +431,13 @@ class Selling:
     # --- the sale view -----------------------------------------------------------------
 
     def _outcome(self, member: MemberView | None, at: datetime, strict: bool) -> Outcome:
-        version = self.version(at)
-        basket = self.draft.basket(at, self.config.store_id)
-        member_snapshot = NEW_MEMBER if member is None else snapshot(member)
-        return evaluate(
-            version.programme, basket, member_snapshot, version=version.version, strict=strict
-        )
+        return outcome_of(self.version(at), self.draft, member, at, self.config.store_id, strict)
 
     def _sale_view(self) -> SaleView:
         version = self.version()
-        programme = version.programme
-        info = self.book.info(version)
-        member = self._member
-        problem = None if member is not None else "Scan the member's card to see what it earns."
-        try:
-            outcome = self._outcome(member, self.clock(), strict=True)
-        except LoyaltyError as error:
-            problem = error.message
-            outcome = self._outcome(member, self.clock(), strict=False)
-        by_line = {line.line: line for line in outcome.lines}
-        rows = tuple(
-            SaleLineView(
-                line=line.line,
-                sku=line.sku,
-                name=line.name,
-                qty=line.qty,
-                unit_minor=line.unit_minor,
-                paid_minor=by_line[line.line].paid_minor,
-                tags=tuple(sorted(line.tags)),
-                flags=tuple(sorted(line.flags)),
-                wallets=by_line[line.line].wallets if member else {},
-                stamps=by_line[line.line].stamps if member else {},
-                rules=by_line[line.line].rules,
-            )
-            for line in self.draft.lines
-        )
-        names = {r.id: r.name for r in programme.rewards}
-        return SaleView(
-            lines=rows,
-            currency=programme.currency,
-            list_minor=outcome.list_minor,
-            paid_minor=outcome.paid_minor,
-            redeem_points=self.draft.redeem_points,
-            rewards=tuple(names.get(r.reward, r.reward) for r in self.draft.rewards),
-            wallets=outcome.wallets if member else {},
-            spent=outcome.spent if member else {},
-            stamps=outcome.stamps_earned if member else {},
-            rewards_issued=tuple(names.get(r.reward, r.reward) for r in outcome.rewards_issued)
-            if member
-            else (),
-            problem=problem,
-            programme=info,
+        at = self.clock()
+        return sale_view(
+            version, self.book.info(version), self.draft, self._member, at, self.config.store_id
         )
 
 

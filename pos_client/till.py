@@ -38,7 +38,7 @@ from pos_client.scanning import card_from_scan
 from pos_client.selling import Selling
 from pos_client.store import LocalStore
 from pos_client.store.sync_side import LAST_SYNC_AT
-from pos_client.views import MemberView, ProgrammeInfo, Receipt, TillStatus
+from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
 Clock = Callable[[], datetime]
 
@@ -182,8 +182,11 @@ class Till(Selling):
         at: datetime | None = None,
         also: Any = None,
         outcome: Outcome | None = None,
+        lines: tuple[ReceiptLine, ...] = (),
     ) -> Receipt:
-        """Append one event for ``member``; durable on return. Prints and syncs after."""
+        """Append one event for ``member``; durable on return. Prints and syncs after.
+
+        ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines."""
         business = at or self.clock()
         common = {
             "card": member.card,
@@ -211,7 +214,7 @@ class Till(Selling):
         updated = self._view(member.card)
         if self._member is not None and self._member.card == member.card:
             self._member = updated
-        receipt = receipt_of(event, member.name, updated, outcome)
+        receipt = receipt_of(event, member.name, updated, outcome, lines)
         if self.printer is not None:
             self.printer.submit(receipt)
         return receipt

@@ -38,9 +38,15 @@ def signed(value: int) -> str:
     return ("+" if value >= 0 else "-") + grouped(abs(value))
 
 
-def account_amount(account: str, value: int, info: ProgrammeInfo | None, sign: bool = False) -> str:
+def account_amount(
+    account: str,
+    value: int,
+    info: ProgrammeInfo | None,
+    sign: bool = False,
+    short: bool = False,
+) -> str:
     """One account's figure in words: ``+149 points``, ``12.34 NOK Kiwi bonus``,
-    ``+3 coffee stamps``."""
+    ``+3 coffee stamps``; ``short`` for a table cell: ``+149 pts``, ``+12.34 bonus``."""
     if account.startswith(STAMPS_PREFIX):
         card = account[len(STAMPS_PREFIX) :]
         number = signed(value) if sign else grouped(value)
@@ -49,9 +55,13 @@ def account_amount(account: str, value: int, info: ProgrammeInfo | None, sign: b
     if wallet is not None and wallet.kind == "money" and info is not None:
         money = format_money(Money(abs(value), info.currency))
         prefix = ("+" if value >= 0 else "-") if sign else ("-" if value < 0 else "")
+        if short:
+            return f"{prefix}{money.rsplit(' ', 1)[0]} {wallet.name.split()[-1].lower()}"
         return f"{prefix}{money} {wallet.name}"
     name = wallet.name.lower() if wallet is not None else account
     number = signed(value) if sign else grouped(value)
+    if short and name == "points":
+        name = "pts"
     return f"{number} {name}"
 
 

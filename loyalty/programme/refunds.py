@@ -36,8 +36,19 @@ class Reversal:
     """Ids of rewards the sale issued that the basket left no longer earns."""
     rewards_restored: tuple[RewardInstance, ...]
     """Issued rewards the sale used that the basket left no longer uses."""
+    before: Outcome
+    """The outcome of the basket left before this refund."""
     after: Outcome
     """The outcome of the basket left after this refund."""
+
+    def refunded_per_line(self) -> dict[int, int]:
+        """Money back per returned line (they add up to :attr:`refund_minor`)."""
+        now = {line.line: line.paid_minor for line in self.after.lines}
+        return {
+            line.line: line.paid_minor - now.get(line.line, 0)
+            for line in self.before.lines
+            if line.line in self.returned
+        }
 
     def content(self) -> dict[str, Any]:
         return reversal_content(
@@ -138,6 +149,7 @@ def reverse(
             for r in was.rewards_used
             if r.instance and r.instance not in used_now
         ),
+        before=was,
         after=now,
     )
 

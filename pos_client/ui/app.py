@@ -14,7 +14,7 @@ sale: a second press while the first is being recorded is ignored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import App
@@ -32,6 +32,7 @@ from pos_client.till import Till
 from pos_client.ui import till_calls
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
+from pos_client.ui.dialog_gate import DialogGate
 from pos_client.ui.messages import (
     ActionRequested,
     ActionsListed,
@@ -128,8 +129,7 @@ class TillApp(App[None]):
         self.show_receipt_time = True
         """Set False before running for screenshots that do not depend on the clock."""
         self._calls = CallQueue(self, till)
-        self._held_scans: list[tuple[str, str]] = []
-        self._dialog_open = False
+        self.dialogs = DialogGate(self)
         self._finishing = False
         config = till.config
         parts = [config.store_name, config.terminal_id] + (["DEMO"] if demo else [])
@@ -176,8 +176,7 @@ class TillApp(App[None]):
         From another thread, post :class:`ScanReceived` instead. Keys typed while a
         card is looked up are held and replayed where its answer puts the focus.
         """
-        if self._dialog_open:
-            self._held_scans.append((text, source))
+        if self.dialogs.hold(text, source):
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
         if classify_scan(text.strip()).kind is not ScanKind.PRODUCT:
@@ -216,7 +215,7 @@ class TillApp(App[None]):
 
     @on(FinishRequested)
     def _finish(self, message: FinishRequested) -> None:
-        if self._finishing or self._dialog_open:
+        if self._finishing or self.dialogs.shut:
             return  # one keypress finishes at most one sale
 
         def finish() -> None:
@@ -244,7 +243,7 @@ class TillApp(App[None]):
                 self.cashier.show_info("Nothing was added. Check the amount and type it again.")
                 self.cashier.focus_amount()
 
-        self._open(
+        self.dialogs.show(
             ConfirmDialog(
                 "Check the amount",
                 f"{money} is more than this till's usual limit of {limit}.\nIs the amount right?",
@@ -255,27 +254,27 @@ class TillApp(App[None]):
 
     @on(RedeemRequested)
     def _redeem(self, message: RedeemRequested) -> None:
-        self._expect_dialog("redeem limits", till_calls.redeem_limits(message.card))
+        self.dialogs.expect("redeem limits", till_calls.redeem_limits(message.card))
 
     @on(RefundRequested)
     def _refund(self) -> None:
         def receipt_answered(receipt_no: str | None) -> None:
             if receipt_no is not None:
-                self._expect_dialog("refund preview", till_calls.refund_preview(receipt_no, None))
+                self.dialogs.expect("refund preview", till_calls.refund_preview(receipt_no, None))
 
-        self._open(RefundDialog(self.till.config.terminal_id), receipt_answered)
+        self.dialogs.show(RefundDialog(self.till.config.terminal_id), receipt_answered)
 
     @on(RewardRequested)
     def _reward(self, message: RewardRequested) -> None:
-        self._expect_dialog("rewards", till_calls.rewards(message.card))
+        self.dialogs.expect("rewards", till_calls.rewards(message.card))
 
     @on(QuickKeysRequested)
     def _quick(self, message: QuickKeysRequested) -> None:
-        self._expect_dialog("quick keys", till_calls.quick_keys(message.amount))
+        self.dialogs.expect("quick keys", till_calls.quick_keys(message.amount))
 
     @on(ActionRequested)
     def _action(self, message: ActionRequested) -> None:
-        self._expect_dialog("actions", till_calls.actions(message.card))
+        self.dialogs.expect("actions", till_calls.actions(message.card))
 
     @on(LineChangeRequested)
     def _line_change(self, message: LineChangeRequested) -> None:
@@ -292,7 +291,7 @@ class TillApp(App[None]):
             if yes:
                 self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
 
-        self._open(
+        self.dialogs.show(
             ConfirmDialog(
                 "Next customer",
                 f"The basket has {unrecorded} line(s) that are not recorded.\n"
@@ -379,7 +378,7 @@ class TillApp(App[None]):
         dialog = RedeemDialog(
             message.member_name, message.limits, message.currency, message.points_per_value
         )
-        self._open(dialog, answered, opened=True)
+        self.dialogs.show(dialog, answered, expected=True)
 
     @on(RefundPreviewed)
     def _refund_previewed(self, message: RefundPreviewed) -> None:
@@ -393,11 +392,11 @@ class TillApp(App[None]):
             if what == "confirm":
                 self._calls.submit("refund", till_calls.refund(preview.receipt_no, lines))
             else:
-                self._expect_dialog(
+                self.dialogs.expect(
                     "refund preview", till_calls.refund_preview(preview.receipt_no, lines)
                 )
 
-        self._open(RefundConfirmDialog(preview), answered, opened=True)
+        self.dialogs.show(RefundConfirmDialog(preview), answered, expected=True)
 
     @on(RewardsListed)
     def _rewards_listed(self, message: RewardsListed) -> None:
@@ -410,7 +409,7 @@ class TillApp(App[None]):
                     "reward", till_calls.apply_reward(message.card, reward, instance)
                 )
 
-        self._open(ChoiceDialog("Use a reward", choices), answered, opened=True)
+        self.dialogs.show(ChoiceDialog("Use a reward", choices), answered, expected=True)
 
     @on(QuickKeysListed)
     def _quick_keys_listed(self, message: QuickKeysListed) -> None:
@@ -421,7 +420,7 @@ class TillApp(App[None]):
 
         keys = [key for key, _ in message.keys]
         dialog = ChoiceDialog("Quick keys", [(k, label) for k, label in message.keys], keys)
-        self._open(dialog, answered, opened=True)
+        self.dialogs.show(dialog, answered, expected=True)
 
     @on(ActionsListed)
     def _actions_listed(self, message: ActionsListed) -> None:
@@ -429,7 +428,9 @@ class TillApp(App[None]):
             if action is not None:
                 self._calls.submit("action", till_calls.record_action(message.card, action))
 
-        self._open(ChoiceDialog("Record an action", message.actions), answered, opened=True)
+        self.dialogs.show(
+            ChoiceDialog("Record an action", message.actions), answered, expected=True
+        )
 
     @on(TillFailed)
     def _till_failed(self, message: TillFailed) -> None:
@@ -437,8 +438,7 @@ class TillApp(App[None]):
         if message.operation == "finish":
             self._finishing = False
         if message.operation in DIALOG_CALLS:
-            self._dialog_open = False
-            self._release_held_scans()
+            self.dialogs.expected_failed()
         dropped = cashier.drop_keys() if message.operation == "scan" else 0
         if message.member_cleared:
             cashier.show_member(None)
@@ -465,32 +465,10 @@ class TillApp(App[None]):
 
     # --- dialogs ----------------------------------------------------------------------
 
-    def _expect_dialog(self, operation: str, call: till_calls.TillCall) -> None:
-        """Run a call whose answer opens a dialog; scans wait until it closes."""
-        if self._dialog_open:
-            return
-        self._dialog_open = True
+    def run_call(self, operation: str, call: till_calls.TillCall) -> None:
+        """Queue a till call whose answer opens a dialog (see :class:`DialogGate`)."""
         self._calls.submit(operation, call, with_status=False)
 
-    def _open(self, dialog: Any, answered: Callable[[Any], None], opened: bool = False) -> None:
-        """Push ``dialog``; ``answered`` gets its result, then held scans apply."""
-        if self._dialog_open and not opened:
-            return
-        self._dialog_open = True
-
-        def closed(result: Any) -> None:
-            self._dialog_open = False
-            answered(result)
-            self._release_held_scans()
-            if not self._dialog_open:
-                self.cashier.focus_scan()
-
-        self.push_screen(dialog, closed)
-
-    def _release_held_scans(self) -> None:
-        """Apply the scans that arrived while a dialog was open, in arrival order."""
-        if self._dialog_open:
-            return
-        held, self._held_scans = self._held_scans, []
-        for text, source in held:
-            self.submit_scan(text, source)
+    def after_dialog(self) -> None:
+        """A dialog closed and no other opened: back to the scan field."""
+        self.cashier.focus_scan()

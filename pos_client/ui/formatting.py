@@ -42,6 +42,11 @@ def money(minor: int, currency: str) -> str:
     return format_money(Money(minor, currency))
 
 
+def amount(minor: int, currency: str) -> str:
+    """``149.90``: money where the currency is said elsewhere on screen."""
+    return money(minor, currency).rsplit(" ", 1)[0]
+
+
 def balance_lines(member: MemberView) -> tuple[str, str]:
     """The main balance and, when some of it is not yet confirmed, how much of it.
 
@@ -99,10 +104,16 @@ def tier(member: MemberView | None) -> str:
 
 
 def earned_text(
-    wallets: Mapping[str, int], stamps: Mapping[str, int], info: ProgrammeInfo | None
+    wallets: Mapping[str, int],
+    stamps: Mapping[str, int],
+    info: ProgrammeInfo | None,
+    short: bool = False,
 ) -> str:
-    """What a line or a basket earns, short: ``+149 points +1 coffee``."""
-    parts = [wording.account_amount(w, n, info, sign=True) for w, n in wallets.items() if n]
+    """What a basket earns (``+149 points +1 coffee``); ``short`` for a line's cell
+    (``+149 pts``)."""
+    parts = [
+        wording.account_amount(w, n, info, sign=True, short=short) for w, n in wallets.items() if n
+    ]
     parts += [f"+{n} {card}" for card, n in stamps.items() if n]
     return " ".join(parts)
 

@@ -48,7 +48,7 @@ async def test_a_basket_of_products_quick_keys_and_amounts_is_sold_and_recorded(
         assert [r[1] for r in rows(app)] == ["Latte", "Milk 1 l", "Amount", "Coffee"]
         # 120.20 NOK earns 120 points, rounded once per receipt; the lines show shares
         # of it that add up (the largest remainders get the units left over).
-        assert [r[4] for r in rows(app)] == ["+40 points", "+25 points", "+15 points", "+40 points"]
+        assert [r[4] for r in rows(app)] == ["+40 pts", "+25 pts", "+15 pts", "+40 pts"]
         assert "To pay 120.20 NOK" in text_of(app, TotalsBar)
         assert "Earns +120 points" in text_of(app, TotalsBar)
 

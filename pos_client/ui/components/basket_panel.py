@@ -18,7 +18,9 @@ from pos_client.ui import formatting
 from pos_client.ui.messages import LineChangeRequested
 from pos_client.views import Receipt, SaleView
 
-COLUMNS = (("#", 3), ("Item", 18), ("Qty", 4), ("Paid", 11), ("Earns", 16))
+COLUMNS = (("#", 2), ("Item", 15), ("Qty", 3), ("Paid", 9), ("Earns", 15))
+"""Widths that fit beside the demo's help panel at 80 columns; money without its
+currency (the totals line under the basket names it)."""
 
 
 class BasketPanel(DataTable[str]):
@@ -55,8 +57,8 @@ class BasketPanel(DataTable[str]):
                 str(line.line),
                 name,
                 str(line.qty),
-                formatting.money(line.paid_minor, sale.currency),
-                formatting.earned_text(line.wallets, line.stamps, info),
+                formatting.amount(line.paid_minor, sale.currency),
+                formatting.earned_text(line.wallets, line.stamps, info, short=True),
                 key=str(line.line),
             )
         if sale.lines:
@@ -78,8 +80,8 @@ class BasketPanel(DataTable[str]):
                 str(line.line),
                 line.name,
                 str(line.qty),
-                formatting.money(line.paid_minor, currency),
-                formatting.earned_text(line.wallets, line.stamps, info),
+                formatting.amount(line.paid_minor, currency),
+                formatting.earned_text(line.wallets, line.stamps, info, short=True),
                 key=str(line.line),
             )
         self.border_title = f"Receipt {receipt.receipt_no} ({formatting.kind_label(receipt.kind)})"

@@ -83,7 +83,7 @@ class CashierScreen(Screen[None]):
             with Vertical(id="till"):
                 with Horizontal(id="entry"):
                     yield ScanField(id="scan")
-                    amount = Input(placeholder="149.90 Enter", id="amount")
+                    amount = Input(placeholder="then Enter", id="amount")
                     amount.border_title = "Amount"
                     yield amount
                 yield MemberPanel(id="member")
