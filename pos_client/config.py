@@ -14,6 +14,7 @@ file and the key.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -82,7 +83,9 @@ class QuickKey:
     """A group line's fixed price; None: the amount typed in the Amount field."""
 
 
+@functools.cache
 def _default_programme() -> Programme:
+    """The default programme, which a new ledger also publishes as its version 1."""
     return parse_programme(simple_programme_document(), "<default programme>")
 
 
@@ -99,8 +102,9 @@ class TillConfig:
     store: str = ""
     """The store's id (programme rules may name stores); see :attr:`store_id`."""
     programme: Programme = field(default_factory=_default_programme)
-    """The programme of a till with no ledger (and of one that has not yet received
-    a version from its ledger)."""
+    """The programme of a till with no ledger. A till with a ledger runs the versions
+    the ledger publishes, and until it has received one, the ledger's first version
+    (the default programme), so this stays the default there."""
     operator: str | None = None
     """Who is signed in at the till; every event names them."""
     large_amount_minor: int = 500_000
@@ -112,6 +116,15 @@ class TillConfig:
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     source: str = "<defaults>"
     """The file this came from, for messages."""
+    notices: tuple[str, ...] = ()
+    """What the file asks for that this till does not do (said at start, never fatal)."""
+
+    def __post_init__(self) -> None:
+        if self.ledger.url and self.programme.content_hash != _default_programme().content_hash:
+            raise ConfigError(
+                "A till with a ledger runs the programme versions its ledger publishes; "
+                "its own programme applies only without a ledger."
+            )
 
     @property
     def store_id(self) -> str:
@@ -180,7 +193,17 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
     large = till.text("large_amount", None)
     till.check_no_unknown_keys()
 
-    programme = _parse_programme(TableReader(top.table("programme"), "programme", source), base_dir)
+    programme_table = top.table("programme")
+    ledger = _parse_ledger(TableReader(top.table("ledger"), "ledger", source))
+    programme = _parse_programme(TableReader(programme_table, "programme", source), base_dir)
+    notices: tuple[str, ...] = ()
+    if ledger.url and programme_table:
+        # A file from release 0.1 has both; it still starts, and says what it runs.
+        programme = _default_programme()
+        notices = (
+            f"{source}: [programme] is ignored: a till with a [ledger] runs the programme "
+            "versions its ledger publishes (pos-ledger rules publish). Remove [programme].",
+        )
     large_amount_minor = 500_000
     if large is not None:
         try:
@@ -188,7 +211,6 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
         except LoyaltyError as error:
             raise till.error("large_amount", f"is not an amount: {error.message}") from None
     quick_keys = _parse_quick_keys(top, source, programme.currency)
-    ledger = _parse_ledger(TableReader(top.table("ledger"), "ledger", source))
     scanner = top.table("scanner")
     printer = _parse_printer(TableReader(top.table("printer"), "printer", source))
     top.check_no_unknown_keys()
@@ -205,6 +227,7 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
         scanner=scanner,
         printer=printer,
         source=source,
+        notices=notices,
     )
 
 

@@ -268,7 +268,9 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     else:
         ledger = candidate
         ledger_config = LedgerConfig(url=url, token=token, sync_interval=5.0, timeout=5.0)
-    till = Till.open(demo_config(directory / "till", chosen, ledger_config))
+    # With a ledger, the till runs the versions it publishes (the chosen one included).
+    own = chosen if ledger is None else parse_programme(simple_programme_document())
+    till = Till.open(demo_config(directory / "till", own, ledger_config))
     if till.link is not None:
         with contextlib.suppress(SyncError):
             till.link.sync_now()  # members, products and programme from the ledger

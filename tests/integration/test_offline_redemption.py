@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from loyalty.canonical import sha256_hex
 from loyalty.cards import make_card_number
 from loyalty.errors import RedemptionRefused
-from loyalty.programme import parse_programme
 from loyalty.programme.default import simple_programme_document
 from pos_client.config import LedgerConfig
-from pos_client.store.sync_side import LAST_SYNC_AT
+from pos_client.store.sync_side import LAST_SYNC_AT, StoreSyncSide
 from pos_client.till import Till
+from sync.protocol import ProgrammeChange
 
 KARI = make_card_number(1)
 
@@ -23,19 +24,37 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def receive_version(till: Till, document: dict[str, object]) -> None:
+    """Store a programme version as a pull from the ledger would (as version 2, in force
+    since 2020), keeping the till's last-sync mark as it was."""
+    change = ProgrammeChange(
+        version=2,
+        effective_from="2020-01-01T00:00",
+        effective_utc="2020-01-01T00:00:00Z",
+        content_hash=sha256_hex(document),
+        document=document,
+        change=1,
+    )
+    last_sync = till.store.settings.get(LAST_SYNC_AT)
+    sync = StoreSyncSide(till.store)
+    sync.begin_pull()
+    sync.stage_changes([change])
+    sync.finish_pull(next_cursor="1", high_water=0)
+    if last_sync is None:
+        till.store.conn.execute("DELETE FROM settings WHERE key = ?", [LAST_SYNC_AT])
+
+
 @pytest.fixture
 def offline_till(till: Till):
-    """The shared test till, linked to a ledger that is not there (port 9)."""
-    config = replace(
-        till.config,
-        ledger=LedgerConfig(url="http://127.0.0.1:9", token="t"),
-        programme=parse_programme(
-            simple_programme_document(offline_redeem_cap=300, max_offline_hours=72)
-        ),
-    )
+    """The shared test till, linked to a ledger that is not there (port 9), holding a
+    version with an offline cap of 300 points a day received at an earlier sync."""
+    config = replace(till.config, ledger=LedgerConfig(url="http://127.0.0.1:9", token="t"))
     till.close()
     linked = Till.open(config)
     try:
+        receive_version(
+            linked, simple_programme_document(offline_redeem_cap=300, max_offline_hours=72)
+        )
         yield linked
     finally:
         linked.close()

@@ -1,14 +1,19 @@
 """Configuration: found via --config, then POS_CONFIG, then the platform directory;
 every mistake names the file and the key."""
 
+import re
 from pathlib import Path
 
 import pytest
 
 from devices.config import ScannerConfig
+from loyalty.programme import parse_programme
+from loyalty.programme.default import simple_programme_document
 from pos_client import config as config_module
-from pos_client.config import load_config
+from pos_client.config import LedgerConfig, TillConfig, load_config
 from pos_client.errors import ConfigError
+
+DEFAULT = parse_programme(simple_programme_document())
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -21,7 +26,8 @@ def write(path: Path, text: str) -> Path:
 def test_the_example_config_is_valid_and_documents_every_key(tmp_path, monkeypatch):
     config = load_config(EXAMPLE)
     assert config.terminal_id == "OSLO01-T1"
-    assert config.programme.redeem is not None and config.programme.redeem.points == 100
+    assert config.programme.content_hash == DEFAULT.content_hash  # the ledger's versions
+    assert config.notices == ()
     assert config.store_id == "OSLO01"
     assert [k.key for k in config.quick_keys] == ["c", "b"]
     assert config.ledger.batch_size == 500 and config.printer.timeout == 3.0
@@ -86,3 +92,58 @@ def test_mistakes_name_the_file_and_the_key(tmp_path, text, message):
 def test_a_missing_file_says_where_it_looked_and_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match=r"No configuration file at .*config\.example\.toml"):
         load_config(tmp_path / "nope.toml")
+
+
+def _example_programme_block() -> str:
+    """The example's commented-out [programme] table, uncommented."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [programme]")
+    block = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        body = line.removeprefix("# ")
+        if body == "[programme]" or re.match(r"\w+ = ", body):
+            block.append(body)
+    return "\n".join(block) + "\n"
+
+
+def test_the_examples_programme_table_runs_a_till_with_no_ledger(tmp_path):
+    block = _example_programme_block()
+    assert "redeem_points = 100" in block and "timezone" in block
+    path = write(tmp_path / "alone.toml", '[till]\nterminal_id = "T-1"\n' + block)
+    config = load_config(path)
+    assert config.programme.redeem is not None and config.programme.redeem.points == 100
+    assert config.programme.timezone == "Europe/Oslo" and config.notices == ()
+
+
+def test_a_programme_table_beside_a_ledger_is_ignored_and_said(tmp_path):
+    """A file from release 0.1 has both: it starts, runs the ledger's versions (until
+    the first arrives, the ledger's version 1, the default) and says so."""
+    path = write(
+        tmp_path / "both.toml",
+        '[till]\nterminal_id = "T-1"\n[programme]\npoints_per_unit = 5\n'
+        '[ledger]\nurl = "http://127.0.0.1:9"\ntoken = "t"\n',
+    )
+    config = load_config(path)
+    assert config.programme.content_hash == DEFAULT.content_hash
+    assert len(config.notices) == 1
+    assert "[programme] is ignored" in config.notices[0] and "both.toml" in config.notices[0]
+
+
+def test_a_programme_table_beside_a_ledger_is_still_checked(tmp_path):
+    path = write(
+        tmp_path / "both.toml",
+        '[till]\nterminal_id = "T-1"\n[programme]\npoint_per_unit = 5\n'
+        '[ledger]\nurl = "http://127.0.0.1:9"\ntoken = "t"\n',
+    )
+    with pytest.raises(ConfigError, match="point_per_unit"):
+        load_config(path)
+
+
+def test_a_till_with_a_ledger_cannot_be_given_its_own_programme(tmp_path):
+    own = parse_programme(simple_programme_document(points_per_unit=5))
+    ledger = LedgerConfig(url="http://127.0.0.1:9", token="t")
+    with pytest.raises(ConfigError, match="only without a ledger"):
+        TillConfig(terminal_id="T-1", data_dir=tmp_path, programme=own, ledger=ledger)
+    assert TillConfig(terminal_id="T-1", data_dir=tmp_path, programme=own).programme is own
