@@ -7,6 +7,7 @@ Shared by the price phase (:mod:`loyalty.programme.pricing`) and the earning ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from fractions import Fraction
 
 from loyalty.programme.basket import AppliedReward, Basket, BasketError, Line, MemberSnapshot
@@ -86,7 +87,9 @@ class Context:
 
     def __post_init__(self) -> None:
         programme, basket = self.programme, self.basket
-        self.local = basket.at.astimezone(programme_zone(programme.timezone))
+        # Through UTC: a wall time the clocks skip, given in the programme's own zone,
+        # is read as the instant it stands for (astimezone would leave it unchanged).
+        self.local = basket.at.astimezone(UTC).astimezone(programme_zone(programme.timezone))
         self.tier = programme.tier_of(self.member.tier)
         self.store_groups = frozenset(
             g for g, stores in programme.store_groups.items() if basket.store in stores
