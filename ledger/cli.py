@@ -315,6 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler: Callable[[argparse.Namespace, Database, str], int] = args.handler
         return handler(args, db, ledger_id)
+    except BrokenPipeError:
+        # The reader (head, less) stopped reading: end quietly, with no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except AdminError as exc:
         print(f"pos-ledger: {exc.reason}", file=sys.stderr)
         return EXIT_FAILED

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, LoyaltyError) as error:
         print(f"pos-client: {error.message}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader (head, less) stopped reading: end quietly, with no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -86,6 +91,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         return _run_demo(args.data_dir, args.programme)
     config = load_config(args.config)
+    for notice in config.notices:
+        print(f"pos-client: {notice}", file=sys.stderr)
     if command == "run":
         from pos_client.ui.app import TillApp  # the only commands that load Textual
 

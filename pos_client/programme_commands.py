@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         programme = load_programme_file(args.file)
     except LoyaltyError as error:
-        print(f"invalid: {error.message}")
+        print(f"invalid: {error.message}", file=sys.stderr)
         return EXIT_INVALID
     print(f"valid: {programme.name} ({programme.id}), engine {programme.engine}")
     print(f"content hash: {programme.content_hash}")
@@ -61,7 +62,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         member = snapshot_from_json(_json(args.member) if args.member else None)
         outcome = evaluate(programme, basket, member, version=args.version)
     except LoyaltyError as error:
-        print(f"pos-client: {error.message}")
+        print(f"pos-client: {error.message}", file=sys.stderr)
         return EXIT_INVALID
     print(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False))
     return EXIT_OK
