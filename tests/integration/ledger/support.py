@@ -267,11 +267,17 @@ class EventChain:
         fields = redeem_fields(self.version, terms.wallet, points, value, None)
         return self._append(EventKind.REDEEM, card, **fields)
 
-    def adjust(self, card: str, points: int, note: str = "correction") -> Event:
+    def adjust(self, card: str, points: int, note: str = "correction", **extra: Any) -> Event:
+        """A manager's correction (``extra``: optional fields, such as ``programme``)."""
         if self.legacy:
             return self._append(EventKind.ADJUST, card, points=points, amount_minor=0, note=note)
         return self._append(
-            EventKind.ADJUST, card, postings={"points": points}, reason="correction", note=note
+            EventKind.ADJUST,
+            card,
+            postings={"points": points},
+            reason="correction",
+            note=note,
+            **extra,
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from loyalty.events import Event, compute_hash
+from pos_client.recording import programme_ref
 from sync.protocol import PushResponse
 from tests.integration.ledger.support import (
     EventChain,
@@ -230,3 +231,17 @@ def test_an_event_on_a_revoked_card_counts_for_its_member_and_is_flagged(
     member = answer.balances[0]
     assert (member.card, member.balance) == (new, 200)
     assert "revoked_card" in member.flag_reasons
+
+
+def test_a_correction_naming_a_programme_version_is_applied_as_the_manager_decided(
+    ledger: LedgerHandle,
+) -> None:
+    """An adjust may carry the version in force (the schema allows it); its postings are
+    a decision, not a computation, so the ledger applies them with no finding."""
+    name, client, chain = _terminal(ledger)
+    card = fresh_card()
+    adjust = chain.adjust(card, 75, note="lost receipt", programme=programme_ref(chain.version))
+    answer = _push(client, name, [adjust])
+    assert answer.results[0].status == "accepted"
+    assert _balance(answer, card) == 75
+    assert "computation_mismatch" not in answer.balances[0].flag_reasons
