@@ -93,7 +93,6 @@ def simulate(db: Database, candidate: Programme, since: date) -> Simulation:
         member = report.members.setdefault(str(member_id), MemberDifference(str(member_id)))
         try:
             if content["kind"] == "sale":
-                report.sales += 1
                 basket = basket_from_json(
                     content["basket"],
                     at=parse_business_time(content["business_time"]),
@@ -103,6 +102,7 @@ def simulate(db: Database, candidate: Programme, since: date) -> Simulation:
                     candidate, basket, snapshot_from_json(content["member_snapshot"]), strict=False
                 )
                 sales[content["event_id"]] = (content, basket, {})
+                report.sales += 1
                 _add(member.candidate, outcome.postings)
             else:
                 sale = sales.get(content["refers_to"])

@@ -192,11 +192,15 @@ def test_simulate_lists_events_it_cannot_evaluate_and_leaves_them_out_of_both_co
             raise BasketError("the candidate cannot read this basket")
         return real(programme, basket, *args, **kwargs)
 
-    monkeypatch.setattr(simulate_module, "evaluate", evaluate)
     doubled = candidate(tmp_path, "2")
     args = ["rules", "simulate", str(doubled), "--since", since, "--db", ledger_under_test.db_url]
     assert main([*args, "--json"]) == 0
+    everything = json.loads(capsys.readouterr().out)  # other tests' sales too
+    monkeypatch.setattr(simulate_module, "evaluate", evaluate)
+    assert main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    counted = (report["sales"], report["refunds"])
+    assert counted == (everything["sales"] - 1, everything["refunds"] - 1)  # only evaluated
     (line,) = [n for n in report["not_evaluated"] if odd.event_id in n]
     assert line == f"event {odd.event_id}: the candidate cannot read this basket"
     members = {m["member_id"]: m["accounts"] for m in report["members"]}
