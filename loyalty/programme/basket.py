@@ -8,6 +8,7 @@ one form that is hashed (empty optional parts left out).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,6 +172,25 @@ NEW_MEMBER = MemberSnapshot()
 # --------------------------------------------------------------------------- reading
 
 
+_JSON_KINDS: dict[type, str] = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    float: "a decimal number",
+    list: "a list",
+    dict: "an object",
+    Mapping: "an object",
+    type(None): "null",
+}
+
+
+def _json_kind(kind: type | tuple[type, ...]) -> str:
+    """How a JSON reader would call the kind of value: text, a list, null..."""
+    if isinstance(kind, tuple):
+        return " or ".join(_json_kind(k) for k in kind)
+    return _JSON_KINDS.get(kind, kind.__name__)
+
+
 class _Object:
     """Strict access to one JSON object, with the path for messages."""
 
@@ -189,7 +209,10 @@ class _Object:
             return default
         item = self.value[key]
         if (isinstance(item, bool) and kind is int) or not isinstance(item, kind):
-            raise BasketError(f"{self.path}.{key} has the wrong type ({item!r}).")
+            raise BasketError(
+                f"{self.path}.{key} must be {_json_kind(kind)}, not {_json_kind(type(item))}"
+                f" ({json.dumps(item, ensure_ascii=False)[:40]})."
+            )
         return item
 
     def number(self, key: str, low: int, high: int, default: Any = ...) -> int:
@@ -280,7 +303,7 @@ def snapshot_from_json(value: Any) -> MemberSnapshot:
     if value is None:
         return NEW_MEMBER
     data = _Object(value, "member")
-    tier = data.get("tier", str, "")
+    tier = data.get("tier", (str, type(None)), "") or ""  # null: no tier, as absent
     stamps_raw = data.get("stamps", Mapping, {})
     stamps = {}
     for card, count in stamps_raw.items():

@@ -283,7 +283,8 @@ def _check_references(programme: Programme, top: Table) -> None:
     cards = [(i, r.card) for i, r in enumerate(programme.rules) if isinstance(r, StampRule)]
     _unique([c for _, c in cards], top, "stamp cards", [f"rules[{i}].card" for i, _ in cards])
     if "redeem" in ids:
-        raise top.error("rules", "'redeem' is reserved for points used as a discount; rename it.")
+        key = keys[ids.index("redeem")]
+        raise top.error(key, "'redeem' is reserved for points used as a discount; rename it.")
     rewards = {r.id for r in programme.rewards}
     for index, rule in enumerate(programme.rules):
         if isinstance(rule, StampRule) and rule.reward not in rewards:
