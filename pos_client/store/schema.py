@@ -1,17 +1,22 @@
 """The local store's schema, as ordered migrations (one transaction each).
 
-Tables:
+Tables (as the migrations below leave them):
 
 - ``journal``: the append-only event log. Triggers abort any UPDATE or DELETE, so
   event content can never change once written (guarantee 1 and 3).
 - ``parked_events``: sync state kept apart from the journal: events the ledger
   refused, with its reason, for a manager.
-- ``members``: the member cache; ``confirmed_points`` is the ledger-confirmed balance
-  and ``version`` the ledger's change number of that state (newer wins).
-- ``settings``: small key/value facts (terminal id, current rules, the confirmed
-  high-water mark ``confirmed_seq``, the pull cursor).
-- ``pull_members`` and ``pull_other``: changes staged by a pull in progress; applied
-  in one transaction when the pull completes.
+- ``members``: the member cache; ``accounts`` holds the ledger-confirmed balance of
+  every account, ``rewards`` the issued rewards the member holds, and ``version`` the
+  ledger's change number of that state (newer wins).
+- ``settings``: small key/value facts (terminal id, the confirmed high-water mark
+  ``confirmed_seq``, the pull cursor, the last sync).
+- ``programme_versions`` and ``products``: the programme versions and the catalogue
+  the ledger sent.
+- ``refund_units``: one row per unit returned from a sale's line (a unit cannot be
+  refunded twice).
+- ``pull_members``, ``pull_products`` and ``pull_other``: changes staged by a pull in
+  progress; applied in one transaction when the pull completes.
 
 New migrations are appended at the end; an applied migration is never edited.
 """

@@ -1,4 +1,5 @@
-"""Small key/value facts the till keeps: its terminal id, rules, the sync high-water."""
+"""Small key/value facts the till keeps: its terminal id, the sync high-water mark, the
+pull cursor and the last sync."""
 
 from __future__ import annotations
 
