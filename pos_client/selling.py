@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +67,10 @@ class Selling:
     link: LedgerLink | None
     _lock: threading.RLock
     _member: MemberView | None
+    clock: Callable[[], datetime]
 
     if TYPE_CHECKING:
 
-        def clock(self) -> datetime: ...
         def version(self, at: datetime | None = None) -> ProgrammeVersion: ...
         def select_member(self, card: str) -> MemberView: ...
         def _require_member(self) -> MemberView: ...
@@ -354,9 +354,7 @@ class Selling:
         if self.link is None or self._offline_hours() == 0.0:
             return None
         wallet = programme.main_wallet
-        local_midnight = (
-            datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-        )
+        local_midnight = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
         with self.store.lock:
             spent = self.store.journal.unconfirmed_spent_since(

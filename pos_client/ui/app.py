@@ -30,6 +30,7 @@ from loyalty.money import Money, parse_money
 from loyalty.scans import ScanKind, classify_scan
 from pos_client.till import Till
 from pos_client.ui import till_calls
+from pos_client.ui.answer_dialogs import AnswerDialogs
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
 from pos_client.ui.dialog_gate import DialogGate
@@ -63,10 +64,7 @@ from pos_client.ui.messages import (
     TillFailed,
 )
 from pos_client.ui.screens.cashier import CashierScreen
-from pos_client.ui.screens.choice_dialog import ChoiceDialog
 from pos_client.ui.screens.confirm_dialog import ConfirmDialog
-from pos_client.ui.screens.redeem_dialog import RedeemDialog
-from pos_client.ui.screens.refund_confirm import RefundAnswer, RefundConfirmDialog
 from pos_client.ui.screens.refund_dialog import RefundDialog
 
 _ANSWERS = (
@@ -130,6 +128,7 @@ class TillApp(App[None]):
         """Set False before running for screenshots that do not depend on the clock."""
         self._calls = CallQueue(self, till)
         self.dialogs = DialogGate(self)
+        self._answers = AnswerDialogs(self)
         self._finishing = False
         config = till.config
         parts = [config.store_name, config.terminal_id] + (["DEMO"] if demo else [])
@@ -369,68 +368,23 @@ class TillApp(App[None]):
 
     @on(RedeemLimitsRead)
     def _redeem_limits_read(self, message: RedeemLimitsRead) -> None:
-        def answered(points: int | None) -> None:
-            if points is None:
-                self.cashier.show_info("No points were used.")
-            else:
-                self._calls.submit("redeem", till_calls.set_redeem(message.card, points))
-
-        dialog = RedeemDialog(
-            message.member_name, message.limits, message.currency, message.points_per_value
-        )
-        self.dialogs.show(dialog, answered, expected=True)
+        self._answers.redeem_limits(message)
 
     @on(RefundPreviewed)
     def _refund_previewed(self, message: RefundPreviewed) -> None:
-        preview = message.preview
-
-        def answered(answer: RefundAnswer | None) -> None:
-            if answer is None:
-                self.cashier.show_info("Refund cancelled. Nothing was recorded.")
-                return
-            what, lines = answer
-            if what == "confirm":
-                self._calls.submit("refund", till_calls.refund(preview.receipt_no, lines))
-            else:
-                self.dialogs.expect(
-                    "refund preview", till_calls.refund_preview(preview.receipt_no, lines)
-                )
-
-        self.dialogs.show(RefundConfirmDialog(preview), answered, expected=True)
+        self._answers.refund_preview(message)
 
     @on(RewardsListed)
     def _rewards_listed(self, message: RewardsListed) -> None:
-        choices = [(str(i), label) for i, (_, _, label) in enumerate(message.rewards)]
-
-        def answered(choice: str | None) -> None:
-            if choice is not None:
-                reward, instance, _ = message.rewards[int(choice)]
-                self._calls.submit(
-                    "reward", till_calls.apply_reward(message.card, reward, instance)
-                )
-
-        self.dialogs.show(ChoiceDialog("Use a reward", choices), answered, expected=True)
+        self._answers.rewards(message)
 
     @on(QuickKeysListed)
     def _quick_keys_listed(self, message: QuickKeysListed) -> None:
-        def answered(key: str | None) -> None:
-            if key is not None:
-                self.cashier.clear_amount()
-                self._calls.submit("quick key", till_calls.quick_key(key, message.amount))
-
-        keys = [key for key, _ in message.keys]
-        dialog = ChoiceDialog("Quick keys", [(k, label) for k, label in message.keys], keys)
-        self.dialogs.show(dialog, answered, expected=True)
+        self._answers.quick_keys(message)
 
     @on(ActionsListed)
     def _actions_listed(self, message: ActionsListed) -> None:
-        def answered(action: str | None) -> None:
-            if action is not None:
-                self._calls.submit("action", till_calls.record_action(message.card, action))
-
-        self.dialogs.show(
-            ChoiceDialog("Record an action", message.actions), answered, expected=True
-        )
+        self._answers.actions(message)
 
     @on(TillFailed)
     def _till_failed(self, message: TillFailed) -> None:
@@ -468,6 +422,10 @@ class TillApp(App[None]):
     def run_call(self, operation: str, call: till_calls.TillCall) -> None:
         """Queue a till call whose answer opens a dialog (see :class:`DialogGate`)."""
         self._calls.submit(operation, call, with_status=False)
+
+    def submit_call(self, operation: str, call: till_calls.TillCall) -> None:
+        """Queue a till call that changes the sale (the status bar refreshes after)."""
+        self._calls.submit(operation, call)
 
     def after_dialog(self) -> None:
         """A dialog closed and no other opened: back to the scan field."""

@@ -14,6 +14,7 @@ KEYS = (
     ("F4 ", "refund lines"),
     ("F5 ", "use a reward"),
     ("F6 ", "quick keys"),
+    ("F7 ", "record an action"),
     ("F8 ", "cut the network"),
 )
 
