@@ -108,7 +108,11 @@ def _apply_reward(ctx: Context, entry: AppliedReward, instances_used: set[str]) 
     if reward.kind == "free_item":
         _free_item(reward, eligible, key)
     elif reward.kind == "percent_off":
-        _spread(round_fraction(eligible_total * reward.percent / 100, "floor"), eligible, key)
+        off = round_fraction(eligible_total * reward.percent / 100, "floor")
+        if off == 0:  # nothing to take off: never spend a reward on it
+            ctx.refuse(f"{reward.name} takes nothing off a basket this small.")
+            return
+        _spread(off, eligible, key)
     else:
         _spread(min(reward.amount_minor, eligible_total), eligible, key)
     for working in eligible:

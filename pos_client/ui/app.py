@@ -332,7 +332,8 @@ class TillApp(App[None]):
     async def _on_message(self, message: Message) -> None:
         """Answers that arrive while the App is closing (no cashier screen any more)
         are dropped: there is nothing left to show them on."""
-        if not self.screen_stack and isinstance(message, _ANSWERS):
+        closing = not self.screen_stack or not self.is_running  # shutting down
+        if closing and isinstance(message, _ANSWERS):
             return
         await super()._on_message(message)
 

@@ -815,6 +815,12 @@ REFUSED = [
         "cannot be used in this basket now",
         id="outside the reward's window",
     ),
+    pytest.param(
+        [item(9)],
+        [use("ten-percent")],
+        "takes nothing off a basket this small",
+        id="a percentage that rounds to nothing (never spend points on it)",
+    ),
 ]
 
 
