@@ -1,10 +1,10 @@
 """Run every benchmark and print its figures (``make bench``)."""
 
-from bench import earn, pull, push, scan, startup
+from bench import earn, evaluate, pull, push, sale, scan, startup
 
 
 def main() -> None:
-    for index, benchmark in enumerate((earn, push, scan, pull, startup)):
+    for index, benchmark in enumerate((earn, sale, evaluate, push, scan, pull, startup)):
         if index:
             print()
         benchmark.main()
