@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -328,6 +328,21 @@ class TillApp(App[None]):
     @on(Worker.StateChanged)
     def _worker_state_changed(self, event: Worker.StateChanged) -> None:
         self._calls.worker_state_changed(event.worker)
+
+    async def on_event(self, event: events.Event) -> None:
+        """While a scan is looked up, the cashier screen holds every key typed (but the
+        quit key), whatever has focus; see :class:`TypeAhead`."""
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event.key != "ctrl+q"
+            and self.screen_stack
+            and self.screen is self.cashier
+            and self.cashier.holding
+        ):
+            self.cashier.type_ahead.keep(event)
+            return
+        await super().on_event(event)
 
     async def _on_message(self, message: Message) -> None:
         """Answers that arrive while the App is closing (no cashier screen any more)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from pos_client.ui import formatting
+from pos_client.ui.components.fixed_text import FixedText
 from pos_client.views import MemberView
 
 
-class MemberPanel(Static):
+class MemberPanel(FixedText):
     """Shows :attr:`member`; the screen sets it, the panel only draws it.
 
     The balance line shows the confirmed and unsynced parts together (guarantee 4),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from pos_client.ui import formatting
+from pos_client.ui.components.fixed_text import FixedText
 from pos_client.views import Receipt, SaleView
 
 
-class TotalsBar(Static):
+class TotalsBar(FixedText):
     """Two lines: totals and outcome of the basket, or what a receipt changed."""
 
     def show_sale(self, sale: SaleView) -> None:

@@ -3,32 +3,28 @@
 A cashier scans a card and types the amount at once; the member arrives a few
 milliseconds later and moves the focus to the Amount field. Without this, those
 first keys would land in the scan field (and the F2 after them would finish a sale
-without its amount). While a lookup is in flight the screen focuses this invisible
-widget, which keeps every key; the screen then replays them into the field the
-answer focuses, or drops them (and says so) when the scan failed.
+without its amount). While a lookup is in flight the App hands every key to the
+screen's :class:`TypeAhead` instead of the focused field; the screen then replays
+them into the field the answer focuses, or drops them (and says so) when the scan
+failed.
+
+The focus itself does not move while keys are held: in Textual every focus change
+repaints the whole screen, which cost more than the rest of a scan.
 """
 
 from __future__ import annotations
 
 from textual import events
-from textual.widget import Widget
 
 
-class TypeAhead(Widget, can_focus=True):
-    """Holds key presses while it has focus; takes no space on screen."""
+class TypeAhead:
+    """The keys held while a lookup is in flight, in the order they were typed."""
 
-    DEFAULT_CSS = """
-    TypeAhead { width: 0; height: 0; }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self) -> None:
         self.held: list[events.Key] = []
 
-    def on_key(self, event: events.Key) -> None:
+    def keep(self, event: events.Key) -> None:
         self.held.append(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
 
     def take(self) -> list[events.Key]:
         held, self.held = self.held, []

@@ -4,7 +4,7 @@ The screen turns key presses into request messages for the App and exposes a few
 ``show_*`` methods the App calls with the Till's answers. It never calls the Till.
 
 While a scan is being looked up, keys the cashier types are held
-(:class:`~pos_client.ui.components.type_ahead.TypeAhead`) and replayed into the
+(:class:`~pos_client.ui.components.type_ahead.TypeAhead`, fed by the App) and replayed into the
 field the answer focuses, so an amount typed straight after a card scan lands in
 the Amount field, and an F2 typed with it finishes the sale for that member.
 """
@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from pos_client.ui import formatting
 from pos_client.ui.components.basket_panel import BasketPanel
@@ -29,6 +29,7 @@ from pos_client.ui.components.member_panel import MemberPanel
 from pos_client.ui.components.notice_line import Notice, NoticeLine
 from pos_client.ui.components.scan_field import ScanField
 from pos_client.ui.components.status_bar import StatusBar
+from pos_client.ui.components.steady_footer import SteadyFooter
 from pos_client.ui.components.totals_bar import TotalsBar
 from pos_client.ui.components.type_ahead import TypeAhead
 from pos_client.ui.messages import (
@@ -63,7 +64,9 @@ class CashierScreen(Screen[None]):
     ]
     AUTO_FOCUS = "#scan"
 
-    member: reactive[MemberView | None] = reactive(None, init=False)
+    member: reactive[MemberView | None] = reactive(None, init=False, repaint=False)
+    """Only the bindings depend on it (the member panel draws the member): a repaint
+    of the whole screen per scan would cost more than the scan."""
 
     def __init__(
         self, demo: bool = False, cursor_blink: bool = True, receipt_time: bool = True
@@ -75,6 +78,7 @@ class CashierScreen(Screen[None]):
         self.sale: SaleView | None = None
         self.holding = False
         """Keys are held while a scan is looked up (see module doc)."""
+        self.type_ahead = TypeAhead()
         self._focus_after_hold: Widget | None = None
 
     def compose(self) -> ComposeResult:
@@ -93,8 +97,7 @@ class CashierScreen(Screen[None]):
                 yield DemoHelp(id="demo-help")
         yield NoticeLine(id="notice")
         yield StatusBar(id="status")
-        yield TypeAhead(id="type-ahead")
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -185,16 +188,16 @@ class CashierScreen(Screen[None]):
         if not self.holding:
             self.holding = True
             self._focus_after_hold = self.focused
-            self.query_one(TypeAhead).focus()
 
     def release_keys(self, target: Widget | None = None) -> None:
         """Replay the held keys into ``target`` (by default what had focus)."""
         if not self.holding:
             return
         self.holding = False
-        held = self.query_one(TypeAhead).take()
+        held = self.type_ahead.take()
         focus = target or self._focus_after_hold or self.query_one(ScanField)
-        focus.focus()
+        if focus is not self.focused:
+            focus.focus()
         for key in held:
             self.app.post_message(key)
 
@@ -203,7 +206,7 @@ class CashierScreen(Screen[None]):
         if not self.holding:
             return 0
         self.holding = False
-        held = self.query_one(TypeAhead).take()
+        held = self.type_ahead.take()
         self.focus_scan()
         return len(held)
 
