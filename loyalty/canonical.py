@@ -27,4 +27,9 @@ def canonical_bytes(content: Any) -> bytes:
 
 def sha256_hex(content: Any) -> str:
     """SHA-256 (hex) of the canonical encoding of ``content``."""
-    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+    return sha256_of_encoded(canonical_json(content))
+
+
+def sha256_of_encoded(encoded: str) -> str:
+    """SHA-256 (hex) of a canonical encoding already made (:func:`canonical_json`)."""
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from loyalty.canonical import canonical_json, sha256_hex
+from loyalty.canonical import canonical_json, sha256_hex, sha256_of_encoded
 from loyalty.errors import ChainBroken
 from loyalty.event_fields import SCHEMA, event_problem, schema_of
 
@@ -55,6 +55,9 @@ class Event:
     content: Mapping[str, Any]
     """Every field but ``hash``, exactly as hashed."""
     hash: str
+    encoded: str | None = field(default=None, compare=False, repr=False)
+    """The canonical encoding of ``content`` when already made (by
+    :func:`build_event`, which hashed it), so storing it does not encode it again."""
 
     @property
     def schema(self) -> int:
@@ -121,7 +124,7 @@ class Event:
 
     def document(self) -> str:
         """The content in the canonical encoding, as stored by the journal."""
-        return canonical_json(self.content)
+        return self.encoded if self.encoded is not None else canonical_json(self.content)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Event:
@@ -172,7 +175,8 @@ def build_event(
     problem = event_problem(content)
     if problem is not None:
         raise MalformedEvent(f"{problem[0]} {problem[1]}")
-    return Event(content, compute_hash(content))
+    encoded = canonical_json(content)
+    return Event(content, sha256_of_encoded(encoded), encoded)
 
 
 def verify_event(event: Event) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from loyalty.errors import InvalidAmount, LoyaltyError, RedemptionRefused
+from loyalty.errors import InvalidAmount, LoyaltyError
 from loyalty.events import EventKind
 from loyalty.money import Money, parse_money
 from loyalty.programme import (
@@ -41,6 +41,7 @@ from pos_client.refunding import RefundPlan, plan_refund, returned_before
 from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
 from pos_client.sale_view import outcome_of, sale_view
 from pos_client.scanning import card_of
+from pos_client.spending import check_balances, wallet_name
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import (
     MemberView,
@@ -86,6 +87,7 @@ class Selling:
             also: Any = None,
             outcome: Outcome | None = None,
             lines: tuple[Any, ...] = (),
+            currency: str | None = None,
         ) -> Receipt: ...
 
     # --- scanning ----------------------------------------------------------------------
@@ -198,7 +200,7 @@ class Selling:
             for reward in programme.rewards:
                 wallet = reward.wallet
                 if reward.cost is not None and wallet and member.total(wallet) >= reward.cost:
-                    cost = f"{reward.cost} {_wallet_name(programme, wallet)}"
+                    cost = f"{reward.cost} {wallet_name(programme, wallet)}"
                     found.append((reward.id, None, f"{reward.name} ({cost})"))
             return found
 
@@ -272,7 +274,13 @@ class Selling:
             event_id = str(uuid.uuid4())
             fields = sale_fields(event_id, version, basket, member_snapshot, outcome)
             receipt = self._record(
-                EventKind.SALE, member, fields, event_id=event_id, at=at, outcome=outcome
+                EventKind.SALE,
+                member,
+                fields,
+                event_id=event_id,
+                at=at,
+                outcome=outcome,
+                currency=version.programme.currency,
             )
             self.draft = SaleDraft.empty()
             return receipt
@@ -288,18 +296,7 @@ class Selling:
         self, member: MemberView, version: ProgrammeVersion, outcome: Outcome
     ) -> None:
         """Points spent in a basket must be there, and offline within the bounds."""
-        for wallet, spent in outcome.spent.items():
-            available = member.total(wallet)
-            if available < 0:
-                raise RedemptionRefused(
-                    f"The member owes {-available} {_wallet_name(version.programme, wallet)}; "
-                    "nothing can be spent until the balance is positive again."
-                )
-            if spent > available:
-                raise RedemptionRefused(
-                    f"Not enough {_wallet_name(version.programme, wallet)}: the member has "
-                    f"{available}, the basket spends {spent}."
-                )
+        check_balances(member, version.programme, outcome)
         main = version.programme.main_wallet
         if main is not None and outcome.spent.get(main.id):
             self._check_offline(member, version.programme, outcome.spent[main.id])
@@ -437,8 +434,3 @@ class Selling:
         return sale_view(
             version, self.book.info(version), self.draft, self._member, at, self.config.store_id
         )
-
-
-def _wallet_name(programme: Programme, wallet_id: str) -> str:
-    wallet = programme.wallet(wallet_id)
-    return wallet.name.lower() if wallet else wallet_id

@@ -183,17 +183,19 @@ class Till(Selling):
         also: Any = None,
         outcome: Outcome | None = None,
         lines: tuple[ReceiptLine, ...] = (),
+        currency: str | None = None,
     ) -> Receipt:
         """Append one event for ``member``; durable on return. Prints and syncs after.
 
-        ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines."""
+        ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines;
+        ``currency`` is the version's the caller already looked up (else looked up)."""
         business = at or self.clock()
         common = {
             "card": member.card,
             "member_id": member.member_id,
             "business_time": business.isoformat(timespec="seconds"),
             "store": self.config.store_id,
-            "currency": self.version(business).programme.currency,
+            "currency": currency or self.version(business).programme.currency,
             "operator": self.operator,
         }
 
