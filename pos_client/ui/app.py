@@ -13,7 +13,6 @@ sale: a second press while the first is being recorded is ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on
@@ -25,14 +24,13 @@ from textual.worker import Worker
 
 from devices.config import ScannerConfig
 from devices.simulator import ScannerSimulator
-from loyalty.errors import LoyaltyError
-from loyalty.money import Money, parse_money
 from loyalty.scans import ScanKind, classify_scan
 from pos_client.till import Till
 from pos_client.ui import till_calls
 from pos_client.ui.answer_dialogs import AnswerDialogs
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
+from pos_client.ui.confirmations import Confirmations
 from pos_client.ui.dialog_gate import DialogGate
 from pos_client.ui.messages import (
     ActionRequested,
@@ -42,6 +40,7 @@ from pos_client.ui.messages import (
     DemoCardDrawn,
     DemoCardsLoaded,
     FinishRequested,
+    KeyHandled,
     LineChangeRequested,
     MemberCleared,
     MemberSelected,
@@ -64,7 +63,6 @@ from pos_client.ui.messages import (
     TillFailed,
 )
 from pos_client.ui.screens.cashier import CashierScreen
-from pos_client.ui.screens.confirm_dialog import ConfirmDialog
 from pos_client.ui.screens.refund_dialog import RefundDialog
 
 _ANSWERS = (
@@ -80,6 +78,7 @@ _ANSWERS = (
     SaleChanged,
     SaleRecorded,
     StatusChanged,
+    KeyHandled,
     SyncStatusChanged,
     ScannerStatusChanged,
     ScanReceived,
@@ -129,6 +128,7 @@ class TillApp(App[None]):
         self._calls = CallQueue(self, till)
         self.dialogs = DialogGate(self)
         self._answers = AnswerDialogs(self)
+        self._confirm = Confirmations(self)
         self._finishing = False
         config = till.config
         parts = [config.store_name, config.terminal_id] + (["DEMO"] if demo else [])
@@ -179,7 +179,7 @@ class TillApp(App[None]):
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
         if classify_scan(text.strip()).kind is not ScanKind.PRODUCT:
-            self.cashier.hold_keys()
+            self.cashier.hold_keys(for_answer=True)
         self._calls.submit("scan", till_calls.scan(text, source))
 
     def set_scanner_status(self, text: str) -> None:
@@ -206,7 +206,7 @@ class TillApp(App[None]):
 
     @on(AmountEntered)
     def _amount_entered(self, message: AmountEntered) -> None:
-        self._second_look(message.amount, lambda: self._add_amount(message.amount))
+        self._confirm.second_look(message.amount, lambda: self._add_amount(message.amount))
 
     def _add_amount(self, amount: str) -> None:
         self.cashier.clear_amount()
@@ -219,37 +219,10 @@ class TillApp(App[None]):
 
         def finish() -> None:
             self._finishing = True
+            self.cashier.hold_keys(for_answer=True)  # the next card waits for the receipt
             self._calls.submit("finish", till_calls.finish(message.card, message.amount))
 
-        self._second_look(message.amount, finish)
-
-    def _second_look(self, amount: str, then: Callable[[], None]) -> None:
-        """Amounts above the till's limit ask for a second look before they are used."""
-        try:
-            money = parse_money(amount, self.till.version().programme.currency)
-        except LoyaltyError:
-            then()  # the till refuses it with the reason
-            return
-        if money.minor <= self.till.config.large_amount_minor:
-            then()
-            return
-        limit = Money(self.till.config.large_amount_minor, money.currency)
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-            else:
-                self.cashier.show_info("Nothing was added. Check the amount and type it again.")
-                self.cashier.focus_amount()
-
-        self.dialogs.show(
-            ConfirmDialog(
-                "Check the amount",
-                f"{money} is more than this till's usual limit of {limit}.\nIs the amount right?",
-                yes="It is right",
-            ),
-            answered,
-        )
+        self._confirm.second_look(message.amount, finish)
 
     @on(RedeemRequested)
     def _redeem(self, message: RedeemRequested) -> None:
@@ -281,24 +254,17 @@ class TillApp(App[None]):
 
     @on(NextCustomerRequested)
     def _next_customer(self) -> None:
-        unrecorded = self.cashier.unrecorded_lines
-        if not unrecorded:
+        def next_customer() -> None:
             self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
+
+        self._confirm.discard_basket("Next customer", "start with the next customer", next_customer)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: quit, after asking if the basket holds unrecorded lines."""
+        if not self.screen_stack or self.screen is not self.cashier:
+            self.exit()  # from a dialog (the quit question too), Ctrl+Q quits
             return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._calls.submit("next customer", till_calls.next_customer(), with_status=False)
-
-        self.dialogs.show(
-            ConfirmDialog(
-                "Next customer",
-                f"The basket has {unrecorded} line(s) that are not recorded.\n"
-                "Discard them and start with the next customer?",
-                yes="Discard",
-            ),
-            answered,
-        )
+        self._confirm.discard_basket("Quit", "quit", self.exit)
 
     def action_simulate_scan(self) -> None:
         self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
@@ -330,19 +296,39 @@ class TillApp(App[None]):
         self._calls.worker_state_changed(event.worker)
 
     async def on_event(self, event: events.Event) -> None:
-        """While a scan is looked up, the cashier screen holds every key typed (but the
-        quit key), whatever has focus; see :class:`TypeAhead`."""
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded
             and event.key != "ctrl+q"
             and self.screen_stack
-            and self.screen is self.cashier
-            and self.cashier.holding
         ):
-            self.cashier.type_ahead.keep(event)
-            return
-        await super().on_event(event)
+            await self._route_key(event)
+        else:
+            await super().on_event(event)
+
+    async def _route_key(self, event: events.Key) -> None:
+        """Keys (but the quit key) typed on the cashier screen while a dialog is on its
+        way are the dialog's; while a command key is handled (Enter in the scan or
+        amount field, F2-F7, Esc), or the till's answer is awaited (a card lookup, a
+        sale being recorded), the screen holds them (:class:`TypeAhead`)."""
+        cashier = self.cashier
+        if self.screen is cashier and self.dialogs.shut:
+            self.dialogs.keep_key(event)
+        elif self.screen is cashier and cashier.holding:
+            cashier.type_ahead.keep(event)
+        else:
+            focused, on_cashier = self.focused, self.screen is cashier
+            await super().on_event(event)
+            if on_cashier and cashier.holds_after(event.key, focused):
+                cashier.hold_keys()
+
+    @on(KeyHandled)
+    def _key_handled(self) -> None:
+        cashier = self.cashier
+        if self.dialogs.shut:  # the key opened a dialog: what follows is the dialog's
+            self.dialogs.adopt_keys(cashier.take_keys())
+        elif not cashier.held_for_answer:
+            cashier.release_keys()
 
     async def _on_message(self, message: Message) -> None:
         """Answers that arrive while the App is closing (no cashier screen any more)
@@ -381,6 +367,7 @@ class TillApp(App[None]):
     def _sale_recorded(self, message: SaleRecorded) -> None:
         self._finishing = False
         self.cashier.show_receipt(message.receipt, message.member, message.sale)
+        self.cashier.release_keys(self.cashier.query_one("#scan"))
 
     @on(RedeemLimitsRead)
     def _redeem_limits_read(self, message: RedeemLimitsRead) -> None:
@@ -410,9 +397,12 @@ class TillApp(App[None]):
         if message.operation in DIALOG_CALLS:
             self.dialogs.expected_failed()
         dropped = cashier.drop_keys() if message.operation == "scan" else 0
+        cashier.release_keys()  # e.g. after a sale that could not be recorded
+        text = message.message
+        if message.member_cleared and cashier.member is not None:
+            text += f" {cashier.member.name} is no longer selected: scan their card again."
         if message.member_cleared:
             cashier.show_member(None)
-        text = message.message
         if dropped:
             text += f" ({dropped} key(s) typed during the scan were not used.)"
         cashier.show_error(text, message.field)

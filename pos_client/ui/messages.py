@@ -61,6 +61,13 @@ class AmountEntered(Message):
     """The amount as typed."""
 
 
+class KeyHandled(Message):
+    """The cashier screen has posted what a command key asked for (Enter in the scan
+    or amount field, F2-F7, Esc): the keys typed after it may flow again, into the
+    dialog it opened if any, unless the till's answer holds them (a card lookup, a
+    sale being recorded)."""
+
+
 @dataclass
 class FinishRequested(Message):
     """The cashier asked to finish the sale (F2)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+from textual import events
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -17,6 +18,14 @@ from pos_client.ui.components.notice_line import NoticeLine
 from pos_client.ui.screens.confirm_dialog import ConfirmDialog
 from pos_client.ui.screens.redeem_dialog import RedeemDialog
 from pos_client.ui.screens.refund_confirm import RefundConfirmDialog
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a fast typist or a keyboard-wedge scanner delivers them: all queued
+    before the App has handled the first."""
+    for key in keys:
+        character = {"enter": "\r"}.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))
 
 
 def notice(app) -> str:
@@ -106,6 +115,7 @@ async def test_a_failed_scan_clears_the_previous_member(
             await wait_for_workers(pilot)
             assert app.cashier.member is None and till.member is None
             assert "Nora" not in str(app.cashier.query_one(MemberPanel).render())
+            assert "Nora Hansen is no longer selected: scan their card again." in notice(app)
         await pilot.press("f2")  # nothing can be finished for the previous customer
         await wait_for_workers(pilot)
         assert till.draft.lines  # the basket itself stays for the right card
@@ -243,3 +253,66 @@ async def test_the_footer_fits_80_columns_and_shows_how_to_quit(make_app, wait_f
         assert "quit" in [key.action for key in keys]
         assert max(key.region.right for key in keys) <= 80
         assert all(key.region.y == 23 for key in keys)  # one line, the last
+
+
+async def test_an_amount_typed_in_one_burst_with_the_card_scan_lands_in_the_amount_field(
+    make_app, till, cards, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_workers(pilot)
+        burst(app, *cards.nora, "enter", "4", "5")
+        await wait_for_workers(pilot)
+        assert app.cashier.member is not None and app.cashier.member.card == cards.nora
+        assert app.cashier.query_one("#amount", Input).value == "45"
+        assert app.cashier.query_one("#scan", Input).value == ""
+
+
+async def test_the_next_amount_typed_in_one_burst_after_enter_is_kept(
+    make_app, till, cards, wait_for_workers
+):
+    """Enter adds the line and clears the field: what is typed next must not be
+    cleared with it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*cards.nora, "enter")
+        await wait_for_workers(pilot)
+        burst(app, "1", "0", "enter", "2", "0")
+        await wait_for_workers(pilot)
+        assert [line.unit_minor for line in till.draft.lines] == [1000]
+        assert app.cashier.query_one("#amount", Input).value == "20"
+
+
+async def test_points_typed_in_one_burst_with_f3_go_to_the_redeem_dialog(
+    make_app, till, cards, products, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*cards.nora, "enter", *products.latte, "enter")
+        await wait_for_workers(pilot)
+        burst(app, "f3", "1", "0", "0", "enter")
+        await wait_for_workers(pilot)
+        assert app.screen is app.cashier
+        assert till.draft.redeem_points == 100
+        assert app.cashier.query_one("#scan", Input).value == ""
+
+
+async def test_ctrl_q_asks_before_discarding_an_unrecorded_basket(
+    make_app, till, cards, products, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*cards.nora, "enter", *products.latte, "enter")
+        await wait_for_workers(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for_workers(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "1 line(s) that are not recorded" in app.screen.question()
+        await pilot.press("n")
+        await wait_for_workers(pilot)
+        assert app.is_running and till.draft.lines
+        await pilot.press("f2")
+        await wait_for_workers(pilot)
+        await pilot.press("ctrl+q")  # the sale is recorded: nothing to lose
+        await wait_for_workers(pilot)
+        assert not app.is_running

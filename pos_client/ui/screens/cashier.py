@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -37,6 +38,7 @@ from pos_client.ui.messages import (
     AmountEntered,
     CashierReady,
     FinishRequested,
+    KeyHandled,
     NextCustomerRequested,
     QuickKeysRequested,
     RedeemRequested,
@@ -79,6 +81,9 @@ class CashierScreen(Screen[None]):
         self.holding = False
         """Keys are held while a scan is looked up (see module doc)."""
         self.type_ahead = TypeAhead()
+        self.held_for_answer = False
+        """The held keys wait for the till's answer (a card lookup, a sale being
+        recorded), not only for the screen to handle a command key."""
         self._focus_after_hold: Widget | None = None
 
     def compose(self) -> ComposeResult:
@@ -183,17 +188,30 @@ class CashierScreen(Screen[None]):
 
     # --- keys typed while a scan is looked up -------------------------------------
 
-    def hold_keys(self) -> None:
-        """From now until :meth:`release_keys`, keep what the cashier types."""
+    def hold_keys(self, for_answer: bool = False) -> None:
+        """From now until :meth:`release_keys`, keep what the cashier types
+        (``for_answer``: until the till answers)."""
+        self.held_for_answer = self.held_for_answer or for_answer
         if not self.holding:
             self.holding = True
             self._focus_after_hold = self.focused
+
+    def holds_after(self, key: str, focused: Widget | None) -> bool:
+        """A command key: Enter in the scan or amount field, or an enabled F2-F7 or
+        Esc. The keys typed after it wait until the screen has handled it (they must
+        not reach a field, or miss the dialog it opens)."""
+        if key == "enter":
+            return isinstance(focused, Input) and focused.id in ("scan", "amount")
+        action = next(
+            (b.action for b in self.BINDINGS if isinstance(b, Binding) and b.key == key), None
+        )
+        return action is not None and self.check_action(action, ()) is True
 
     def release_keys(self, target: Widget | None = None) -> None:
         """Replay the held keys into ``target`` (by default what had focus)."""
         if not self.holding:
             return
-        self.holding = False
+        self.holding = self.held_for_answer = False
         held = self.type_ahead.take()
         focus = target or self._focus_after_hold or self.query_one(ScanField)
         if focus is not self.focused:
@@ -201,11 +219,16 @@ class CashierScreen(Screen[None]):
         for key in held:
             self.app.post_message(key)
 
+    def take_keys(self) -> list[events.Key]:
+        """Stop holding and hand the held keys over (to a dialog that just opened)."""
+        self.holding = self.held_for_answer = False
+        return self.type_ahead.take()
+
     def drop_keys(self) -> int:
         """Forget the held keys (the scan failed: they were meant for its member)."""
         if not self.holding:
             return 0
-        self.holding = False
+        self.holding = self.held_for_answer = False
         held = self.type_ahead.take()
         self.focus_scan()
         return len(held)
@@ -222,35 +245,42 @@ class CashierScreen(Screen[None]):
         return True
 
     def action_finish(self) -> None:
-        if self.member is None:
-            return
-        amount = self.query_one("#amount", Input).value
-        basket_empty = self.sale is None or self.sale.empty
-        if basket_empty and not amount.strip():
-            self.show_error("The basket is empty: scan a product or type an amount.", "amount")
-            return
-        self.post_message(FinishRequested(self.member.card, amount))
+        try:
+            if self.member is None:
+                return
+            amount = self.query_one("#amount", Input).value
+            basket_empty = self.sale is None or self.sale.empty
+            if basket_empty and not amount.strip():
+                self.show_error("The basket is empty: scan a product or type an amount.", "amount")
+                return
+            self.post_message(FinishRequested(self.member.card, amount))
+        finally:
+            self.post_message(KeyHandled())
+
+    def _request(self, message: Message | None) -> None:
+        """Post what a command key asks for (None: nothing to ask), then that the key
+        is handled."""
+        if message is not None:
+            self.post_message(message)
+        self.post_message(KeyHandled())
 
     def action_redeem(self) -> None:
-        if self.member is not None:
-            self.post_message(RedeemRequested(self.member.card))
+        self._request(RedeemRequested(self.member.card) if self.member else None)
 
     def action_refund(self) -> None:
-        self.post_message(RefundRequested())
+        self._request(RefundRequested())
 
     def action_reward(self) -> None:
-        if self.member is not None:
-            self.post_message(RewardRequested(self.member.card))
+        self._request(RewardRequested(self.member.card) if self.member else None)
 
     def action_quick(self) -> None:
-        self.post_message(QuickKeysRequested(self.query_one("#amount", Input).value))
+        self._request(QuickKeysRequested(self.query_one("#amount", Input).value))
 
     def action_action(self) -> None:
-        if self.member is not None:
-            self.post_message(ActionRequested(self.member.card))
+        self._request(ActionRequested(self.member.card) if self.member else None)
 
     def action_next_customer(self) -> None:
-        self.post_message(NextCustomerRequested())
+        self._request(NextCustomerRequested())
 
     @on(Input.Submitted, "#scan")
     def _scan_submitted(self, event: Input.Submitted) -> None:
@@ -258,6 +288,7 @@ class CashierScreen(Screen[None]):
         text, source = self.query_one(ScanField).take()
         if text.strip():
             self.post_message(ScanReceived(text, source))
+        self.post_message(KeyHandled())
 
     @on(Input.Submitted, "#amount")
     def _amount_submitted(self, event: Input.Submitted) -> None:
@@ -270,3 +301,4 @@ class CashierScreen(Screen[None]):
             self.post_message(ScanReceived(code, "wedge"))
         elif event.value.strip():
             self.post_message(AmountEntered(event.value))
+        self.post_message(KeyHandled())
