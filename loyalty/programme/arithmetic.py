@@ -1,9 +1,12 @@
 """Exact arithmetic for the programme engine: decimal rates, rounding, allocation.
 
-Inside the engine every amount is a :class:`fractions.Fraction`; only the outcome is
-made of integers. This module is the one place where a fraction becomes an integer
-(:func:`round_fraction`) and where an integer is shared out over lines
-(:func:`allocate`), so the till and the ledger round identically.
+Inside the engine every amount is exact: a rate or factor is a
+:class:`fractions.Fraction`, and the many per-line amounts are integers over one
+common denominator (as exact, and far cheaper than a fraction each); only the
+outcome is made of plain integers. This module is the one place where an exact
+amount becomes an integer (:func:`round_fraction`, :func:`round_ratio`) and where
+an integer is shared out over lines (:func:`allocate`, :func:`apportion`), so the
+till and the ledger round identically.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from fractions import Fraction
+from math import lcm
 from typing import Final, Literal
 
 RoundingMode = Literal["floor", "half_up", "half_even"]
@@ -76,14 +80,30 @@ def round_fraction(value: Fraction, mode: RoundingMode) -> int:
     ``floor`` rounds toward minus infinity, ``half_up`` rounds halves away from zero,
     ``half_even`` rounds halves to the even neighbour (banker's rounding).
     """
+    return round_ratio(value.numerator, value.denominator, mode)
+
+
+def round_ratio(numerator: int, denominator: int, mode: RoundingMode) -> int:
+    """Round ``numerator / denominator`` (``denominator`` > 0, the pair need not be in
+    lowest terms) exactly as :func:`round_fraction` rounds that fraction.
+
+    The evaluator keeps a basket's amounts as integers over one common denominator
+    (a :class:`~fractions.Fraction` per line and rule is most of the work otherwise);
+    this rounds them without building a fraction. Only integer operations, so the
+    result is the same on every machine.
+    """
     if mode == "floor":
-        return value.numerator // value.denominator
+        return numerator // denominator
     if mode == "half_up":
-        magnitude = abs(value)
-        rounded = (magnitude + Fraction(1, 2)).__floor__()
-        return rounded if value >= 0 else -rounded
+        # floor(|n/d| + 1/2), with the sign put back: halves away from zero.
+        rounded = (2 * abs(numerator) + denominator) // (2 * denominator)
+        return rounded if numerator >= 0 else -rounded
     if mode == "half_even":
-        return round(value)
+        whole, remainder = divmod(numerator, denominator)
+        twice = 2 * remainder
+        if twice < denominator or (twice == denominator and whole % 2 == 0):
+            return whole
+        return whole + 1
     raise ValueError(f"unknown rounding mode {mode!r}")
 
 
@@ -94,21 +114,54 @@ def allocate(total: int, weights: Sequence[Fraction | int]) -> list[int]:
     go one each to the largest remainders, ties to the earlier position (lines are
     passed in line-number order). The shares always add up to ``total``; weights of
     zero get nothing. ``total`` and every weight must be zero or more.
+
+    Fractional weights are brought to one common denominator first: the shares only
+    depend on the weights' proportions, and integers are exact and far cheaper.
     """
     if total < 0 or any(w < 0 for w in weights):
-        raise ValueError("allocate needs a total and weights of zero or more")
-    whole = sum((Fraction(w) for w in weights), Fraction(0))
+        raise ValueError(_NEGATIVE)
+    if all(type(w) is int for w in weights):
+        return _largest_remainder(total, weights)  # type: ignore[arg-type]
+    fractions = [Fraction(w) for w in weights]
+    common = lcm(*(f.denominator for f in fractions))
+    return _largest_remainder(total, [f.numerator * (common // f.denominator) for f in fractions])
+
+
+def allocate_integers(total: int, weights: Sequence[int]) -> list[int]:
+    """:func:`allocate` for integer weights (amounts paid, in minor units), as the
+    price phase spreads its discounts: the same shares, without looking at each
+    weight's type."""
+    if total < 0 or (weights and min(weights) < 0):
+        raise ValueError(_NEGATIVE)
+    return _largest_remainder(total, weights)
+
+
+_NEGATIVE = "allocate needs a total and weights of zero or more"
+
+
+def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """:func:`allocate` for integer weights of zero or more: each remainder is over
+    the same ``sum(weights)``, so comparing them as integers orders them as the
+    exact fractions would."""
+    whole = sum(weights)
     if total == 0 or whole == 0:
         if total and not whole:
             raise ValueError("cannot share a total over weights that are all zero")
         return [0] * len(weights)
-    exact = [Fraction(total) * Fraction(w) / whole for w in weights]
-    shares = [e.numerator // e.denominator for e in exact]
+    shares = [total * weight // whole for weight in weights]
     left = total - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    if left > 0:
+        remainders = [total * weight % whole for weight in weights]
+        _give_left_over(shares, remainders, left)
+    return shares
+
+
+def _give_left_over(shares: list[int], remainders: list[int], left: int) -> None:
+    """One unit each to the ``left`` largest remainders, ties to the earlier position
+    (a stable sort, descending, keeps equal remainders in position order)."""
+    order = sorted(range(len(shares)), key=remainders.__getitem__, reverse=True)
     for index in order[:left]:
         shares[index] += 1
-    return shares
 
 
 def apportion(total: int, exact: Sequence[Fraction]) -> list[int]:
@@ -121,11 +174,19 @@ def apportion(total: int, exact: Sequence[Fraction]) -> list[int]:
     rounding mode, since it rounds their exact sum); otherwise the total is shared in
     proportion by :func:`allocate`.
     """
-    shares = [e.numerator // e.denominator for e in exact]
+    common = lcm(*(e.denominator for e in exact)) if exact else 1
+    return apportion_scaled(total, [e.numerator * (common // e.denominator) for e in exact], common)
+
+
+def apportion_scaled(total: int, numerators: Sequence[int], denominator: int) -> list[int]:
+    """:func:`apportion` of the amounts ``numerators[i] / denominator`` (``denominator``
+    > 0): the evaluator's form, integers over one common denominator, so that the
+    remainders are integers compared directly."""
+    shares = [numerator // denominator for numerator in numerators]
     left = total - sum(shares)
-    if left < 0 or left > len(exact):
-        return allocate(total, exact)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
-    for index in order[:left]:
-        shares[index] += 1
+    if left < 0 or left > len(numerators):
+        return allocate_integers(total, numerators)
+    if left:
+        remainders = [numerator % denominator for numerator in numerators]
+        _give_left_over(shares, remainders, left)
     return shares

@@ -20,6 +20,9 @@ from typing import Final
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+Facts = tuple[str, frozenset[str], frozenset[str]]
+"""What line conditions look at: a line's sku, tags and flags."""
+
 
 @dataclass(frozen=True)
 class TimeWindow:

@@ -2,8 +2,11 @@
 
 The till runs it to show and record a sale, the ledger runs it again on the recorded
 inputs and compares the hashes. It is a pure function: no clock, no I/O, exact
-fractions inside, integers outside, and the same result whatever the order of the
-lines in the input (they are sorted by line number and every tie is broken by it).
+arithmetic inside (per line, integers over one common denominator; fractions only
+for the few rates and factors, see :class:`_Earning`), integers outside, and the
+same result whatever the order of the lines in the input (they are sorted by line
+number and every tie is broken by it). What depends on the programme alone is
+worked out once per programme (:mod:`loyalty.programme.plan`).
 
 The steps, in order (docs/PROGRAMMES.md explains each):
 
@@ -28,29 +31,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
-from typing import TypeVar
 
 from loyalty.money import minor_per_unit
-from loyalty.programme.arithmetic import apportion, round_fraction
+from loyalty.programme.arithmetic import apportion_scaled, round_ratio
 from loyalty.programme.basket import NEW_MEMBER, Basket, MemberSnapshot
 from loyalty.programme.conditions import Conditions
-from loyalty.programme.model import (
-    EarnPercent,
-    EarnRate,
-    FixedBonus,
-    Multiplier,
-    Programme,
-    StackGroup,
-    StampRule,
+from loyalty.programme.model import EarnPercent, EarnRate, Multiplier, Programme, StampRule
+from loyalty.programme.outcome import (
+    Bonus,
+    IssuedReward,
+    LineOutcome,
+    Outcome,
+    hashed,
+    line_outcome,
+    sorted_dict,
 )
-from loyalty.programme.outcome import Bonus, IssuedReward, LineOutcome, Outcome, hashed
+from loyalty.programme.plan import BaseGroup, BoostGroup, combine_per_wallet
 from loyalty.programme.pricing import pinned_prices, price_phase
 from loyalty.programme.working import Context, RewardRefused, WorkingLine
 
 __all__ = ["RewardRefused", "evaluate", "evaluate_remaining"]
-
-_R = TypeVar("_R", bound=EarnRate | EarnPercent | Multiplier | FixedBonus)
-_W = TypeVar("_W", bound=EarnRate | EarnPercent | FixedBonus)
 
 
 def evaluate(
@@ -94,12 +94,12 @@ def evaluate_remaining(
 def _earn(ctx: Context, version: int) -> Outcome:
     steps = _Earning(ctx)
     steps.earning_amounts()  # 4.
-    steps.base_rules()  # 5.
-    steps.boosts()  # 6.
+    steps.rules_and_boosts()  # 5. and 6.
     bonuses = steps.fixed_bonuses()  # 7.
     wallets, per_line = steps.rounded(bonuses)  # 8.
     stamps, earned, issued = steps.stamps()  # 9.
     programme = ctx.programme
+    paid = [w.paid for w in ctx.lines]
     return hashed(  # 10.
         Outcome(
             programme=programme.id,
@@ -107,40 +107,66 @@ def _earn(ctx: Context, version: int) -> Outcome:
             programme_hash=programme.content_hash,
             currency=programme.currency,
             list_minor=sum(w.line.list_minor for w in ctx.lines),
-            paid_minor=sum(w.paid for w in ctx.lines),
+            paid_minor=sum(paid),
             wallets=wallets,
             spent_by={k: dict(v) for k, v in sorted(ctx.spent_by.items()) if any(v.values())},
             stamps=stamps,
             stamps_earned=earned,
-            qualifying_spend_minor=steps.qualifying_spend(),
+            qualifying_spend_minor=steps.qualifying_spend(paid),
             bonuses=bonuses,
             rewards_issued=issued,
             rewards_used=tuple(ctx.used),
-            lines=tuple(
-                LineOutcome(
-                    line=w.line.line,
-                    list_minor=w.line.list_minor,
-                    paid_minor=w.paid,
-                    earning_units=w.earning_units,
-                    discounts={k: v for k, v in sorted(w.discounts.items()) if v},
-                    wallets=per_line[i],
-                    stamps=dict(sorted(w.stamps.items())),
-                    rules=tuple(w.rules),
-                )
-                for i, w in enumerate(ctx.lines)
-            ),
+            lines=_line_outcomes(ctx.lines, paid, per_line),
         )
     )
 
 
+def _line_outcomes(
+    lines: Sequence[WorkingLine], paid: Sequence[int], wallets: Sequence[dict[str, int]]
+) -> tuple[LineOutcome, ...]:
+    """Each line's outcome, with what it was ``paid`` and earned into ``wallets``."""
+    made = []
+    for working, paid_minor, earned in zip(lines, paid, wallets, strict=True):
+        discounts = working.discounts
+        if not all(discounts.values()):  # (only after a refund, a share may be 0)
+            discounts = {k: v for k, v in discounts.items() if v}
+        made.append(
+            line_outcome(
+                working.line.line,
+                working.line.list_minor,
+                paid_minor,
+                working.earning_units,
+                sorted_dict(discounts),
+                earned,
+                sorted_dict(working.stamps),
+                tuple(working.rules),
+            )
+        )
+    return tuple(made)
+
+
 class _Earning:
-    """Steps 4 to 9 for one basket whose lines are priced."""
+    """Steps 4 to 9 for one basket whose lines are priced.
+
+    The exact amounts are integers over common denominators rather than a
+    :class:`~fractions.Fraction` per line and rule (building and reducing those was
+    most of an evaluation): a line's earning amount is ``working.basis /
+    self.share_den``, and what it has earned into a wallet is
+    ``working.amounts[wallet] / self.denominator``. Integers over one denominator are
+    as exact as fractions, and their remainders compare directly when rounding.
+    What depends on the programme alone comes from its :class:`Plan`.
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.programme = ctx.programme
+        self.plan = ctx.plan
+        if not self.plan.currency_known:
+            minor_per_unit(ctx.programme.currency)  # raises, as step 5 always has
         self.lines = ctx.lines
-        self.tender_share = _earning_share(ctx.programme, ctx.basket)
+        self.share, self.share_den = _earning_share(ctx.programme, ctx.basket)
+        self.denominator = self.share_den * self.plan.base_denominator
+        """Of every line's ``amounts``; boost groups multiply it up."""
 
     # --- 4. earning amounts --------------------------------------------------------
 
@@ -154,85 +180,83 @@ class _Earning:
                 amount = working.paid
             else:
                 amount = working.earning_units * line.unit_minor
-            working.basis = amount * self.tender_share
+            working.basis = amount * self.share
 
-    def qualifying_spend(self) -> int:
-        exact = sum(
-            (
-                w.paid * self.tender_share
-                for w in self.lines
-                if not (w.line.tags & self.programme.exclude_tags)
-            ),
-            Fraction(0),
+    def qualifying_spend(self, paid: Sequence[int]) -> int:
+        """What the lines that earn were ``paid`` (each line's, in order), times the
+        earning share, rounded down."""
+        excluded = self.programme.exclude_tags
+        earning = sum(
+            p for w, p in zip(self.lines, paid, strict=True) if not w.line.tags & excluded
         )
-        return round_fraction(exact, "floor")
+        return round_ratio(earning * self.share, self.share_den, "floor")
 
     def _applies(self, when: Conditions) -> bool:
         """Basket conditions, including the minimum on the rule's earning lines."""
         if not self.ctx.gate(when):
             return False
         if when.min_basket_minor is not None:
-            basis = sum((w.basis for w in self.ctx.matching(when)), Fraction(0))
-            return basis >= when.min_basket_minor
+            basis = sum(w.basis for w in self.ctx.matching(when))
+            return basis >= when.min_basket_minor * self.share_den
         return True
 
-    # --- 5. base rules -------------------------------------------------------------
+    # --- 5. and 6. base rules and boosts -------------------------------------------
 
-    def base_rules(self) -> None:
-        unit = minor_per_unit(self.programme.currency)
-        for group in self._groups_of(EarnRate, EarnPercent):
-            rules: list[EarnRate | EarnPercent] = [
-                r
-                for r in self._in_group(group, EarnRate | EarnPercent)  # type: ignore[arg-type]
-                if self._applies(r.when)
-            ]
-            for working in self.lines:
-                if not working.basis:
-                    continue
-                line = working.line
-                found = [r for r in rules if r.when.line_matches(line.sku, line.tags, line.flags)]
-                for wallet, chosen in _combine_per_wallet(group, found):
-                    total = Fraction(0)
-                    for rule in chosen:
-                        if isinstance(rule, EarnRate):
-                            total += working.basis * rule.rate / unit
-                        else:
-                            total += working.basis * rule.percent / 100
-                        working.note(rule.id)
-                    working.amounts[wallet] = working.amounts.get(wallet, Fraction(0)) + total
+    def rules_and_boosts(self) -> None:
+        """Each line's earning amount times its base rules' factors, per wallet, then
+        times the factor of each boost group's multipliers.
 
-    # --- 6. boosts -----------------------------------------------------------------
-
-    def boosts(self) -> None:
-        for group in self._groups_of(Multiplier):
-            rules = [r for r in self._in_group(group, Multiplier) if self._applies(r.when)]
-            if not rules:
+        What a line earns is its earning amount times one integer per wallet, and the
+        rules it notes, and both depend only on its mask once the rules that apply to
+        the basket are known: the plan works them out once per mask (a recipe, see
+        :meth:`Plan.recipe`) and each line takes its mask's. Each base rule's factor
+        is an integer over the plan's ``base_denominator``, each boost's over its
+        group's ``common``; amounts are over their product with the share
+        denominator (:attr:`denominator`).
+        """
+        plan = self.plan
+        applying = tuple(self._applying(g) for g in plan.base) + tuple(
+            self._applying(g) for g in plan.boosts
+        )
+        for boost, positions in zip(plan.boosts, applying[len(plan.base) :], strict=True):
+            if positions:
+                self.denominator *= boost.common
+        recipes = plan.recipes(applying)
+        kinds = self.ctx.kinds
+        for working in self.lines:
+            basis = working.basis
+            if not basis:
                 continue
-            for working in self.lines:
-                line = working.line
-                found = [r for r in rules if r.when.line_matches(line.sku, line.tags, line.flags)]
-                if not found:
-                    continue
-                for wallet, amount in list(working.amounts.items()):
-                    mine = [r for r in found if r.wallet in (None, wallet)]
-                    if not amount or not mine:
-                        continue
-                    working.amounts[wallet] = amount * _boost_factor(group, mine)
-                    for rule in _chosen(group, mine):
-                        working.note(rule.id)
+            mask = kinds[working.kind]
+            recipe = recipes.get(mask)
+            if recipe is None:
+                recipe = plan.recipe(applying, mask)
+            notes, factors = recipe
+            noted = working.rules
+            for rule_id in notes:
+                if rule_id not in noted:
+                    noted.append(rule_id)
+            amounts = working.amounts
+            for wallet, factor in factors:
+                amounts[wallet] = basis * factor
+
+    def _applying(self, group: BaseGroup | BoostGroup) -> tuple[int, ...]:
+        """The positions of the group's rules that apply to the basket."""
+        rules: Sequence[EarnRate | EarnPercent | Multiplier] = group.rules
+        return tuple(i for i, r in enumerate(rules) if self._applies(r.when))
 
     # --- 7. fixed bonuses ----------------------------------------------------------
 
     def fixed_bonuses(self) -> tuple[Bonus, ...]:
         bonuses: list[Bonus] = []
-        for group in self._groups_of(FixedBonus):
+        for group in self.plan.bonuses:
             found = []
-            for rule in self._in_group(group, FixedBonus):
+            for rule in group.rules:
                 lines = self.ctx.matching(rule.when) if rule.when.selects_lines else self.lines
                 if not any(w.basis for w in lines) or not self._applies(rule.when):
                     continue
                 found.append(rule)
-            for _, chosen in _combine_per_wallet(group, found):
+            for _, chosen in combine_per_wallet(group.group, found):
                 bonuses += [Bonus(r.id, r.wallet, r.amount) for r in chosen]
         return tuple(bonuses)
 
@@ -241,19 +265,21 @@ class _Earning:
     def rounded(self, bonuses: Sequence[Bonus]) -> tuple[dict[str, int], list[dict[str, int]]]:
         """Totals per wallet and each line's share, rounded once at the declared scope."""
         mode = self.programme.rounding
+        denominator = self.denominator
         per_line: list[dict[str, int]] = [{} for _ in self.lines]
         totals: dict[str, int] = {}
         for wallet in self.programme.wallets:
-            exact = [w.amounts.get(wallet.id, Fraction(0)) for w in self.lines]
+            wallet_id = wallet.id
+            exact = [w.amounts.get(wallet_id, 0) for w in self.lines]
             if self.programme.scope == "line":
-                shares = [round_fraction(e, mode) for e in exact]
+                shares = [round_ratio(e, denominator, mode) for e in exact]
             else:
-                whole = round_fraction(sum(exact, Fraction(0)), mode)
-                shares = apportion(whole, exact) if whole else [0] * len(exact)
-            for index, share in enumerate(shares):
+                whole = round_ratio(sum(exact), denominator, mode)
+                shares = apportion_scaled(whole, exact, denominator) if whole else [0] * len(exact)
+            for earned, share in zip(per_line, shares, strict=True):
                 if share:
-                    per_line[index][wallet.id] = share
-            totals[wallet.id] = sum(shares)
+                    earned[wallet_id] = share
+            totals[wallet_id] = sum(shares)
         for bonus in bonuses:
             totals[bonus.wallet] = totals.get(bonus.wallet, 0) + bonus.amount
         return totals, per_line
@@ -264,7 +290,7 @@ class _Earning:
         deltas: dict[str, int] = {}
         earned_per_card: dict[str, int] = {}
         issued: list[IssuedReward] = []
-        for rule in self.programme.stamp_cards:
+        for rule in self.plan.stamp_cards:
             earned = 0
             if self._applies(rule.when):
                 for working in self.ctx.matching(rule.when):
@@ -297,62 +323,13 @@ class _Earning:
             working.note(rule.id)
         return stamps
 
-    # --- groups --------------------------------------------------------------------
 
-    def _groups_of(self, *kinds: type) -> list[StackGroup]:
-        used = {r.group for r in self.programme.rules if isinstance(r, kinds)}  # type: ignore[union-attr]
-        return [g for g in self.programme.groups if g.id in used]
-
-    def _in_group(self, group: StackGroup, kind: type[_R]) -> list[_R]:
-        return [r for r in self.programme.rules if isinstance(r, kind) and r.group == group.id]
-
-
-def _earning_share(programme: Programme, basket: Basket) -> Fraction:
-    """The part of each line's amount that earns: 1 minus excluded tenders' share."""
+def _earning_share(programme: Programme, basket: Basket) -> tuple[int, int]:
+    """The part of each line's amount that earns: 1 minus excluded tenders' share, as
+    a numerator and a (positive) denominator."""
     total = sum(t.minor for t in basket.tenders)
     if not total or not programme.exclude_tenders:
-        return Fraction(1)
+        return 1, 1
     excluded = sum(t.minor for t in basket.tenders if t.kind in programme.exclude_tenders)
-    return 1 - Fraction(min(excluded, total), total)
-
-
-def _combine_per_wallet(group: StackGroup, rules: Sequence[_W]) -> list[tuple[str, list[_W]]]:
-    """Per wallet, the rules of a base or bonus group that count, by the group's mode.
-
-    ``add``: all of them; ``first_by_priority``: the lowest priority (then the first
-    written); ``newest_only``: the last written; ``max``: the one that gives most
-    (for a base rule: the highest rate or percentage; ties to the first written).
-    """
-    wallets: dict[str, list[_W]] = {}
-    for rule in rules:
-        wallets.setdefault(rule.wallet, []).append(rule)
-    return [(wallet, list(_chosen(group, found))) for wallet, found in wallets.items()]
-
-
-def _chosen(group: StackGroup, rules: Sequence[_R]) -> Sequence[_R]:
-    if not rules or group.mode in ("add", "add_increments", "multiply"):
-        return rules
-    if group.mode == "first_by_priority":
-        return [min(rules, key=lambda r: r.priority)]
-    if group.mode == "newest_only":
-        return [rules[-1]]
-    return [max(rules, key=_size)]
-
-
-def _size(rule: EarnRate | EarnPercent | Multiplier | FixedBonus) -> Fraction:
-    if isinstance(rule, EarnRate):
-        return rule.rate
-    if isinstance(rule, EarnPercent):
-        return rule.percent
-    if isinstance(rule, Multiplier):
-        return rule.increment
-    return Fraction(rule.amount)
-
-
-def _boost_factor(group: StackGroup, rules: Sequence[Multiplier]) -> Fraction:
-    if group.mode == "multiply":
-        factor = Fraction(1)
-        for rule in rules:
-            factor *= 1 + rule.increment
-        return factor
-    return 1 + sum((r.increment for r in _chosen(group, rules)), Fraction(0))
+    share = 1 - Fraction(min(excluded, total), total)
+    return share.numerator, share.denominator

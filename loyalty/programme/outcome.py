@@ -37,16 +37,21 @@ class LineOutcome:
     rules: tuple[str, ...]
     """Ids of the prices, rewards and rules applied to the line, in evaluation order."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, copy: bool = True) -> dict[str, Any]:
+        """The JSON form: new dicts and lists, keys in order. ``copy=False`` leaves
+        the mappings (when dicts) and ``rules`` as they are, for the canonical
+        encoding, which sorts keys and writes a tuple as a list itself: the same
+        bytes, without copying every line's mappings for each hash."""
+        mapping = sorted_dict if copy else _encodable
         return {
             "line": self.line,
             "list_minor": self.list_minor,
             "paid_minor": self.paid_minor,
             "earning_units": self.earning_units,
-            "discounts": dict(sorted(self.discounts.items())),
-            "wallets": dict(sorted(self.wallets.items())),
-            "stamps": dict(sorted(self.stamps.items())),
-            "rules": list(self.rules),
+            "discounts": mapping(self.discounts),
+            "wallets": mapping(self.wallets),
+            "stamps": mapping(self.stamps),
+            "rules": list(self.rules) if copy else self.rules,
         }
 
 
@@ -116,17 +121,19 @@ class Outcome:
     def postings(self) -> dict[str, int]:
         """The signed change per account this basket makes (zeros left out)."""
         postings: dict[str, int] = {}
+        spent_per_wallet = self.spent
         for wallet, earned in self.wallets.items():
-            postings[wallet] = earned - self.spent.get(wallet, 0)
-        for wallet, spent in self.spent.items():
+            postings[wallet] = earned - spent_per_wallet.get(wallet, 0)
+        for wallet, spent in spent_per_wallet.items():
             postings.setdefault(wallet, -spent)
         for card, delta in self.stamps.items():
             postings[STAMPS_PREFIX + card] = delta
         postings[QUALIFYING_SPEND] = self.qualifying_spend_minor
         return {k: v for k, v in sorted(postings.items()) if v}
 
-    def content(self) -> dict[str, Any]:
-        """The canonical form without the hash: what :attr:`outcome_hash` covers."""
+    def content(self, *, copy: bool = True) -> dict[str, Any]:
+        """The canonical form without the hash: what :attr:`outcome_hash` covers
+        (``copy`` as for :meth:`LineOutcome.to_json`)."""
         return {
             "programme": self.programme,
             "version": self.version,
@@ -145,16 +152,57 @@ class Outcome:
             "rewards_issued": [r.to_json() for r in self.rewards_issued],
             "rewards_used": [r.to_json() for r in self.rewards_used],
             "postings": self.postings,
-            "lines": [line.to_json() for line in self.lines],
+            "lines": [line.to_json(copy=copy) for line in self.lines],
         }
 
     def to_json(self) -> dict[str, Any]:
         return {**self.content(), "outcome_hash": self.outcome_hash}
 
 
+def sorted_dict(values: Mapping[str, int]) -> dict[str, int]:
+    """``dict(sorted(values.items()))``: a new dict, keys in order; quicker for the
+    empty and one-key mappings most lines have (an outcome has a few per line)."""
+    if len(values) < 2:
+        return dict(values)
+    return dict(sorted(values.items()))
+
+
+def _encodable(values: Mapping[str, int]) -> Mapping[str, int]:
+    """``values`` as the JSON encoder takes it: a dict as it is, else a copy."""
+    return values if type(values) is dict else dict(values)
+
+
+def line_outcome(
+    line: int,
+    list_minor: int,
+    paid_minor: int,
+    earning_units: int,
+    discounts: Mapping[str, int],
+    wallets: Mapping[str, int],
+    stamps: Mapping[str, int],
+    rules: tuple[str, ...],
+) -> LineOutcome:
+    """``LineOutcome(line, list_minor, ...)``, made faster: a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, which for every line
+    of every evaluation is a noticeable part of it. The instance is the same (the
+    class has no ``__post_init__`` and no slots; fields in their order)."""
+    made = object.__new__(LineOutcome)
+    made.__dict__.update(
+        line=line,
+        list_minor=list_minor,
+        paid_minor=paid_minor,
+        earning_units=earning_units,
+        discounts=discounts,
+        wallets=wallets,
+        stamps=stamps,
+        rules=rules,
+    )
+    return made
+
+
 def hashed(outcome: Outcome) -> Outcome:
     """``outcome`` with its hash filled in."""
-    return replace(outcome, outcome_hash=sha256_hex(outcome.content()))
+    return replace(outcome, outcome_hash=sha256_hex(outcome.content(copy=False)))
 
 
 def issued_reward_id(event_id: str, rule: str, n: int) -> str:

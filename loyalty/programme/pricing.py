@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from loyalty.money import Money, format_money
-from loyalty.programme.arithmetic import allocate, round_fraction
+from loyalty.programme.arithmetic import allocate_integers, round_ratio
 from loyalty.programme.basket import AppliedReward
 from loyalty.programme.conditions import Conditions
-from loyalty.programme.model import Reward
+from loyalty.programme.model import MemberPrice, Reward
 from loyalty.programme.outcome import Outcome
 from loyalty.programme.working import REDEEM, Context, WorkingLine, reward_key
 
@@ -29,8 +29,7 @@ _REWARD_ORDER = {"free_item": 0, "percent_off": 1, "amount_off": 2}
 
 def price_phase(ctx: Context) -> None:
     """Member prices, rewards used, points as a discount: a sale's prices."""
-    for working in ctx.lines:
-        _member_price(ctx, working)
+    _member_prices(ctx)
     applied = sorted(
         ctx.basket.rewards,
         key=lambda r: (_REWARD_ORDER.get(_kind(ctx, r), 9), r.reward, r.instance or ""),
@@ -55,22 +54,45 @@ def _holds(ctx: Context, when: Conditions) -> bool:
     return when.min_basket_minor is None or _list_of(ctx, when) >= when.min_basket_minor
 
 
-def _member_price(ctx: Context, working: WorkingLine) -> None:
-    line = working.line
-    for price in ctx.programme.prices:
-        if not price.when.line_matches(line.sku, line.tags, line.flags):
-            continue
-        if not _holds(ctx, price.when):
-            continue
-        if price.price_minor is not None:
-            unit = price.price_minor
-        else:
-            assert price.percent_off is not None
-            off = round_fraction(line.unit_minor * price.percent_off / 100, "floor")
-            unit = line.unit_minor - off
-        if unit < working.unit_price:
-            working.unit_price = unit
-            working.rules = [price.id]
+def _member_prices(ctx: Context) -> None:
+    """Each line's lowest member price. The prices that pick a kind of line and hold
+    for the basket are found once per kind (both depend on nothing that pricing
+    changes), then each line takes the lowest of them."""
+    prices = ctx.programme.prices
+    if not prices:
+        return
+    bits = ctx.plan.price_bits
+    holds: dict[int, bool] = {}
+    per_kind: list[list[MemberPrice] | None] = [None] * len(ctx.kinds)
+    for working in ctx.lines:
+        found = per_kind[working.kind]
+        if found is None:
+            found = []
+            mask = ctx.kinds[working.kind]
+            for index, price in enumerate(prices):
+                if not mask >> bits[index] & 1:
+                    continue
+                if index not in holds:
+                    holds[index] = _holds(ctx, price.when)
+                if holds[index]:
+                    found.append(price)
+            per_kind[working.kind] = found
+        for price in found:
+            _member_price(working, price)
+
+
+def _member_price(working: WorkingLine, price: MemberPrice) -> None:
+    unit_minor = working.line.unit_minor
+    if price.price_minor is not None:
+        unit = price.price_minor
+    else:
+        assert price.percent_off is not None
+        percent = price.percent_off
+        off = round_ratio(unit_minor * percent.numerator, percent.denominator * 100, "floor")
+        unit = unit_minor - off
+    if unit < working.unit_price:
+        working.unit_price = unit
+        working.rules = [price.id]
 
 
 def _kind(ctx: Context, entry: AppliedReward) -> str:
@@ -95,8 +117,8 @@ def _apply_reward(ctx: Context, entry: AppliedReward, instances_used: set[str]) 
     if not _holds(ctx, reward.when):
         ctx.refuse(f"{reward.name} cannot be used in this basket now.")
         return
-    eligible = [w for w in ctx.matching(reward.when) if w.paid > 0]
-    eligible_total = sum(w.paid for w in eligible)
+    eligible, paid = _payable(ctx.matching(reward.when))
+    eligible_total = sum(paid)
     if not eligible:
         ctx.refuse(f"{reward.name} needs a matching item in the basket.")
         return
@@ -108,16 +130,14 @@ def _apply_reward(ctx: Context, entry: AppliedReward, instances_used: set[str]) 
     if reward.kind == "free_item":
         _free_item(reward, eligible, key)
     elif reward.kind == "percent_off":
-        off = round_fraction(eligible_total * reward.percent / 100, "floor")
+        percent = reward.percent
+        off = round_ratio(eligible_total * percent.numerator, percent.denominator * 100, "floor")
         if off == 0:  # nothing to take off: never spend a reward on it
             ctx.refuse(f"{reward.name} takes nothing off a basket this small.")
             return
-        _spread(off, eligible, key)
+        _spread(off, eligible, paid, key, reward.id)
     else:
-        _spread(min(reward.amount_minor, eligible_total), eligible, key)
-    for working in eligible:
-        if key in working.discounts:
-            working.note(reward.id)
+        _spread(min(reward.amount_minor, eligible_total), eligible, paid, key, reward.id)
     ctx.used.append(entry)
     if entry.instance is None and reward.cost is not None and reward.wallet is not None:
         ctx.spend(key, reward.wallet, reward.cost)
@@ -125,19 +145,46 @@ def _apply_reward(ctx: Context, entry: AppliedReward, instances_used: set[str]) 
 
 def _free_item(reward: Reward, eligible: list[WorkingLine], key: str) -> None:
     """One unit of the highest-priced eligible line, ties to the lowest line number;
-    its price is kept as this reward's discount on the line."""
+    its price is kept as this reward's discount on the line (noted, as by
+    :func:`_spread`, when it is more than nothing)."""
     candidates = [w for w in eligible if w.earning_units > 0]
     chosen = max(candidates, key=lambda w: (w.unit_price, -w.line.line))
     chosen.free_units += 1
-    chosen.take_off(key, min(chosen.unit_price, chosen.paid))
+    off = min(chosen.unit_price, chosen.paid)
+    if off:
+        chosen.take_off(key, off)
+        chosen.note(reward.id)
 
 
-def _spread(amount: int, lines: Sequence[WorkingLine], key: str) -> None:
+def _payable(lines: Sequence[WorkingLine]) -> tuple[list[WorkingLine], list[int]]:
+    """The lines that are paid more than nothing, and what each is paid."""
+    payable: list[WorkingLine] = []
+    paid: list[int] = []
+    for working in lines:
+        amount = working.paid
+        if amount > 0:
+            payable.append(working)
+            paid.append(amount)
+    return payable, paid
+
+
+def _spread(
+    amount: int, lines: Sequence[WorkingLine], paid: Sequence[int], key: str, rule_id: str
+) -> None:
+    """Take ``amount`` off ``lines`` in proportion to what they are ``paid`` (now),
+    under the discount ``key``, and note ``rule_id`` on each line it takes something
+    off. (Those are all the lines that hold a discount under ``key`` and have not
+    noted ``rule_id``: a line holds one only if a discount was taken off it, here
+    or by an earlier use of the same reward, which noted it then.)"""
     if not amount:
         return
-    shares = allocate(amount, [w.paid for w in lines])
+    shares = allocate_integers(amount, paid)
     for working, share in zip(lines, shares, strict=True):
-        working.take_off(key, share)
+        if share:  # (WorkingLine.take_off and .note, written out: done for every line)
+            working.discounts[key] = working.discounts.get(key, 0) + share
+            working.off += share
+            if rule_id not in working.rules:
+                working.rules.append(rule_id)
 
 
 def _points_discount(ctx: Context, points: int) -> None:
@@ -148,22 +195,31 @@ def _points_discount(ctx: Context, points: int) -> None:
     if points < redeem.min_points:
         ctx.refuse(f"The smallest redemption is {redeem.min_points} points.")
     value = points * redeem.value_minor // redeem.points
-    payable = [w for w in ctx.lines if w.paid > 0]
-    total = sum(w.paid for w in payable)
+    payable, paid = _payable(ctx.lines)
+    total = sum(paid)
     if value > total:
         ctx.refuse(
             f"{points} points are worth more than the basket ({value} against {total} in "
             "minor units); redeem fewer points."
         )
         value = total
-    # Goods that earn take the discount first; gift cards and deposits only the rest.
-    earning = [w for w in payable if not (w.line.tags & ctx.programme.exclude_tags)]
-    first = min(value, sum(w.paid for w in earning))
-    _spread(first, earning, REDEEM)
-    _spread(value - first, [w for w in payable if w not in earning], REDEEM)
-    for working in payable:
-        if REDEEM in working.discounts:
-            working.note(REDEEM)
+    # Goods that earn take the discount first; gift cards and deposits only the rest
+    # (split in one pass: what the rest are paid does not change with the first).
+    earning: list[WorkingLine] = []
+    earning_paid: list[int] = []
+    rest: list[WorkingLine] = []
+    rest_paid: list[int] = []
+    excluded = ctx.programme.exclude_tags
+    for working, amount in zip(payable, paid, strict=True):
+        if working.line.tags & excluded:
+            rest.append(working)
+            rest_paid.append(amount)
+        else:
+            earning.append(working)
+            earning_paid.append(amount)
+    first = min(value, sum(earning_paid))
+    _spread(first, earning, earning_paid, REDEEM, REDEEM)
+    _spread(value - first, rest, rest_paid, REDEEM, REDEEM)
     ctx.spend(REDEEM, redeem.wallet, points)
 
 
@@ -191,6 +247,7 @@ def pinned_prices(
         for key, amount in before.discounts.items():
             share = amount * units // qty
             working.discounts[key] = share
+            working.off += share
             left_off[key] = left_off.get(key, 0) + share
     for key, wallets in sale.spent_by.items():
         whole = whole_off.get(key, 0)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC
-from fractions import Fraction
 
 from loyalty.programme.basket import AppliedReward, Basket, BasketError, Line, MemberSnapshot
-from loyalty.programme.conditions import Conditions
+from loyalty.programme.conditions import Conditions, Facts
 from loyalty.programme.model import Programme
+from loyalty.programme.plan import plan_of
 from loyalty.timezones import programme_zone
 
 REDEEM = "redeem"
@@ -24,28 +24,43 @@ class RewardRefused(BasketError):
     why, for the cashier)."""
 
 
+def line_facts(line: Line) -> Facts:
+    """What line conditions look at of ``line``."""
+    return line.sku, line.tags, line.flags
+
+
 def reward_key(entry: AppliedReward) -> str:
     """The key a reward's discount is kept under: its id, and its instance if issued."""
     return entry.reward if entry.instance is None else f"{entry.reward}#{entry.instance}"
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkingLine:
     """One line while it is being evaluated."""
 
     line: Line
     unit_price: int
     """After member prices."""
+    kind: int = 0
+    """The line's position in :attr:`Context.kinds`: lines that meet the same line
+    conditions are matched against a rule once, not once each."""
     free_units: int = 0
     """Units a free-item reward made free (their price is that reward's discount)."""
     discounts: dict[str, int] = field(default_factory=dict)
-    """Money off this line, per discount key (``redeem``, a reward key)."""
+    """Money off this line, per discount key (``redeem``, a reward key); changed only
+    by :meth:`take_off` while the line is priced, or with ``pinned_paid`` set."""
+    off: int = 0
+    """The sum of :attr:`discounts` as :meth:`take_off` made them (``paid`` is asked
+    for often enough that summing them each time shows)."""
     pinned_paid: int | None = None
     """After a refund: the paid amount, a share of the sale's (see ``pinned_prices``)."""
     pinned_units: int | None = None
     """After a refund: the units that earn, a share of the sale's."""
-    basis: Fraction = Fraction(0)
-    amounts: dict[str, Fraction] = field(default_factory=dict)
+    basis: int = 0
+    """The earning amount, over the evaluation's share denominator (see
+    ``loyalty.programme.evaluate._Earning``)."""
+    amounts: dict[str, int] = field(default_factory=dict)
+    """Earned per wallet so far, over the evaluation's common denominator."""
     stamps: dict[str, int] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
 
@@ -53,7 +68,7 @@ class WorkingLine:
     def paid(self) -> int:
         if self.pinned_paid is not None:
             return self.pinned_paid
-        return self.line.qty * self.unit_price - sum(self.discounts.values())
+        return self.line.qty * self.unit_price - self.off
 
     @property
     def earning_units(self) -> int:
@@ -69,6 +84,7 @@ class WorkingLine:
     def take_off(self, key: str, amount: int) -> None:
         if amount:
             self.discounts[key] = self.discounts.get(key, 0) + amount
+            self.off += amount
 
 
 @dataclass
@@ -99,6 +115,19 @@ class Context:
                 WorkingLine(line, line.unit_minor)
                 for line in sorted(basket.lines, key=lambda x: x.line)
             ]
+        self.plan = plan_of(programme)
+        self.kinds: list[int] = []
+        """The distinct masks (:meth:`Plan.mask`) of the lines, first seen first."""
+        seen: dict[int, int] = {}
+        mask_of = self.plan.mask
+        for working in self.lines:
+            line = working.line
+            mask = mask_of((line.sku, line.tags, line.flags))
+            kind = seen.get(mask)
+            if kind is None:
+                kind = seen[mask] = len(self.kinds)
+                self.kinds.append(mask)
+            working.kind = kind
 
     def gate(self, when: Conditions) -> bool:
         """Basket conditions of ``when`` (computed once per rule per basket)."""
@@ -112,7 +141,14 @@ class Context:
         return found
 
     def matching(self, when: Conditions) -> list[WorkingLine]:
-        return [w for w in self.lines if when.line_matches(w.line.sku, w.line.tags, w.line.flags)]
+        """The lines ``when`` picks, in line order (a new list)."""
+        if not when.selects_lines:
+            return list(self.lines)
+        bit = self.plan.bits.get(id(when))
+        if bit is None:  # not the programme's own conditions
+            return [w for w in self.lines if when.line_matches(*line_facts(w.line))]
+        picked = [mask >> bit & 1 for mask in self.kinds]
+        return [w for w in self.lines if picked[w.kind]]
 
     def refuse(self, message: str) -> None:
         """In a sale, refuse with ``message``; after a refund, let it lapse."""
