@@ -9,12 +9,13 @@ write lock is held from the read to the commit, so after the write these copies
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ledger import members
-from ledger.db import Tx
+from ledger.db import Row, Tx
 from loyalty.canonical import canonical_json
 
 
@@ -128,18 +129,19 @@ def load_members(tx: Tx, cards: set[str]) -> MemberBook:
     return book
 
 
-def _from_row(row: tuple[object, ...]) -> WorkingMember:
-    state = members.member_dict(row)
+def _from_row(row: Row) -> WorkingMember:
+    """A ``MEMBER_COLUMNS`` row, decoded as :func:`ledger.members.member_dict` does
+    (without building that dict: a batch loads up to a thousand of them)."""
     return WorkingMember(
-        member_id=state["member_id"],
-        card=state["card"],
-        name=state["name"],
-        tier=state["tier"],
-        accounts=dict(state["accounts"]),
-        rewards=list(state["rewards"]),
-        status=state["status"],
-        reasons=set(state["flag_reasons"]),
-        version=state["version"],
+        member_id=row[0],
+        card=row[1],
+        name=row[2],
+        tier=row[3],
+        accounts=members.decode_accounts(row[4]),
+        rewards=json.loads(row[5]),
+        status=row[6],
+        reasons=set(members.decode_reasons(row[8])),
+        version=int(row[9]),
     )
 
 
@@ -163,8 +165,13 @@ def member_of(book: MemberBook, content: Mapping[str, Any]) -> WorkingMember:
     return member
 
 
+_REWARD_FIELDS = ("rewards_used", "rewards_revoked", "rewards_issued", "rewards_restored")
+
+
 def apply_rewards(member: WorkingMember, content: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Issue, use, revoke and restore the event's rewards on the member's list."""
+    if not member.rewards and not any(key in content for key in _REWARD_FIELDS):
+        return []  # nothing held and nothing to do: the list stays empty
     flags = []
     held = {r["id"]: r for r in member.rewards}
     for entry in content.get("rewards_used", []):

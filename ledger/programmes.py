@@ -3,7 +3,9 @@
 ``pos-ledger rules publish FILE --effective-from LOCAL`` stores a validated document
 as the next version with its local start; the changes feed carries it to every till
 at once, ahead of its start, so a till that is offline when the start comes already
-holds it. Documents are parsed once per content hash for the life of the process.
+holds it. Documents are parsed once per content hash for the life of the process,
+and :func:`published` reads the versions a push recomputes with from three small
+columns, so a push never transfers the documents again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from loyalty.timezones import programme_zone
 
 _parsed: dict[str, Programme] = {}
 _parsed_lock = threading.Lock()
+
+VersionsKey = tuple[tuple[int, str, str], ...]
+"""Every stored version's (version, effective_utc, content_hash), in version order."""
 
 VERSION_COLUMNS = "version, effective_from, effective_utc, content_hash, document, change_no"
 
@@ -114,6 +119,64 @@ def versions(tx: Tx) -> list[ProgrammeVersion]:
         start = start_at(str(effective_utc), programme.timezone)
         result.append(ProgrammeVersion(int(version), start, programme))
     return result
+
+
+@dataclass(frozen=True)
+class PublishedVersions:
+    """Every published version as one transaction saw them, and the key that
+    identifies that set.
+
+    Versions are never rewritten or removed, and a version is nothing but its number,
+    start and content (parsed once per hash), so two reads with the same ``key`` give
+    the same versions: a push recomputes its events outside the write transaction
+    under one read, then checks the key inside it (:mod:`ledger.intake`).
+    """
+
+    key: VersionsKey
+    versions: list[ProgrammeVersion]
+    """Oldest first, as :func:`versions` returns them; never mutated (shared)."""
+    by_hash: dict[str, Programme]
+    """The programme of every stored content hash (what :func:`by_hash` finds)."""
+
+
+_last_published: PublishedVersions | None = None
+
+
+def published(tx: Tx) -> PublishedVersions:
+    """The published versions, equal to :func:`versions` and :func:`by_hash` in ``tx``,
+    built again only when a version was published since the last call."""
+    global _last_published
+    rows = tx.query(
+        "SELECT version, effective_utc, content_hash FROM programme_versions ORDER BY version"
+    )
+    key = tuple((int(v), str(u), str(h)) for v, u, h in rows)
+    last = _last_published
+    if last is not None and last.key == key:
+        return last
+    with _parsed_lock:
+        known = {h: _parsed[h] for _, _, h in key if h in _parsed}
+    missing = sorted({h for _, _, h in key if h not in known})
+    if missing:
+        condition, params = tx.in_list("content_hash", missing)
+        for content_hash, document in tx.query(
+            f"SELECT content_hash, document FROM programme_versions WHERE {condition} "
+            "ORDER BY version",
+            params,
+        ):
+            if str(content_hash) not in known:
+                known[str(content_hash)] = parsed(str(document), str(content_hash))
+    found = []
+    for version, effective_utc, content_hash in key:
+        programme = known[content_hash]
+        start = start_at(effective_utc, programme.timezone)
+        found.append(ProgrammeVersion(version, start, programme))
+    # The stored hash is the programme's own; keyed by both all the same, as before.
+    by_stored_hash = {h: known[h] for _, _, h in key}
+    view = PublishedVersions(
+        key, found, {**by_stored_hash, **{v.content_hash: v.programme for v in found}}
+    )
+    _last_published = view
+    return view
 
 
 def by_hash(tx: Tx, content_hash: str) -> Programme | None:

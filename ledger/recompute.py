@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ledger.checks import EventInputs
 from ledger.sales import Sale, returned_lines
 from loyalty.canonical import sha256_hex
 from loyalty.errors import LoyaltyError
@@ -46,15 +47,18 @@ class Recomputer:
         self.versions = versions
         self.by_hash = by_hash
 
-    def findings(self, content: Mapping[str, Any], sale: Sale | None) -> list[Finding]:
+    def findings(
+        self, content: Mapping[str, Any], sale: Sale | None, inputs: EventInputs | None = None
+    ) -> list[Finding]:
         """What is wrong with a schema 2 event's figures (``sale``: a refund's sale as
-        it was before this refund)."""
+        it was before this refund; ``inputs``: what the form check already read of
+        ``content``, so it is not read again)."""
         ref = content.get("programme")
         kind = content["kind"]
         if ref is None or kind == "adjust":
             return []  # a correction's postings are what the manager decided
         programme = self.by_hash.get(ref["hash"])
-        at = parse_business_time(content["business_time"])
+        at = inputs.at if inputs is not None else parse_business_time(content["business_time"])
         found: list[Finding] = []
         if kind != "refund":
             stale = stale_use(self.versions, int(ref["version"]), str(ref["hash"]), at)
@@ -65,7 +69,7 @@ class Recomputer:
         elif programme is None:
             return [*found, ("unknown_programme", f"no version has hash {ref['hash'][:12]}…")]
         elif kind == "sale":
-            mismatch = _sale(programme, int(ref["version"]), content, at)
+            mismatch = _sale(programme, int(ref["version"]), content, at, inputs)
         elif kind == "refund":
             mismatch = _refund(programme, content, sale)
         elif kind == "redeem":
@@ -87,12 +91,20 @@ def _first(*problems: str | None) -> str | None:
     return next((p for p in problems if p is not None), None)
 
 
-def _sale(programme: Programme, version: int, content: Mapping[str, Any], at: Any) -> str | None:
+def _sale(
+    programme: Programme,
+    version: int,
+    content: Mapping[str, Any],
+    at: Any,
+    inputs: EventInputs | None,
+) -> str | None:
     try:
-        basket = basket_from_json(content["basket"], at=at, store=content["store"])
-        outcome = evaluate(
-            programme, basket, snapshot_from_json(content["member_snapshot"]), version=version
-        )
+        if inputs is not None and inputs.basket is not None and inputs.snapshot is not None:
+            basket, snapshot = inputs.basket, inputs.snapshot
+        else:
+            basket = basket_from_json(content["basket"], at=at, store=content["store"])
+            snapshot = snapshot_from_json(content["member_snapshot"])
+        outcome = evaluate(programme, basket, snapshot, version=version)
     except LoyaltyError as exc:
         return f"the programme refuses this basket: {exc.message}"
     issued = [
@@ -118,17 +130,22 @@ def _refund(programme: Programme, content: Mapping[str, Any], sale: Sale | None)
     ref = sale.content["programme"]
     if content["programme"] != ref:
         return "the refund names another programme version than its sale"
+    read = sale.inputs
     try:
-        basket = basket_from_json(
-            sale.content["basket"],
-            at=parse_business_time(sale.content["business_time"]),
-            store=sale.content["store"],
-        )
+        if read is not None and read.basket is not None and read.snapshot is not None:
+            basket, snapshot = read.basket, read.snapshot  # a sale earlier in this batch
+        else:
+            basket = basket_from_json(
+                sale.content["basket"],
+                at=parse_business_time(sale.content["business_time"]),
+                store=sale.content["store"],
+            )
+            snapshot = snapshot_from_json(sale.content["member_snapshot"])
         reversal = reverse(
             programme,
             int(ref["version"]),
             basket,
-            snapshot_from_json(sale.content["member_snapshot"]),
+            snapshot,
             str(sale.content["event_id"]),
             sale.returned,
             returned_lines(content),

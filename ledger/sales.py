@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.checks import EventInputs
 from ledger.db import Tx
 from loyalty.programme.refunds import LEGACY_LINE, returned_so_far
 
@@ -26,6 +27,9 @@ class Sale:
     member_id: str
     returned: dict[int, int] = field(default_factory=dict)
     """Units returned per line by the refunds applied so far."""
+    inputs: EventInputs | None = None
+    """The basket and snapshot as read by the form check, for a sale earlier in the
+    same batch (its refund is then reversed without reading them again)."""
 
     def sold(self) -> dict[int, int]:
         if self.content["kind"] == "earn":
@@ -63,9 +67,11 @@ class SaleBook:
                     [sale.returned, _refund_units(json.loads(document))]
                 )
 
-    def add_sale(self, content: Mapping[str, Any], member_id: str) -> None:
+    def add_sale(
+        self, content: Mapping[str, Any], member_id: str, inputs: EventInputs | None = None
+    ) -> None:
         """A sale applied earlier in this batch (a later refund may refer to it)."""
-        self.sales[str(content["event_id"])] = Sale(content, member_id)
+        self.sales[str(content["event_id"])] = Sale(content, member_id, inputs=inputs)
 
     def problem(self, refund: Mapping[str, Any], member_id: str) -> str | None:
         """Why ``refund`` cannot be applied, or None."""
@@ -84,7 +90,7 @@ class SaleBook:
 
     def record_refund(self, refund: Mapping[str, Any]) -> Sale:
         sale = self.sales[str(refund["refers_to"])]
-        before = Sale(sale.content, sale.member_id, dict(sale.returned))
+        before = Sale(sale.content, sale.member_id, dict(sale.returned), sale.inputs)
         sale.returned = returned_so_far([sale.returned, _refund_units(refund)])
         return before
 

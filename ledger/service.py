@@ -4,7 +4,10 @@ Everything happens in one serialized write transaction (:meth:`Database.write`):
 the events, the accounts they change, the anomalies they raise, the terminal's new
 high water, and the reading of the answer. Either all of it commits or none of it
 does, so a crash or a lost answer can only lead to the same batch being pushed again,
-which then finds its events already stored and answers ``duplicate``.
+which then finds its events already stored and answers ``duplicate``. The CPU work
+that depends on nothing the transaction changes (hashes, the form checks, the
+recomputation of sales) is done before it by :mod:`ledger.intake`, so the lock is
+held for little more than the reads and writes.
 
 Per event, in the order sent (each already passed the field checks of
 :mod:`loyalty.event_fields` at the door):
@@ -12,8 +15,8 @@ Per event, in the order sent (each already passed the field checks of
 1. Already stored under this ``event_id`` (or earlier in this batch) with the same
    content: ``duplicate``, a success, not applied again. With other content:
    ``conflict``, and the stream stops.
-2. Malformed (its hash, :func:`ledger.checks.malformed_reason`, or a refund beyond
-   its sale, :mod:`ledger.sales`): the stream stops.
+2. Malformed (its hash, :func:`ledger.checks.read_event`, or a refund beyond its
+   sale, :mod:`ledger.sales`): the stream stops.
 3. ``seq`` must be ``high_water + 1`` (else ``gap`` if beyond, ``fork`` if that
    position already holds another event) and ``prev_hash`` must be the hash of the
    event at ``high_water`` (else ``fork``): otherwise the stream stops.
@@ -30,22 +33,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 from ledger import checks, members, programmes, rules
 from ledger.db import Database, Tx
+from ledger.intake import Batch, Intake, Wire, read_batch
 from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_members, member_of
-from ledger.recompute import Recomputer
-from ledger.sales import SaleBook
+from ledger.recompute import Finding, Recomputer
+from ledger.sales import Sale, SaleBook
 from ledger.terminals import terminal_position
-from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import utc_now_iso
-from loyalty.programme.basket import parse_business_time
 from sync.protocol import PushResponse
-
-Wire = Mapping[str, Any]
-"""One event as pushed: its content and ``hash``."""
 
 EVENT_COLUMNS = (
     "event_id, terminal_id, seq, kind, card, member_id, recorded_at, business_at, "
@@ -55,15 +53,13 @@ EVENT_COLUMNS = (
 
 @dataclass
 class _Applied:
-    content: Mapping[str, Any]
-    hash: str
-    document: str
+    event: Intake
     member_id: str
     flags: list[str]
 
 
 @dataclass
-class _Batch:
+class _Decided:
     """What a batch decided, to be written in one go."""
 
     terminal_id: str
@@ -84,13 +80,14 @@ def push(db: Database, terminal_id: str, events: list[Wire]) -> PushResponse:
 def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str, object]:
     """:func:`push` returning the plain JSON-ready answer the HTTP route sends as is
     (the till validates it against :class:`PushResponse`)."""
+    read = read_batch(db, terminal_id, events)
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
-        batch = _Batch(terminal_id, high_water, last_hash)
+        batch = _Decided(terminal_id, high_water, last_hash)
         known = _known_events(tx, [str(e["event_id"]) for e in events])
         book = load_members(tx, {str(e["card"]) for e in events})
-        context = _Context(tx, events)
-        for event in events:
+        context = _Context(tx, read)
+        for event in read.events:
             _decide(context, batch, known, book, event)
         _write(tx, batch, book)
         return {
@@ -104,35 +101,27 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
 
 class _Context:
     """What deciding a batch's events needs beyond their members: the sales their
-    refunds refer to, and the programmes to recompute them with (loaded once)."""
+    refunds refer to, and the programmes to recompute them with (read once)."""
 
-    def __init__(self, tx: Tx, events: list[Wire]) -> None:
+    def __init__(self, tx: Tx, read: Batch) -> None:
         self.tx = tx
-        self.sales = SaleBook(tx, [e for e in events if e.get("kind") == "refund"])
+        self.sales = SaleBook(tx, [e.content for e in read.events if e.content["kind"] == "refund"])
+        self._read = read
         self._recomputer: Recomputer | None = None
+        self._ahead_valid = False
 
-    @property
-    def recomputer(self) -> Recomputer:
+    def findings(self, event: Intake, sale: Sale | None) -> list[Finding]:
+        """The recomputation's findings for an event being applied: those made ahead
+        (:mod:`ledger.intake`) if the versions are still the ones they were made
+        under, else made now."""
         if self._recomputer is None:
-            versions = programmes.versions(self.tx)
-            self._recomputer = Recomputer(versions, _ProgrammesByHash(self.tx, versions))
-        return self._recomputer
-
-
-class _ProgrammesByHash(dict[str, Any]):
-    """Programmes by content hash: the published versions, then any stored one."""
-
-    def __init__(self, tx: Tx, versions: list[Any]) -> None:
-        super().__init__((v.content_hash, v.programme) for v in versions)
-        self._tx = tx
-
-    def get(self, key: str, default: Any = None) -> Any:
-        found = super().get(key)
-        if found is None:
-            found = programmes.by_hash(self._tx, key)
-            if found is not None:
-                self[key] = found
-        return found if found is not None else default
+            published = programmes.published(self.tx)
+            self._recomputer = Recomputer(published.versions, published.by_hash)
+            ahead = self._read.published
+            self._ahead_valid = ahead is not None and ahead.key == published.key
+        if event.findings is not None and self._ahead_valid:
+            return event.findings
+        return self._recomputer.findings(event.content, sale, event.inputs)
 
 
 def _balances(tx: Tx, book: MemberBook, touched: set[str]) -> list[dict[str, object]]:
@@ -156,41 +145,46 @@ def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[str, str, str
 
 def _decide(
     context: _Context,
-    batch: _Batch,
+    batch: _Decided,
     known: dict[str, tuple[str, str, str]],
     book: MemberBook,
-    event: Wire,
+    event: Intake,
 ) -> None:
+    content = event.content
     if batch.stop is not None:
         batch.results.append(
             _result(
-                event, "rejected", f"Not applied: the stream stopped at event {batch.stop['seq']}."
+                content,
+                "rejected",
+                f"Not applied: the stream stopped at event {batch.stop['seq']}.",
             )
         )
         return
-    content = {k: v for k, v in event.items() if k != "hash"}
-    document = canonical_json(content)
-    prior = known.get(str(event["event_id"]))
+    prior = known.get(str(content["event_id"]))
     if prior is not None:
-        if (prior[0], prior[1]) == (event["hash"], document):
+        if (prior[0], prior[1]) == (event.hash, event.document):
             batch.touched.add(prior[2])
-            batch.results.append(_result(event, "duplicate", "Already recorded."))
+            batch.results.append(_result(content, "duplicate", "Already recorded."))
         else:
-            _stop(batch, event, "conflict", "This event id was recorded with other content.")
+            _stop(batch, content, "conflict", "This event id was recorded with other content.")
         return
-    problem = _malformed(content, document, str(event["hash"]))
+    problem = event.problem()
     if problem is not None:
-        _stop(batch, event, "malformed", problem)
-    elif event["seq"] > batch.high_water + 1:
-        _stop(batch, event, "gap", f"Expected event {batch.high_water + 1}, got {event['seq']}.")
-    elif event["seq"] <= batch.high_water:
-        _stop(batch, event, "fork", f"Event {event['seq']} was already recorded with another id.")
-    elif event["prev_hash"] != batch.last_hash:
+        _stop(batch, content, "malformed", problem)
+    elif content["seq"] > batch.high_water + 1:
+        _stop(
+            batch, content, "gap", f"Expected event {batch.high_water + 1}, got {content['seq']}."
+        )
+    elif content["seq"] <= batch.high_water:
+        _stop(
+            batch, content, "fork", f"Event {content['seq']} was already recorded with another id."
+        )
+    elif content["prev_hash"] != batch.last_hash:
         _stop(
             batch,
-            event,
+            content,
             "fork",
-            f"Event {event['seq']} does not follow event {batch.high_water} (hash chain broken).",
+            f"Event {content['seq']} does not follow event {batch.high_water} (hash chain broken).",
         )
     else:
         member = member_of(book, content)
@@ -200,27 +194,20 @@ def _decide(
             else None
         )
         if refund_problem is not None:
-            _stop(batch, event, "malformed", refund_problem)
+            _stop(batch, content, "malformed", refund_problem)
             return
-        _apply(context, batch, known, book, member, content, str(event["hash"]), document)
-
-
-def _malformed(content: Mapping[str, Any], document: str, event_hash: str) -> str | None:
-    if sha256_hex(content) != event_hash:
-        return f"Event {content['seq']}: its hash does not match its content (altered in transit?)."
-    return checks.malformed_reason(content)
+        _apply(context, batch, known, book, member, event)
 
 
 def _apply(
     context: _Context,
-    batch: _Batch,
+    batch: _Decided,
     known: dict[str, tuple[str, str, str]],
     book: MemberBook,
     member: WorkingMember,
-    content: Mapping[str, Any],
-    event_hash: str,
-    document: str,
+    event: Intake,
 ) -> None:
+    content = event.content
     card, kind = str(content["card"]), content["kind"]
     flags: list[tuple[str, str]] = []
     if member.is_new and not member.changed:
@@ -239,8 +226,8 @@ def _apply(
         if mismatch is not None:
             flags.append(("rule_mismatch", mismatch))
     else:
-        flags += context.recomputer.findings(content, sale)
-    postings = _postings(content)
+        flags += context.findings(event, sale)
+    postings = event.postings()
     for account, amount in postings.items():
         member.accounts[account] = member.accounts.get(account, 0) + amount
     if kind in ("sale", "redeem", "earn"):
@@ -250,30 +237,21 @@ def _apply(
             flags.append(("overdraft", f"balance went to {balances}"))
     flags += apply_rewards(member, content)
     if kind in ("sale", "earn"):
-        context.sales.add_sale(content, member.member_id)
+        context.sales.add_sale(content, member.member_id, event.inputs)
     member.changed = True
     for flag, detail in flags:
         member.reasons.add(flag)
         batch.anomalies.append(
             (flag, str(content["event_id"]), int(content["seq"]), member.member_id, detail)
         )
-    batch.applied.append(
-        _Applied(content, event_hash, document, member.member_id, [k for k, _ in flags])
-    )
+    batch.applied.append(_Applied(event, member.member_id, [k for k, _ in flags]))
     batch.touched.add(member.member_id)
-    known[str(content["event_id"])] = (event_hash, document, member.member_id)
-    batch.high_water, batch.last_hash = int(content["seq"]), event_hash
+    known[str(content["event_id"])] = (event.hash, event.document, member.member_id)
+    batch.high_water, batch.last_hash = int(content["seq"]), event.hash
     batch.results.append(_result(content, "accepted", ""))
 
 
-def _postings(content: Mapping[str, Any]) -> dict[str, int]:
-    if "schema" not in content:
-        points = int(content["points"])
-        return {members.POINTS: points} if points else {}
-    return {str(k): int(v) for k, v in content["postings"].items()}
-
-
-def _stop(batch: _Batch, event: Wire, code: str, reason: str) -> None:
+def _stop(batch: _Decided, event: Wire, code: str, reason: str) -> None:
     batch.stop = {
         "seq": event["seq"],
         "event_id": event["event_id"],
@@ -289,41 +267,14 @@ def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, obj
     return {"event_id": event["event_id"], "seq": event["seq"], "status": status, "reason": reason}
 
 
-def _business_at(content: Mapping[str, Any]) -> str:
-    """When it happened, in UTC, for ordering and filtering by time."""
-    if "business_time" not in content:
-        return str(content["recorded_at"])
-    return parse_business_time(content["business_time"]).astimezone(UTC).isoformat()
-
-
-def _write(tx: Tx, batch: _Batch, book: MemberBook) -> None:
+def _write(tx: Tx, batch: _Decided, book: MemberBook) -> None:
     now = utc_now_iso()
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
         tx.executemany(
             f"INSERT INTO events ({EVENT_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    a.content["event_id"],
-                    a.content["terminal_id"],
-                    a.content["seq"],
-                    a.content["kind"],
-                    a.content["card"],
-                    a.member_id,
-                    a.content["recorded_at"],
-                    _business_at(a.content),
-                    a.content.get("refers_to"),
-                    a.content["prev_hash"],
-                    a.hash,
-                    canonical_json(_postings(a.content)),
-                    a.document,
-                    first + i,
-                    ",".join(a.flags),
-                    now,
-                )
-                for i, a in enumerate(batch.applied)
-            ],
+            [_event_row(a, first + i, now) for i, a in enumerate(batch.applied)],
         )
         tx.execute(
             "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
@@ -339,3 +290,27 @@ def _write(tx: Tx, batch: _Batch, book: MemberBook) -> None:
             [(k, batch.terminal_id, e, s, m, d, now) for k, e, s, m, d in batch.anomalies],
         )
     book.write(tx)
+
+
+def _event_row(applied: _Applied, ledger_seq: int, now: str) -> tuple[object, ...]:
+    """The ``EVENT_COLUMNS`` of an applied event."""
+    content = applied.event.content
+    business_at, postings = applied.event.stored()
+    return (
+        content["event_id"],
+        content["terminal_id"],
+        content["seq"],
+        content["kind"],
+        content["card"],
+        applied.member_id,
+        content["recorded_at"],
+        business_at,
+        content.get("refers_to"),
+        content["prev_hash"],
+        applied.event.hash,
+        postings,
+        applied.event.document,
+        ledger_seq,
+        ",".join(applied.flags),
+        now,
+    )
