@@ -395,6 +395,7 @@ class Selling:
                 plan.fields(),
                 also=plan.write_units(returned_before(earlier)),
                 lines=plan.receipt_lines(),
+                currency=plan.sale.currency,  # money goes back in the sale's currency
             )
 
     def _refund_plan(

@@ -64,6 +64,19 @@ def balance_lines(member: MemberView) -> tuple[str, str]:
     return total, f"(of which {change.split(' ')[0]} not yet synced)"
 
 
+def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:
+    """The balance of the receipt's own member after it: the member on screen when it
+    is theirs, else (a refund of another member's receipt) the receipt's figure with
+    their name, so nobody reads someone else's balance as this member's."""
+    if member is not None and member.card == receipt.card:
+        return balance_lines(member)[0]
+    if receipt.balance_after is None:
+        return None
+    total = wording.account_amount(receipt.main_wallet, receipt.balance_after, receipt.programme)
+    owed = " (owed)" if receipt.balance_after < 0 else ""
+    return f"{total}{owed} ({receipt.member_name or 'card •••• ' + receipt.card[-4:]})"
+
+
 def other_wallets(member: MemberView) -> str:
     """Balances of the wallets other than the main one (EuroBonus level points)."""
     info = member.programme

@@ -1,10 +1,17 @@
 """The headless Till: scan, earn, redeem, refund and receipts on a real SQLite file."""
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
+from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.errors import InvalidAmount, InvalidCardNumber, RedemptionRefused
 from loyalty.events import EventKind
+from loyalty.money import Money
+from loyalty.programme import load_programme_file
+from pos_client.config import TillConfig
 from pos_client.errors import (
     CardBlocked,
     NoMemberSelected,
@@ -14,6 +21,7 @@ from pos_client.errors import (
     UnsupportedScan,
 )
 from pos_client.till import Till
+from tests.conftest import member
 
 KARI, OLA, BLOCKED = (make_card_number(n) for n in (1, 2, 3))
 
@@ -147,3 +155,51 @@ def test_member_qr_codes_and_vouchers_are_recognised_and_refused_in_words(till: 
     with pytest.raises(InvalidCardNumber, match="digits only"):
         till.scan("hello")
     assert till.member is None
+
+
+def test_a_refund_is_in_the_currency_of_its_sale_after_the_programme_changed(
+    till_config: TillConfig,
+):
+    """The ledger's version 2 (Sephora, USD) replaced version 1 (NOK points) since
+    the sale: the refund is computed under version 1 and pays back in kroner."""
+    now = [datetime(2026, 11, 2, 12, 0, tzinfo=UTC)]
+    till = Till.open(till_config, clock=lambda: now[0])
+    try:
+        till.store.members.upsert_many([member(1, 0, "Kari Nordmann")])
+        examples = Path(__file__).resolve().parents[2] / "examples" / "programmes"
+        dairy = load_programme_file(examples / "weekend-dairy.toml")
+        sephora = load_programme_file(examples / "sephora.toml")
+        with till.store.lock, till.store.conn:  # as the pull stores the ledger's versions
+            till.store.conn.executemany(
+                "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        1,
+                        "2026-01-01T00:00",
+                        "2025-12-31T23:00:00Z",
+                        dairy.content_hash,
+                        canonical_json(dairy.document),
+                        1,
+                    ),
+                    (
+                        2,
+                        "2026-11-10T00:00",
+                        "2026-11-10T05:00:00Z",
+                        sephora.content_hash,
+                        canonical_json(sephora.document),
+                        2,
+                    ),
+                ],
+            )
+        till.scan(KARI)
+        sale = till.earn("250")
+        assert sale.amount == Money(25000, "NOK")
+        now[0] = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+        assert till.version().programme.currency == "USD"
+        refund = till.refund(sale.receipt_no)
+        assert refund.amount == Money(25000, "NOK")
+        recorded = till.store.journal.get(2)
+        assert recorded is not None and recorded.currency == "NOK"
+        assert refund.balance_after == 0
+    finally:
+        till.close()

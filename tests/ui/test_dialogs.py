@@ -126,6 +126,31 @@ async def test_a_full_refund_by_receipt_number_takes_back_what_the_sale_gave(
     assert refund.refers_to == till.store.journal.get(1).event_id
 
 
+async def test_refunding_another_members_receipt_shows_their_balance_not_the_one_on_screen(
+    make_app, till, cards, fill_field, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, fill_field, wait_for_workers, cards.nora)
+        await fill_field(pilot, "#amount", "200")
+        await pilot.press("f2")
+        await wait_for_workers(pilot)
+        await scan(pilot, fill_field, wait_for_workers, cards.emil)  # the next customer
+
+        await pilot.press("f4")
+        await wait_for_workers(pilot)
+        await fill_field(pilot, "#receipt-no", "TEST-T1-000001")
+        await pilot.press("enter")
+        await wait_for_workers(pilot)
+        await pilot.press("y")
+        await wait_for_workers(pilot)
+
+        totals = str(app.cashier.query_one(TotalsBar).render())
+        assert "Balance now 1 250 points (Nora Hansen)" in totals
+        assert "Emil Berg" in str(app.cashier.query_one(MemberPanel).render())
+    assert till.store.journal.get(2).card == cards.nora
+
+
 async def test_refunding_twice_or_a_foreign_receipt_is_refused_in_words(
     make_app, till, cards, fill_field, wait_for_workers
 ):

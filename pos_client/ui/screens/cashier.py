@@ -128,8 +128,7 @@ class CashierScreen(Screen[None]):
         self.sale = sale
         self.show_member(member)
         self.query_one(BasketPanel).show_receipt(receipt)
-        balance = None if member is None else formatting.balance_lines(member)[0]
-        self.query_one(TotalsBar).show_receipt(receipt, balance)
+        self.query_one(TotalsBar).show_receipt(receipt, formatting.balance_after(receipt, member))
         self.query_one("#amount", Input).clear()
         self.clear_notice()
         self.focus_scan()
