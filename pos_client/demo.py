@@ -36,6 +36,9 @@ from sync.errors import SyncError
 DEMO_TERMINAL_ID = "DEMO01-T1"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "programmes"
 """The example programmes (beside the package in a checkout)."""
+DEFAULT_PROGRAMME = "points"
+"""The example the demo runs without ``--programme``: the default document
+(:func:`loyalty.programme.default.simple_programme_document`) as a file."""
 PRODUCTS_CSV = Path(__file__).resolve().parent / "demo_data" / "products.csv"
 DEMO_QUICK_KEYS = (
     QuickKey("c", "Coffee", tags=("coffee", "brewed"), price_minor=2990),
@@ -248,20 +251,20 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     terminal token; later starts reuse them, so the demo's history grows like a real
     store's. ``programme`` names an example programme (examples/programmes) that the
     demo ledger publishes at once (if it is not the one in force), with the members'
-    tiers taken from its levels. If the ledger cannot start, the till runs offline on
-    locally seeded members under that programme.
+    tiers taken from its levels; without one, the demo goes back to the default
+    ``points`` programme, whatever an earlier start ran. If the ledger cannot start,
+    the till runs offline on locally seeded members under that programme.
     """
     directory = data_dir or demo_data_dir()
-    path = example_programme(programme) if programme else None
-    chosen = load_programme_file(path) if path else parse_programme(simple_programme_document())
+    path = example_programme(programme or DEFAULT_PROGRAMME)
+    chosen = load_programme_file(path)
     members = demo_members(tiers=chosen.tiers)
     ledger: DemoLedger | None = None
     ledger_config, notice = LedgerConfig(), ""
     candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
     try:
         token = candidate.prepare(members, PRODUCTS_CSV)
-        if path is not None:
-            candidate.use_programme(path, chosen.content_hash, members)
+        candidate.use_programme(path, chosen.content_hash, members)
         url = candidate.start()
     except DemoLedgerError as error:
         notice = f"{error} The demo runs offline."

@@ -84,6 +84,12 @@ def test_the_demo_runs_an_example_programme_with_its_catalogue(tmp_path):
         assert tiers <= {"insider", "vib", "rouge"} and len(tiers) > 1
     finally:
         again.close()
+    default = start_demo(tmp_path / "demo")  # no --programme: back to the default
+    try:
+        assert default.till.version().programme.name == "Points"
+        assert default.till.version().programme.currency == "NOK"
+    finally:
+        default.close()
 
 
 def test_an_unknown_example_programme_is_refused_with_the_names(capsys):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty.programme import RewardRefused, evaluate
+from loyalty.programme import RewardRefused, evaluate, parse_programme
+from loyalty.programme.default import simple_programme_document
 from loyalty.programme.outcome import issued_reward_id
 from tests.unit.programme.helpers import SATURDAY, WEDNESDAY, basket, example, item, member, run
 
@@ -228,3 +229,13 @@ def test_starbucks_paying_with_stars_earns_no_stars():
         at=LA,
     )
     assert outcome.wallets == {"stars": 6}
+
+
+# --------------------------------------------------------------------------- points
+
+
+def test_points_is_the_default_document_with_its_content_hash():
+    default = parse_programme(simple_programme_document())
+    assert example("points").content_hash == default.content_hash
+    outcome = run(example("points"), item(14990))
+    assert outcome.wallets == {"points": 149}
