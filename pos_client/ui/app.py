@@ -61,6 +61,7 @@ from pos_client.ui.messages import (
     StatusChanged,
     SyncStatusChanged,
     TillFailed,
+    TypedOnBasket,
 )
 from pos_client.ui.screens.cashier import CashierScreen
 from pos_client.ui.screens.refund_dialog import RefundDialog
@@ -79,6 +80,7 @@ _ANSWERS = (
     SaleRecorded,
     StatusChanged,
     KeyHandled,
+    TypedOnBasket,
     SyncStatusChanged,
     ScannerStatusChanged,
     ScanReceived,
@@ -321,6 +323,15 @@ class TillApp(App[None]):
             await super().on_event(event)
             if on_cashier and cashier.holds_after(event.key, focused):
                 cashier.hold_keys()
+
+    @on(TypedOnBasket)
+    def _typed_on_basket(self, message: TypedOnBasket) -> None:
+        """A code typed on the basket goes to the Scan field: the focus change first,
+        then each key in order, as the App's own (so its bindings, Enter's, apply)."""
+        scan = self.cashier.query_one("#scan")
+        if self.focused is not scan:
+            scan.focus()
+        self.post_message(events.Key(message.key, message.character))
 
     @on(KeyHandled)
     def _key_handled(self) -> None:

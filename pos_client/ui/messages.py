@@ -122,6 +122,15 @@ class LineChangeRequested(Message):
 
 
 @dataclass
+class TypedOnBasket(Message):
+    """A code typed (or wedge-scanned) while the basket had focus: a key of it, for
+    the Scan field, in the order typed."""
+
+    key: str
+    character: str | None
+
+
+@dataclass
 class NextCustomerRequested(Message):
     """The cashier finished with this member and basket."""
 

@@ -129,6 +129,24 @@ async def test_a_line_can_be_changed_or_removed_before_the_sale_is_finished(
     assert till.store.journal.tip()[0] == 0
 
 
+async def test_a_scan_while_the_basket_has_focus_is_a_scan_and_backspace_removes_nothing(
+    make_app, till, cards, products, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*products.milk, "enter")
+        await wait_for_workers(pilot)
+        app.cashier.query_one(BasketPanel).focus()
+        await pilot.press("backspace")  # a cashier correcting what they typed
+        await pilot.press(*cards.nora, "enter")  # a keyboard-wedge scan
+        await wait_for_workers(pilot)
+        assert app.cashier.member is not None and app.cashier.member.card == cards.nora
+        assert [r[1] for r in rows(app)] == ["Milk 1 l"]
+        await pilot.press(*products.bread, "enter")
+        await wait_for_workers(pilot)
+        assert [r[1] for r in rows(app)] == ["Milk 1 l", "Bread"]
+
+
 async def test_finish_needs_a_member_and_shows_as_disabled_without_one(
     make_app, till, products, wait_for_workers
 ):

@@ -13,6 +13,7 @@ from textual import events
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from pos_client.ui.components.basket_panel import BasketPanel
 from pos_client.ui.components.member_panel import MemberPanel
 from pos_client.ui.components.notice_line import NoticeLine
 from pos_client.ui.screens.confirm_dialog import ConfirmDialog
@@ -266,6 +267,22 @@ async def test_an_amount_typed_in_one_burst_with_the_card_scan_lands_in_the_amou
         assert app.cashier.member is not None and app.cashier.member.card == cards.nora
         assert app.cashier.query_one("#amount", Input).value == "45"
         assert app.cashier.query_one("#scan", Input).value == ""
+
+
+async def test_a_wedge_scan_in_one_burst_while_the_basket_has_focus_selects_the_member(
+    make_app, till, cards, products, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*products.milk, "enter")
+        await wait_for_workers(pilot)
+        app.cashier.query_one(BasketPanel).focus()
+        await pilot.pause()
+        burst(app, *cards.nora, "enter", "4", "5")
+        await wait_for_workers(pilot)
+        assert app.cashier.member is not None and app.cashier.member.card == cards.nora
+        assert app.cashier.query_one("#amount", Input).value == "45"
+        assert [line.name for line in till.draft.lines] == ["Milk 1 l"]
 
 
 async def test_the_next_amount_typed_in_one_burst_after_enter_is_kept(

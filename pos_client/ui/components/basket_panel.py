@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pos_client.ui import formatting
-from pos_client.ui.messages import LineChangeRequested
+from pos_client.ui.messages import LineChangeRequested, TypedOnBasket
 from pos_client.views import Receipt, SaleView
 
 COLUMNS = (("#", 2), ("Item", 15), ("Qty", 3), ("Paid", 9), ("Earns", 15))
@@ -60,7 +60,8 @@ class BasketPanel(ScrollView, can_focus=True):
         Binding("end", "cursor(100000)", "Last", show=False),
         Binding("plus,equals_sign", "change('more')", "More", show=False),
         Binding("minus", "change('fewer')", "Fewer", show=False),
-        Binding("delete,backspace", "change('remove')", "Remove", show=False),
+        Binding("delete", "change('remove')", "Remove", show=False),  # not Backspace:
+        # a cashier correcting a typed code must not remove a line by mistake
         Binding("f", "flag", "Flag", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -97,6 +98,23 @@ class BasketPanel(ScrollView, can_focus=True):
         self._rows: list[tuple[str, ...]] = []
         self._texts: list[str] = []
         self._style_cache: tuple[Style, dict[str, Style]] | None = None
+        self._typing = False
+        """A digit was typed here: the keys of the code that follow are its too."""
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit is the start of a code (a keyboard-wedge scanner types into whatever
+        has focus): it and the keys after it, Enter included, go up to the screen for
+        the Scan field instead of being lost here."""
+        character = event.character
+        digit = character is not None and character.isdigit()
+        if digit or (self._typing and (event.key == "enter" or event.is_printable)):
+            self._typing = True
+            event.stop()
+            event.prevent_default()
+            self.post_message(TypedOnBasket(event.key, character))
+
+    def on_blur(self) -> None:
+        self._typing = False
 
     def on_mount(self) -> None:
         self.border_title = "Basket"
