@@ -62,7 +62,24 @@ def account_amount(
     number = signed(value) if sign else grouped(value)
     if short and name == "points":
         name = "pts"
+    elif abs(value) == 1:
+        name = _singular(name)
     return f"{number} {name}"
+
+
+def units(value: int, name: str) -> str:
+    """``1 point``, ``1 250 points``, ``1 star``: a count of a points wallet called
+    ``name`` (its plural name)."""
+    name = name.lower()
+    return f"{grouped(value)} {_singular(name) if abs(value) == 1 else name}"
+
+
+def _singular(name: str) -> str:
+    """``1 point``, ``1 star``, ``1 level point``: a wallet's plural name for one
+    (names that do not end in a plural ``s``, like ``bonus``, stay as they are)."""
+    if name.endswith("s") and not name.endswith(("ss", "us", "is")):
+        return name[:-1]
+    return name
 
 
 def postings_text(postings: Mapping[str, int], info: ProgrammeInfo | None) -> list[str]:

@@ -45,7 +45,11 @@ class AnswerDialogs:
                 self._submit("redeem", till_calls.set_redeem(message.card, points))
 
         dialog = RedeemDialog(
-            message.member_name, message.limits, message.currency, message.points_per_value
+            message.member_name,
+            message.limits,
+            message.currency,
+            message.points_per_value,
+            message.wallet,
         )
         self._app.dialogs.show(dialog, answered, expected=True)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from loyalty.events import EventKind
 from loyalty.money import Money, format_money
 from pos_client import wording
-from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView
+from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView, WalletInfo
 
 EMPTY = "—"
 """Shown where a value is not known yet (no member, no tier)."""
@@ -62,6 +62,14 @@ def balance_lines(member: MemberView) -> tuple[str, str]:
         return total, ""
     change = wording.account_amount(member.main_wallet, member.unconfirmed_points, info, True)
     return total, f"(of which {change.split(' ')[0]} not yet synced)"
+
+
+def wallet_figure(value: int, wallet: WalletInfo, currency: str) -> str:
+    """An amount of one wallet in words: ``1 250 points``, ``1 star``, or money for a
+    money wallet (whose units are minor units: ``123.45 NOK``)."""
+    if wallet.kind == "money":
+        return money(value, currency)
+    return wording.units(value, wallet.name)
 
 
 def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from loyalty.programme.redemption import RedeemLimits
-from pos_client.views import MemberView, Receipt, RefundPreview, SaleView, TillStatus
+from pos_client.views import MemberView, Receipt, RefundPreview, SaleView, TillStatus, WalletInfo
 
 
 @dataclass
@@ -183,6 +183,8 @@ class RedeemLimitsRead(Message):
     currency: str
     points_per_value: tuple[int, int]
     """(points, value in minor units): the exchange, for the dialog's wording."""
+    wallet: WalletInfo
+    """The wallet redeemed from (points, stars, a money bonus), for its wording."""
 
 
 @dataclass

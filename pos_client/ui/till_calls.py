@@ -26,6 +26,7 @@ from loyalty.errors import (
 from loyalty.programme.redemption import RedeemLimits
 from pos_client.errors import CardBlocked, UnknownCard, UnknownProduct, UnsupportedScan
 from pos_client.till import Till
+from pos_client.ui import formatting
 from pos_client.ui.messages import (
     ActionsListed,
     DemoCardDrawn,
@@ -41,7 +42,7 @@ from pos_client.ui.messages import (
     StatusChanged,
     TillFailed,
 )
-from pos_client.views import MemberView, receipt_number
+from pos_client.views import MemberView, WalletInfo, receipt_number
 
 SHORT_RECEIPT_DIGITS = 9
 """Up to this many digits alone are read as a receipt number of this till."""
@@ -121,25 +122,40 @@ def redeem_limits(card: str) -> TillCall:
         assert terms is not None  # redeem_limits refuses a programme without [redeem]
         member = till.member
         assert member is not None
+        found = programme.wallet(terms.wallet)
+        wallet = WalletInfo(
+            terms.wallet, found.name if found else terms.wallet, found.kind if found else "points"
+        )
         if limits.most == 0:
-            raise RedemptionRefused(_nothing_to_redeem(limits, member))
+            raise RedemptionRefused(_nothing_to_redeem(limits, member, wallet, programme.currency))
         return RedeemLimitsRead(
-            card, member.name, limits, programme.currency, (terms.points, terms.value_minor)
+            card,
+            member.name,
+            limits,
+            programme.currency,
+            (terms.points, terms.value_minor),
+            wallet,
         )
 
     return call
 
 
-def _nothing_to_redeem(limits: RedeemLimits, member: MemberView) -> str:
+def _nothing_to_redeem(
+    limits: RedeemLimits, member: MemberView, wallet: WalletInfo, currency: str
+) -> str:
+    def figure(value: int) -> str:
+        return formatting.wallet_figure(max(value, 0), wallet, currency)
+
+    name = wallet.name.lower()
     if limits.balance < limits.minimum:
         return (
-            f"Not enough points to redeem: the member has {max(limits.balance, 0)} points and "
-            f"the smallest redemption is {limits.minimum}."
+            f"Not enough {name} to redeem: the member has {figure(limits.balance)} and the "
+            f"smallest redemption is {figure(limits.minimum)}."
         )
     if limits.offline_left is not None and limits.offline_left < limits.minimum:
         return (
-            f"While offline a member may redeem only a few points a day here; "
-            f"{max(limits.offline_left, 0)} are left today for {member.name}."
+            f"While offline a member may redeem only so much a day here; "
+            f"{figure(limits.offline_left)} left today for {member.name}."
         )
     return "The basket is too small for the smallest redemption."
 

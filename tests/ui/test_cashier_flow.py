@@ -7,7 +7,7 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from loyalty.events import EventKind
-from pos_client.ui.components.basket_panel import BasketPanel
+from pos_client.ui.components.basket_panel import EMPTY_HINT, BasketPanel
 from pos_client.ui.components.member_panel import MemberPanel
 from pos_client.ui.components.totals_bar import TotalsBar
 
@@ -175,14 +175,18 @@ async def test_next_customer_clears_member_and_receipt_and_asks_before_discardin
         await pilot.press("n")
         await wait_for_workers(pilot)
         assert app.cashier.member is not None and len(rows(app)) == 1
+        assert app.cashier.query_one(BasketPanel).border_title == "Basket (1 line)"
         await pilot.press("f2")
         await wait_for_workers(pilot)
+        assert app.cashier.query_one(BasketPanel).border_subtitle == "recorded"
         await pilot.press("escape")  # after a sale: nothing to discard, no question
         await wait_for_workers(pilot)
         assert app.screen is app.cashier
         assert app.cashier.member is None and till.member is None
         assert "Nora" not in text_of(app, MemberPanel)
         assert rows(app) == []
+        basket = app.cashier.query_one(BasketPanel)  # nothing of the receipt stays
+        assert (basket.border_title, basket.border_subtitle) == ("Basket", EMPTY_HINT)
         assert footer_key(app, "finish").has_class("-disabled")
 
 

@@ -4,6 +4,7 @@ while one is open."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from loyalty.events import EventKind
@@ -267,5 +268,43 @@ async def test_a_programme_action_is_recorded_from_its_dialog(
             assert "1 255 points" in str(app.cashier.query_one(MemberPanel).render())
         action = till.store.journal.get(1)
         assert action.kind is EventKind.ACTION and action.get("action") == "own-bag"
+    finally:
+        till.close()
+
+
+async def test_kiwi_bonus_is_redeemed_as_money_in_the_wallets_own_words(
+    tmp_path, cards, products, fill_field, wait_for_workers
+):
+    """Kiwi's bonus is a money wallet (øre): the dialog speaks and reads kroner."""
+    from pos_client.ui.app import TillApp
+    from tests.conftest import member
+
+    till = open_till(tmp_path, programme=load_programme_file(EXAMPLES / "kiwi.toml"))
+    try:
+        bonus = replace(member(9, 0, "Kari Kiwi"), accounts={"bonus": 12345})
+        till.store.members.upsert_many([bonus])
+        app = TillApp(till)
+        app.input_cursor_blink = False
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scan(pilot, fill_field, wait_for_workers, bonus.card)
+            for _ in range(3):
+                await scan(pilot, fill_field, wait_for_workers, products.bread)
+            dialog = await open_redeem(pilot, wait_for_workers)
+            question = dialog.question()
+            assert "Kari Kiwi has 123.45 NOK of Kiwi bonus." in question
+            assert "Smallest redemption: 1.00 NOK." in question
+            assert "Kiwi bonus to use (at most" in question and "points" not in question
+            assert dialog.query_one("#dialog").border_title == "Use kiwi bonus as a discount"
+            await fill_field(pilot, "#redeem-points", "ten")
+            await pilot.press("enter")
+            await wait_for_workers(pilot)
+            assert "is not an amount. Type it like 12.50" in str(
+                dialog.query_one("#dialog-error").render()
+            )
+            await fill_field(pilot, "#redeem-points", "10,50")
+            await pilot.press("enter")
+            await wait_for_workers(pilot)
+            assert app.screen is app.cashier
+        assert till.draft.redeem_points == 1050
     finally:
         till.close()

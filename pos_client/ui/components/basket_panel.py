@@ -48,6 +48,10 @@ def format_row(cells: tuple[str, ...]) -> str:
 HEADER = format_row(tuple(label for label, _ in COLUMNS))
 
 
+EMPTY_HINT = "scan products or type an amount"
+"""The basket's subtitle while it holds no line."""
+
+
 class BasketPanel(ScrollView, can_focus=True):
     """The basket's lines (or a receipt's), one row each, under a fixed header."""
 
@@ -141,6 +145,8 @@ class BasketPanel(ScrollView, can_focus=True):
         self.sale, self.receipt_shown, self.cursor_row = None, False, 0
         self._set_rows([])
         self.scroll_to(y=0, animate=False)
+        self.border_title = "Basket"
+        self.border_subtitle = EMPTY_HINT
 
     def show_sale(self, sale: SaleView) -> None:
         """Draw the basket. A new line takes the cursor; a changed line keeps it."""
@@ -157,10 +163,11 @@ class BasketPanel(ScrollView, can_focus=True):
         if rows:
             grew = len(rows) > before
             self.move_cursor(row=len(rows) - 1 if grew else min(self.cursor_row, len(rows) - 1))
-        self.border_title = f"Basket ({len(rows)} lines)" if rows else "Basket"
+        count = f"{len(rows)} line{'s' if len(rows) != 1 else ''}"
+        self.border_title = f"Basket ({count})" if rows else "Basket"
         flags = info.line_flags if info else ()
         hints = "+/- qty  Del remove" + (f"  f {flags[0]}" if flags else "")
-        self.border_subtitle = hints if rows else "scan products or type an amount"
+        self.border_subtitle = hints if rows else EMPTY_HINT
 
     def show_receipt(self, receipt: Receipt) -> None:
         """Show what was just recorded, until the next line or customer."""

@@ -10,7 +10,7 @@ KEYS = (
     ("F9 ", "scan a member"),
     ("F10", "scan a product"),
     ("F2 ", "finish the sale"),
-    ("F3 ", "use points"),
+    ("F3 ", "use the balance"),
     ("F4 ", "refund lines"),
     ("F5 ", "use a reward"),
     ("F6 ", "quick keys"),

@@ -137,7 +137,6 @@ class CashierScreen(Screen[None]):
         """Next customer: nothing of the last member or basket stays on screen."""
         self.show_member(None)
         self.query_one(BasketPanel).clear()
-        self.query_one(BasketPanel).border_title = "Basket"
         self.query_one(TotalsBar).update("")
         self.sale = None
         self.query_one("#amount", Input).clear()
