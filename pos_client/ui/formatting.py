@@ -144,10 +144,13 @@ def sale_summary(sale: SaleView) -> tuple[str, str]:
     if sale.empty:
         return "", ""
     currency = sale.currency
-    first = f"Total {money(sale.list_minor, currency)}"
+    # What the customer pays comes first: on a narrow screen the line is cut at its end.
+    first = f"To pay {money(sale.paid_minor, currency)}"
     if sale.discount_minor:
-        first += f"   Discount -{money(sale.discount_minor, currency)}"
-    first += f"   To pay {money(sale.paid_minor, currency)}"
+        first += (
+            f"   (total {money(sale.list_minor, currency)}, "
+            f"discount -{money(sale.discount_minor, currency)})"
+        )
     if sale.problem is not None:
         return first, sale.problem
     info = sale.programme

@@ -3,6 +3,7 @@ products, quick keys and amounts, what it earns, finishing it, and the receipt."
 
 from __future__ import annotations
 
+from textual.geometry import Region
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
@@ -98,7 +99,7 @@ async def test_points_used_as_a_discount_are_part_of_the_sale(
         assert "at most 449" in dialog.question()
         await pilot.press(*"200", "enter")  # the most is filled in and selected
         await wait_for_workers(pilot)
-        assert "Discount -20.00 NOK" in text_of(app, TotalsBar)
+        assert "discount -20.00 NOK" in text_of(app, TotalsBar)
         assert "To pay 24.90 NOK" in text_of(app, TotalsBar)
         assert "spends 200 points" in text_of(app, TotalsBar)
         await pilot.press("f2")
@@ -107,6 +108,30 @@ async def test_points_used_as_a_discount_are_part_of_the_sale(
     (sale,) = till.store.journal.iterate()
     assert sale.postings["points"] == 24 - 200
     assert sale.get("basket")["redeem_points"] == 200
+
+
+async def test_the_totals_keep_both_lines_on_the_demos_narrow_column_at_80x24(
+    make_app, till, cards, products, wait_for_workers
+):
+    """In the demo the help panel takes 24 columns: a long totals line is cut at the
+    edge (what to pay comes first), never wrapped over the line of what it earns."""
+    app = make_app(demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*cards.nora, "enter", *products.bread, "enter")
+        await wait_for_workers(pilot)
+        await pilot.press("f3")
+        await wait_for_workers(pilot)
+        await pilot.press(*"200", "enter")
+        await wait_for_workers(pilot)
+        totals = app.cashier.query_one(TotalsBar)
+        width, height = totals.content_size
+        assert width < len(text_of(app, TotalsBar).splitlines()[0])  # too long to fit
+        shown = [
+            "".join(segment.text for segment in strip).strip()
+            for strip in totals.render_lines(Region(0, 0, width, height))
+        ]
+        assert shown[0].startswith("To pay 24.90 NOK   (total 44.90 NOK")
+        assert shown[1].startswith("Earns +24 points")
 
 
 async def test_a_line_can_be_changed_or_removed_before_the_sale_is_finished(

@@ -14,11 +14,14 @@ from textual.widget import Widget
 
 
 class FixedText(Widget):
-    """Shows :meth:`update`'s text; the stylesheet must fix its height."""
+    """Shows :meth:`update`'s text, each line unwrapped and cut at the widget's edge;
+    the stylesheet must fix its height."""
 
     DEFAULT_CSS = """
     FixedText {
         height: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;  /* with nowrap: lines are cut, not wrapped */
     }
     """
 
@@ -27,7 +30,9 @@ class FixedText(Widget):
         self._text = Text()
 
     def update(self, text: Text | str) -> None:
-        """Show ``text`` (cut to the widget's size); repaints this widget only."""
+        """Show ``text``, each line cut at the widget's width (never wrapped: a
+        wrapped line would push the next off the fixed height); repaints this widget
+        only."""
         self._text = text if isinstance(text, Text) else Text(text)
         self.refresh()
 

@@ -33,7 +33,7 @@ class MemberPanel(FixedText):
     def _content(member: MemberView | None) -> Text:
         text = Text()
         if member is None:
-            text.append("Scan the member's card (before or after the products).", style="dim")
+            text.append("Scan the member's card, before or after products.", style="dim")
             return text
         text.append(member.name, style="bold")
         text.append(f"   {member.masked_card}   ")

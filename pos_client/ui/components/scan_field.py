@@ -20,7 +20,7 @@ class ScanField(Input):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
-            placeholder="Scan a card or a product, or type it + Enter",
+            placeholder="Card or product: scan or type",  # fits the demo's narrow column
             id=id,
         )
         self.border_title = "Scan"
