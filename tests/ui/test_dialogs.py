@@ -28,6 +28,26 @@ async def scan(pilot, fill_field, wait_for_workers, code: str) -> None:
     await wait_for_workers(pilot)
 
 
+async def sell_amount(pilot, fill_field, wait_for_workers, card: str, amount: str) -> None:
+    """Scan ``card``, type ``amount`` and finish the sale with F2."""
+    await scan(pilot, fill_field, wait_for_workers, card)
+    await fill_field(pilot, "#amount", amount)
+    await pilot.press("f2")
+    await wait_for_workers(pilot)
+
+
+async def refund_in_full(pilot, fill_field, wait_for_workers, receipt_no: str) -> None:
+    """F4, the receipt number, Enter, and Y at the question."""
+    await pilot.press("f4")
+    await wait_for_workers(pilot)
+    assert isinstance(pilot.app.screen, RefundDialog)
+    await fill_field(pilot, "#receipt-no", receipt_no)
+    await pilot.press("enter")
+    await wait_for_workers(pilot)
+    await pilot.press("y")
+    await wait_for_workers(pilot)
+
+
 async def open_redeem(pilot, wait_for_workers) -> RedeemDialog:
     await pilot.press("f3")
     await wait_for_workers(pilot)
@@ -103,20 +123,8 @@ async def test_a_full_refund_by_receipt_number_takes_back_what_the_sale_gave(
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await fill_field(pilot, "#amount", "200")
-        await pilot.press("f2")
-        await wait_for_workers(pilot)
-
-        await pilot.press("f4")
-        await wait_for_workers(pilot)
-        assert isinstance(app.screen, RefundDialog)
-        await fill_field(pilot, "#receipt-no", "TEST-T1-000001")
-        await pilot.press("enter")
-        await wait_for_workers(pilot)
-        await pilot.press("y")
-        await wait_for_workers(pilot)
-
+        await sell_amount(pilot, fill_field, wait_for_workers, cards.nora, "200")
+        await refund_in_full(pilot, fill_field, wait_for_workers, "TEST-T1-000001")
         assert app.screen is app.cashier
         basket = app.cashier.query_one(BasketPanel)
         assert basket.border_title == "Receipt TEST-T1-000002 (Refund)"
@@ -132,20 +140,9 @@ async def test_refunding_another_members_receipt_shows_their_balance_not_the_one
 ):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await fill_field(pilot, "#amount", "200")
-        await pilot.press("f2")
-        await wait_for_workers(pilot)
+        await sell_amount(pilot, fill_field, wait_for_workers, cards.nora, "200")
         await scan(pilot, fill_field, wait_for_workers, cards.emil)  # the next customer
-
-        await pilot.press("f4")
-        await wait_for_workers(pilot)
-        await fill_field(pilot, "#receipt-no", "TEST-T1-000001")
-        await pilot.press("enter")
-        await wait_for_workers(pilot)
-        await pilot.press("y")
-        await wait_for_workers(pilot)
-
+        await refund_in_full(pilot, fill_field, wait_for_workers, "TEST-T1-000001")
         totals = str(app.cashier.query_one(TotalsBar).render())
         assert "Balance now 1 250 points (Nora Hansen)" in totals
         assert "Emil Berg" in str(app.cashier.query_one(MemberPanel).render())
