@@ -65,17 +65,29 @@ def test_an_answer_with_an_extra_field_from_a_newer_ledger_is_accepted() -> None
 
 
 def test_a_change_of_a_type_this_till_does_not_know_is_left_out_not_a_failed_pull() -> None:
-    page = ChangesResponse.model_validate(
-        {
-            "changes": [
-                {"type": "voucher", "code": "VCH-1"},
-                {"type": "revoked_card", "card": "2900000000018", "member_id": "M1",
-                 "revoked_at": "2026-11-25T10:00:00Z", "change": 4},
-            ],
-            "next_cursor": "x.4", "high_water": 0, "last_hash": "0" * 64, "has_more": False,
-        }
-    )  # fmt: skip
-    assert [c.type for c in page.changes] == ["revoked_card"]
+    answer = {
+        "changes": [
+            {"type": "voucher", "code": "VCH-1"},
+            {"type": "revoked_card", "card": "2900000000018", "member_id": "M1",
+             "revoked_at": "2026-11-25T10:00:00Z", "change": 4},
+            {"code": "no type at all"},
+        ],
+        "next_cursor": "x.4", "high_water": 0, "last_hash": "0" * 64, "has_more": False,
+    }  # fmt: skip
+    for page in (
+        ChangesResponse.model_validate(answer),
+        ChangesResponse.model_validate_json(json.dumps(answer)),  # as the till reads it
+    ):
+        assert [c.type for c in page.changes] == ["revoked_card"]
+
+
+def test_a_known_change_that_is_malformed_still_fails_the_page() -> None:
+    answer = {
+        "changes": [{"type": "revoked_card", "card": "2900000000018"}],
+        "next_cursor": "x.4", "high_water": 0, "last_hash": "0" * 64, "has_more": False,
+    }  # fmt: skip
+    with pytest.raises(ValidationError):
+        ChangesResponse.model_validate_json(json.dumps(answer))
 
 
 def test_an_answer_with_a_wrong_type_is_refused_by_the_till() -> None:
