@@ -369,6 +369,7 @@ class Selling:
         with self._lock:
             plan, member = self._refund_plan(receipt_no, lines)
             after = member.balance + plan.postings.get(member.main_wallet, 0)
+            held = {reward.id for reward in member.rewards}
             return RefundPreview(
                 receipt_no=receipt_no.strip(),
                 member_name=member.name,
@@ -380,6 +381,7 @@ class Selling:
                 rewards_revoked=len(plan.rewards_revoked),
                 balance_after=after,
                 programme=member.programme,
+                rewards_already_used=sum(1 for r in plan.rewards_revoked if r not in held),
             )
 
     def refund(self, receipt_no: str, lines: Mapping[int, int] | None = None) -> Receipt:

@@ -216,6 +216,9 @@ class RefundPreview:
     rewards_revoked: int
     balance_after: int
     programme: ProgrammeInfo | None = None
+    rewards_already_used: int = 0
+    """Of ``rewards_revoked``, those the member no longer holds (used since): the
+    refund cannot take them back, and the ledger flags it for review."""
 
 
 @dataclass(frozen=True)

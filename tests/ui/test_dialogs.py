@@ -220,6 +220,8 @@ async def test_a_free_coffee_from_a_full_stamp_card_is_used_on_a_later_receipt(
             till.add_product(products.latte)
         first = till.finish_sale()
         assert first.rewards_issued == ("free-coffee",)
+        held = till.refund_preview(first.receipt_no)  # the coffee is not drunk yet
+        assert (held.rewards_revoked, held.rewards_already_used) == (1, 0)
         app = TillApp(till)
         app.input_cursor_blink = False
         async with app.run_test(size=(80, 24)) as pilot:
@@ -237,8 +239,25 @@ async def test_a_free_coffee_from_a_full_stamp_card_is_used_on_a_later_receipt(
             await pilot.press("f2")
             await wait_for_workers(pilot)
             assert "Free coffee" not in str(app.cashier.query_one(MemberPanel).render())
+
+            # The first sale is returned after its free coffee was drunk: the cashier
+            # is told before confirming.
+            await pilot.press("f4")
+            await wait_for_workers(pilot)
+            await fill_field(pilot, "#receipt-no", "TEST-T1-000001")
+            await pilot.press("enter")
+            await wait_for_workers(pilot)
+            question = app.screen.question()
+            assert "Takes back 1 reward the sale issued; 1 already used: the member keeps it" in (
+                question.replace("\n", " ")
+            )
+            await pilot.press("n")
+            await wait_for_workers(pilot)
         second = till.store.journal.get(2)
         assert [r["reward"] for r in second.get("rewards_used")] == ["free-coffee"]
+        assert till.store.journal.tip()[0] == 2  # the refund was cancelled
+        preview = till.refund_preview("TEST-T1-000001")
+        assert (preview.rewards_revoked, preview.rewards_already_used) == (1, 1)
     finally:
         till.close()
 

@@ -89,7 +89,16 @@ class RefundConfirmDialog(WedgeAwareDialog[RefundAnswer | None]):
         lines.append("Takes back: " + (", ".join(taken) if taken else "nothing"))
         lines.append(f"Money back: {formatting.money(preview.refund_minor, preview.currency)}")
         if preview.rewards_revoked:
-            lines.append(f"Takes back {preview.rewards_revoked} reward(s) the sale issued.")
+            used = preview.rewards_already_used
+            count = preview.rewards_revoked
+            issued = f"{count} reward{'s' if count != 1 else ''} the sale issued"
+            if not used:
+                lines.append(f"Takes back {issued}.")
+            else:
+                lines.append(
+                    f"Takes back {issued}; {used} already used: the member keeps "
+                    f"{'it' if used == 1 else 'them'} (the ledger flags it for review)."
+                )
         info = preview.programme
         main = info.main_wallet if info and info.main_wallet else "points"
         after = wording.account_amount(main, preview.balance_after, info)
