@@ -79,6 +79,17 @@ class ClassifiedScan:
         )
 
 
+_TYPED_AMOUNT = re.compile(rf"\d{{1,{min(PRODUCT_LENGTHS) - 1}}}|\d+[.,]\d{{1,2}}")
+
+
+def looks_like_typed_amount(text: str) -> bool:
+    """True when ``text`` typed into the scan field is an amount, not a code: fewer
+    digits than any barcode the till reads (an EAN-8 has 8), or a number with a
+    decimal point or comma (``19.90``, ``19,9``). No code looks like either, so the
+    till can add it as an amount line instead of refusing it as a card."""
+    return _TYPED_AMOUNT.fullmatch(text.strip().replace(" ", "")) is not None
+
+
 def classify_scan(text: str) -> ClassifiedScan:
     """Decide what the scanned ``text`` is. Never raises for any string."""
     if text.startswith(MEMBER_QR_PREFIX):

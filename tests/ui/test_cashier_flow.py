@@ -10,6 +10,7 @@ from textual.widgets._footer import FooterKey
 from loyalty.events import EventKind
 from pos_client.ui.components.basket_panel import EMPTY_HINT, BasketPanel
 from pos_client.ui.components.member_panel import MemberPanel
+from pos_client.ui.components.notice_line import NoticeLine
 from pos_client.ui.components.totals_bar import TotalsBar
 
 
@@ -170,6 +171,24 @@ async def test_a_scan_while_the_basket_has_focus_is_a_scan_and_backspace_removes
         await pilot.press(*products.bread, "enter")
         await wait_for_workers(pilot)
         assert [r[1] for r in rows(app)] == ["Milk 1 l", "Bread"]
+
+
+async def test_an_amount_typed_in_the_scan_field_is_an_amount_line_not_a_failed_card(
+    make_app, till, cards, products, wait_for_workers
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*cards.nora, "enter", *products.milk, "enter")
+        await wait_for_workers(pilot)
+        app.cashier.focus_scan()
+        await pilot.press(*"19.90", "enter")
+        await wait_for_workers(pilot)
+        app.cashier.query_one(BasketPanel).focus()
+        await pilot.press(*"45", "enter")  # from the basket: to the Scan field, then here
+        await wait_for_workers(pilot)
+        assert app.cashier.member is not None and app.cashier.member.card == cards.nora
+        assert [line.unit_minor for line in till.draft.lines] == [2490, 1990, 4500]
+        assert "no longer selected" not in text_of(app, NoticeLine)
 
 
 async def test_finish_needs_a_member_and_shows_as_disabled_without_one(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loyalty.cards import make_card_number
-from loyalty.scans import ScanKind, classify_scan
+from loyalty.scans import ScanKind, classify_scan, looks_like_typed_amount
 
 
 def test_a_valid_member_card_is_a_member_card() -> None:
@@ -84,3 +84,15 @@ def test_anything_else_is_unknown_with_a_reason(text: str) -> None:
 def test_classifying_never_raises_and_refusals_always_say_why(text: str) -> None:
     result = classify_scan(text)
     assert result.valid == (result.reason is None)
+
+
+@pytest.mark.parametrize("text", ["19.90", "19,9", "45", "1234567", " 12 ", "1 234,50"])
+def test_an_amount_typed_into_the_scan_field_is_told_from_a_code(text: str) -> None:
+    assert looks_like_typed_amount(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["12345670", "2900000010017", "036000291452", "1.999", "19.", "abc", "", "-5"]
+)
+def test_codes_and_other_text_are_not_amounts(text: str) -> None:
+    assert not looks_like_typed_amount(text)

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Input
 
+from loyalty.scans import looks_like_typed_amount
 from pos_client.ui import formatting
 from pos_client.ui.components.basket_panel import BasketPanel
 from pos_client.ui.components.demo_help import DemoHelp
@@ -284,7 +285,9 @@ class CashierScreen(Screen[None]):
     def _scan_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text, source = self.query_one(ScanField).take()
-        if text.strip():
+        if looks_like_typed_amount(text):  # an amount typed in the wrong field
+            self.post_message(AmountEntered(text))
+        elif text.strip():
             self.post_message(ScanReceived(text, source))
         self.post_message(KeyHandled())
 
