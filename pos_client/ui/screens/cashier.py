@@ -98,9 +98,9 @@ class CashierScreen(Screen[None]):
                     yield amount
                 yield MemberPanel(id="member")
                 yield BasketPanel(id="basket")
-                yield TotalsBar(id="totals")
             if self.demo:
                 yield DemoHelp(id="demo-help")
+        yield TotalsBar(id="totals")  # the whole width, beside the demo's help too
         yield NoticeLine(id="notice")
         yield StatusBar(id="status")
         yield SteadyFooter()
