@@ -40,7 +40,7 @@ class AnswerDialogs:
 
         def answered(points: int | None) -> None:
             if points is None:
-                self._app.cashier.show_info("No points were used.")
+                self._app.cashier.show_info(f"{message.wallet.name} not used: no discount.")
             else:
                 self._submit("redeem", till_calls.set_redeem(message.card, points))
 

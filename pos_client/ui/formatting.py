@@ -72,10 +72,19 @@ def wallet_figure(value: int, wallet: WalletInfo, currency: str) -> str:
     return wording.units(value, wallet.name)
 
 
+def has_balance(info: ProgrammeInfo | None) -> bool:
+    """Whether the programme keeps a balance to show (a stamp card alone does not;
+    release 0.1.0's receipts, with no programme, are points)."""
+    return info is None or info.main_wallet is not None
+
+
 def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:
     """The balance of the receipt's own member after it: the member on screen when it
     is theirs, else (a refund of another member's receipt) the receipt's figure with
-    their name, so nobody reads someone else's balance as this member's."""
+    their name, so nobody reads someone else's balance as this member's. None when
+    the programme keeps no balance (a stamp card)."""
+    if not has_balance(receipt.programme):
+        return None
     if member is not None and member.card == receipt.card:
         return balance_lines(member)[0]
     if receipt.balance_after is None:

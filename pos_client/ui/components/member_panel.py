@@ -39,14 +39,15 @@ class MemberPanel(FixedText):
         text.append(f"   {member.masked_card}   ")
         text.append("Tier ", style="dim")
         text.append(formatting.tier(member))
-        total, unsynced = formatting.balance_lines(member)
-        text.append("\n")
-        text.append(total, style="bold red" if member.balance < 0 else "bold")
-        if unsynced:
-            text.append(f" {unsynced}", style="italic")
-        others = formatting.other_wallets(member)
-        if others:
-            text.append(f"   {others}")
+        if formatting.has_balance(member.programme):
+            total, unsynced = formatting.balance_lines(member)
+            text.append("\n")
+            text.append(total, style="bold red" if member.balance < 0 else "bold")
+            if unsynced:
+                text.append(f" {unsynced}", style="italic")
+            others = formatting.other_wallets(member)
+            if others:
+                text.append(f"   {others}")
         extra = [
             part
             for part in (

@@ -100,9 +100,11 @@ class RefundConfirmDialog(WedgeAwareDialog[RefundAnswer | None]):
                     f"{'it' if used == 1 else 'them'} (the ledger flags it for review)."
                 )
         info = preview.programme
-        main = info.main_wallet if info and info.main_wallet else "points"
-        after = wording.account_amount(main, preview.balance_after, info)
-        lines.append(f"Balance after: {after}" + (" (owed)" if preview.balance_after < 0 else ""))
+        if formatting.has_balance(info):
+            main = info.main_wallet if info and info.main_wallet else "points"
+            after = wording.account_amount(main, preview.balance_after, info)
+            owed = " (owed)" if preview.balance_after < 0 else ""
+            lines.append(f"Balance after: {after}{owed}")
         return "\n".join(lines)
 
     def action_confirm(self) -> None:
