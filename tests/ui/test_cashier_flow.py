@@ -106,6 +106,12 @@ async def test_points_used_as_a_discount_are_part_of_the_sale(
         await pilot.press("f2")
         await wait_for_workers(pilot)
         assert "1 074 points" in text_of(app, MemberPanel)  # 1250 - 200 + 24
+        await pilot.press("f4", *"TEST-T1-000001", "enter")  # returning it gives back
+        await wait_for_workers(pilot)
+        question = app.screen.question()
+        assert "Takes back: nothing\nGives back: +176 points" in question
+        await pilot.press("n")
+        await wait_for_workers(pilot)
     (sale,) = till.store.journal.iterate()
     assert sale.postings["points"] == 24 - 200
     assert sale.get("basket")["redeem_points"] == 200

@@ -85,8 +85,15 @@ class RefundConfirmDialog(WedgeAwareDialog[RefundAnswer | None]):
             returning = preview.returning.get(number, 0)
             mark = f"return {returning}" if returning else "keep"
             lines.append(f" {number:>2} {name[:22]:<22} sold {sold}, left {left}: {mark}")
-        taken = wording.postings_text(preview.postings, preview.programme)
-        lines.append("Takes back: " + (", ".join(taken) if taken else "nothing"))
+        # A refund takes back what the sale earned and gives back what it spent
+        # (points or stars used as a discount or for a reward).
+        taken = {k: v for k, v in preview.postings.items() if v < 0}
+        given = {k: v for k, v in preview.postings.items() if v > 0}
+        taken_text = wording.postings_text(taken, preview.programme)
+        lines.append("Takes back: " + (", ".join(taken_text) if taken_text else "nothing"))
+        given_text = wording.postings_text(given, preview.programme)
+        if given_text:
+            lines.append("Gives back: " + ", ".join(given_text))
         lines.append(f"Money back: {formatting.money(preview.refund_minor, preview.currency)}")
         if preview.rewards_revoked:
             used = preview.rewards_already_used
