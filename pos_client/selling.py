@@ -187,19 +187,27 @@ class Selling:
     # --- rewards and points as a discount ----------------------------------------------
 
     def usable_rewards(self) -> list[tuple[str, str | None, str]]:
-        """(reward, instance, label) the member can use now: the issued ones they hold,
-        then those they can claim with their balance."""
+        """(reward, instance, label) the member can use now: the issued ones they hold
+        and have not applied yet, then those they can claim with what their balance
+        has left after what the basket already spends."""
         with self._lock:
             member = self._require_member()
-            programme = self.version().programme
+            at = self.clock()
+            programme = self.version(at).programme
+            applied = {entry.instance for entry in self.draft.rewards}
+            try:
+                spent = self._outcome(member, at, strict=False).spent
+            except LoyaltyError:  # the basket cannot be evaluated now: nothing spent yet
+                spent = {}
             found: list[tuple[str, str | None, str]] = []
             for held in member.rewards:
                 reward = programme.reward(held.reward)
-                if reward is not None:
+                if reward is not None and held.id not in applied:
                     found.append((reward.id, held.id, reward.name))
             for reward in programme.rewards:
                 wallet = reward.wallet
-                if reward.cost is not None and wallet and member.total(wallet) >= reward.cost:
+                left = member.total(wallet) - spent.get(wallet, 0) if wallet else 0
+                if reward.cost is not None and wallet and left >= reward.cost:
                     cost = f"{reward.cost} {wallet_name(programme, wallet)}"
                     found.append((reward.id, None, f"{reward.name} ({cost})"))
             return found

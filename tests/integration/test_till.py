@@ -1,5 +1,6 @@
 """The headless Till: scan, earn, redeem, refund and receipts on a real SQLite file."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -201,5 +202,29 @@ def test_a_refund_is_in_the_currency_of_its_sale_after_the_programme_changed(
         recorded = till.store.journal.get(2)
         assert recorded is not None and recorded.currency == "NOK"
         assert refund.balance_after == 0
+    finally:
+        till.close()
+
+
+def test_rewards_offered_are_those_the_balance_still_affords_after_the_basket(
+    till_config: TillConfig,
+):
+    """Starbucks: 233 stars. With a 60-star bakery item claimed in the basket, 173
+    are left: the 200-star reward is no longer offered."""
+    starbucks = load_programme_file(
+        Path(__file__).resolve().parents[2] / "examples" / "programmes" / "starbucks.toml"
+    )
+    till = Till.open(replace(till_config, programme=starbucks))
+    try:
+        rich = replace(member(1, 0, "Kari Nordmann"), accounts={"stars": 233})
+        till.store.members.upsert_many([rich])
+        till.scan(KARI)
+        till.add_amount("45", name="Croissant", tags=frozenset({"bakery"}))
+        till.add_amount("89", name="Salad", tags=frozenset({"lunch"}))
+        offered = [reward for reward, _, _ in till.usable_rewards()]
+        assert offered == ["stars-25", "stars-60", "stars-100", "stars-200"]
+        till.apply_reward("stars-60")
+        offered = [reward for reward, _, _ in till.usable_rewards()]
+        assert offered == ["stars-25", "stars-60", "stars-100"]
     finally:
         till.close()
