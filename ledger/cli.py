@@ -149,7 +149,7 @@ def _rules(args: argparse.Namespace, db: Database, _: str) -> int:
                 print(
                     f"{version.version}\t{version.effective_from_local}\t"
                     f"{version.programme.id}\t{version.programme.name}\t"
-                    f"{version.content_hash[:12]}"
+                    f"{version.content_hash[:12]}\t{version.programme.timezone}"
                 )
             return EXIT_OK
         if args.version is None:

@@ -91,9 +91,9 @@ def test_a_valid_document_is_published_as_the_next_version_with_its_content_hash
     assert "(Europe/Oslo)" in out and content_hash in out
     assert err == ""  # months ahead: no warning
     listing = run_admin(fresh_db_url, "rules", "list").stdout.splitlines()
-    assert [line.split("\t")[:3] for line in listing] == [
-        ["1", "2000-01-01T00:00", "points"],
-        ["2", "2099-06-01T00:00", "weekend-dairy"],
+    assert [line.split("\t")[:3] + line.split("\t")[5:] for line in listing] == [
+        ["1", "2000-01-01T00:00", "points", "UTC"],
+        ["2", "2099-06-01T00:00", "weekend-dairy", "Europe/Oslo"],
     ]
     shown = run_admin(fresh_db_url, "rules", "show", "--version", "2")
     state = json.loads(shown.stdout)
