@@ -46,7 +46,8 @@ def account_amount(
     short: bool = False,
 ) -> str:
     """One account's figure in words: ``+149 points``, ``12.34 NOK Kiwi bonus``,
-    ``+3 coffee stamps``; ``short`` for a table cell: ``+149 pts``, ``+12.34 bonus``."""
+    ``+3 coffee stamps``; ``short`` for a table cell: ``+149 pts``, ``+12.34 bonus``,
+    ``+25 level`` (EuroBonus's level points)."""
     if account.startswith(STAMPS_PREFIX):
         card = account[len(STAMPS_PREFIX) :]
         number = signed(value) if sign else grouped(value)
@@ -62,6 +63,8 @@ def account_amount(
     number = signed(value) if sign else grouped(value)
     if short and name == "points":
         name = "pts"
+    elif short and name.endswith(" points"):  # a table cell: "+25 level +25 bonus"
+        name = name.removesuffix(" points")
     elif abs(value) == 1:
         name = _singular(name)
     return f"{number} {name}"

@@ -327,3 +327,22 @@ async def test_kiwi_bonus_is_redeemed_as_money_in_the_wallets_own_words(
         assert till.draft.redeem_points == 1050
     finally:
         till.close()
+
+
+async def test_eurobonus_lines_show_both_wallets_in_the_earns_column(
+    tmp_path, cards, products, fill_field, wait_for_workers
+):
+    from pos_client.ui.app import TillApp
+
+    till = open_till(tmp_path, programme=load_programme_file(EXAMPLES / "eurobonus.toml"))
+    try:
+        app = TillApp(till)
+        app.input_cursor_blink = False
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scan(pilot, fill_field, wait_for_workers, cards.nora)
+            await scan(pilot, fill_field, wait_for_workers, products.bread)
+            basket = app.cashier.query_one(BasketPanel)
+            row = "".join(segment.text for segment in basket.render_line(1))
+            assert "Bread" in row and "+44 level" in row and "+44 bonus" in row
+    finally:
+        till.close()

@@ -43,3 +43,10 @@ def test_each_examples_wallets_in_the_singular_and_plural():
 def test_a_name_that_is_not_a_plural_is_left_alone():
     assert account_amount("bonus", 1, None) == "1 bonus"
     assert account_amount("miles", 1, None) == "1 mile"
+
+
+def test_a_table_cell_says_two_wallets_briefly():
+    eurobonus = info("eurobonus")
+    assert account_amount("level", 25, eurobonus, sign=True, short=True) == "+25 level"
+    assert account_amount("bonus", 31, eurobonus, sign=True, short=True) == "+31 bonus"
+    assert account_amount("points", 149, info("points"), sign=True, short=True) == "+149 pts"

@@ -16,6 +16,7 @@ styled segment: the header stays put, the rows scroll under it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.cells import set_cell_size
@@ -32,20 +33,32 @@ from pos_client.ui.messages import LineChangeRequested, TypedOnBasket
 from pos_client.views import Receipt, SaleView
 
 COLUMNS = (("#", 2), ("Item", 15), ("Qty", 3), ("Paid", 9), ("Earns", 15))
-"""Widths that fit beside the demo's help panel at 80 columns; money without its
-currency (the totals line under the basket names it)."""
-ROW_WIDTH = sum(width + 2 for _, width in COLUMNS)
-"""Each cell has one space of padding on either side."""
+"""The narrowest widths: they fit beside the demo's help panel at 80 columns; money
+without its currency (the totals line under the basket names it)."""
+WIDENED = (1, 4)
+"""The Item and Earns columns share whatever width the panel has beyond that."""
 
 
-def format_row(cells: tuple[str, ...]) -> str:
+def column_widths(available: int) -> tuple[int, ...]:
+    """Each column's width in a panel ``available`` cells wide (never narrower than
+    :data:`COLUMNS`)."""
+    widths = [width for _, width in COLUMNS]
+    extra = max(0, available - row_width(widths))
+    for position, share in zip(WIDENED, (extra // 2, extra - extra // 2), strict=True):
+        widths[position] += share
+    return tuple(widths)
+
+
+def row_width(widths: Sequence[int]) -> int:
+    """Each cell has one space of padding on either side."""
+    return sum(width + 2 for width in widths)
+
+
+def format_row(cells: Sequence[str], widths: Sequence[int]) -> str:
     """One row as the panel draws it: each cell cut or padded to its column."""
     return "".join(
-        f" {set_cell_size(cell, width)} " for cell, (_, width) in zip(cells, COLUMNS, strict=True)
+        f" {set_cell_size(cell, width)} " for cell, width in zip(cells, widths, strict=True)
     )
-
-
-HEADER = format_row(tuple(label for label, _ in COLUMNS))
 
 
 EMPTY_HINT = "scan products or type an amount"
@@ -102,6 +115,8 @@ class BasketPanel(ScrollView, can_focus=True):
         self._rows: list[tuple[str, ...]] = []
         self._texts: list[str] = []
         self._style_cache: tuple[Style, dict[str, Style]] | None = None
+        self._widths = column_widths(0)
+        self._header = format_row([label for label, _ in COLUMNS], self._widths)
         self._typing = False
         """A digit was typed here: the keys of the code that follow are its too."""
 
@@ -136,9 +151,18 @@ class BasketPanel(ScrollView, can_focus=True):
 
     def _set_rows(self, rows: list[tuple[str, ...]]) -> None:
         self._rows = rows
-        self._texts = [format_row(row) for row in rows]
-        self.virtual_size = Size(ROW_WIDTH, len(rows) + 1)
+        self._texts = [format_row(row, self._widths) for row in rows]
+        self.virtual_size = Size(row_width(self._widths), len(rows) + 1)
         self.refresh()
+
+    def on_resize(self) -> None:
+        """Item names and what lines earn get the width the panel has (the rows are
+        formatted again only when the columns change)."""
+        widths = column_widths(self.scrollable_content_region.width)
+        if widths != self._widths:
+            self._widths = widths
+            self._header = format_row([label for label, _ in COLUMNS], widths)
+            self._set_rows(self._rows)
 
     def clear(self) -> None:
         """No lines (the next customer)."""
@@ -217,7 +241,7 @@ class BasketPanel(ScrollView, can_focus=True):
         """Line 0 is the header; the rows scroll under it."""
         width = self.scrollable_content_region.width
         if y == 0:
-            text, style_name = HEADER, "basket--header"
+            text, style_name = self._header, "basket--header"
         else:
             row = self.scroll_offset.y + y - 1
             if row >= len(self._texts):
@@ -228,7 +252,7 @@ class BasketPanel(ScrollView, can_focus=True):
             else:
                 style_name = "basket--even-row" if row % 2 else "basket--row"
         base, styles = self._styles()
-        strip = Strip([Segment(text, styles[style_name])], ROW_WIDTH)
+        strip = Strip([Segment(text, styles[style_name])], row_width(self._widths))
         x = self.scroll_offset.x
         return strip.crop(x, x + width).extend_cell_length(width, base)
 
