@@ -61,7 +61,6 @@ from pos_client.ui.messages import (
     StatusChanged,
     SyncStatusChanged,
     TillFailed,
-    TypedOnBasket,
 )
 from pos_client.ui.screens.cashier import CashierScreen
 from pos_client.ui.screens.refund_dialog import RefundDialog
@@ -80,7 +79,6 @@ _ANSWERS = (
     SaleRecorded,
     StatusChanged,
     KeyHandled,
-    TypedOnBasket,
     SyncStatusChanged,
     ScannerStatusChanged,
     ScanReceived,
@@ -180,9 +178,10 @@ class TillApp(App[None]):
         if self.dialogs.hold(text, source):
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
-        if classify_scan(text.strip()).kind is not ScanKind.PRODUCT:
+        held = classify_scan(text.strip()).kind is not ScanKind.PRODUCT
+        if held:
             self.cashier.hold_keys(for_answer=True)
-        self._calls.submit("scan", till_calls.scan(text, source))
+        self._calls.submit("scan", till_calls.scan(text, source), held=held)
 
     def set_scanner_status(self, text: str) -> None:
         """Show the scanner's state in the status bar (call on the UI thread)."""
@@ -208,11 +207,12 @@ class TillApp(App[None]):
 
     @on(AmountEntered)
     def _amount_entered(self, message: AmountEntered) -> None:
-        self._confirm.second_look(message.amount, lambda: self._add_amount(message.amount))
+        def add() -> None:
+            if message.field == "amount":  # typed in the Scan field: Amount keeps its text
+                self.cashier.clear_amount()
+            self._calls.submit("amount", till_calls.add_amount(message.amount))
 
-    def _add_amount(self, amount: str) -> None:
-        self.cashier.clear_amount()
-        self._calls.submit("amount", till_calls.add_amount(amount))
+        self._confirm.second_look(message.amount, add)
 
     @on(FinishRequested)
     def _finish(self, message: FinishRequested) -> None:
@@ -222,7 +222,8 @@ class TillApp(App[None]):
         def finish() -> None:
             self._finishing = True
             self.cashier.hold_keys(for_answer=True)  # the next card waits for the receipt
-            self._calls.submit("finish", till_calls.finish(message.card, message.amount))
+            call = till_calls.finish(message.card, message.amount)
+            self._calls.submit("finish", call, held=True)
 
         self._confirm.second_look(message.amount, finish)
 
@@ -262,11 +263,9 @@ class TillApp(App[None]):
         self._confirm.discard_basket("Next customer", "start with the next customer", next_customer)
 
     async def action_quit(self) -> None:
-        """Ctrl+Q: quit, after asking if the basket holds unrecorded lines."""
-        if not self.screen_stack or self.screen is not self.cashier:
-            self.exit()  # from a dialog (the quit question too), Ctrl+Q quits
-            return
-        self._confirm.discard_basket("Quit", "quit", self.exit)
+        """Ctrl+Q: quit, after asking if the basket holds unrecorded lines (from a
+        dialog too; Ctrl+Q at that question quits)."""
+        self._confirm.quit(self.exit)
 
     def action_simulate_scan(self) -> None:
         self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
@@ -309,37 +308,32 @@ class TillApp(App[None]):
             await super().on_event(event)
 
     async def _route_key(self, event: events.Key) -> None:
-        """Keys (but the quit key) typed on the cashier screen while a dialog is on its
-        way are the dialog's; while a command key is handled (Enter in the scan or
-        amount field, F2-F7, Esc), or the till's answer is awaited (a card lookup, a
-        sale being recorded), the screen holds them (:class:`TypeAhead`)."""
+        """Keys (but the quit key) typed while a dialog is on its way, or before the
+        keys typed for it are replayed into it, are the dialog's; while a command key
+        is handled (Enter in the scan or amount field, F2-F7, Esc), or the till's
+        answer is awaited (a card lookup, a sale being recorded), the screen holds
+        them (:class:`TypeAhead`); a code typed on the basket goes to the Scan field."""
         cashier = self.cashier
-        if self.screen is cashier and self.dialogs.shut:
+        if self.dialogs.keeps_keys:
             self.dialogs.keep_key(event)
         elif self.screen is cashier and cashier.holding:
             cashier.type_ahead.keep(event)
+        elif self.screen is cashier and cashier.starts_code(event):
+            cashier.type_code(event)  # typed on the basket: for the Scan field
         else:
             focused, on_cashier = self.focused, self.screen is cashier
             await super().on_event(event)
             if on_cashier and cashier.holds_after(event.key, focused):
                 cashier.hold_keys()
 
-    @on(TypedOnBasket)
-    def _typed_on_basket(self, message: TypedOnBasket) -> None:
-        """A code typed on the basket goes to the Scan field: the focus change first,
-        then each key in order, as the App's own (so its bindings, Enter's, apply)."""
-        scan = self.cashier.query_one("#scan")
-        if self.focused is not scan:
-            scan.focus()
-        self.post_message(events.Key(message.key, message.character))
-
     @on(KeyHandled)
     def _key_handled(self) -> None:
         cashier = self.cashier
+        cashier.command_pending = False
         if self.dialogs.shut:  # the key opened a dialog: what follows is the dialog's
             self.dialogs.adopt_keys(cashier.take_keys())
-        elif not cashier.held_for_answer:
-            cashier.release_keys()
+        else:
+            cashier.release_keys()  # unless a till answer is still awaited
 
     async def _on_message(self, message: Message) -> None:
         """Answers that arrive while the App is closing (no cashier screen any more)
@@ -356,8 +350,8 @@ class TillApp(App[None]):
         cashier.show_sale(message.sale)
         cashier.clear_notice()
         amount = cashier.query_one("#amount")
-        if cashier.holding:
-            cashier.release_keys(amount)
+        if cashier.holding or cashier.held_for_answer:
+            cashier.answered(amount)
         else:
             cashier.focus_amount()
 
@@ -376,9 +370,9 @@ class TillApp(App[None]):
 
     @on(SaleRecorded)
     def _sale_recorded(self, message: SaleRecorded) -> None:
-        self._finishing = False
+        finished, self._finishing = self._finishing, False
         self.cashier.show_receipt(message.receipt, message.member, message.sale)
-        self.cashier.release_keys(self.cashier.query_one("#scan"))
+        self.cashier.keys_after_receipt(finished)
 
     @on(RedeemLimitsRead)
     def _redeem_limits_read(self, message: RedeemLimitsRead) -> None:
@@ -405,10 +399,12 @@ class TillApp(App[None]):
         cashier = self.cashier
         if message.operation == "finish":
             self._finishing = False
-        if message.operation in DIALOG_CALLS:
-            self.dialogs.expected_failed()
-        dropped = cashier.drop_keys() if message.operation == "scan" else 0
-        cashier.release_keys()  # e.g. after a sale that could not be recorded
+        typed = self.dialogs.expected_failed() if message.operation in DIALOG_CALLS else []
+        dropped = 0
+        if message.held:  # the keys waited for this answer; a failed card scan drops them
+            dropped = cashier.answered(drop=message.operation == "scan")
+        else:
+            cashier.release_keys()
         text = message.message
         if message.member_cleared and cashier.member is not None:
             text += f" {cashier.member.name} is no longer selected: scan their card again."
@@ -417,6 +413,8 @@ class TillApp(App[None]):
         if dropped:
             text += f" ({dropped} key(s) typed during the scan were not used.)"
         cashier.show_error(text, message.field)
+        for key in typed:  # after the focus change show_error asked for
+            self.post_message(key)
 
     @on(StatusChanged)
     def _status_changed(self, message: StatusChanged) -> None:

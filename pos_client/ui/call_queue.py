@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual.app import App
@@ -36,6 +36,7 @@ class _Pending:
     operation: str
     call: TillCall
     with_status: bool
+    held: bool
 
 
 class CallQueue:
@@ -52,9 +53,12 @@ class CallQueue:
         """True when no call is running or waiting."""
         return self._running is None and not self._pending
 
-    def submit(self, operation: str, call: TillCall, with_status: bool = True) -> None:
-        """Queue ``call``; ``with_status`` also refreshes the status bar after it."""
-        self._pending.append(_Pending(operation, call, with_status))
+    def submit(
+        self, operation: str, call: TillCall, with_status: bool = True, held: bool = False
+    ) -> None:
+        """Queue ``call``; ``with_status`` also refreshes the status bar after it;
+        ``held``: the cashier's keys wait for its answer (a failure says so)."""
+        self._pending.append(_Pending(operation, call, with_status, held))
         self._start_next()
 
     def worker_state_changed(self, worker: Worker[object]) -> None:
@@ -90,6 +94,8 @@ class CallQueue:
                 "again, and call a manager if it keeps happening.",
                 pending.operation,
             )
+        if isinstance(answer, TillFailed) and pending.held:
+            answer = replace(answer, held=True)
         self._app.post_message(answer)
         if pending.with_status:
             self._post_status()

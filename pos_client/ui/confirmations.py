@@ -24,6 +24,7 @@ class Confirmations:
 
     def __init__(self, app: TillApp) -> None:
         self._app = app
+        self._quit_question: ConfirmDialog | None = None
 
     def second_look(self, amount: str, then: Callable[[], None]) -> None:
         """Run ``then`` at once, or after the cashier confirms a large amount."""
@@ -54,16 +55,47 @@ class Confirmations:
     def discard_basket(self, title: str, and_then: str, then: Callable[[], None]) -> None:
         """Run ``then`` at once if the basket holds nothing unrecorded, else only once
         the cashier agrees to discard those lines."""
+        question = self._discard_question(title, then)
+        if question is not None:
+            self._app.dialogs.show(question, question.answered_with)
+
+    def quit(self, then: Callable[[], None]) -> None:
+        """Ctrl+Q: :meth:`discard_basket` from the cashier screen; from a dialog the
+        question opens over it (the basket is only in memory), and Ctrl+Q at the
+        question itself quits."""
+        app = self._app
+        if not app.screen_stack or app.screen is self._quit_question:
+            then()
+        elif app.screen is app.cashier:
+            self.discard_basket("Quit", "quit", then)
+        else:
+            question = self._discard_question("Quit", then)
+            if question is not None:
+                app.push_screen(question, question.answered_with)
+
+    def _discard_question(self, title: str, then: Callable[[], None]) -> _Discard | None:
+        """The question before discarding the basket's unrecorded lines (None, and
+        ``then`` run at once, when there are none)."""
         unrecorded = self._app.cashier.unrecorded_lines
         if not unrecorded:
             then()
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                then()
-
+            return None
         question = (
             f"The basket has {unrecorded} line(s) that are not recorded.\nDiscard them? ({title})"
         )
-        self._app.dialogs.show(ConfirmDialog(title, question, yes="Discard"), answered)
+        dialog = _Discard(title, question, then)
+        if title == "Quit":
+            self._quit_question = dialog
+        return dialog
+
+
+class _Discard(ConfirmDialog):
+    """The discard question, with what to run if the cashier agrees."""
+
+    def __init__(self, title: str, question: str, then: Callable[[], None]) -> None:
+        super().__init__(title, question, yes="Discard")
+        self._then = then
+
+    def answered_with(self, yes: bool | None) -> None:
+        if yes:
+            self._then()

@@ -57,6 +57,12 @@ class DialogGate:
         self.shut = True
         self._app.run_call(operation, call)
 
+    @property
+    def keeps_keys(self) -> bool:
+        """Keys typed now are kept for the dialog: it is on its way, or on screen with
+        earlier keys not yet replayed into it (a key typed now must not overtake them)."""
+        return self.shut and (self._open is None or bool(self._keys))
+
     def keep_key(self, event: events.Key) -> None:
         """A key typed while the dialog is on its way: it is the dialog's."""
         self._keys.append(events.Key(event.key, event.character))
@@ -69,12 +75,15 @@ class DialogGate:
             dialog = self._open
             self._app.call_after_refresh(lambda: self._replay_keys(dialog, REPLAY_TRIES))
 
-    def expected_failed(self) -> None:
-        """The call that was to open a dialog failed: nothing opens after all (and the
-        keys typed for it are dropped: the failure is on screen)."""
+    def expected_failed(self) -> list[events.Key]:
+        """The call that was to open a dialog failed: nothing opens after all. The
+        held scans apply; the keys typed for the dialog are handed back, for the App
+        to replay where the failure puts the focus (a scan typed after a refused F5
+        still scans)."""
         self.shut = False
-        self._keys = []
+        keys, self._keys = self._keys, []
         self.release()
+        return keys
 
     def show(
         self, dialog: Screen[Any], answered: Callable[[Any], None], expected: bool = False

@@ -59,6 +59,8 @@ class AmountEntered(Message):
 
     amount: str
     """The amount as typed."""
+    field: str = "amount"
+    """Where it was typed: ``amount``, or ``scan`` (an amount typed in the Scan field)."""
 
 
 class KeyHandled(Message):
@@ -119,15 +121,6 @@ class LineChangeRequested(Message):
     line: int
     change: str
     """``more``, ``fewer``, ``remove`` or ``flag:<name>``."""
-
-
-@dataclass
-class TypedOnBasket(Message):
-    """A code typed (or wedge-scanned) while the basket had focus: a key of it, for
-    the Scan field, in the order typed."""
-
-    key: str
-    character: str | None
 
 
 @dataclass
@@ -230,6 +223,8 @@ class TillFailed(Message):
     """The input the cashier should correct: ``scan``, ``amount`` or None."""
     member_cleared: bool = False
     """The failure cleared the member (a scan that could have been a card)."""
+    held: bool = False
+    """The call held the cashier's keys until its answer (a card scan, a sale)."""
 
 
 @dataclass

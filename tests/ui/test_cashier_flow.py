@@ -194,6 +194,7 @@ async def test_an_amount_typed_in_the_scan_field_is_an_amount_line_not_a_failed_
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*cards.nora, "enter", *products.milk, "enter")
         await wait_for_workers(pilot)
+        app.cashier.query_one("#amount", Input).value = "7"  # typed there, not entered
         app.cashier.focus_scan()
         await pilot.press(*"19.90", "enter")
         await wait_for_workers(pilot)
@@ -203,6 +204,7 @@ async def test_an_amount_typed_in_the_scan_field_is_an_amount_line_not_a_failed_
         assert app.cashier.member is not None and app.cashier.member.card == cards.nora
         assert [line.unit_minor for line in till.draft.lines] == [2490, 1990, 4500]
         assert "no longer selected" not in text_of(app, NoticeLine)
+        assert app.cashier.query_one("#amount", Input).value == "7"
 
 
 async def test_finish_needs_a_member_and_shows_as_disabled_without_one(

@@ -29,7 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pos_client.ui import formatting
-from pos_client.ui.messages import LineChangeRequested, TypedOnBasket
+from pos_client.ui.messages import LineChangeRequested
 from pos_client.views import Receipt, SaleView
 
 COLUMNS = (("#", 2), ("Item", 15), ("Qty", 3), ("Paid", 9), ("Earns", 15))
@@ -81,6 +81,9 @@ class BasketPanel(ScrollView, can_focus=True):
         # a cashier correcting a typed code must not remove a line by mistake
         Binding("f", "flag", "Flag", show=False),
     ]
+    OWN_KEYS: ClassVar[frozenset[str]] = frozenset({"plus", "equals_sign", "minus", "f"})
+    """Printable keys the basket acts on; any other printable key typed here starts a
+    code for the Scan field (:meth:`CashierScreen.starts_code`)."""
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "basket--header",
         "basket--row",
@@ -117,23 +120,6 @@ class BasketPanel(ScrollView, can_focus=True):
         self._style_cache: tuple[Style, dict[str, Style]] | None = None
         self._widths = column_widths(0)
         self._header = format_row([label for label, _ in COLUMNS], self._widths)
-        self._typing = False
-        """A digit was typed here: the keys of the code that follow are its too."""
-
-    def on_key(self, event: events.Key) -> None:
-        """A digit is the start of a code (a keyboard-wedge scanner types into whatever
-        has focus): it and the keys after it, Enter included, go up to the screen for
-        the Scan field instead of being lost here."""
-        character = event.character
-        digit = character is not None and character.isdigit()
-        if digit or (self._typing and (event.key == "enter" or event.is_printable)):
-            self._typing = True
-            event.stop()
-            event.prevent_default()
-            self.post_message(TypedOnBasket(event.key, character))
-
-    def on_blur(self) -> None:
-        self._typing = False
 
     def on_mount(self) -> None:
         self.border_title = "Basket"

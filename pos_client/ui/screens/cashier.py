@@ -82,9 +82,12 @@ class CashierScreen(Screen[None]):
         self.holding = False
         """Keys are held while a scan is looked up (see module doc)."""
         self.type_ahead = TypeAhead()
-        self.held_for_answer = False
-        """The held keys wait for the till's answer (a card lookup, a sale being
-        recorded), not only for the screen to handle a command key."""
+        self._awaited = 0
+        """Till answers the held keys wait for (card lookups, sales being recorded),
+        in the order asked: the keys flow only once the last has come."""
+        self.command_pending = False
+        """A command key's keys are held until the screen has handled it
+        (``KeyHandled``), whatever till answer comes first."""
         self._focus_after_hold: Widget | None = None
 
     def compose(self) -> ComposeResult:
@@ -187,10 +190,18 @@ class CashierScreen(Screen[None]):
 
     # --- keys typed while a scan is looked up -------------------------------------
 
+    @property
+    def held_for_answer(self) -> bool:
+        """The held keys wait for a till answer, not only for a command key."""
+        return self._awaited > 0
+
     def hold_keys(self, for_answer: bool = False) -> None:
         """From now until :meth:`release_keys`, keep what the cashier types
-        (``for_answer``: until the till answers)."""
-        self.held_for_answer = self.held_for_answer or for_answer
+        (``for_answer``: also until the till answers this call; see :meth:`answered`)."""
+        if for_answer:
+            self._awaited += 1
+        else:
+            self.command_pending = True
         if not self.holding:
             self.holding = True
             self._focus_after_hold = self.focused
@@ -206,11 +217,54 @@ class CashierScreen(Screen[None]):
         )
         return action is not None and self.check_action(action, ()) is True
 
+    def starts_code(self, event: events.Key) -> bool:
+        """A printable key that is not one of the basket's own (``+``, ``-``, ``f``),
+        typed while the basket has focus: a code being typed or wedge-scanned there."""
+        basket = self.focused
+        return (
+            isinstance(basket, BasketPanel)
+            and event.is_printable
+            and event.key not in basket.OWN_KEYS
+        )
+
+    def type_code(self, event: events.Key) -> None:
+        """Hold ``event`` and the keys after it, then replay them into the Scan field
+        once it has the focus: held in the order the App received them, so none can
+        overtake another."""
+        self.holding = True  # not a command key: nothing else to wait for
+        self.type_ahead.keep(event)
+        self.app.call_later(self.release_keys, self.query_one(ScanField))
+
+    def answered(self, target: Widget | None = None, drop: bool = False) -> int:
+        """A till answer the held keys waited for has come; it puts the focus on
+        ``target``. When it was the last awaited, the keys flow into ``target`` (or
+        are dropped if ``drop``: the scan they were typed for failed); the number
+        dropped is returned."""
+        self._awaited = max(0, self._awaited - 1)
+        if target is not None:
+            self._focus_after_hold = target
+        if self._awaited or self.command_pending:
+            return 0  # the keys wait for the rest (KeyHandled releases them)
+        if drop:
+            return self.drop_keys()
+        self.release_keys(target)
+        return 0
+
+    def keys_after_receipt(self, finished: bool) -> None:
+        """Something was recorded: held keys go to the Scan field (the next customer).
+        ``finished``: it was the sale the keys waited for (F2)."""
+        scan = self.query_one(ScanField)
+        if finished:
+            self.answered(scan)
+        else:
+            self.release_keys(scan)
+
     def release_keys(self, target: Widget | None = None) -> None:
-        """Replay the held keys into ``target`` (by default what had focus)."""
-        if not self.holding:
+        """Replay the held keys into ``target`` (by default what had focus), unless a
+        till answer or a command key is still awaited (then they wait for it)."""
+        if not self.holding or self._awaited or self.command_pending:
             return
-        self.holding = self.held_for_answer = False
+        self.holding = False
         held = self.type_ahead.take()
         focus = target or self._focus_after_hold or self.query_one(ScanField)
         if focus is not self.focused:
@@ -220,14 +274,14 @@ class CashierScreen(Screen[None]):
 
     def take_keys(self) -> list[events.Key]:
         """Stop holding and hand the held keys over (to a dialog that just opened)."""
-        self.holding = self.held_for_answer = False
+        self.holding = False
         return self.type_ahead.take()
 
     def drop_keys(self) -> int:
         """Forget the held keys (the scan failed: they were meant for its member)."""
         if not self.holding:
             return 0
-        self.holding = self.held_for_answer = False
+        self.holding = False
         held = self.type_ahead.take()
         self.focus_scan()
         return len(held)
@@ -286,7 +340,7 @@ class CashierScreen(Screen[None]):
         event.stop()
         text, source = self.query_one(ScanField).take()
         if looks_like_typed_amount(text):  # an amount typed in the wrong field
-            self.post_message(AmountEntered(text))
+            self.post_message(AmountEntered(text, "scan"))
         elif text.strip():
             self.post_message(ScanReceived(text, source))
         self.post_message(KeyHandled())
