@@ -256,15 +256,18 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     the till runs offline on locally seeded members under that programme.
     """
     directory = data_dir or demo_data_dir()
-    path = example_programme(programme or DEFAULT_PROGRAMME)
-    chosen = load_programme_file(path)
+    default = EXAMPLES / f"{DEFAULT_PROGRAMME}.toml"
+    # Installed without the checkout's examples/: the built-in default document.
+    path = example_programme(programme) if programme else default if default.is_file() else None
+    chosen = load_programme_file(path) if path else parse_programme(simple_programme_document())
     members = demo_members(tiers=chosen.tiers)
     ledger: DemoLedger | None = None
     ledger_config, notice = LedgerConfig(), ""
     candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
     try:
         token = candidate.prepare(members, PRODUCTS_CSV)
-        candidate.use_programme(path, chosen.content_hash, members)
+        if path is not None:
+            candidate.use_programme(path, chosen.content_hash, members)
         url = candidate.start()
     except DemoLedgerError as error:
         notice = f"{error} The demo runs offline."

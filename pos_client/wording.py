@@ -77,12 +77,18 @@ def units(value: int, name: str) -> str:
     return f"{grouped(value)} {_singular(name) if abs(value) == 1 else name}"
 
 
+_SINGULAR = {"points": "point", "stars": "star", "miles": "mile", "stamps": "stamp"}
+"""Plural words of wallet names and their singular; any other name stays as it is
+("1 avios", "1 bonus"): a wrong singular reads worse than a plural."""
+
+
 def _singular(name: str) -> str:
-    """``1 point``, ``1 star``, ``1 level point``: a wallet's plural name for one
-    (names that do not end in a plural ``s``, like ``bonus``, stay as they are)."""
-    if name.endswith("s") and not name.endswith(("ss", "us", "is")):
-        return name[:-1]
-    return name
+    """``point``, ``level point``, ``star``: a wallet's plural name for one."""
+    head, _, last = name.rpartition(" ")
+    one = _SINGULAR.get(last)
+    if one is None:
+        return name
+    return f"{head} {one}" if head else one
 
 
 def postings_text(postings: Mapping[str, int], info: ProgrammeInfo | None) -> list[str]:

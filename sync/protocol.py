@@ -245,7 +245,7 @@ def _change_kind(value: Any) -> str:
     validator before the list made pydantic build Python objects of the whole page
     first, which doubled the time a first pull of a million members spends here."""
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in CHANGE_TYPES else "unknown"
+    return kind if isinstance(kind, str) and kind in CHANGE_TYPES else "unknown"
 
 
 Change = Annotated[

@@ -96,3 +96,16 @@ def test_an_unknown_example_programme_is_refused_with_the_names(capsys):
     assert main(["demo", "--programme", "nosuch"]) == 2
     error = capsys.readouterr().err
     assert "no example programme 'nosuch'" in error and "coffee" in error and "kiwi" in error
+
+
+def test_without_the_examples_folder_the_demo_runs_the_built_in_default(tmp_path, monkeypatch):
+    """Installed from a wheel there is no examples/: the demo still starts, under the
+    built-in default programme (only --programme needs the examples)."""
+    import pos_client.demo as demo
+
+    monkeypatch.setattr(demo, "EXAMPLES", tmp_path / "no-examples")
+    session = start_demo(tmp_path / "demo")
+    try:
+        assert session.till.version().programme.name == "Points"
+    finally:
+        session.close()

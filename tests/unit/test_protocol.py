@@ -71,6 +71,7 @@ def test_a_change_of_a_type_this_till_does_not_know_is_left_out_not_a_failed_pul
             {"type": "revoked_card", "card": "2900000000018", "member_id": "M1",
              "revoked_at": "2026-11-25T10:00:00Z", "change": 4},
             {"code": "no type at all"},
+            {"type": ["member"]},
         ],
         "next_cursor": "x.4", "high_water": 0, "last_hash": "0" * 64, "has_more": False,
     }  # fmt: skip

@@ -43,6 +43,8 @@ def test_each_examples_wallets_in_the_singular_and_plural():
 def test_a_name_that_is_not_a_plural_is_left_alone():
     assert account_amount("bonus", 1, None) == "1 bonus"
     assert account_amount("miles", 1, None) == "1 mile"
+    assert account_amount("avios", 1, None) == "1 avios"
+    assert account_amount("berries", 1, None) == "1 berries"
 
 
 def test_a_table_cell_says_two_wallets_briefly():
