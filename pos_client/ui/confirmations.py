@@ -80,9 +80,9 @@ class Confirmations:
         if not unrecorded:
             then()
             return None
-        question = (
-            f"The basket has {unrecorded} line(s) that are not recorded.\nDiscard them? ({title})"
-        )
+        lines = "1 line that is" if unrecorded == 1 else f"{unrecorded} lines that are"
+        them = "it" if unrecorded == 1 else "them"
+        question = f"The basket has {lines} not recorded.\nDiscard {them}? ({title})"
         dialog = _Discard(title, question, then)
         if title == "Quit":
             self._quit_question = dialog

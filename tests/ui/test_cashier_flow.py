@@ -231,7 +231,7 @@ async def test_next_customer_clears_member_and_receipt_and_asks_before_discardin
         await wait_for_workers(pilot)
         await pilot.press("escape")
         await wait_for_workers(pilot)
-        assert "1 line(s) that are not recorded" in app.screen.question()
+        assert "1 line that is not recorded" in app.screen.question()
         await pilot.press("n")
         await wait_for_workers(pilot)
         assert app.cashier.member is not None and len(rows(app)) == 1

@@ -324,7 +324,7 @@ async def test_ctrl_q_asks_before_discarding_an_unrecorded_basket(
         await pilot.press("ctrl+q")
         await wait_for_workers(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        assert "1 line(s) that are not recorded" in app.screen.question()
+        assert "1 line that is not recorded" in app.screen.question()
         await pilot.press("n")
         await wait_for_workers(pilot)
         assert app.is_running and till.draft.lines

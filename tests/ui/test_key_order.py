@@ -187,7 +187,7 @@ async def test_ctrl_q_in_a_dialog_asks_before_discarding_the_basket(
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, ConfirmDialog)
-        assert "1 line(s) that are not recorded" in app.screen.question()
+        assert "1 line that is not recorded" in app.screen.question()
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, RedeemDialog)
