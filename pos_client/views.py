@@ -9,7 +9,7 @@ from loyalty.cards import mask_card_number
 from loyalty.events import EventKind
 from loyalty.money import Money
 from loyalty.programme import Programme, RewardInstance
-from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, Wallet
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,10 @@ class WalletInfo:
     name: str
     kind: str
     """``points`` or ``money`` (minor units of the currency)."""
+
+    @classmethod
+    def of(cls, wallet: Wallet) -> WalletInfo:
+        return cls(wallet.id, wallet.name, wallet.kind)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class ProgrammeInfo:
         return cls(
             name=programme.name,
             currency=programme.currency,
-            wallets=tuple(WalletInfo(w.id, w.name, w.kind) for w in programme.wallets),
+            wallets=tuple(WalletInfo.of(w) for w in programme.wallets),
             stamp_cards=tuple(
                 CardInfo(r.card, r.goal, names.get(r.reward, r.reward))
                 for r in programme.stamp_cards

@@ -248,14 +248,8 @@ def _change_kind(value: Any) -> str:
     return kind if isinstance(kind, str) and kind in CHANGE_TYPES else "unknown"
 
 
-Change = Annotated[
-    Annotated[MemberChange, Tag("member")]
-    | Annotated[ProgrammeChange, Tag("programme")]
-    | Annotated[ProductChange, Tag("product")]
-    | Annotated[RevokedCardChange, Tag("revoked_card")],
-    Field(discriminator="type"),
-]
-"""A change this till acts on."""
+Change = MemberChange | ProgrammeChange | ProductChange | RevokedCardChange
+"""A change this till acts on (:attr:`ChangesResponse.changes` holds only these)."""
 
 _AnyChange = Annotated[
     Annotated[MemberChange, Tag("member")]

@@ -55,13 +55,17 @@ def balance_lines(member: MemberView) -> tuple[str, str]:
     balance is a debt: the member owes it.
     """
     info = member.programme
-    total = wording.account_amount(member.main_wallet, member.balance, info)
-    if member.balance < 0:
-        total += " (owed)"
+    total = balance_figure(member.main_wallet, member.balance, info)
     if member.unconfirmed_points == 0:
         return total, ""
     change = wording.account_amount(member.main_wallet, member.unconfirmed_points, info, True)
     return total, f"(of which {change.split(' ')[0]} not yet synced)"
+
+
+def balance_figure(wallet: str, value: int, info: ProgrammeInfo | None) -> str:
+    """A balance in words, said to be owed when negative (a debt)."""
+    figure = wording.account_amount(wallet, value, info)
+    return f"{figure} (owed)" if value < 0 else figure
 
 
 def wallet_figure(value: int, wallet: WalletInfo, currency: str) -> str:
@@ -89,9 +93,8 @@ def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:
         return balance_lines(member)[0]
     if receipt.balance_after is None:
         return None
-    total = wording.account_amount(receipt.main_wallet, receipt.balance_after, receipt.programme)
-    owed = " (owed)" if receipt.balance_after < 0 else ""
-    return f"{total}{owed} ({receipt.member_name or 'card •••• ' + receipt.card[-4:]})"
+    total = balance_figure(receipt.main_wallet, receipt.balance_after, receipt.programme)
+    return f"{total} ({receipt.member_name or 'card •••• ' + receipt.card[-4:]})"
 
 
 def other_wallets(member: MemberView) -> str:

@@ -123,9 +123,8 @@ def redeem_limits(card: str) -> TillCall:
         member = till.member
         assert member is not None
         found = programme.wallet(terms.wallet)
-        wallet = WalletInfo(
-            terms.wallet, found.name if found else terms.wallet, found.kind if found else "points"
-        )
+        assert found is not None  # the document names one of its wallets (validated)
+        wallet = WalletInfo.of(found)
         if limits.most == 0:
             raise RedemptionRefused(_nothing_to_redeem(limits, member, wallet, programme.currency))
         return RedeemLimitsRead(

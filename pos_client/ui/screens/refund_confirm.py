@@ -109,9 +109,9 @@ class RefundConfirmDialog(WedgeAwareDialog[RefundAnswer | None]):
         info = preview.programme
         if formatting.has_balance(info):
             main = info.main_wallet if info and info.main_wallet else "points"
-            after = wording.account_amount(main, preview.balance_after, info)
-            owed = " (owed)" if preview.balance_after < 0 else ""
-            lines.append(f"Balance after: {after}{owed}")
+            lines.append(
+                f"Balance after: {formatting.balance_figure(main, preview.balance_after, info)}"
+            )
         return "\n".join(lines)
 
     def action_confirm(self) -> None:
