@@ -10,6 +10,7 @@ change too.
 from __future__ import annotations
 
 import importlib.resources
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,13 @@ def programme_zone(name: str) -> ZoneInfo:
         raise UnknownTimeZone(
             f'{name!r} is not a known time zone (IANA name like "Europe/Oslo")'
         ) from error
+
+
+def local_time(at: datetime, name: str) -> datetime:
+    """``at`` as wall time in the zone ``name``: what weekday, time and date conditions
+    look at. Through UTC: a wall time the clocks skip, given in that zone itself, is
+    read as the instant it stands for (astimezone alone would leave it unchanged)."""
+    return at.astimezone(UTC).astimezone(programme_zone(name))
 
 
 def tzdata_version() -> str:

@@ -25,7 +25,7 @@ from loyalty.programme.basket import (
     snapshot_from_json,
 )
 from loyalty.programme.document import load_programme_file, parse_programme
-from loyalty.programme.evaluate import RewardRefused, evaluate, evaluate_remaining
+from loyalty.programme.evaluate import RewardRefused, evaluate, evaluate_remaining, time_facts
 from loyalty.programme.model import ENGINE_VERSION, Programme
 from loyalty.programme.outcome import Outcome
 from loyalty.programme.reader import NewerEngineRequired, ProgrammeError
@@ -56,5 +56,6 @@ __all__ = [
     "parse_programme",
     "reverse",
     "snapshot_from_json",
+    "time_facts",
     "version_in_force",
 ]

@@ -109,15 +109,25 @@ class Conditions:
             return False
         if self.segments and not (self.segments & segments):
             return False
-        if self.weekdays and local.weekday() not in self.weekdays:
-            return False
-        if self.time is not None and not self.time.contains(local.time()):
-            return False
-        if self.dates is not None and not self.dates.contains(local.date()):
+        if not self.time_matches(local):
             return False
         if self.stores and store not in self.stores:
             return False
         return not (self.store_groups and not (self.store_groups & store_groups))
+
+    @property
+    def looks_at_time(self) -> bool:
+        """Whether any of these conditions is on the local weekday, time or date."""
+        return bool(self.weekdays) or self.time is not None or self.dates is not None
+
+    def time_matches(self, local: datetime) -> bool:
+        """Whether the conditions on the local weekday, time of day and date hold at
+        ``local`` (the business time in the programme's time zone)."""
+        if self.weekdays and local.weekday() not in self.weekdays:
+            return False
+        if self.time is not None and not self.time.contains(local.time()):
+            return False
+        return not (self.dates is not None and not self.dates.contains(local.date()))
 
 
 ALWAYS = Conditions()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from fractions import Fraction
 
 from loyalty.money import minor_per_unit
@@ -46,11 +47,12 @@ from loyalty.programme.outcome import (
     line_outcome,
     sorted_dict,
 )
-from loyalty.programme.plan import BaseGroup, BoostGroup, combine_per_wallet
+from loyalty.programme.plan import BaseGroup, BoostGroup, combine_per_wallet, plan_of
 from loyalty.programme.pricing import pinned_prices, price_phase
 from loyalty.programme.working import Context, RewardRefused, WorkingLine
+from loyalty.timezones import local_time
 
-__all__ = ["RewardRefused", "evaluate", "evaluate_remaining"]
+__all__ = ["RewardRefused", "evaluate", "evaluate_remaining", "time_facts"]
 
 
 def evaluate(
@@ -69,6 +71,17 @@ def evaluate(
     ctx = Context(programme, basket, member, strict)  # 2. normalise
     price_phase(ctx)  # 3.
     return _earn(ctx, version)  # 4.-10.
+
+
+def time_facts(programme: Programme, at: datetime) -> tuple[bool, ...]:
+    """All that an evaluation under ``programme`` reads of the business time ``at``:
+    whether each of its weekday, time and date conditions holds then.
+
+    The outcome records no time, so two evaluations whose inputs differ only in their
+    business time give the same outcome when these facts are equal: a till may keep
+    the outcome it showed the cashier a moment ago for the sale it then records.
+    """
+    return plan_of(programme).time_facts(local_time(at, programme.timezone))
 
 
 def evaluate_remaining(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 from functools import partial
 from math import lcm, prod
@@ -151,8 +152,15 @@ class Plan:
     stamp_cards: tuple[StampRule, ...]
     price_bits: tuple[int, ...]
     """Per member price (``programme.prices``): the bit of its conditions."""
+    timed: tuple[Conditions, ...]
+    """Those of :attr:`conditions` that look at the local weekday, time or date."""
     _masks: dict[Facts, int] = field(default_factory=dict, repr=False)
     _recipes: dict[Applying, dict[int, Recipe]] = field(default_factory=dict, repr=False)
+
+    def time_facts(self, local: datetime) -> tuple[bool, ...]:
+        """Whether each of :attr:`timed` holds at ``local``: all that an evaluation
+        reads of the business time."""
+        return tuple(when.time_matches(local) for when in self.timed)
 
     def mask(self, facts: Facts) -> int:
         """Which of :attr:`conditions` a line with these ``facts`` meets, as bits
@@ -277,6 +285,7 @@ def _make_plan(programme: Programme) -> Plan:
         ),
         stamp_cards=programme.stamp_cards,
         price_bits=tuple(bits[id(p.when)] for p in programme.prices),
+        timed=tuple(when for when in conditions if when.looks_at_time),
     )
 
 

@@ -7,13 +7,12 @@ Shared by the price phase (:mod:`loyalty.programme.pricing`) and the earning ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
 
 from loyalty.programme.basket import AppliedReward, Basket, BasketError, Line, MemberSnapshot
 from loyalty.programme.conditions import Conditions, Facts
 from loyalty.programme.model import Programme
 from loyalty.programme.plan import plan_of
-from loyalty.timezones import programme_zone
+from loyalty.timezones import local_time
 
 REDEEM = "redeem"
 """The discount key of points used as a discount."""
@@ -103,9 +102,7 @@ class Context:
 
     def __post_init__(self) -> None:
         programme, basket = self.programme, self.basket
-        # Through UTC: a wall time the clocks skip, given in the programme's own zone,
-        # is read as the instant it stands for (astimezone would leave it unchanged).
-        self.local = basket.at.astimezone(UTC).astimezone(programme_zone(programme.timezone))
+        self.local = local_time(basket.at, programme.timezone)
         self.tier = programme.tier_of(self.member.tier)
         self.store_groups = frozenset(
             g for g, stores in programme.store_groups.items() if basket.store in stores

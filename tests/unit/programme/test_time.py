@@ -8,12 +8,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loyalty.programme import (
     ProgrammeError,
     ProgrammeVersion,
     evaluate,
     parse_programme,
+    time_facts,
     version_in_force,
 )
 from loyalty.programme.default import simple_programme_document
@@ -251,3 +254,50 @@ def test_the_grace_for_the_previous_version_is_in_real_hours(
     new = published(2, start, points_per_unit=2, accept_previous_hours=grace)
     at = new.effective_from.astimezone(UTC) + timedelta(hours=real_hours)
     assert (stale_use([V1, new], 1, V1.content_hash, at) is not None) is stale
+
+
+TIMED = programme(
+    rule("always"),
+    rule("saturday", weekdays=["sat"]),
+    rule("night", time={"from": "23:00", "until": "02:30"}),
+    rule("easter", dates={"from": "2026-03-29", "until": "2026-04-06"}),
+    rule(
+        "easter_mornings",
+        dates={"from": "2026-03-29", "until": "2026-04-06"},
+        time={"from": "06:00", "until": "10:00"},
+    ),
+    wallets=[{"id": w} for w in ("always", "saturday", "night", "easter", "easter_mornings")],
+)
+"""One wallet per time condition, so two outcomes are equal exactly when the same
+conditions held."""
+
+AROUND_EASTER = st.datetimes(
+    min_value=datetime(2026, 3, 26), max_value=datetime(2026, 4, 8), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=AROUND_EASTER, later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=30))
+)
+def test_time_facts_are_all_an_evaluation_reads_of_the_business_time(
+    first: datetime, later: timedelta
+):
+    second = first + later
+    outcomes = [evaluate(TIMED, basket(item(10000), at=at.isoformat())) for at in (first, second)]
+    same_facts = time_facts(TIMED, first) == time_facts(TIMED, second)
+    assert same_facts == (outcomes[0] == outcomes[1])
+    assert same_facts == (outcomes[0].outcome_hash == outcomes[1].outcome_hash)
+
+
+def test_time_facts_change_at_local_midnight_and_with_the_clocks():
+    friday_late = datetime.fromisoformat("2026-03-27T23:59:59+01:00")
+    saturday = datetime.fromisoformat("2026-03-28T00:00:00+01:00")
+    assert time_facts(TIMED, friday_late) != time_facts(TIMED, saturday)
+    assert time_facts(TIMED, saturday) == time_facts(TIMED, saturday + timedelta(minutes=30))
+    # 02:00 on 29 March does not exist in Oslo: 01:59:59 CET is followed by 03:00 CEST,
+    # so the night window (until 02:30) ends at that instant.
+    before = datetime.fromisoformat("2026-03-29T01:59:59+01:00")
+    assert time_facts(TIMED, before)[1] is True
+    assert time_facts(TIMED, before + timedelta(seconds=1))[1] is False
+    assert time_facts(programme(rule("always"), wallets=[{"id": "always"}]), before) == ()
