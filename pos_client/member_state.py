@@ -9,6 +9,7 @@ evaluates a basket for.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from loyalty.programme import MemberSnapshot, RewardInstance
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
@@ -29,7 +30,15 @@ def rewards_held(cached: CachedMember, pending: Iterable[Pending]) -> tuple[Rewa
     """The issued rewards the member holds once this till's unconfirmed events count:
     issued by sales here, minus those used here, minus those a refund took back,
     plus those a refund gave back."""
-    held = {reward_id: reward for reward_id, reward in cached.rewards}
+    return rewards_after(cached.rewards, pending)
+
+
+def rewards_after(
+    held_before: Iterable[tuple[str, str]], pending: Iterable[Pending]
+) -> tuple[RewardInstance, ...]:
+    """The rewards held once ``pending`` count, from those held before them
+    (``(id, reward)`` pairs)."""
+    held = {reward_id: reward for reward_id, reward in held_before}
     for change in pending:
         rewards = change.rewards
         for entry in [*rewards.get("rewards_issued", []), *rewards.get("rewards_restored", [])]:
@@ -55,6 +64,17 @@ def member_view(
         rewards=rewards_held(cached, events),
         blocked=cached.blocked,
         programme=programme,
+    )
+
+
+def after_event(member: MemberView, change: Pending) -> MemberView:
+    """``member`` once this till's new event ``change`` counts too: what the cashier
+    saw plus what the event did, so a receipt's balance adds up to the one shown
+    before it. (What a sync brought since reaches the screen with its next refresh.)"""
+    return replace(
+        member,
+        unconfirmed=unconfirmed_postings([Pending(member.unconfirmed, {}), change]),
+        rewards=rewards_after(((r.id, r.reward) for r in member.rewards), [change]),
     )
 
 

@@ -6,9 +6,12 @@ a receipt listed later is built from the event alone (lines, postings, amounts).
 
 from __future__ import annotations
 
+from typing import Any
+
 from loyalty.events import Event, EventKind
 from loyalty.money import Money
 from loyalty.programme import Outcome
+from loyalty.programme.outcome import LineOutcome
 from pos_client.views import MemberView, Receipt, ReceiptLine, receipt_number
 
 
@@ -26,6 +29,16 @@ def _amount_minor(event: Event) -> int:
     return 0
 
 
+def _sale_line(line: dict[str, Any], earned: LineOutcome | None) -> ReceiptLine:
+    """A sale's basket line (as the event holds it), with what it earned if known."""
+    qty = int(line["qty"])
+    if earned is None:
+        return ReceiptLine(int(line["line"]), str(line["name"]), qty, qty * int(line["unit_minor"]))
+    return ReceiptLine(
+        int(line["line"]), str(line["name"]), qty, earned.paid_minor, earned.wallets, earned.stamps
+    )
+
+
 def receipt_of(
     event: Event,
     member_name: str,
@@ -39,16 +52,7 @@ def receipt_of(
     if event.kind is EventKind.SALE:
         earned = {o.line: o for o in outcome.lines} if outcome is not None else {}
         lines = tuple(
-            ReceiptLine(
-                line=int(line["line"]),
-                name=str(line["name"]),
-                qty=int(line["qty"]),
-                paid_minor=earned[line["line"]].paid_minor
-                if line["line"] in earned
-                else int(line["qty"]) * int(line["unit_minor"]),
-                wallets=earned[line["line"]].wallets if line["line"] in earned else {},
-                stamps=earned[line["line"]].stamps if line["line"] in earned else {},
-            )
+            _sale_line(line, earned.get(line["line"]))
             for line in event.get("basket", {}).get("lines", [])
         )
     issued = tuple(str(r["reward"]) for r in event.get("rewards_issued", []))

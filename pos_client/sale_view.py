@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from loyalty.errors import LoyaltyError
-from loyalty.programme import NEW_MEMBER, Outcome, ProgrammeVersion, evaluate
+from loyalty.programme import NEW_MEMBER, Outcome, ProgrammeVersion
 from pos_client.member_state import snapshot
+from pos_client.outcome_memo import OutcomeMemo
 from pos_client.sale_draft import SaleDraft
 from pos_client.views import MemberView, ProgrammeInfo, SaleLineView, SaleView
 
 
 def outcome_of(
+    memo: OutcomeMemo,
     version: ProgrammeVersion,
     draft: SaleDraft,
     member: MemberView | None,
@@ -27,16 +29,11 @@ def outcome_of(
 ) -> Outcome:
     """What the draft gives ``member`` (a new member if None) at ``at``."""
     member_snapshot = NEW_MEMBER if member is None else snapshot(member)
-    return evaluate(
-        version.programme,
-        draft.basket(at, store),
-        member_snapshot,
-        version=version.version,
-        strict=strict,
-    )
+    return memo.evaluate(version, draft.basket(at, store), member_snapshot, strict=strict)
 
 
 def sale_view(
+    memo: OutcomeMemo,
     version: ProgrammeVersion,
     info: ProgrammeInfo,
     draft: SaleDraft,
@@ -47,10 +44,10 @@ def sale_view(
     programme = version.programme
     problem = None if member is not None else "Scan the member's card to see what it earns."
     try:
-        outcome = outcome_of(version, draft, member, at, store, strict=True)
+        outcome = outcome_of(memo, version, draft, member, at, store, strict=True)
     except LoyaltyError as error:
         problem = error.message
-        outcome = outcome_of(version, draft, member, at, store, strict=False)
+        outcome = outcome_of(memo, version, draft, member, at, store, strict=False)
     by_line = {line.line: line for line in outcome.lines}
     rows = tuple(
         SaleLineView(

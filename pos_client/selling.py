@@ -18,12 +18,7 @@ from typing import TYPE_CHECKING, Any
 from loyalty.errors import InvalidAmount, LoyaltyError
 from loyalty.events import EventKind
 from loyalty.money import Money, parse_money
-from loyalty.programme import (
-    AppliedReward,
-    Outcome,
-    ProgrammeVersion,
-    evaluate,
-)
+from loyalty.programme import AppliedReward, Outcome, ProgrammeVersion
 from loyalty.programme.model import Programme
 from loyalty.programme.redemption import (
     RedeemLimits,
@@ -36,6 +31,7 @@ from loyalty.scans import ScanKind, classify_scan
 from pos_client.config import QuickKey
 from pos_client.errors import ReceiptNotFound, RefundRefused, SaleRefused, UnknownProduct
 from pos_client.member_state import snapshot
+from pos_client.outcome_memo import OutcomeMemo
 from pos_client.recording import action_fields, programme_ref, redeem_fields, sale_fields
 from pos_client.refunding import RefundPlan, plan_refund, returned_before
 from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
@@ -65,6 +61,7 @@ class Selling:
     store: LocalStore
     book: ProgrammeBook
     draft: SaleDraft
+    outcomes: OutcomeMemo
     link: LedgerLink | None
     _lock: threading.RLock
     _member: MemberView | None
@@ -277,7 +274,7 @@ class Selling:
             version = self.version(at)
             basket = self.draft.basket(at, self.config.store_id)
             member_snapshot = snapshot(member)
-            outcome = evaluate(version.programme, basket, member_snapshot, version=version.version)
+            outcome = self.outcomes.evaluate(version, basket, member_snapshot)
             self._check_spending(member, version, outcome)
             event_id = str(uuid.uuid4())
             fields = sale_fields(event_id, version, basket, member_snapshot, outcome)
@@ -437,11 +434,19 @@ class Selling:
     # --- the sale view -----------------------------------------------------------------
 
     def _outcome(self, member: MemberView | None, at: datetime, strict: bool) -> Outcome:
-        return outcome_of(self.version(at), self.draft, member, at, self.config.store_id, strict)
+        return outcome_of(
+            self.outcomes, self.version(at), self.draft, member, at, self.config.store_id, strict
+        )
 
     def _sale_view(self) -> SaleView:
         version = self.version()
         at = self.clock()
         return sale_view(
-            version, self.book.info(version), self.draft, self._member, at, self.config.store_id
+            self.outcomes,
+            version,
+            self.book.info(version),
+            self.draft,
+            self._member,
+            at,
+            self.config.store_id,
         )

@@ -29,7 +29,8 @@ from loyalty.programme import Outcome, ProgrammeVersion
 from pos_client.config import TillConfig
 from pos_client.errors import CardBlocked, NoMemberSelected, UnknownCard
 from pos_client.ledger_link import LedgerLink
-from pos_client.member_state import member_view
+from pos_client.member_state import after_event, member_view
+from pos_client.outcome_memo import OutcomeMemo
 from pos_client.programme_book import ProgrammeBook
 from pos_client.receipt_printing import ReceiptPrinter
 from pos_client.receipts import receipt_of
@@ -37,6 +38,7 @@ from pos_client.sale_draft import SaleDraft
 from pos_client.scanning import card_from_scan
 from pos_client.selling import Selling
 from pos_client.store import LocalStore
+from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
@@ -59,6 +61,7 @@ class Till(Selling):
         self._lock = threading.RLock()
         self._member: MemberView | None = None
         self.draft = SaleDraft.empty()
+        self.outcomes = OutcomeMemo()
         self.operator = config.operator
         """Who is signed in; every event names them."""
         self.link: LedgerLink | None = None
@@ -213,7 +216,7 @@ class Till(Selling):
         event = self.store.append(build, also)  # durable from here on
         if self.link is not None:
             self.link.trigger()
-        updated = self._view(member.card)
+        updated = after_event(member, Pending.of(event))
         if self._member is not None and self._member.card == member.card:
             self._member = updated
         receipt = receipt_of(event, member.name, updated, outcome, lines)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from loyalty.canonical import canonical_json
 from loyalty.events import GENESIS_HASH, Event, EventKind, verify_chain
@@ -60,9 +61,14 @@ def journal_row(event: Event) -> tuple[object, ...]:
     )
 
 
+def reward_fields(event: Event) -> dict[str, Any]:
+    """The reward fields ``event`` carries (none when it changes no reward)."""
+    return {name: event.get(name) for name in REWARD_FIELDS if event.get(name)}
+
+
 def reward_changes(event: Event) -> str | None:
     """The reward fields of ``event`` as JSON, or None when it changes no reward."""
-    found = {name: event.get(name) for name in REWARD_FIELDS if event.get(name)}
+    found = reward_fields(event)
     return canonical_json(found) if found else None
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.canonical import canonical_json
+from loyalty.events import Event
+from pos_client.store.journal import reward_fields
 from pos_client.store.transaction import read_transaction, write_transaction
 
 MEMBER_COLUMNS = (
@@ -101,6 +103,12 @@ class Pending:
     postings: Mapping[str, int]
     rewards: Mapping[str, list[Any]]
     """``rewards_issued``, ``rewards_used``, ... of the event (absent: none)."""
+
+    @classmethod
+    def of(cls, event: Event) -> Pending:
+        """What ``event`` changes, as the journal's ``postings`` and ``rewards``
+        columns hold it."""
+        return cls(event.postings, reward_fields(event))
 
 
 class MemberCache:
