@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.programme.model import ENGINE_VERSION, Offline
+from loyalty.programme.model import Offline
 
 
 def simple_programme_document(
@@ -30,7 +30,7 @@ def simple_programme_document(
         "programme": {
             "id": "points",
             "name": "Points",
-            "engine": ENGINE_VERSION,
+            "engine": 1,
             "currency": currency,
             "timezone": timezone,
         },

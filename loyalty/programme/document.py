@@ -24,10 +24,12 @@ from loyalty.programme import rule_tables
 from loyalty.programme.arithmetic import ROUNDING_MODES
 from loyalty.programme.model import (
     ENGINE_VERSION,
+    EXPIRY_ENGINE,
     QUALIFYING_SPEND,
     BasketRule,
     EarnPercent,
     EarnRate,
+    Expiry,
     Multiplier,
     Programme,
     StackGroup,
@@ -42,6 +44,9 @@ from loyalty.programme.reader import (
     normalise_document,
 )
 from loyalty.timezones import UnknownTimeZone, programme_zone
+
+MAX_EXPIRY_MONTHS = 120
+"""The longest expiry a wallet may declare (ten years)."""
 
 GROUP_MODES = {
     "base": ("add", "max", "first_by_priority", "newest_only"),
@@ -102,7 +107,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
     exclude_tenders = basis.labels("exclude_tenders")
     basis.done()
 
-    wallets = _wallets(top)
+    wallets = _wallets(top, engine)
     tiers = _tiers(top)
     store_groups = _store_groups(top)
     names = rule_tables.Names(wallets, tiers, store_groups)
@@ -155,6 +160,23 @@ def _check_engine(raw: Mapping[str, Any], source: str) -> None:
         )
 
 
+def _expiry(wallet: Table, engine: int) -> Expiry | None:
+    """A wallet's ``expiry = { months = 24, align = "month_end" }``, if any."""
+    table = wallet.table("expiry")
+    if table is None:
+        return None
+    if engine < EXPIRY_ENGINE:
+        raise wallet.error(
+            "expiry", f"needs engine = {EXPIRY_ENGINE} in [programme] (it says {engine})."
+        )
+    months = table.integer("months", minimum=1)
+    if months > MAX_EXPIRY_MONTHS:
+        raise table.error("months", f"must be at most {MAX_EXPIRY_MONTHS}.")
+    align = table.text("align", "month_end", choices=("month_end", "day"))
+    table.done()
+    return Expiry(months, align)
+
+
 def _required_table(top: Table, key: str) -> Table:
     table = top.table(key)
     if table is None:
@@ -162,7 +184,7 @@ def _required_table(top: Table, key: str) -> Table:
     return table
 
 
-def _wallets(top: Table) -> tuple[Wallet, ...]:
+def _wallets(top: Table, engine: int) -> tuple[Wallet, ...]:
     if not top.has("wallets"):
         top.tables("wallets")
         return (Wallet("points", "Points", "points"),)
@@ -176,6 +198,7 @@ def _wallets(top: Table) -> tuple[Wallet, ...]:
                 id=wallet_id,
                 name=table.text("name", wallet_id.capitalize()),
                 kind=table.text("kind", "points", choices=("points", "money")),
+                expiry=_expiry(table, engine),
             )
         )
         table.done()

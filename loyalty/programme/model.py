@@ -8,24 +8,54 @@ percentages are exact fractions.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from typing import Any, Final, Literal
 
 from loyalty.programme.arithmetic import RoundingMode
 from loyalty.programme.conditions import ALWAYS, Conditions
 
-ENGINE_VERSION: Final = 1
+ENGINE_VERSION: Final = 2
 """The newest programme engine this code is. A document names the engine it needs
-(``[programme] engine``); a newer one is refused whole, never half-applied."""
+(``[programme] engine``); a newer one is refused whole, never half-applied. Engine 2
+adds the ledger's lots and expiry (``[[wallets]] expiry``)."""
+EXPIRY_ENGINE: Final = 2
+"""The engine a document must name to declare expiry."""
 
 GroupMode = Literal["add", "add_increments", "multiply", "max", "newest_only", "first_by_priority"]
 WalletKind = Literal["points", "money"]
+ExpiryAlign = Literal["month_end", "day"]
 RewardKind = Literal["free_item", "amount_off", "percent_off"]
 QUALIFYING_SPEND: Final = "qualifying_spend"
 """The account that counts qualifying spend in minor units (tiers use it)."""
 STAMPS_PREFIX: Final = "stamps:"
 """Stamp cards are accounts named ``stamps:<card>``."""
+
+
+def is_wallet_account(account: str) -> bool:
+    """Whether an account is a wallet (kept as lots), not stamps or qualifying spend."""
+    return account != QUALIFYING_SPEND and not account.startswith(STAMPS_PREFIX)
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """How long what a wallet earns lasts: ``months`` after the local day it was
+    earned, to the end of that month (``month_end``: earned any day in March with 6
+    months, usable to 30 September) or to the same day of the month (``day``: the
+    last day of a shorter month when it has no such day)."""
+
+    months: int
+    align: ExpiryAlign = "month_end"
+
+    def last_day(self, earned_on: date) -> date:
+        """The last day a lot earned on ``earned_on`` may be used."""
+        index = earned_on.year * 12 + earned_on.month - 1 + self.months
+        year, month = divmod(index, 12)
+        days = calendar.monthrange(year, month + 1)[1]
+        day = days if self.align == "month_end" else min(earned_on.day, days)
+        return date(year, month + 1, day)
 
 
 @dataclass(frozen=True)
@@ -36,6 +66,8 @@ class Wallet:
     name: str
     kind: WalletKind
     """``points`` (whole points) or ``money`` (minor units of the programme currency)."""
+    expiry: Expiry | None = None
+    """When what it earns expires (engine 2); None: never."""
 
 
 @dataclass(frozen=True)

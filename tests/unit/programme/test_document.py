@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from loyalty.programme import (
     parse_programme,
 )
 from loyalty.programme.default import simple_programme_document
+from loyalty.programme.model import Expiry
 from tests.unit.programme.helpers import EXAMPLE_NAMES, HEAD, example
 
 SOURCE = "test.toml"
@@ -572,8 +574,49 @@ def test_a_toml_file_for_a_newer_engine_names_the_file(tmp_path: Path):
 
 
 def test_the_current_engine_is_accepted_and_engine_0_is_not():
-    assert parse_programme(changed(edit("programme.engine", ENGINE_VERSION)), SOURCE).engine == 1
+    parsed = parse_programme(changed(edit("programme.engine", ENGINE_VERSION)), SOURCE)
+    assert parsed.engine == ENGINE_VERSION == 2
+    assert parse_programme(changed(edit("programme.engine", 1)), SOURCE).engine == 1
     assert "at least 1" in refusal(changed(edit("programme.engine", 0)))
+
+
+# --------------------------------------------------------------------------- expiry
+
+
+def with_expiry(expiry: Any, engine: int = 2) -> dict[str, Any]:
+    return changed(
+        edit("programme.engine", engine),
+        edit("wallets.0.expiry", expiry),
+    )
+
+
+def test_a_wallet_declares_its_expiry_in_months_aligned_to_month_end_or_day():
+    wallet = parse_programme(with_expiry({"months": 6}), SOURCE).wallets[0]
+    assert wallet.expiry == Expiry(6, "month_end")
+    assert wallet.expiry.last_day(date(2026, 3, 15)) == date(2026, 9, 30)
+    assert wallet.expiry.last_day(date(2026, 8, 31)) == date(2027, 2, 28)
+    by_day = Expiry(1, "day")
+    assert by_day.last_day(date(2026, 1, 31)) == date(2026, 2, 28)
+    assert by_day.last_day(date(2028, 1, 31)) == date(2028, 2, 29)
+    assert by_day.last_day(date(2026, 12, 15)) == date(2027, 1, 15)
+    assert Expiry(24).last_day(date(2026, 12, 1)) == date(2028, 12, 31)
+    assert parse_programme(changed(), SOURCE).wallets[0].expiry is None
+
+
+@pytest.mark.parametrize(
+    ("expiry", "engine", "problem"),
+    [
+        ({"months": 6}, 1, "wallets[0].expiry: needs engine = 2 in [programme] (it says 1)."),
+        ({"months": 0}, 2, "wallets[0].expiry.months:"),
+        ({"months": 121}, 2, "wallets[0].expiry.months: must be at most 120."),
+        ({"months": "6"}, 2, "wallets[0].expiry.months:"),
+        ({"months": 6, "align": "week"}, 2, "wallets[0].expiry.align:"),
+        ({"months": 6, "grace": 1}, 2, "wallets[0].expiry.grace:"),
+        ({}, 2, "wallets[0].expiry.months:"),
+    ],
+)
+def test_a_bad_expiry_is_refused_naming_the_key(expiry: Any, engine: int, problem: str):
+    assert problem in refusal(with_expiry(expiry, engine))
 
 
 def test_a_missing_or_unreadable_file_is_refused_naming_it(tmp_path: Path):
