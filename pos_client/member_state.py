@@ -67,14 +67,16 @@ def member_view(
     )
 
 
-def after_event(member: MemberView, change: Pending) -> MemberView:
-    """``member`` once this till's new event ``change`` counts too: what the cashier
-    saw plus what the event did, so a receipt's balance adds up to the one shown
-    before it. (What a sync brought since reaches the screen with its next refresh.)"""
+def after_event(member: MemberView, change: Pending, programme: ProgrammeInfo | None) -> MemberView:
+    """``member`` once this till's new event ``change`` counts too, shown under
+    ``programme`` (the version the event was recorded under): what the cashier saw
+    plus what the event did, so a receipt's balance adds up to the one shown before
+    it. (What a sync brought since reaches the screen with its next refresh.)"""
     return replace(
         member,
         unconfirmed=unconfirmed_postings([Pending(member.unconfirmed, {}), change]),
         rewards=rewards_after(((r.id, r.reward) for r in member.rewards), [change]),
+        programme=programme,
     )
 
 

@@ -191,14 +191,16 @@ class Till(Selling):
         """Append one event for ``member``; durable on return. Prints and syncs after.
 
         ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines;
-        ``currency`` is the version's the caller already looked up (else looked up)."""
+        ``currency``: a refund's is its sale's (else the version's in force). The member
+        after the event is shown under the version in force."""
         business = at or self.clock()
+        version = self.version(business)
         common = {
             "card": member.card,
             "member_id": member.member_id,
             "business_time": business.isoformat(timespec="seconds"),
             "store": self.config.store_id,
-            "currency": currency or self.version(business).programme.currency,
+            "currency": currency or version.programme.currency,
             "operator": self.operator,
         }
 
@@ -216,7 +218,7 @@ class Till(Selling):
         event = self.store.append(build, also)  # durable from here on
         if self.link is not None:
             self.link.trigger()
-        updated = after_event(member, Pending.of(event))
+        updated = after_event(member, Pending.of(event), self.book.info(version))
         if self._member is not None and self._member.card == member.card:
             self._member = updated
         receipt = receipt_of(event, member.name, updated, outcome, lines)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import pos_client.outcome_memo as memo_module
+from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.programme import (
     Basket,
@@ -196,3 +197,45 @@ def test_the_member_after_a_sale_holds_what_it_issued_for_the_next_receipt(
         till.add_amount("52", name="Cappuccino", tags=frozenset({"coffee"}))
         usable = [reward for reward, _, _ in till.usable_rewards()]
         assert usable == ["free-coffee"]
+
+
+def test_a_sale_finished_after_a_new_version_starts_shows_the_member_under_it(
+    till_config: TillConfig,
+):
+    """Version 1 (weekend dairy, points) until midnight, version 2 (Kiwi, bonus in
+    øre) from then: a sale scanned before and finished after midnight is recorded
+    under Kiwi, and its receipt and the member after it speak of Kiwi's bonus."""
+    clock = Clock("2026-11-09T23:59:50+01:00")
+    for till in open_till(till_config, "weekend-dairy", clock):
+        dairy = load_programme_file(EXAMPLES / "weekend-dairy.toml")
+        kiwi = load_programme_file(EXAMPLES / "kiwi.toml")
+        with till.store.lock, till.store.conn:  # as a pull stores the ledger's versions
+            till.store.conn.executemany(
+                "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        1,
+                        "2026-01-01T00:00",
+                        "2025-12-31T23:00:00Z",
+                        dairy.content_hash,
+                        canonical_json(dairy.document),
+                        1,
+                    ),
+                    (
+                        2,
+                        "2026-11-10T00:00",
+                        "2026-11-09T23:00:00Z",
+                        kiwi.content_hash,
+                        canonical_json(kiwi.document),
+                        2,
+                    ),
+                ],
+            )
+        till.scan(KARI)
+        till.add_amount("100", name="Apples", tags=frozenset({"fresh"}))
+        clock.now = datetime.fromisoformat("2026-11-10T00:00:05+01:00")
+        receipt = till.finish_sale()
+        assert receipt.postings == {"bonus": 1500, "qualifying_spend": 10000}
+        assert receipt.programme is not None and receipt.programme.name == kiwi.name
+        assert (receipt.main_wallet, receipt.balance_after) == ("bonus", 1500)
+        assert till.member == till.lookup(KARI)
