@@ -26,6 +26,7 @@ from typing import Any
 
 from loyalty.cards import validate_card_number
 from loyalty.errors import LoyaltyError
+from loyalty.event_fields import LEDGER_KINDS
 from loyalty.legacy_rules import ProgrammeRules
 from loyalty.money import MINOR_UNIT_DIGITS, Money
 from loyalty.programme import (
@@ -77,6 +78,8 @@ def read_event(content: Mapping[str, Any]) -> tuple[str | None, EventInputs | No
     (None for schema 1, which has nothing to read)."""
     seq = content["seq"]
     kind = content["kind"]
+    if kind in LEDGER_KINDS:
+        return f"Event {seq}: only the ledger records {kind} events.", None
     if "schema" not in content and _sign_problem(kind, content["points"]):
         return f"Event {seq}: a {kind} cannot have {content['points']} points.", None
     if content["currency"] not in MINOR_UNIT_DIGITS:

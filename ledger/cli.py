@@ -8,6 +8,7 @@
     pos-ledger rules publish FILE.toml --effective-from LOCAL|now
     pos-ledger rules show [--version N] | list | simulate FILE.toml --since DATE [--json]
     pos-ledger products import FILE.csv [--currency NOK]
+    pos-ledger settle --as-of DATE
     pos-ledger verify
 
 ``--db`` (or the ``POS_LEDGER_DB`` environment variable) names the database:
@@ -33,6 +34,7 @@ from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
 from ledger.products import import_products
 from ledger.schema import migrate
+from ledger.settle import settle
 from ledger.simulate import Simulation, simulate
 from ledger.verify import verify
 from loyalty.programme import Programme, ProgrammeError, load_programme_file
@@ -173,11 +175,21 @@ def _programme_file(path: str) -> Programme:
         raise AdminError(exc.message) from None
 
 
-def _date(text: str) -> date:
+def _date(text: str, option: str = "--since") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise AdminError(f"--since {text!r} is not a date like 2026-11-01.") from None
+        raise AdminError(f"{option} {text!r} is not a date like 2026-11-01.") from None
+
+
+def _settle(args: argparse.Namespace, db: Database, _: str) -> int:
+    report = settle(db, _date(args.as_of, "--as-of"))
+    expired = ", ".join(f"{n} {wallet}" for wallet, n in sorted(report.expired.items()))
+    print(
+        f"Settled as of {report.as_of}: {_count(report.events, 'event')} appended"
+        + (f"; expired {expired} of {_count(report.members, 'member')}." if expired else ".")
+    )
+    return EXIT_OK
 
 
 def _print_simulation(report: Simulation, as_json: bool) -> None:
@@ -296,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     product_import.add_argument("file")
     product_import.add_argument("--currency", help="of the prices (default: the programme's)")
+
+    settle_cmd = command("settle", _settle, "run every settlement due by a date (expiry)")
+    settle_cmd.add_argument(
+        "--as-of", required=True, metavar="DATE", help="lots whose last day is before it expire"
+    )
 
     command("verify", _verify, "recompute balances and check every hash chain")
     return parser

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger import members
@@ -32,6 +32,8 @@ class WorkingMember:
     status: str
     reasons: set[str]
     version: int
+    expiring: list[dict[str, object]] = field(default_factory=list)
+    """Each wallet's soonest-expiring lot (:meth:`ledger.lot_keeping.LotKeeper.next_expiry`)."""
     is_new: bool = False
     changed: bool = False
 
@@ -49,6 +51,7 @@ class WorkingMember:
             "flagged": bool(self.reasons),
             "flag_reasons": sorted(self.reasons),
             "version": self.version,
+            "expiring": self.expiring,
         }
 
 
@@ -75,7 +78,8 @@ class MemberBook:
             member.version = change + i
         tx.executemany(
             "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-            "status, flagged, flag_reasons, change_no) VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?)",
+            "status, flagged, flag_reasons, change_no, expiring) "
+            "VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?, ?)",
             [
                 (
                     m.member_id,
@@ -86,6 +90,7 @@ class MemberBook:
                     m.status,
                     members.encode_reasons(m.reasons),
                     m.version,
+                    canonical_json(m.expiring),
                 )
                 for m in changed
                 if m.is_new
@@ -93,7 +98,7 @@ class MemberBook:
         )
         tx.executemany(
             "UPDATE members SET accounts = ?, rewards = ?, flagged = ?, flag_reasons = ?, "
-            "change_no = ? WHERE member_id = ?",
+            "change_no = ?, expiring = ? WHERE member_id = ?",
             [
                 (
                     members.encode_accounts(m.accounts),
@@ -101,6 +106,7 @@ class MemberBook:
                     int(bool(m.reasons)),
                     members.encode_reasons(m.reasons),
                     m.version,
+                    canonical_json(m.expiring),
                     m.member_id,
                 )
                 for m in changed
@@ -129,6 +135,16 @@ def load_members(tx: Tx, cards: set[str]) -> MemberBook:
     return book
 
 
+def load_members_by_id(tx: Tx, member_ids: list[str]) -> MemberBook:
+    """The members with these ids, by their current cards."""
+    book = MemberBook()
+    columns = ", ".join("m." + c.strip() for c in members.MEMBER_COLUMNS.split(","))
+    condition, params = tx.in_list("m.member_id", sorted(member_ids))
+    for row in tx.query(f"SELECT {columns} FROM members m WHERE {condition}", params):
+        book.add(_from_row(row))
+    return book
+
+
 def _from_row(row: Row) -> WorkingMember:
     """A ``MEMBER_COLUMNS`` row, decoded as :func:`ledger.members.member_dict` does
     (without building that dict: a batch loads up to a thousand of them)."""
@@ -142,6 +158,7 @@ def _from_row(row: Row) -> WorkingMember:
         status=row[6],
         reasons=set(members.decode_reasons(row[8])),
         version=int(row[9]),
+        expiring=json.loads(row[10]),
     )
 
 

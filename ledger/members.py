@@ -22,7 +22,8 @@ from loyalty.canonical import canonical_json
 from sync.protocol import MemberState
 
 MEMBER_COLUMNS = (
-    "member_id, card, name, tier, accounts, rewards, status, flagged, flag_reasons, change_no"
+    "member_id, card, name, tier, accounts, rewards, status, flagged, flag_reasons, change_no, "
+    "expiring"
 )
 POINTS = "points"
 """The account release 0.1.0 tills know as ``balance``."""
@@ -58,6 +59,7 @@ def member_dict(row: Row) -> dict[str, Any]:
         "flagged": bool(row[7]),
         "flag_reasons": list(decode_reasons(row[8])),
         "version": int(row[9]),
+        "expiring": json.loads(row[10]),
     }
 
 

@@ -163,6 +163,7 @@ def _refund(programme: Programme, content: Mapping[str, Any], sale: Sale | None)
             content.get("rewards_restored", []),
             [r.to_json() for r in reversal.rewards_restored],
         ),
+        _differs("spent returned", content.get("spent_returned", {}), reversal.spent_returned),
         _differs("outcome hash", content["outcome_hash"], reversal.outcome_hash),
     )
 

@@ -27,6 +27,9 @@ Tables:
 ``anomalies``       what a manager should review: overdrafts, unknown, blocked or
                     revoked cards, computation mismatches, stale versions, and stream
                     stops (gap, fork, conflict, malformed).
+``lots``, ``lot_moves``  every wallet as lots and every posting into or out of one
+                    (:mod:`ledger.lot_keeping`); ``members.expiring`` holds each
+                    wallet's soonest-expiring lot, for the tills.
 """
 
 from __future__ import annotations
@@ -253,7 +256,28 @@ _V2: Sequence[Statement] = (
     _seed_programme,
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2)
+_V3: Sequence[Statement] = (
+    """CREATE TABLE lots (
+        member_id TEXT NOT NULL,
+        wallet TEXT NOT NULL,
+        last_day TEXT NOT NULL,
+        remaining BIGINT NOT NULL,
+        PRIMARY KEY (member_id, wallet, last_day)
+    )""",
+    "CREATE INDEX lots_last_day ON lots (last_day, remaining)",
+    """CREATE TABLE lot_moves (
+        event_id TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        wallet TEXT NOT NULL,
+        last_day TEXT NOT NULL,
+        amount BIGINT NOT NULL,
+        PRIMARY KEY (event_id, wallet, last_day)
+    )""",
+    "CREATE INDEX lot_moves_member ON lot_moves (member_id)",
+    "ALTER TABLE members ADD COLUMN expiring TEXT NOT NULL DEFAULT '[]'",
+)
+
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 

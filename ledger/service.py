@@ -33,11 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ledger import checks, members, programmes, rules
 from ledger.db import Database, Tx
 from ledger.intake import Batch, Intake, Wire, read_batch
+from ledger.lot_keeping import LotKeeper
 from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_members, member_of
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
@@ -87,9 +89,18 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
         known = _known_events(tx, [str(e["event_id"]) for e in events])
         book = load_members(tx, {str(e["card"]) for e in events})
         context = _Context(tx, read)
+        context.lots.load(tx, book.by_id)
+        context.lots.load_sale_moves(
+            tx,
+            [
+                str(e["refers_to"])
+                for e in events
+                if e.get("kind") == "refund" and e.get("refers_to")
+            ],
+        )
         for event in read.events:
             _decide(context, batch, known, book, event)
-        _write(tx, batch, book)
+        _write(tx, batch, book, context.lots)
         return {
             "results": batch.results,
             "high_water": batch.high_water,
@@ -107,6 +118,8 @@ class _Context:
         self.tx = tx
         self.sales = SaleBook(tx, [e.content for e in read.events if e.content["kind"] == "refund"])
         self._read = read
+        self._published = programmes.published(tx)
+        self.lots = LotKeeper(self._published.versions)
         self._recomputer: Recomputer | None = None
         self._ahead_valid = False
 
@@ -115,7 +128,7 @@ class _Context:
         (:mod:`ledger.intake`) if the versions are still the ones they were made
         under, else made now."""
         if self._recomputer is None:
-            published = programmes.published(self.tx)
+            published = self._published
             self._recomputer = Recomputer(published.versions, published.by_hash)
             ahead = self._read.published
             self._ahead_valid = ahead is not None and ahead.key == published.key
@@ -228,6 +241,8 @@ def _apply(
     else:
         flags += context.findings(event, sale)
     postings = event.postings()
+    at = datetime.fromisoformat(event.stored()[0])
+    context.lots.apply(member.member_id, member.accounts, content, postings, at)
     for account, amount in postings.items():
         member.accounts[account] = member.accounts.get(account, 0) + amount
     if kind in ("sale", "redeem", "earn"):
@@ -267,7 +282,7 @@ def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, obj
     return {"event_id": event["event_id"], "seq": event["seq"], "status": status, "reason": reason}
 
 
-def _write(tx: Tx, batch: _Decided, book: MemberBook) -> None:
+def _write(tx: Tx, batch: _Decided, book: MemberBook, lots: LotKeeper) -> None:
     now = utc_now_iso()
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
@@ -289,6 +304,10 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook) -> None:
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(k, batch.terminal_id, e, s, m, d, now) for k, e, s, m, d in batch.anomalies],
         )
+    for member in book.by_id.values():
+        if member.changed:
+            member.expiring = lots.next_expiry(member.member_id)
+    lots.write(tx)
     book.write(tx)
 
 

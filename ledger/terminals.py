@@ -32,8 +32,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+LEDGER_TERMINAL = "LEDGER"
+"""The terminal id of the ledger's own events (its settlements); no till may take it."""
+
+
 def check_terminal_name(name: str) -> str:
-    """A terminal id is what its events carry: letters, digits, ``.``, ``_``, ``-``."""
+    """A terminal id is what its events carry: letters, digits, ``.``, ``_``, ``-``;
+    never the ledger's own."""
+    if name.upper() == LEDGER_TERMINAL:
+        raise AdminError(f"{name!r} is the ledger's own name for its events; choose another.")
     if not _NAME.match(name):
         raise AdminError(
             f"{name!r} is not a usable terminal name: use 1-64 letters, digits, '.', '_' "

@@ -4,6 +4,8 @@ Checks, in one snapshot:
 
 * every member's accounts equal its opening points plus the postings of the events
   applied to it, and every event belongs to a member that exists;
+* every lot, and each member's soonest expiry, is what replaying every event from
+  the opening points in the ledger's order gives (:mod:`ledger.lot_keeping`);
 * every terminal's stored events form an unbroken chain 1..n (each hash matches its
   content, each ``prev_hash`` the previous hash) and the terminal's recorded high
   water and last hash are that chain's end.
@@ -17,11 +19,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from ledger import programmes
 from ledger.db import Database, Tx
+from ledger.lot_keeping import LotKeeper, day_text
 from ledger.members import POINTS, decode_accounts
 from loyalty.errors import ChainBroken
 from loyalty.events import GENESIS_HASH, Event, verify_chain
+from loyalty.lots import WalletLots
+from loyalty.programme.model import is_wallet_account
 
 
 @dataclass
@@ -41,6 +48,7 @@ def verify(db: Database) -> VerifyReport:
     report = VerifyReport()
     with db.snapshot() as tx:
         _check_balances(tx, report)
+        _check_lots(tx, report)
         _check_chains(tx, report)
         for kind, terminal, seq, detail in tx.query(
             "SELECT kind, terminal_id, seq, detail FROM anomalies "
@@ -78,6 +86,60 @@ def _check_balances(tx: Tx, report: VerifyReport) -> None:
     orphans = sum(n for m, n in counts.items() if m not in known)
     if orphans:
         report.differences.append(f"{orphans} events belong to no member")
+
+
+def _check_lots(tx: Tx, report: VerifyReport) -> None:
+    """Every lot and each member's soonest expiry, as replaying every event from the
+    opening points in the ledger's order gives them. A wallet without lot rows has
+    the lots its balance implies (one that never expires: opening points, or a
+    balance from before lots were kept)."""
+    keeper = LotKeeper(programmes.published(tx).versions)
+    accounts = {
+        str(m): ({POINTS: int(opening)} if int(opening) else {})
+        for m, opening in tx.query("SELECT member_id, opening_balance FROM members")
+    }
+    for document, member_id, postings, business_at in tx.query(
+        "SELECT document, member_id, postings, business_at FROM events ORDER BY ledger_seq"
+    ):
+        held = accounts.setdefault(str(member_id), {})
+        moved = {str(k): int(v) for k, v in json.loads(postings).items()}
+        keeper.apply(
+            str(member_id), held, json.loads(document), moved, datetime.fromisoformat(business_at)
+        )
+        for account, amount in moved.items():
+            held[account] = held.get(account, 0) + amount
+    stored: dict[tuple[str, str], dict[str, int]] = {}
+    for member_id, wallet, last_day, remaining in tx.query(
+        "SELECT member_id, wallet, last_day, remaining FROM lots"
+    ):
+        held = stored.setdefault((str(member_id), str(wallet)), {})
+        if int(remaining):
+            held[str(last_day)] = int(remaining)
+    for member_id, stored_accounts in tx.query("SELECT member_id, accounts FROM members"):
+        for wallet, balance in decode_accounts(stored_accounts).items():
+            if is_wallet_account(wallet) and (str(member_id), wallet) not in stored:
+                implied = WalletLots.of_balance(balance)  # as the push reads a wallet
+                stored[(str(member_id), wallet)] = {day_text(d): v for d, v in implied.lots.items()}
+    for member_id, balances in accounts.items():
+        for wallet, balance in balances.items():
+            if is_wallet_account(wallet):
+                keeper.lots_of(member_id, wallet, balance)  # untouched: as its balance implies
+    replayed = {
+        key: {day_text(d): v for d, v in lots.lots.items()} for key, lots in keeper.wallets.items()
+    }
+    for key in sorted(set(stored) | set(replayed)):
+        if stored.get(key, {}) != replayed.get(key, {}):
+            report.differences.append(
+                f"member {key[0]} wallet {key[1]}: lots {stored.get(key, {})}, but replaying "
+                f"the events gives {replayed.get(key, {})}"
+            )
+    for member_id, expiring in tx.query("SELECT member_id, expiring FROM members"):
+        want = keeper.next_expiry(str(member_id))
+        if json.loads(expiring) != want:
+            report.differences.append(
+                f"member {member_id}: shows {json.loads(expiring)} expiring, but its lots "
+                f"give {want}"
+            )
 
 
 def _check_chains(tx: Tx, report: VerifyReport) -> None:

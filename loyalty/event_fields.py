@@ -21,7 +21,9 @@ from typing import Any, Final
 SCHEMA: Final = 2
 """The schema tills write."""
 
-KINDS_V2: Final = frozenset({"sale", "redeem", "refund", "adjust", "action"})
+KINDS_V2: Final = frozenset({"sale", "redeem", "refund", "adjust", "action", "expire"})
+LEDGER_KINDS: Final = frozenset({"expire"})
+"""Kinds only the ledger records (its settlements); a till's event of one is malformed."""
 KINDS_V1: Final = frozenset({"earn", "redeem", "refund", "adjust"})
 PRICED_KINDS: Final = frozenset({"sale", "redeem", "refund", "action"})
 """Kinds computed under a programme version (they name it in ``programme``)."""
@@ -122,6 +124,16 @@ def _reward_entry(value: Any) -> str | None:
     return _text(40)(value["reward"]) or (_text(200)(value["id"]) if "id" in value else None)
 
 
+def _expired_lot(value: Any) -> str | None:
+    if not isinstance(value, dict) or set(value) != {"wallet", "last_day", "amount"}:
+        return "must be an object with wallet, last_day and amount"
+    return (
+        _text(64)(value["wallet"])
+        or _text(10)(value["last_day"])
+        or _integer(1, _MAX_AMOUNT)(value["amount"])
+    )
+
+
 def _returned_line(value: Any) -> str | None:
     if not isinstance(value, dict) or set(value) != {"line", "qty"}:
         return "must be an object with line and qty"
@@ -164,7 +176,7 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field("event_id", _text(64), ALL, None, "UUID made by the till; the ledger stores it once"),
     _field("terminal_id", _text(64), ALL, None, "the till that recorded it"),
     _field("seq", _integer(1, 2**62), ALL, None, "place in the till's gapless sequence"),
-    _field("kind", _one_of(KINDS_V2), ALL, None, "sale, redeem, refund, adjust or action"),
+    _field("kind", _one_of(KINDS_V2), ALL, None, "sale, redeem, refund, adjust, action or expire"),
     _field("recorded_at", _text(64), ALL, None, "the till's clock, UTC; never trusted for order"),
     _field("prev_hash", _hash, ALL, None, "hash of the till's previous event"),
     _field("card", _text(64), ALL, None, "the card the member was identified by"),
@@ -201,6 +213,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
         "refund: used rewards given back",
     ),
     _field(
+        "spent_returned",
+        _postings,
+        NONE,
+        REFUND,
+        "refund: wallet units its sale spent that it gives back",
+    ),
+    _field(
         "discount_minor",
         _integer(0, _MAX_AMOUNT),
         frozenset({"redeem"}),
@@ -217,6 +236,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field("action", _text(40), frozenset({"action"}), None, "action: the programme action id"),
     _field("reason", _text(40), frozenset({"adjust"}), None, "adjust: the reason code"),
     _field("note", _text(1000), NONE, frozenset({"adjust"}), "adjust: the manager's note"),
+    _field(
+        "expired",
+        _list_of(_expired_lot),
+        frozenset({"expire"}),
+        None,
+        "expire (ledger): the lots emptied, {wallet, last_day, amount}",
+    ),
 )
 """Schema 2, in the order documentation lists them."""
 

@@ -44,6 +44,8 @@ class EventKind(StrEnum):
     """A manager's correction with a reason."""
     ACTION = "action"
     """A non-purchase action the programme rewards (own bag, recycling)."""
+    EXPIRE = "expire"
+    """The ledger's: lots that reached the end of their last day, emptied."""
     EARN = "earn"
     """Release 0.1.0 only: points earned on a typed amount."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.canonical import sha256_hex
@@ -52,6 +52,8 @@ class RefundPlan:
     outcome_hash: str
     refunded: Mapping[int, int]
     """Money back per returned line."""
+    spent_returned: Mapping[str, int] = field(default_factory=dict)
+    """Wallet units the sale spent that this refund gives back (part of postings)."""
 
     def receipt_lines(self) -> tuple[ReceiptLine, ...]:
         """The returned lines as a receipt lists them: name, units, money back."""
@@ -71,6 +73,7 @@ class RefundPlan:
             "refund_minor": self.refund_minor,
             "rewards_revoked": list(self.rewards_revoked) or None,
             "rewards_restored": list(self.rewards_restored) or None,
+            "spent_returned": dict(self.spent_returned) or None,
             "outcome_hash": self.outcome_hash,
         }
 
@@ -154,6 +157,7 @@ def plan_refund(
         rewards_restored=tuple(r.to_json() for r in reversal.rewards_restored),
         outcome_hash=reversal.outcome_hash,
         refunded=reversal.refunded_per_line(),
+        spent_returned=reversal.spent_returned,
     )
 
 

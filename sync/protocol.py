@@ -107,6 +107,15 @@ class RewardHeld(_Answer):
     """The programme's reward id (``free-coffee``)."""
 
 
+class Expiring(_Answer):
+    """A wallet's soonest-expiring lot: ``amount`` may be used up to and including
+    the local day ``on`` (``YYYY-MM-DD``), then it expires."""
+
+    wallet: str
+    amount: int
+    on: str
+
+
 class MemberState(_Answer):
     """A member as the ledger knows it now: the confirmed balance and status."""
 
@@ -131,6 +140,8 @@ class MemberState(_Answer):
     version: int
     """The ledger change number of this state; larger is newer. A till keeps the
     state with the highest version it has seen and ignores older ones."""
+    expiring: list[Expiring] = Field(default_factory=list)
+    """Per wallet with lots that expire, the soonest one (the ledger's lots)."""
 
 
 class EventResult(_Answer):

@@ -41,6 +41,13 @@ class Reversal:
     after: Outcome
     """The outcome of the basket left after this refund."""
 
+    @property
+    def spent_returned(self) -> dict[str, int]:
+        """Wallet units the sale spent (points discount, rewards' cost) that this
+        refund gives back: part of :attr:`postings`, which the ledger's lots restore
+        to where they were taken from."""
+        return subtract(self.before.spent, self.after.spent)
+
     def refunded_per_line(self) -> dict[int, int]:
         """Money back per returned line (they add up to :attr:`refund_minor`)."""
         now = {line.line: line.paid_minor for line in self.after.lines}

@@ -1,0 +1,311 @@
+"""The ledger's lots: every wallet posting applied to its member's lots, in apply order.
+
+:mod:`loyalty.lots` holds the rules; this module applies them to events and keeps the
+tables in step within one write transaction:
+
+``lots``       what each lot holds now: (member, wallet, last day), ``''`` for a lot
+               that never expires. A lot that was emptied keeps its row (at 0), so a
+               refund can restore it.
+``lot_moves``  every posting into (+) or out of (−) a lot, by the event that made it:
+               the lots' provenance, and what a refund needs to find the lots its sale
+               took from and earned into.
+
+A posting that adds to a wallet is earned into the lot of the day its expiry falls
+on, computed once from the version in force at the event's business time (a wallet
+without expiry, or an event before any version, earns into the lot that never
+expires). Per event kind, for each wallet it posts to:
+
+* a sale: what it spent (``spent``) is taken first, then what it earned is earned;
+* a refund: what it gives back of its sale's spending (``spent_returned``) restores
+  the lots the sale took from, then what it takes back of the sale's earning is taken
+  from the lot the sale earned into first;
+* the ledger's expiry: the lots it names are emptied;
+* anything else (redemption, correction, action): a negative posting is a spending,
+  a positive one an earning.
+
+``pos-ledger verify`` applies the same code to every stored event from empty and
+compares (:mod:`ledger.verify`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ledger.db import Tx
+from loyalty.lots import ExpiryDay, WalletLots, spend_order
+from loyalty.programme import ProgrammeVersion, version_in_force
+from loyalty.programme.model import is_wallet_account
+from loyalty.timezones import local_time
+
+NEVER = ""
+"""The stored ``last_day`` of the lot that never expires."""
+
+
+def day_text(day: ExpiryDay) -> str:
+    return NEVER if day is None else day.isoformat()
+
+
+def day_of(text: str) -> ExpiryDay:
+    return None if text == NEVER else date.fromisoformat(text)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One posting into (+) or out of (−) one lot."""
+
+    event_id: str
+    member_id: str
+    wallet: str
+    day: ExpiryDay
+    amount: int
+
+
+def earning_day(versions: Sequence[ProgrammeVersion], at: datetime, wallet: str) -> ExpiryDay:
+    """The last day of what ``wallet`` earns at business time ``at``: from the version
+    in force then (None: it never expires)."""
+    version = version_in_force(versions, at)
+    if version is None:
+        return None
+    found = next((w for w in version.programme.wallets if w.id == wallet), None)
+    if found is None or found.expiry is None:
+        return None
+    return found.expiry.last_day(local_time(at, version.programme.timezone).date())
+
+
+@dataclass
+class LotKeeper:
+    """The lots of the members one transaction touches (see the module doc)."""
+
+    versions: Sequence[ProgrammeVersion]
+    wallets: dict[tuple[str, str], WalletLots] = field(default_factory=dict)
+    """Working lots by (member id, wallet)."""
+    stored: dict[tuple[str, str], dict[ExpiryDay, int]] = field(default_factory=dict)
+    """What the tables held for each loaded (member, wallet), by day."""
+    moves: list[Move] = field(default_factory=list)
+    by_event: dict[str, list[Move]] = field(default_factory=dict)
+    """This transaction's moves and the stored moves of sales being refunded."""
+    loaded: set[str] = field(default_factory=set)
+    refers: dict[str, str] = field(default_factory=dict)
+    """Refund event id → its sale's, for the refunds this keeper has seen."""
+
+    # --- reading ---------------------------------------------------------------------
+
+    def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
+        """Read the lots holding something of these members (once per member)."""
+        wanted = sorted(set(member_ids) - self.loaded)
+        if not wanted:
+            return
+        self.loaded.update(wanted)
+        condition, params = tx.in_list("member_id", wanted)
+        for member_id, wallet, last_day, remaining in tx.query(
+            f"SELECT member_id, wallet, last_day, remaining FROM lots WHERE {condition} "
+            "AND remaining > 0",
+            params,
+        ):
+            held = self.stored.setdefault((str(member_id), str(wallet)), {})
+            held[day_of(str(last_day))] = int(remaining)
+
+    def load_sale_moves(self, tx: Tx, sale_ids: Sequence[str]) -> None:
+        """Read the stored moves of these sales and of the refunds already made of them."""
+        wanted = sorted(set(sale_ids) - set(self.by_event))
+        if not wanted:
+            return
+        condition, params = tx.in_list("m.event_id", wanted)
+        refunds, more = tx.in_list("e.refers_to", wanted)
+        rows = tx.query(
+            "SELECT m.event_id, m.member_id, m.wallet, m.last_day, m.amount, e.refers_to "
+            "FROM lot_moves m JOIN events e ON e.event_id = m.event_id "
+            f"WHERE {condition} OR {refunds}",
+            params + more,
+        )
+        for sale in wanted:
+            self.by_event.setdefault(sale, [])
+        for event_id, member_id, wallet, last_day, amount, refers_to in rows:
+            move = Move(
+                str(event_id), str(member_id), str(wallet), day_of(str(last_day)), int(amount)
+            )
+            self.by_event.setdefault(move.event_id, []).append(move)
+            if refers_to is not None:
+                self.refers[move.event_id] = str(refers_to)
+
+    def lots_of(self, member_id: str, wallet: str, balance: int) -> WalletLots:
+        """The working lots of a member's wallet whose balance is ``balance`` now."""
+        key = (member_id, wallet)
+        found = self.wallets.get(key)
+        if found is None:
+            found = self.wallets[key] = WalletLots.of_balance(balance, self.stored.get(key))
+            self.stored.setdefault(key, {})
+        return found
+
+    # --- applying --------------------------------------------------------------------
+
+    def apply(
+        self,
+        member_id: str,
+        accounts_before: Mapping[str, int],
+        content: Mapping[str, Any],
+        postings: Mapping[str, int],
+        at: datetime,
+    ) -> None:
+        """Apply one event's wallet postings to the member's lots (see the module
+        doc): ``accounts_before`` are the member's balances before the event, ``at``
+        its business time. A refund's sale must have been read (:meth:`load_sale_moves`)
+        or applied in this transaction."""
+        kind = content["kind"]
+        event_id = str(content["event_id"])
+        if kind == "refund" and content.get("refers_to"):
+            self.refers[event_id] = str(content["refers_to"])
+        for wallet, posting in sorted(postings.items()):
+            if not is_wallet_account(wallet):
+                continue
+            lots = self.lots_of(member_id, wallet, accounts_before.get(wallet, 0))
+            day = earning_day(self.versions, at, wallet)
+            record = _Recorder(self, event_id, member_id, wallet)
+            if kind in ("sale", "earn"):
+                spent = int(content.get("spent", {}).get(wallet, 0))
+                record.out(lots.spend(spent))
+                record.earned(lots, posting + spent, day)
+            elif kind == "refund":
+                self._refund(lots, record, content, wallet, posting, day)
+            elif kind == "expire":
+                for lot in content["expired"]:
+                    if lot["wallet"] == wallet:
+                        record.out(lots.take_back(int(lot["amount"]), day_of(lot["last_day"])))
+            elif posting < 0:
+                record.out(lots.spend(-posting))
+            else:
+                record.into(lots.earn(posting, day))
+
+    def _refund(
+        self,
+        lots: WalletLots,
+        record: _Recorder,
+        content: Mapping[str, Any],
+        wallet: str,
+        posting: int,
+        day: ExpiryDay,
+    ) -> None:
+        """Give back what the sale spent to its lots, take back what it earned."""
+        sale = str(content.get("refers_to") or "")
+        given = int(content.get("spent_returned", {}).get(wallet, 0))
+        if "spent_returned" not in content:
+            given = max(0, posting)  # an event from before the field: a net posting
+        taken_back = given - posting
+        sale_moves = [m for m in self.by_event.get(sale, []) if m.wallet == wallet]
+        refund_moves = [
+            m
+            for event_id, moves in self.by_event.items()
+            if event_id != sale and self._refers(event_id, sale)
+            for m in moves
+            if m.wallet == wallet and m.member_id == record.member_id
+        ]
+        unrestored: dict[ExpiryDay, int] = {}
+        for move in sale_moves:
+            if move.amount < 0:
+                unrestored[move.day] = unrestored.get(move.day, 0) - move.amount
+        for move in refund_moves:
+            if move.amount > 0 and move.day in unrestored:
+                unrestored[move.day] -= move.amount
+        back, anew = lots.restore(given, {d: v for d, v in unrestored.items() if v > 0})
+        record.into(back)
+        if anew:
+            record.into(lots.earn(anew, day))
+        if taken_back > 0:
+            earned_into = [m.day for m in sale_moves if m.amount > 0]
+            own = earned_into[0] if earned_into else day
+            record.out(lots.take_back(taken_back, own))
+        elif taken_back < 0:
+            record.into(lots.earn(-taken_back, day))
+
+    def _refers(self, event_id: str, sale: str) -> bool:
+        return self.refers.get(event_id) == sale
+
+    def expire(self, member_id: str, wallet: str, balance: int, event_id: str, before: date) -> int:
+        """Empty the member's lots of ``wallet`` whose last day is before ``before``
+        (an expiry event ``event_id``); what expired."""
+        lots = self.lots_of(member_id, wallet, balance)
+        gone = lots.expire(before)
+        _Recorder(self, event_id, member_id, wallet).out(gone)
+        return sum(gone.values())
+
+    # --- what the member sees ----------------------------------------------------------
+
+    def next_expiry(self, member_id: str) -> list[dict[str, object]]:
+        """Per wallet of the member, its soonest-expiring lot: ``{"wallet", "amount",
+        "on"}`` (the last day it may be used); wallets where nothing expires left out.
+        The member's lots must have been loaded."""
+        found: list[dict[str, object]] = []
+        wallets = {w for m, w in [*self.stored, *self.wallets] if m == member_id}
+        for wallet in sorted(wallets):
+            working = self.wallets.get((member_id, wallet))
+            held = working.lots if working is not None else self.stored[(member_id, wallet)]
+            days = sorted(d for d, v in held.items() if d is not None and v > 0)
+            if days:
+                found.append({"wallet": wallet, "amount": held[days[0]], "on": days[0].isoformat()})
+        return found
+
+    # --- writing ---------------------------------------------------------------------
+
+    def write(self, tx: Tx) -> None:
+        """Store every changed lot and every move."""
+        rows = []
+        for key, lots in self.wallets.items():
+            before = self.stored.get(key, {})
+            for day in set(before) | set(lots.lots) | self._touched(key):
+                now = lots.lots.get(day, 0)
+                if before.get(day) != now:
+                    rows.append((key[0], key[1], day_text(day), now))
+        tx.executemany(
+            "INSERT INTO lots (member_id, wallet, last_day, remaining) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (member_id, wallet, last_day) "
+            "DO UPDATE SET remaining = excluded.remaining",
+            sorted(rows),
+        )
+        merged: dict[tuple[str, str, str, str], int] = {}
+        for move in self.moves:
+            place = (move.event_id, move.member_id, move.wallet, day_text(move.day))
+            merged[place] = merged.get(place, 0) + move.amount
+        tx.executemany(
+            "INSERT INTO lot_moves (event_id, member_id, wallet, last_day, amount) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(*place, amount) for place, amount in sorted(merged.items()) if amount],
+        )
+        for key in self.wallets:
+            self.stored[key] = dict(self.wallets[key].lots)
+        self.moves.clear()
+
+    def _touched(self, key: tuple[str, str]) -> set[ExpiryDay]:
+        return {m.day for m in self.moves if (m.member_id, m.wallet) == key}
+
+
+@dataclass
+class _Recorder:
+    """Records one event's moves on one wallet of one member."""
+
+    keeper: LotKeeper
+    event_id: str
+    member_id: str
+    wallet: str
+
+    def into(self, amounts: Mapping[ExpiryDay, int]) -> None:
+        self._add(amounts, 1)
+
+    def out(self, amounts: Mapping[ExpiryDay, int]) -> None:
+        self._add(amounts, -1)
+
+    def earned(self, lots: WalletLots, amount: int, day: ExpiryDay) -> None:
+        """An earning that may be negative (then it is a spending)."""
+        if amount >= 0:
+            self.into(lots.earn(amount, day))
+        else:
+            self.out(lots.spend(-amount))
+
+    def _add(self, amounts: Mapping[ExpiryDay, int], sign: int) -> None:
+        for day in sorted(amounts, key=spend_order):
+            if amounts[day]:
+                move = Move(self.event_id, self.member_id, self.wallet, day, sign * amounts[day])
+                self.keeper.moves.append(move)
+                self.keeper.by_event.setdefault(self.event_id, []).append(move)

@@ -1,0 +1,190 @@
+"""``pos-ledger settle --as-of DATE``: the ledger's own work between receipts.
+
+Today that is the expiry sweep: every lot whose last day is before DATE is emptied,
+with one ``expire`` event per member, written by the ledger in its own hash chain
+(terminal :data:`LEDGER_TERMINAL`) into the same ``events`` table as the tills'
+events, so the changes feed carries the member's new balance and ``pos-ledger
+verify`` replays it like any other event. Running it again for the same date finds
+nothing left to do and appends nothing.
+
+Members are settled in chunks of :data:`CHUNK` members, each in its own write
+transaction, so tills keep pushing while a large sweep runs; a sweep that stops half
+way is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from ledger import programmes
+from ledger.db import Database, Tx
+from ledger.lot_keeping import LotKeeper, day_text
+from ledger.member_book import WorkingMember, load_members_by_id
+from ledger.service import EVENT_COLUMNS
+from ledger.terminals import LEDGER_TERMINAL, terminal_position
+from loyalty.canonical import canonical_json
+from loyalty.events import Event, EventKind, build_event, utc_now_iso
+from loyalty.programme import ProgrammeVersion, version_in_force
+from loyalty.timezones import programme_zone
+
+CHUNK = 500
+"""Members settled per write transaction."""
+LEDGER_STORE = "ledger"
+"""The ``store`` of the ledger's own events."""
+
+
+@dataclass
+class SettleReport:
+    """What one ``settle`` run appended."""
+
+    as_of: date
+    events: int = 0
+    members: int = 0
+    expired: dict[str, int] = field(default_factory=dict)
+    """Units expired per wallet."""
+
+
+def settle(db: Database, as_of: date) -> SettleReport:
+    """Run every settlement due by ``as_of`` (see the module doc)."""
+    report = SettleReport(as_of)
+    while _expire_chunk(db, as_of, report):
+        pass
+    return report
+
+
+def _expire_chunk(db: Database, as_of: date, report: SettleReport) -> bool:
+    """Expire the lots of up to :data:`CHUNK` members; False when none was left."""
+    with db.write() as tx:
+        rows = tx.query(
+            "SELECT DISTINCT member_id FROM lots WHERE last_day <> '' AND last_day < ? "
+            "AND remaining > 0 ORDER BY member_id LIMIT ?",
+            (as_of.isoformat(), CHUNK),
+        )
+        member_ids = [str(r[0]) for r in rows]
+        if not member_ids:
+            return False
+        published = programmes.published(tx).versions
+        at = _business_time(published, as_of)
+        currency = _currency(published, at)
+        book = load_members_by_id(tx, member_ids)
+        keeper = LotKeeper(published)
+        keeper.load(tx, member_ids)
+        events = []
+        for member_id in member_ids:
+            member = book.by_id[member_id]
+            event_id = str(uuid.uuid4())
+            expired = []
+            for (owner, wallet), held in sorted(keeper.stored.items()):
+                if owner != member_id or not any(d is not None and d < as_of for d in held):
+                    continue
+                days = sorted(d for d in held if d is not None and d < as_of)
+                amount = keeper.expire(
+                    member_id, wallet, member.accounts.get(wallet, 0), event_id, as_of
+                )
+                expired += [
+                    {"wallet": wallet, "last_day": day_text(d), "amount": held[d]} for d in days
+                ]
+                member.accounts[wallet] = member.accounts.get(wallet, 0) - amount
+                report.expired[wallet] = report.expired.get(wallet, 0) + amount
+            member.changed = True
+            member.expiring = keeper.next_expiry(member_id)
+            events.append((event_id, member, expired))
+        _append(tx, events, at, currency)
+        keeper.write(tx)
+        book.write(tx)
+        report.events += len(events)
+        report.members += len(events)
+        return True
+
+
+def _business_time(versions: Sequence[ProgrammeVersion], as_of: date) -> datetime:
+    """The start of ``as_of`` in the time zone of the version in force that day (UTC
+    before any version): the expiry's business time."""
+    version = version_in_force(versions, datetime.combine(as_of, time(12), tzinfo=UTC))
+    zone = programme_zone(version.programme.timezone if version else "UTC")
+    return datetime.combine(as_of, time(0), tzinfo=zone)
+
+
+def _currency(versions: Sequence[ProgrammeVersion], at: datetime) -> str:
+    version = version_in_force(versions, at)
+    return version.programme.currency if version else "NOK"
+
+
+def _append(
+    tx: Tx,
+    events: list[tuple[str, WorkingMember, list[dict[str, object]]]],
+    at: datetime,
+    currency: str,
+) -> None:
+    """Append one ``expire`` event per member to the ledger's own chain."""
+    _register_ledger_terminal(tx)
+    seq, prev_hash = terminal_position(tx, LEDGER_TERMINAL)
+    first = tx.allocate("ledger_seq", len(events))
+    now = utc_now_iso()
+    rows = []
+    built: Event | None = None
+    for index, (event_id, member, expired) in enumerate(events):
+        postings: dict[str, int] = {}
+        for lot in expired:
+            wallet, amount = str(lot["wallet"]), int(str(lot["amount"]))
+            postings[wallet] = postings.get(wallet, 0) - amount
+        built = build_event(
+            terminal_id=LEDGER_TERMINAL,
+            seq=seq + index + 1,
+            prev_hash=prev_hash,
+            kind=EventKind.EXPIRE,
+            event_id=event_id,
+            recorded_at=now,
+            card=member.card,
+            member_id=member.member_id,
+            business_time=at.isoformat(timespec="seconds"),
+            store=LEDGER_STORE,
+            currency=currency,
+            postings=dict(sorted(postings.items())),
+            expired=expired,
+        )
+        prev_hash = built.hash
+        rows.append(
+            (
+                event_id,
+                LEDGER_TERMINAL,
+                built.seq,
+                str(EventKind.EXPIRE),
+                built.card,
+                built.member_id,
+                now,
+                at.astimezone(UTC).isoformat(),
+                None,
+                built.prev_hash,
+                built.hash,
+                canonical_json(built.postings),
+                built.document(),
+                first + index,
+                "",
+                now,
+            )
+        )
+    tx.executemany(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})", rows)
+    if built is not None:
+        tx.execute(
+            "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
+            "high_water = excluded.high_water, last_hash = excluded.last_hash, "
+            "updated_at = excluded.updated_at",
+            (LEDGER_TERMINAL, built.seq, built.hash, now),
+        )
+
+
+def _register_ledger_terminal(tx: Tx) -> None:
+    """The ledger's own chain has a terminal row, revoked from the start and with no
+    token (no bearer token hashes to its marker), so nothing can push as it."""
+    if tx.one("SELECT 1 FROM terminals WHERE terminal_id = ?", (LEDGER_TERMINAL,)) is None:
+        now = utc_now_iso()
+        tx.execute(
+            "INSERT INTO terminals (terminal_id, token_sha256, created_at, revoked_at) "
+            "VALUES (?, ?, ?, ?)",
+            (LEDGER_TERMINAL, "the ledger's own events: no token", now, now),
+        )

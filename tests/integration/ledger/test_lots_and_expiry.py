@@ -1,0 +1,281 @@
+"""Lots and expiry at the ledger, on SQLite and PostgreSQL: pushes earn into lots that
+expire from the version in force when they were earned, spending takes the soonest
+first, a refund restores the lots its sale took, ``settle`` expires with the ledger's
+own events (twice is once), and ``verify`` replays the lots from the events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import admin, programmes
+from ledger.cli import open_ledger
+from ledger.db import Database
+from ledger.members import member_by_card
+from ledger.service import push
+from ledger.settle import settle
+from ledger.terminals import LEDGER_TERMINAL, add_terminal
+from ledger.verify import verify
+from loyalty.events import Event, EventKind
+from loyalty.programme import (
+    NEW_MEMBER,
+    Basket,
+    Line,
+    ProgrammeVersion,
+    evaluate,
+    parse_programme,
+    reverse,
+)
+from loyalty.programme.default import simple_programme_document
+from pos_client.recording import sale_fields
+from sync.protocol import MemberState
+from tests.integration.ledger.support import EventChain, fresh_card, fresh_terminal_name, run_admin
+
+
+def expiring_programme() -> dict[str, Any]:
+    """The default points programme with points expiring six months after the month
+    they were earned in (engine 2)."""
+    document = simple_programme_document(timezone="Europe/Oslo")
+    document["programme"]["engine"] = 2
+    document["programme"]["id"] = "expiring"
+    document["wallets"] = [{"id": "points", "expiry": {"months": 6}}]
+    return document
+
+
+@dataclass
+class Rig:
+    db: Database
+    url: str
+    terminal: str
+    chain: EventChain
+    version: ProgrammeVersion
+
+    def push(self, *events: Event) -> None:
+        answer = push(self.db, self.terminal, [e.to_dict() for e in events])
+        assert answer.stopped_at is None, answer.stopped_at
+        assert {r.status for r in answer.results} == {"accepted"}
+
+    def at(self, text: str) -> None:
+        self.chain.at = datetime.fromisoformat(text)
+
+    def sale(self, card: str, amount_minor: int, redeem_points: int = 0) -> Event:
+        """A one-line sale (points as a discount if given), as a till records it."""
+        event_id = f"sale-{self.chain.seq + 1}-{card}"
+        basket = Basket(
+            self.chain.at,
+            "S01",
+            (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
+            redeem_points=redeem_points,
+        )
+        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
+        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
+        return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
+
+    def refund(self, sale: Event) -> Event:
+        """All of ``sale`` back, as a till computes it."""
+        basket = Basket(
+            datetime.fromisoformat(sale.get("business_time")),
+            "S01",
+            tuple(
+                Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
+                for x in sale.get("basket")["lines"]
+            ),
+            redeem_points=int(sale.get("basket").get("redeem_points", 0)),
+        )
+        reversal = reverse(
+            self.version.programme,
+            self.version.version,
+            basket,
+            NEW_MEMBER,
+            sale.event_id,
+            {},
+            {1: 1},
+        )
+        return self.chain._append(
+            EventKind.REFUND,
+            sale.card,
+            refers_to=sale.event_id,
+            returned=[{"line": 1, "qty": 1}],
+            programme=sale.get("programme"),
+            postings=dict(reversal.postings),
+            refund_minor=reversal.refund_minor,
+            spent_returned=reversal.spent_returned or None,
+            outcome_hash=reversal.outcome_hash,
+        )
+
+    def member(self, card: str) -> MemberState:
+        with self.db.snapshot() as tx:
+            found = member_by_card(tx, card)
+        assert found is not None
+        return found
+
+    def lots(self, card: str) -> dict[str, int]:
+        member_id = self.member(card).member_id
+        with self.db.snapshot() as tx:
+            rows = tx.query(
+                "SELECT last_day, remaining FROM lots WHERE member_id = ? AND remaining > 0 "
+                "ORDER BY last_day",
+                (member_id,),
+            )
+        return {str(day) or "never": int(n) for day, n in rows}
+
+
+@pytest.fixture
+def rig(fresh_db_url: str, tmp_path: Path) -> Iterator[Rig]:
+    db, _ = open_ledger(fresh_db_url)
+    try:
+        with db.write() as tx:
+            terminal = fresh_terminal_name("LOT")
+            add_terminal(tx, terminal)
+            done = programmes.publish_version(
+                tx,
+                parse_programme(expiring_programme(), "expiring"),
+                "2026-01-01T00:00",
+                check_lead=False,
+            )
+        with db.snapshot() as tx:
+            version = next(v for v in programmes.versions(tx) if v.version == done.version)
+        yield Rig(db, fresh_db_url, terminal, EventChain(terminal, version), version)
+    finally:
+        db.close()
+
+
+def test_points_earn_into_lots_by_month_and_spending_takes_the_soonest_first(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    january = rig.sale(card, 10000)  # 100 points, usable to 31 July
+    rig.at("2026-03-03T12:00:00+01:00")
+    march = rig.sale(card, 5000)  # 50 points, usable to 30 September
+    rig.at("2026-04-10T12:00:00+02:00")
+    spending = rig.sale(card, 10000, redeem_points=120)  # earns 88 into October's lot
+    rig.push(january, march, spending)
+    assert rig.lots(card) == {"2026-09-30": 30, "2026-10-31": 88}
+    state = rig.member(card)
+    assert state.accounts["points"] == 118
+    assert [e.model_dump() for e in state.expiring] == [
+        {"wallet": "points", "amount": 30, "on": "2026-09-30"}
+    ]
+    assert verify(rig.db).ok
+
+
+def test_settle_expires_lots_with_the_ledgers_own_events_and_twice_is_once(rig: Rig):
+    card, other = fresh_card(), fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 10000), rig.sale(other, 2000))
+    rig.at("2026-05-20T12:00:00+02:00")
+    rig.push(rig.sale(card, 4000))
+    assert settle(rig.db, date(2026, 7, 31)).events == 0  # 31 July is still usable
+    report = settle(rig.db, date(2026, 8, 1))
+    assert (report.events, report.members, report.expired) == (2, 2, {"points": 120})
+    assert rig.member(card).accounts["points"] == 40
+    assert rig.member(other).accounts.get("points", 0) == 0
+    assert [e.model_dump() for e in rig.member(card).expiring] == [
+        {"wallet": "points", "amount": 40, "on": "2026-11-30"}
+    ]
+    again = settle(rig.db, date(2026, 8, 1))
+    assert (again.events, again.expired) == (0, {})
+    with rig.db.snapshot() as tx:
+        rows = tx.query(
+            "SELECT kind, postings, document FROM events WHERE terminal_id = ? ORDER BY seq",
+            (LEDGER_TERMINAL,),
+        )
+    assert [(r[0], r[1]) for r in rows] in (
+        [("expire", '{"points":-100}'), ("expire", '{"points":-20}')],
+        [("expire", '{"points":-20}'), ("expire", '{"points":-100}')],
+    )
+    assert '"expired":[{"amount":100,"last_day":"2026-07-31","wallet":"points"}]' in "".join(
+        str(r[2]) for r in rows
+    )
+    report = verify(rig.db)
+    assert report.ok, report.differences
+
+
+def test_a_refund_gives_back_spent_points_to_the_lots_they_came_from(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    earned = rig.sale(card, 20000)  # 200 points, usable to 31 July
+    rig.at("2026-05-02T12:00:00+02:00")
+    paid_with_points = rig.sale(card, 15000, redeem_points=100)  # earns 140 into November's
+    rig.push(earned, paid_with_points)
+    assert rig.lots(card) == {"2026-07-31": 100, "2026-11-30": 140}
+    rig.at("2026-06-01T12:00:00+02:00")
+    refund = rig.refund(paid_with_points)
+    assert refund.get("spent_returned") == {"points": 100}
+    rig.push(refund)
+    assert rig.lots(card) == {"2026-07-31": 200}
+    settle(rig.db, date(2026, 8, 1))
+    assert rig.member(card).accounts.get("points", 0) == 0
+    assert verify(rig.db).ok
+
+
+def test_a_debt_is_repaid_by_the_next_earning_before_any_lot(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 5000), rig.chain.adjust(card, -80, programme=None))
+    assert rig.member(card).accounts["points"] == -30
+    assert rig.lots(card) == {}
+    rig.push(rig.sale(card, 10000))
+    assert rig.lots(card) == {"2026-07-31": 70}
+    assert verify(rig.db).ok
+
+
+def test_opening_points_are_a_lot_that_never_expires(rig: Rig, tmp_path: Path):
+    card = fresh_card()
+    members = tmp_path / "members.csv"
+    members.write_text(f"card,name,balance\n{card},Ada,500\n", encoding="utf-8")
+    admin.import_members(rig.db, members)
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 10000, redeem_points=100))  # takes from July's lot? none yet
+    assert rig.lots(card) == {"2026-07-31": 90, "never": 400}
+    settle(rig.db, date(2027, 1, 1))
+    assert rig.member(card).accounts["points"] == 400
+    assert verify(rig.db).ok
+
+
+def test_verify_reports_a_lot_that_does_not_match_its_events(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 10000))
+    with rig.db.write() as tx:
+        tx.execute("UPDATE lots SET remaining = 99 WHERE last_day = '2026-07-31'")
+    report = verify(rig.db)
+    assert not report.ok
+    assert any("lots {'2026-07-31': 99}" in line for line in report.differences)
+
+
+def test_a_till_cannot_push_an_expire_event_and_no_terminal_may_be_named_ledger(rig: Rig):
+    card = fresh_card()
+    forged = rig.chain._append(
+        EventKind.EXPIRE,
+        card,
+        postings={"points": -5},
+        expired=[{"wallet": "points", "last_day": "2026-07-31", "amount": 5}],
+    )
+    answer = push(rig.db, rig.terminal, [forged.to_dict()])
+    assert answer.stopped_at is not None
+    assert "only the ledger records expire events" in str(answer.stopped_at.reason)
+    done = run_admin(rig.url, "terminal", "add", "ledger")
+    assert done.returncode == 1
+    assert "the ledger's own name" in done.stderr
+
+
+def test_settle_from_the_command_line_says_what_it_did(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 10000))
+    done = run_admin(rig.url, "settle", "--as-of", "2026-08-01")
+    assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout.strip()
+        == "Settled as of 2026-08-01: 1 event appended; expired 100 points of 1 member."
+    )
+    again = run_admin(rig.url, "settle", "--as-of", "2026-08-01")
+    assert again.stdout.strip() == "Settled as of 2026-08-01: 0 events appended."
+    bad = run_admin(rig.url, "settle", "--as-of", "August")
+    assert bad.returncode == 1
+    assert "--as-of 'August' is not a date like 2026-11-01." in bad.stderr
