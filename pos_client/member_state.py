@@ -64,6 +64,7 @@ def member_view(
         rewards=rewards_held(cached, events),
         blocked=cached.blocked,
         programme=programme,
+        expiring=cached.expiring,
     )
 
 

@@ -10,6 +10,7 @@ from loyalty.events import EventKind
 from loyalty.money import Money
 from loyalty.programme import Programme, RewardInstance
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, Wallet
+from pos_client.store.members import Expiring
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class MemberView:
     """Issued rewards the member may use now."""
     blocked: bool = False
     programme: ProgrammeInfo | None = None
+    expiring: tuple[Expiring, ...] = ()
+    """Per wallet, the ledger's soonest-expiring lot (as of the last sync)."""
 
     def total(self, account: str) -> int:
         return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from loyalty.canonical import canonical_json
@@ -30,6 +31,7 @@ MEMBER_COLUMNS = (
     "version",
     "accounts",
     "rewards",
+    "expiring",
 )
 MEMBER_UPSERT = (
     f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
@@ -39,6 +41,23 @@ MEMBER_UPSERT = (
 )
 """Insert or replace by card; :data:`NEWER_ONLY` limits it to newer versions."""
 NEWER_ONLY = " WHERE excluded.version > members.version"
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """A wallet's soonest-expiring lot at the ledger: ``amount`` usable up to and
+    including the local day ``on``."""
+
+    wallet: str
+    amount: int
+    on: date
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Expiring:
+        return cls(str(data["wallet"]), int(data["amount"]), date.fromisoformat(str(data["on"])))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"wallet": self.wallet, "amount": self.amount, "on": self.on.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,8 @@ class CachedMember:
     """Confirmed balance per account (zeros left out)."""
     rewards: tuple[tuple[str, str], ...] = ()
     """Issued rewards held, as (id, reward)."""
+    expiring: tuple[Expiring, ...] = ()
+    """Per wallet, the ledger's soonest-expiring lot."""
 
     @property
     def blocked(self) -> bool:
@@ -76,6 +97,7 @@ class CachedMember:
             self.version,
             canonical_json({k: v for k, v in sorted(self.accounts.items()) if v}),
             canonical_json([{"id": i, "reward": r} for i, r in self.rewards]),
+            canonical_json([e.to_json() for e in self.expiring]),
         )
 
 
@@ -93,6 +115,7 @@ def row_to_member(row: Sequence[object]) -> CachedMember:
         version=int(str(data["version"])),
         accounts=json.loads(str(data["accounts"])),
         rewards=tuple((str(r["id"]), str(r["reward"])) for r in rewards),
+        expiring=tuple(Expiring.of(e) for e in json.loads(str(data["expiring"]))),
     )
 
 

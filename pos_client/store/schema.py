@@ -7,7 +7,8 @@ Tables (as the migrations below leave them):
 - ``parked_events``: sync state kept apart from the journal: events the ledger
   refused, with its reason, for a manager.
 - ``members``: the member cache; ``accounts`` holds the ledger-confirmed balance of
-  every account, ``rewards`` the issued rewards the member holds, and ``version`` the
+  every account, ``rewards`` the issued rewards the member holds, ``expiring`` each
+  wallet's soonest-expiring lot as the ledger keeps them, and ``version`` the
   ledger's change number of that state (newer wins).
 - ``settings``: small key/value facts (terminal id, the confirmed high-water mark
   ``confirmed_seq``, the pull cursor, the last sync).
@@ -278,3 +279,11 @@ def m006_accounts_versions_products(db: Database) -> None:
         WHERE refund.kind = 'refund' AND sale.kind = 'earn'
         """
     )
+
+
+@migrations()
+def m007_expiring(db: Database) -> None:
+    """``members.expiring``: per wallet, the ledger's soonest-expiring lot (JSON list
+    of ``{wallet, amount, on}``), shown to the cashier."""
+    for table in ("members", "pull_members"):
+        db.conn.execute(f"ALTER TABLE {table} ADD COLUMN expiring TEXT NOT NULL DEFAULT '[]'")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
-from pos_client.store.members import MEMBER_COLUMNS, MEMBER_UPSERT, NEWER_ONLY
+from pos_client.store.members import MEMBER_COLUMNS, MEMBER_UPSERT, NEWER_ONLY, Expiring
 from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
@@ -49,6 +49,7 @@ def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
         version=member.version,
         accounts=member.accounts,
         rewards=tuple((r.id, r.reward) for r in member.rewards),
+        expiring=tuple(Expiring.of(e.model_dump()) for e in member.expiring),
     ).row()
 
 

@@ -15,6 +15,8 @@ from loyalty.money import Money, format_money
 from pos_client import wording
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView, WalletInfo
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month names as the screen writes dates (never from the machine's locale)."""
 EMPTY = "—"
 """Shown where a value is not known yet (no member, no tier)."""
 
@@ -130,6 +132,21 @@ def rewards_held(member: MemberView) -> str:
         name = info.rewards.get(reward.reward, reward.reward) if info else reward.reward
         names[name] = names.get(name, 0) + 1
     return ", ".join(f"{n} × {name}" for name, n in names.items())
+
+
+def expiring(member: MemberView) -> str:
+    """``240 points expire on 31 Jan 2027`` per wallet with lots that expire, as the
+    ledger last said; ``(as synced)`` when this till has unsynced changes to that
+    wallet, which may already have spent some of it."""
+    info = member.programme
+    parts = []
+    for lot in member.expiring:
+        figure = wording.account_amount(lot.wallet, lot.amount, info)
+        verb = "expires" if lot.amount == 1 else "expire"
+        day = f"{lot.on.day} {MONTHS[lot.on.month - 1]} {lot.on.year}"
+        synced = " (as synced)" if member.unconfirmed.get(lot.wallet) else ""
+        parts.append(f"{figure} {verb} on {day}{synced}")
+    return " · ".join(parts)
 
 
 def tier(member: MemberView | None) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from loyalty.cards import make_card_number
 from loyalty.events import EventKind
 from loyalty.money import Money
+from pos_client.store.members import Expiring
 from pos_client.ui import formatting
 from pos_client.ui.till_calls import parse_points
 from pos_client.ui.wedge import split_wedge_scan
@@ -38,6 +42,16 @@ def test_the_balance_shows_its_unsynced_part_with_a_sign():
         "(of which -200 not yet synced)",
     )
     assert formatting.balance_lines(member(1250, 0)) == ("1 250 points", "")
+
+
+def test_what_expires_next_is_said_per_wallet_and_marked_when_unsynced_changes_touch_it():
+    synced = replace(member(1250, 0), expiring=(Expiring("points", 240, date(2027, 1, 31)),))
+    assert formatting.expiring(synced) == "240 points expire on 31 Jan 2027"
+    one = replace(synced, expiring=(Expiring("points", 1, date(2026, 12, 31)),))
+    assert formatting.expiring(one) == "1 point expires on 31 Dec 2026"
+    unsynced = replace(synced, unconfirmed={"points": -100})
+    assert formatting.expiring(unsynced) == "240 points expire on 31 Jan 2027 (as synced)"
+    assert formatting.expiring(member(1250, 0)) == ""
 
 
 def test_an_unknown_tier_shows_a_dash():

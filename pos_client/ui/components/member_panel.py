@@ -1,4 +1,5 @@
-"""The member at the till: name, masked card, tier, balances, stamps and rewards."""
+"""The member at the till: name, masked card, tier, balances, stamps, rewards and what
+expires next."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class MemberPanel(FixedText):
             for part in (
                 formatting.stamps_progress(member),
                 formatting.rewards_held(member) + " (F5)" if member.rewards else "",
+                formatting.expiring(member),
             )
             if part
         ]

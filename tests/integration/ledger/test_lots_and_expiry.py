@@ -6,10 +6,11 @@ own events (twice is once), and ``verify`` replays the lots from the events."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,9 +33,24 @@ from loyalty.programme import (
     reverse,
 )
 from loyalty.programme.default import simple_programme_document
+from loyalty.programme.model import Expiry
+from pos_client.config import LedgerConfig, TillConfig
 from pos_client.recording import sale_fields
+from pos_client.store.members import Expiring
+from pos_client.till import Till, local_now
+from pos_client.ui import formatting
 from sync.protocol import MemberState
-from tests.integration.ledger.support import EventChain, fresh_card, fresh_terminal_name, run_admin
+from tests.conftest import member as cached_member
+from tests.integration.ledger.support import (
+    REPO_ROOT,
+    EventChain,
+    LedgerHandle,
+    fresh_card,
+    fresh_terminal_name,
+    run_admin,
+)
+
+STARBUCKS = REPO_ROOT / "examples" / "programmes" / "starbucks.toml"
 
 
 def expiring_programme() -> dict[str, Any]:
@@ -279,3 +295,52 @@ def test_settle_from_the_command_line_says_what_it_did(rig: Rig):
     bad = run_admin(rig.url, "settle", "--as-of", "August")
     assert bad.returncode == 1
     assert "--as-of 'August' is not a date like 2026-11-01." in bad.stderr
+
+
+def test_a_till_shows_what_expires_next_and_the_balance_after_a_settle(
+    ledger: LedgerHandle, tmp_path: Path
+):
+    """Starbucks (stars expire six months after the month earned): a till sells, syncs
+    and shows "… stars expire on …"; after ``pos-ledger settle`` past that day, its
+    next sync shows the stars gone and nothing left to expire."""
+    published = run_admin(
+        ledger.db_url, "rules", "publish", str(STARBUCKS), "--effective-from", "now"
+    )
+    assert published.returncode == 0, published.stderr
+    terminal = fresh_terminal_name("EXP")
+    token = ledger.add_terminal(terminal)
+    config = TillConfig(
+        terminal_id=terminal,
+        data_dir=tmp_path / "till",
+        ledger=LedgerConfig(url=ledger.url, token=token, sync_interval=3600.0, timeout=10.0),
+    )
+    card = fresh_card()
+    till = Till.open(config)
+    try:
+        till.store.members.upsert_many([replace(cached_member(1, 0), card=card)])
+        till.link.sync_now()
+        assert till.version().programme.id == "starbucks"
+        till.scan(card)
+        till.add_amount("40")
+        till.finish_sale()
+        till.link.sync_now()
+        shown = till.lookup(card)
+        today = local_now().astimezone(ZoneInfo("America/Los_Angeles")).date()
+        last_day = Expiry(6).last_day(today)
+        assert shown.expiring == (Expiring("stars", 40, last_day),)
+        assert shown.total("stars") == 40 and shown.unconfirmed == {}
+        assert formatting.expiring(shown) == (
+            f"40 stars expire on {last_day.day} {formatting.MONTHS[last_day.month - 1]} "
+            f"{last_day.year}"
+        )
+        settled = run_admin(
+            ledger.db_url, "settle", "--as-of", (last_day + timedelta(days=1)).isoformat()
+        )
+        assert settled.returncode == 0, settled.stderr
+        assert "expired 40 stars of 1 member" in settled.stdout
+        till.link.sync_now()
+        after = till.lookup(card)
+        assert after.total("stars") == 0
+        assert after.expiring == ()
+    finally:
+        till.close()
