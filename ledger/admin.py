@@ -182,8 +182,8 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
     change = tx.allocate("changes", count)
     tx.executemany(
         "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-        "status, flagged, flag_reasons, change_no) "
-        "VALUES (?, ?, ?, ?, ?, ?, '[]', 'active', 0, '[]', ?)",
+        "status, flagged, flag_reasons, change_no, base_tier) "
+        "VALUES (?, ?, ?, ?, ?, ?, '[]', 'active', 0, '[]', ?, ?)",
         [
             (
                 r.member_id,
@@ -193,14 +193,15 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
                 r.balance,
                 members.encode_accounts({members.POINTS: r.balance}),
                 change + i,
+                r.tier,
             )
             for i, r in enumerate(created)
         ],
     )
     base = change + len(created)
     tx.executemany(
-        "UPDATE members SET name = ?, tier = ?, change_no = ? WHERE member_id = ?",
-        [(r.name, r.tier, base + i, member_id) for i, (r, member_id) in enumerate(updated)],
+        "UPDATE members SET name = ?, tier = ?, base_tier = ?, change_no = ? WHERE member_id = ?",
+        [(r.name, r.tier, r.tier, base + i, member_id) for i, (r, member_id) in enumerate(updated)],
     )
 
 

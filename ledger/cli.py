@@ -185,9 +185,15 @@ def _date(text: str, option: str = "--since") -> date:
 def _settle(args: argparse.Namespace, db: Database, _: str) -> int:
     report = settle(db, _date(args.as_of, "--as-of"))
     expired = ", ".join(f"{n} {wallet}" for wallet, n in sorted(report.expired.items()))
+    lowered = (
+        f" {_count(report.tiers_lowered, 'member')} fell to a lower tier."
+        if report.tiers_lowered
+        else ""
+    )
     print(
         f"Settled as of {report.as_of}: {_count(report.events, 'event')} appended"
         + (f"; expired {expired} of {_count(report.members, 'member')}." if expired else ".")
+        + lowered
     )
     return EXIT_OK
 

@@ -33,6 +33,10 @@ class WorkingMember:
     reasons: set[str]
     version: int
     expiring: list[dict[str, object]] = field(default_factory=list)
+    progress: dict[str, object] | None = None
+    """The tier metric of the window of the latest event (:mod:`ledger.tier_keeping`)."""
+    base_tier: str = ""
+    """The tier the member import gave: qualification never goes below it."""
     """Each wallet's soonest-expiring lot (:meth:`ledger.lot_keeping.LotKeeper.next_expiry`)."""
     is_new: bool = False
     changed: bool = False
@@ -52,6 +56,7 @@ class WorkingMember:
             "flag_reasons": sorted(self.reasons),
             "version": self.version,
             "expiring": self.expiring,
+            "progress": self.progress,
         }
 
 
@@ -78,8 +83,8 @@ class MemberBook:
             member.version = change + i
         tx.executemany(
             "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-            "status, flagged, flag_reasons, change_no, expiring) "
-            "VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?, ?)",
+            "status, flagged, flag_reasons, change_no, expiring, progress) "
+            "VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
             [
                 (
                     m.member_id,
@@ -91,6 +96,7 @@ class MemberBook:
                     members.encode_reasons(m.reasons),
                     m.version,
                     canonical_json(m.expiring),
+                    canonical_json(m.progress),
                 )
                 for m in changed
                 if m.is_new
@@ -98,7 +104,7 @@ class MemberBook:
         )
         tx.executemany(
             "UPDATE members SET accounts = ?, rewards = ?, flagged = ?, flag_reasons = ?, "
-            "change_no = ?, expiring = ? WHERE member_id = ?",
+            "change_no = ?, expiring = ?, tier = ?, progress = ? WHERE member_id = ?",
             [
                 (
                     members.encode_accounts(m.accounts),
@@ -107,6 +113,8 @@ class MemberBook:
                     members.encode_reasons(m.reasons),
                     m.version,
                     canonical_json(m.expiring),
+                    m.tier,
+                    canonical_json(m.progress),
                     m.member_id,
                 )
                 for m in changed
@@ -159,6 +167,8 @@ def _from_row(row: Row) -> WorkingMember:
         reasons=set(members.decode_reasons(row[8])),
         version=int(row[9]),
         expiring=json.loads(row[10]),
+        progress=json.loads(row[11]),
+        base_tier=str(row[12]),
     )
 
 

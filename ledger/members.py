@@ -23,7 +23,7 @@ from sync.protocol import MemberState
 
 MEMBER_COLUMNS = (
     "member_id, card, name, tier, accounts, rewards, status, flagged, flag_reasons, change_no, "
-    "expiring"
+    "expiring, progress, base_tier"
 )
 POINTS = "points"
 """The account release 0.1.0 tills know as ``balance``."""
@@ -60,6 +60,7 @@ def member_dict(row: Row) -> dict[str, Any]:
         "flag_reasons": list(decode_reasons(row[8])),
         "version": int(row[9]),
         "expiring": json.loads(row[10]),
+        "progress": json.loads(row[11]),
     }
 
 

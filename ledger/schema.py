@@ -30,6 +30,9 @@ Tables:
 ``lots``, ``lot_moves``  every wallet as lots and every posting into or out of one
                     (:mod:`ledger.lot_keeping`); ``members.expiring`` holds each
                     wallet's soonest-expiring lot, for the tills.
+``tier_counts``, ``tier_grants``  tier qualification (:mod:`ledger.tier_keeping`);
+                    ``members.base_tier`` is the tier the import gave, ``progress``
+                    the count of the window of the member's latest event.
 """
 
 from __future__ import annotations
@@ -277,7 +280,27 @@ _V3: Sequence[Statement] = (
     "ALTER TABLE members ADD COLUMN expiring TEXT NOT NULL DEFAULT '[]'",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3)
+_V4: Sequence[Statement] = (
+    """CREATE TABLE tier_counts (
+        member_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        counted BIGINT NOT NULL,
+        PRIMARY KEY (member_id, period)
+    )""",
+    """CREATE TABLE tier_grants (
+        member_id TEXT NOT NULL,
+        level TEXT NOT NULL,
+        period TEXT NOT NULL,
+        held_until TEXT NOT NULL,
+        PRIMARY KEY (member_id, level, period)
+    )""",
+    "CREATE INDEX tier_grants_held_until ON tier_grants (held_until)",
+    "ALTER TABLE members ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'",
+    "ALTER TABLE members ADD COLUMN base_tier TEXT NOT NULL DEFAULT ''",
+    "UPDATE members SET base_tier = tier",
+)
+
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 

@@ -44,6 +44,7 @@ from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_me
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
 from ledger.terminals import terminal_position
+from ledger.tier_keeping import TierKeeper
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
 
@@ -90,6 +91,7 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
         book = load_members(tx, {str(e["card"]) for e in events})
         context = _Context(tx, read)
         context.lots.load(tx, book.by_id)
+        context.tiers.load(tx, book.by_id)
         context.lots.load_sale_moves(
             tx,
             [
@@ -100,7 +102,7 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
         )
         for event in read.events:
             _decide(context, batch, known, book, event)
-        _write(tx, batch, book, context.lots)
+        _write(tx, batch, book, context.lots, context.tiers)
         return {
             "results": batch.results,
             "high_water": batch.high_water,
@@ -120,6 +122,7 @@ class _Context:
         self._read = read
         self._published = programmes.published(tx)
         self.lots = LotKeeper(self._published.versions)
+        self.tiers = TierKeeper(self._published.versions)
         self._recomputer: Recomputer | None = None
         self._ahead_valid = False
 
@@ -245,6 +248,10 @@ def _apply(
     context.lots.apply(member.member_id, member.accounts, content, postings, at)
     for account, amount in postings.items():
         member.accounts[account] = member.accounts.get(account, 0) + amount
+    counted_at = at if sale is None else business_time(sale.content)
+    tier = context.tiers.apply(member.member_id, postings, at, counted_at, member.base_tier)
+    if tier is not None:
+        member.tier = tier
     if kind in ("sale", "redeem", "earn"):
         overdrawn = [a for a, v in postings.items() if v < 0 and member.accounts[a] < 0]
         if overdrawn:
@@ -266,6 +273,11 @@ def _apply(
     batch.results.append(_result(content, "accepted", ""))
 
 
+def business_time(content: Mapping[str, Any]) -> datetime:
+    """When an event happened: its ``business_time`` (release 0.1.0's: recorded_at)."""
+    return datetime.fromisoformat(str(content.get("business_time") or content["recorded_at"]))
+
+
 def _stop(batch: _Decided, event: Wire, code: str, reason: str) -> None:
     batch.stop = {
         "seq": event["seq"],
@@ -282,7 +294,7 @@ def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, obj
     return {"event_id": event["event_id"], "seq": event["seq"], "status": status, "reason": reason}
 
 
-def _write(tx: Tx, batch: _Decided, book: MemberBook, lots: LotKeeper) -> None:
+def _write(tx: Tx, batch: _Decided, book: MemberBook, lots: LotKeeper, tiers: TierKeeper) -> None:
     now = utc_now_iso()
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
@@ -307,7 +319,9 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, lots: LotKeeper) -> None:
     for member in book.by_id.values():
         if member.changed:
             member.expiring = lots.next_expiry(member.member_id)
+            member.progress = tiers.windows.get(member.member_id, member.progress)
     lots.write(tx)
+    tiers.write(tx)
     book.write(tx)
 
 

@@ -1,7 +1,7 @@
 """``pos-ledger settle --as-of DATE``: the ledger's own work between receipts.
 
-Today that is the expiry sweep: every lot whose last day is before DATE is emptied,
-with one ``expire`` event per member, written by the ledger in its own hash chain
+Two sweeps. Expiry: every lot whose last day is before DATE is emptied, with one
+``expire`` event per member, written by the ledger in its own hash chain
 (terminal :data:`LEDGER_TERMINAL`) into the same ``events`` table as the tills'
 events, so the changes feed carries the member's new balance and ``pos-ledger
 verify`` replays it like any other event. Running it again for the same date finds
@@ -25,6 +25,7 @@ from ledger.lot_keeping import LotKeeper, day_text
 from ledger.member_book import WorkingMember, load_members_by_id
 from ledger.service import EVENT_COLUMNS
 from ledger.terminals import LEDGER_TERMINAL, terminal_position
+from ledger.tier_keeping import lower_expired
 from loyalty.canonical import canonical_json
 from loyalty.events import Event, EventKind, build_event, utc_now_iso
 from loyalty.programme import ProgrammeVersion, version_in_force
@@ -45,6 +46,8 @@ class SettleReport:
     members: int = 0
     expired: dict[str, int] = field(default_factory=dict)
     """Units expired per wallet."""
+    tiers_lowered: int = 0
+    """Members whose tier ran out and fell to the one they still hold."""
 
 
 def settle(db: Database, as_of: date) -> SettleReport:
@@ -52,6 +55,11 @@ def settle(db: Database, as_of: date) -> SettleReport:
     report = SettleReport(as_of)
     while _expire_chunk(db, as_of, report):
         pass
+    after: str | None = ""
+    while after is not None:
+        with db.write() as tx:
+            lowered, after = lower_expired(tx, programmes.published(tx).versions, as_of, after)
+        report.tiers_lowered += len(lowered)
     return report
 
 

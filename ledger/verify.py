@@ -5,7 +5,8 @@ Checks, in one snapshot:
 * every member's accounts equal its opening points plus the postings of the events
   applied to it, and every event belongs to a member that exists;
 * every lot, and each member's soonest expiry, is what replaying every event from
-  the opening points in the ledger's order gives (:mod:`ledger.lot_keeping`);
+  the opening points in the ledger's order gives (:mod:`ledger.lot_keeping`), and so
+  are the tier counts and grants (:mod:`ledger.tier_keeping`);
 * every terminal's stored events form an unbroken chain 1..n (each hash matches its
   content, each ``prev_hash`` the previous hash) and the terminal's recorded high
   water and last hash are that chain's end.
@@ -25,6 +26,7 @@ from ledger import programmes
 from ledger.db import Database, Tx
 from ledger.lot_keeping import LotKeeper, day_text
 from ledger.members import POINTS, decode_accounts
+from ledger.tier_keeping import TierKeeper
 from loyalty.errors import ChainBroken
 from loyalty.events import GENESIS_HASH, Event, verify_chain
 from loyalty.lots import WalletLots
@@ -93,21 +95,26 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
     opening points in the ledger's order gives them. A wallet without lot rows has
     the lots its balance implies (one that never expires: opening points, or a
     balance from before lots were kept)."""
-    keeper = LotKeeper(programmes.published(tx).versions)
+    versions = programmes.published(tx).versions
+    keeper = LotKeeper(versions)
+    tiers = TierKeeper(versions)
     accounts = {
         str(m): ({POINTS: int(opening)} if int(opening) else {})
         for m, opening in tx.query("SELECT member_id, opening_balance FROM members")
     }
-    for document, member_id, postings, business_at in tx.query(
-        "SELECT document, member_id, postings, business_at FROM events ORDER BY ledger_seq"
+    times: dict[str, datetime] = {}
+    for event_id, document, member_id, postings, business_at, refers_to in tx.query(
+        "SELECT event_id, document, member_id, postings, business_at, refers_to FROM events "
+        "ORDER BY ledger_seq"
     ):
         held = accounts.setdefault(str(member_id), {})
         moved = {str(k): int(v) for k, v in json.loads(postings).items()}
-        keeper.apply(
-            str(member_id), held, json.loads(document), moved, datetime.fromisoformat(business_at)
-        )
+        at = times[str(event_id)] = datetime.fromisoformat(business_at)
+        keeper.apply(str(member_id), held, json.loads(document), moved, at)
+        tiers.apply(str(member_id), moved, at, times.get(str(refers_to), at), "")
         for account, amount in moved.items():
             held[account] = held.get(account, 0) + amount
+    _compare_tiers(tx, tiers, report)
     stored: dict[tuple[str, str], dict[str, int]] = {}
     for member_id, wallet, last_day, remaining in tx.query(
         "SELECT member_id, wallet, last_day, remaining FROM lots"
@@ -139,6 +146,20 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
             report.differences.append(
                 f"member {member_id}: shows {json.loads(expiring)} expiring, but its lots "
                 f"give {want}"
+            )
+
+
+def _compare_tiers(tx: Tx, replayed: TierKeeper, report: VerifyReport) -> None:
+    """Tier counts and grants as stored against those the replay made."""
+    stored = TierKeeper(replayed.versions)
+    stored.load(tx, [str(r[0]) for r in tx.query("SELECT member_id FROM members")])
+    for member_id in sorted(set(stored.states) | set(replayed.states)):
+        have, want = stored.state(member_id), replayed.state(member_id)
+        if have != want:
+            report.differences.append(
+                f"member {member_id}: tier counts {have.counts} and grants "
+                f"{sorted(have.grants)}, but replaying the events gives {want.counts} and "
+                f"{sorted(want.grants)}"
             )
 
 

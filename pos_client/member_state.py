@@ -65,6 +65,7 @@ def member_view(
         blocked=cached.blocked,
         programme=programme,
         expiring=cached.expiring,
+        progress=cached.progress,
     )
 
 

@@ -9,7 +9,7 @@ from loyalty.cards import mask_card_number
 from loyalty.events import EventKind
 from loyalty.money import Money
 from loyalty.programme import Programme, RewardInstance
-from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, Wallet
+from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, TierQualification, Wallet
 from pos_client.store.members import Expiring
 
 
@@ -45,6 +45,10 @@ class ProgrammeInfo:
     """Reward id → name."""
     line_flags: tuple[str, ...] = ()
     """Flags a cashier may set on a line because a rule rewards them (``own_cup``)."""
+    tiers: tuple[str, ...] = ()
+    tier_qualification: TierQualification | None = None
+    """How the ledger qualifies tiers (for "312.00 NOK to gold"), if it does."""
+    timezone: str = "UTC"
 
     @classmethod
     def of(cls, programme: Programme) -> ProgrammeInfo:
@@ -63,6 +67,9 @@ class ProgrammeInfo:
             line_flags=tuple(
                 sorted({flag for r in programme.stamp_cards for flag in r.extra_per_flag})
             ),
+            tiers=programme.tiers,
+            tier_qualification=programme.tier_qualification,
+            timezone=programme.timezone,
         )
 
 
@@ -84,6 +91,9 @@ class MemberView:
     programme: ProgrammeInfo | None = None
     expiring: tuple[Expiring, ...] = ()
     """Per wallet, the ledger's soonest-expiring lot (as of the last sync)."""
+    progress: tuple[str, int] | None = None
+    """The ledger's tier count so far: (window, count), as of the member's latest
+    event there."""
 
     def total(self, account: str) -> int:
         return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)

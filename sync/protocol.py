@@ -116,6 +116,14 @@ class Expiring(_Answer):
     on: str
 
 
+class TierProgress(_Answer):
+    """The member's tier metric counted in a window (``"2026"``), as of their latest
+    event at the ledger; the programme's ``[tiers.qualify]`` says what it counts."""
+
+    window: str
+    count: int
+
+
 class MemberState(_Answer):
     """A member as the ledger knows it now: the confirmed balance and status."""
 
@@ -142,6 +150,8 @@ class MemberState(_Answer):
     state with the highest version it has seen and ignores older ones."""
     expiring: list[Expiring] = Field(default_factory=list)
     """Per wallet with lots that expire, the soonest one (the ledger's lots)."""
+    progress: TierProgress | None = None
+    """Tier qualification so far, for programmes that qualify tiers."""
 
 
 class EventResult(_Answer):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from loyalty.programme.model import (
     Programme,
     StackGroup,
     StampRule,
+    TierQualification,
     Wallet,
 )
 from loyalty.programme.reader import (
@@ -108,7 +110,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
     basis.done()
 
     wallets = _wallets(top, engine)
-    tiers = _tiers(top)
+    tiers, tier_qualification = _tiers(top, engine, wallets)
     store_groups = _store_groups(top)
     names = rule_tables.Names(wallets, tiers, store_groups)
     declared_groups = _declared_groups(top)
@@ -133,6 +135,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
         exclude_tenders=exclude_tenders,
         wallets=wallets,
         tiers=tiers,
+        tier_qualification=tier_qualification,
         store_groups=store_groups,
         groups=_groups(top, declared_groups, rules),
         rules=rules,
@@ -206,18 +209,52 @@ def _wallets(top: Table, engine: int) -> tuple[Wallet, ...]:
     return tuple(wallets)
 
 
-def _tiers(top: Table) -> tuple[str, ...]:
+def _tiers(
+    top: Table, engine: int, wallets: tuple[Wallet, ...]
+) -> tuple[tuple[str, ...], TierQualification | None]:
     table = top.table("tiers")
     if table is None:
-        return ()
+        return (), None
     value = table.data.get("levels", [])
     levels = table.labels("levels", IDENTIFIER)
-    table.done()
     ordered = tuple(value)
     _unique(list(ordered), table, "levels", [f"levels[{i}]" for i in range(len(ordered))])
     if not levels:
         raise table.error("levels", "must name at least one tier, lowest first.")
-    return ordered
+    qualify = table.table("qualify")
+    table.done()
+    if qualify is None:
+        return ordered, None
+    if engine < EXPIRY_ENGINE:
+        raise table.error(
+            "qualify", f"needs engine = {EXPIRY_ENGINE} in [programme] (it says {engine})."
+        )
+    return ordered, _qualification(qualify, ordered, wallets)
+
+
+def _qualification(
+    table: Table, levels: tuple[str, ...], wallets: tuple[Wallet, ...]
+) -> TierQualification:
+    """``[tiers.qualify]``: metric, window, thresholds per level, retention, clawback."""
+    metrics = (QUALIFYING_SPEND, *(w.id for w in wallets))
+    metric = table.text("metric", QUALIFYING_SPEND, choices=metrics)
+    window = table.text("window", "calendar_year", choices=("calendar_year",))
+    retention = table.text(
+        "retention", "rest_and_next", choices=("rest_of_window", "rest_and_next")
+    )
+    clawback = table.boolean("clawback", False)
+    counts = table.table("thresholds")
+    if counts is None:
+        raise table.error("thresholds", "is missing: the count each tier above the lowest needs.")
+    thresholds = []
+    for level in levels[1:]:
+        thresholds.append((level, counts.integer(level, minimum=1)))
+    counts.done()
+    table.done()
+    for (lower, low), (higher, high) in pairwise(thresholds):
+        if high <= low:
+            raise counts.error(higher, f"must be more than {lower}'s {low} (tiers rise).")
+    return TierQualification(metric, window, tuple(thresholds), retention, clawback)
 
 
 def _store_groups(top: Table) -> dict[str, frozenset[str]]:

@@ -22,11 +22,13 @@ ENGINE_VERSION: Final = 2
 (``[programme] engine``); a newer one is refused whole, never half-applied. Engine 2
 adds the ledger's lots and expiry (``[[wallets]] expiry``)."""
 EXPIRY_ENGINE: Final = 2
-"""The engine a document must name to declare expiry."""
+"""The engine a document must name to declare expiry or tier qualification."""
 
 GroupMode = Literal["add", "add_increments", "multiply", "max", "newest_only", "first_by_priority"]
 WalletKind = Literal["points", "money"]
 ExpiryAlign = Literal["month_end", "day"]
+TierWindow = Literal["calendar_year"]
+TierRetention = Literal["rest_of_window", "rest_and_next"]
 RewardKind = Literal["free_item", "amount_off", "percent_off"]
 QUALIFYING_SPEND: Final = "qualifying_spend"
 """The account that counts qualifying spend in minor units (tiers use it)."""
@@ -56,6 +58,26 @@ class Expiry:
         days = calendar.monthrange(year, month + 1)[1]
         day = days if self.align == "month_end" else min(earned_on.day, days)
         return date(year, month + 1, day)
+
+
+@dataclass(frozen=True)
+class TierQualification:
+    """How the ledger moves members between tiers (engine 2, ``[tiers.qualify]``).
+
+    ``metric`` (qualifying spend in minor units, or the units earned into a wallet:
+    status points) is counted per ``window``; when the window's count reaches a
+    level's threshold the member holds that level for the rest of the window
+    (``rest_of_window``) or the rest and the next one (``rest_and_next``). A refund
+    lowers the count of its sale's window; with ``clawback`` a level whose threshold
+    is no longer met there is taken back, without it a level once granted is kept.
+    """
+
+    metric: str
+    window: TierWindow
+    thresholds: tuple[tuple[str, int], ...]
+    """(level, count) for each level above the lowest, in level order, rising."""
+    retention: TierRetention = "rest_and_next"
+    clawback: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +259,7 @@ class Programme:
     wallets: tuple[Wallet, ...]
     tiers: tuple[str, ...]
     """Tier ids, lowest first; a member without a tier has the first."""
+    tier_qualification: TierQualification | None
     store_groups: dict[str, frozenset[str]]
     groups: tuple[StackGroup, ...]
     """Every stack group in evaluation order, declared or implied."""

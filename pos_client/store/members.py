@@ -32,6 +32,7 @@ MEMBER_COLUMNS = (
     "accounts",
     "rewards",
     "expiring",
+    "progress",
 )
 MEMBER_UPSERT = (
     f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
@@ -79,6 +80,8 @@ class CachedMember:
     """Issued rewards held, as (id, reward)."""
     expiring: tuple[Expiring, ...] = ()
     """Per wallet, the ledger's soonest-expiring lot."""
+    progress: tuple[str, int] | None = None
+    """The ledger's tier count: (window, count)."""
 
     @property
     def blocked(self) -> bool:
@@ -98,7 +101,16 @@ class CachedMember:
             canonical_json({k: v for k, v in sorted(self.accounts.items()) if v}),
             canonical_json([{"id": i, "reward": r} for i, r in self.rewards]),
             canonical_json([e.to_json() for e in self.expiring]),
+            canonical_json(
+                None
+                if self.progress is None
+                else {"window": self.progress[0], "count": self.progress[1]}
+            ),
         )
+
+
+def _progress(data: Any) -> tuple[str, int] | None:
+    return None if not data else (str(data["window"]), int(data["count"]))
 
 
 def row_to_member(row: Sequence[object]) -> CachedMember:
@@ -116,6 +128,7 @@ def row_to_member(row: Sequence[object]) -> CachedMember:
         accounts=json.loads(str(data["accounts"])),
         rewards=tuple((str(r["id"]), str(r["reward"])) for r in rewards),
         expiring=tuple(Expiring.of(e) for e in json.loads(str(data["expiring"]))),
+        progress=_progress(json.loads(str(data["progress"]))),
     )
 
 

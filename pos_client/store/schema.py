@@ -287,3 +287,11 @@ def m007_expiring(db: Database) -> None:
     of ``{wallet, amount, on}``), shown to the cashier."""
     for table in ("members", "pull_members"):
         db.conn.execute(f"ALTER TABLE {table} ADD COLUMN expiring TEXT NOT NULL DEFAULT '[]'")
+
+
+@migrations()
+def m008_tier_progress(db: Database) -> None:
+    """``members.progress``: the ledger's tier count so far (JSON ``{window, count}``,
+    or null), for "312.00 NOK to gold"."""
+    for table in ("members", "pull_members"):
+        db.conn.execute(f"ALTER TABLE {table} ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'")

@@ -50,6 +50,9 @@ def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
         accounts=member.accounts,
         rewards=tuple((r.id, r.reward) for r in member.rewards),
         expiring=tuple(Expiring.of(e.model_dump()) for e in member.expiring),
+        progress=None
+        if member.progress is None
+        else (member.progress.window, member.progress.count),
     ).row()
 
 

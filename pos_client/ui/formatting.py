@@ -8,10 +8,12 @@ printed receipt uses too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from loyalty.events import EventKind
 from loyalty.money import Money, format_money
+from loyalty.programme.model import QUALIFYING_SPEND
+from loyalty.tiers import progress, window_of
 from pos_client import wording
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView, WalletInfo
 
@@ -147,6 +149,29 @@ def expiring(member: MemberView) -> str:
         synced = " (as synced)" if member.unconfirmed.get(lot.wallet) else ""
         parts.append(f"{figure} {verb} on {day}{synced}")
     return " · ".join(parts)
+
+
+def tier_progress(member: MemberView, today: date) -> str:
+    """``640.10 USD to rouge``: what the member still needs this window for the next
+    tier, from the ledger's count plus this till's unsynced sales (which count at the
+    ledger once synced); empty at the top tier or when the programme qualifies no
+    tiers. Reached but not yet counted by the ledger: ``rouge from the next sync``."""
+    info = member.programme
+    if info is None or info.tier_qualification is None:
+        return ""
+    rules = info.tier_qualification
+    window = window_of(rules, today)
+    counted = member.progress[1] if member.progress and member.progress[0] == window else 0
+    counted += member.unconfirmed.get(rules.metric, 0)
+    found = progress(rules, info.tiers, member.tier, counted)
+    if found is None:
+        return ""
+    level, needed = found
+    if needed == 0:
+        return f"{level} from the next sync"
+    if rules.metric == QUALIFYING_SPEND:
+        return f"{money(needed, info.currency)} to {level}"
+    return f"{wording.account_amount(rules.metric, needed, info)} to {level}"
 
 
 def tier(member: MemberView | None) -> str:

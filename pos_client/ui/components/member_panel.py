@@ -1,11 +1,14 @@
-"""The member at the till: name, masked card, tier, balances, stamps, rewards and what
-expires next."""
+"""The member at the till: name, masked card, tier and the way to the next one,
+balances, stamps, rewards and what expires next."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.reactive import reactive
 
+from loyalty.timezones import local_time
 from pos_client.ui import formatting
 from pos_client.ui.components.fixed_text import FixedText
 from pos_client.views import MemberView
@@ -40,6 +43,12 @@ class MemberPanel(FixedText):
         text.append(f"   {member.masked_card}   ")
         text.append("Tier ", style="dim")
         text.append(formatting.tier(member))
+        info = member.programme
+        if info is not None and info.tier_qualification is not None:
+            today = local_time(datetime.now(UTC), info.timezone).date()
+            ahead = formatting.tier_progress(member, today)
+            if ahead:
+                text.append(f" · {ahead}", style="dim")
         if formatting.has_balance(member.programme):
             total, unsynced = formatting.balance_lines(member)
             text.append("\n")
