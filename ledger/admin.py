@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger import members
+from ledger import members, programmes
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from loyalty.cards import validate_card_number
 from loyalty.errors import InvalidCardNumber
 from loyalty.events import utc_now_iso
+from loyalty.programme import version_in_force
 from sync.protocol import MemberState
 
 IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id")
@@ -158,7 +160,8 @@ def import_members(db: Database, path: Path) -> ImportReport:
 
 
 def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int]]:
-    select = "SELECT card, member_id, name, tier, opening_balance FROM members WHERE {}"
+    """Per known card: member id, name, the tier the import gave, opening points."""
+    select = "SELECT card, member_id, name, base_tier, opening_balance FROM members WHERE {}"
     return {
         str(card): (str(member_id), str(name), str(tier), int(opening))
         for card, member_id, name, tier, opening in rows_where_in(tx, select, "card", cards)
@@ -199,10 +202,34 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
         ],
     )
     base = change + len(created)
+    levels = _tier_levels(tx)
+    select = "SELECT member_id, tier FROM members WHERE {}"
+    current = {
+        str(m): str(t) for m, t in rows_where_in(tx, select, "member_id", [m for _, m in updated])
+    }
     tx.executemany(
         "UPDATE members SET name = ?, tier = ?, base_tier = ?, change_no = ? WHERE member_id = ?",
-        [(r.name, r.tier, r.tier, base + i, member_id) for i, (r, member_id) in enumerate(updated)],
+        [
+            (r.name, _tier_after_import(levels, current[m], r.tier), r.tier, base + i, m)
+            for i, (r, m) in enumerate(updated)
+        ],
     )
+
+
+def _tier_levels(tx: Tx) -> tuple[str, ...]:
+    """The tier levels of the programme in force now (none: tiers are not ranked)."""
+    version = version_in_force(programmes.published(tx).versions, datetime.now(UTC))
+    return version.programme.tiers if version is not None else ()
+
+
+def _tier_after_import(levels: tuple[str, ...], current: str, given: str) -> str:
+    """A member's tier once the import gives them ``given``: a tier they qualified
+    for above it is kept (an import never takes away what the ledger granted; the
+    next event or settle run recomputes it); else the given one."""
+    rank = {level: i for i, level in enumerate(levels)}
+    if current in rank and given in rank and rank[current] > rank[given]:
+        return current
+    return given
 
 
 def replace_card(db: Database, old: str, new: str) -> MemberState:

@@ -1,6 +1,6 @@
 """``pos-ledger``: run the ledger server and administer its database.
 
-    pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080]
+    pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080] [--settle-every SECONDS]
     pos-ledger terminal add NAME | revoke NAME | list
     pos-ledger members import FILE.csv
     pos-ledger member show CARD | block CARD | unblock CARD
@@ -26,7 +26,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ledger import admin, members, programmes, terminals
@@ -34,7 +34,7 @@ from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
 from ledger.products import import_products
 from ledger.schema import migrate
-from ledger.settle import settle
+from ledger.settle import SettleSchedule, settle
 from ledger.simulate import Simulation, simulate
 from ledger.verify import verify
 from loyalty.programme import Programme, ProgrammeError, load_programme_file
@@ -54,14 +54,24 @@ def _serve(args: argparse.Namespace, db: Database, ledger_id: str) -> int:
     from ledger.app import create_app
 
     app = create_app(db, ledger_id)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    schedule = None
+    if args.settle_every is not None:
+        if args.settle_every <= 0:
+            raise AdminError("--settle-every must be a number of seconds above 0.")
+        schedule = SettleSchedule(db, args.settle_every, lambda: datetime.now(UTC))
+        schedule.start()
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if schedule is not None:
+            schedule.stop()
     return EXIT_OK
 
 
@@ -264,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument(
+        "--settle-every",
+        type=float,
+        metavar="SECONDS",
+        help="also run every settlement due by today this often (e.g. 3600)",
+    )
 
     terminal = command("terminal", _terminal, "add, revoke or list terminals")
     actions = terminal.add_subparsers(dest="action", required=True)

@@ -52,15 +52,30 @@ def day_of(text: str) -> ExpiryDay:
     return None if text == NEVER else date.fromisoformat(text)
 
 
+EARN, SPEND, RESTORE, TAKE_BACK, EXPIRE = "earn", "spend", "restore", "take_back", "expire"
+"""What a move did: earned into a lot, spent from one, gave back to the lot a
+spending took from, took back what a sale earned, expired."""
+
+
 @dataclass(frozen=True)
 class Move:
-    """One posting into (+) or out of (−) one lot."""
+    """One posting into (+) or out of (−) one lot, and what it was."""
 
     event_id: str
     member_id: str
     wallet: str
     day: ExpiryDay
     amount: int
+    kind: str
+
+
+def _wallets_moved(content: Mapping[str, Any], postings: Mapping[str, int]) -> list[str]:
+    """The wallets an event moves lots of: those it posts to, and those whose net
+    posting is nothing but that it spends from, gives back to or expires."""
+    named = set(postings)
+    named |= set(content.get("spent", {})) | set(content.get("spent_returned", {}))
+    named |= {str(lot["wallet"]) for lot in content.get("expired", [])}
+    return sorted(w for w in named if is_wallet_account(w))
 
 
 def earning_day(versions: Sequence[ProgrammeVersion], at: datetime, wallet: str) -> ExpiryDay:
@@ -88,8 +103,10 @@ class LotKeeper:
     by_event: dict[str, list[Move]] = field(default_factory=dict)
     """This transaction's moves and the stored moves of sales being refunded."""
     loaded: set[str] = field(default_factory=set)
-    refers: dict[str, str] = field(default_factory=dict)
-    """Refund event id → its sale's, for the refunds this keeper has seen."""
+    member_wallets: dict[str, set[str]] = field(default_factory=dict)
+    """The wallets of each member known to this keeper (stored or touched)."""
+    refunds: dict[str, list[str]] = field(default_factory=dict)
+    """Sale event id → the ids of its refunds this keeper has seen, in order."""
 
     # --- reading ---------------------------------------------------------------------
 
@@ -107,6 +124,7 @@ class LotKeeper:
         ):
             held = self.stored.setdefault((str(member_id), str(wallet)), {})
             held[day_of(str(last_day))] = int(remaining)
+            self.member_wallets.setdefault(str(member_id), set()).add(str(wallet))
 
     def load_sale_moves(self, tx: Tx, sale_ids: Sequence[str]) -> None:
         """Read the stored moves of these sales and of the refunds already made of them."""
@@ -116,20 +134,25 @@ class LotKeeper:
         condition, params = tx.in_list("m.event_id", wanted)
         refunds, more = tx.in_list("e.refers_to", wanted)
         rows = tx.query(
-            "SELECT m.event_id, m.member_id, m.wallet, m.last_day, m.amount, e.refers_to "
-            "FROM lot_moves m JOIN events e ON e.event_id = m.event_id "
-            f"WHERE {condition} OR {refunds}",
+            "SELECT m.event_id, m.member_id, m.wallet, m.last_day, m.amount, m.kind, "
+            "e.refers_to FROM lot_moves m JOIN events e ON e.event_id = m.event_id "
+            f"WHERE {condition} OR {refunds} ORDER BY e.ledger_seq",
             params + more,
         )
         for sale in wanted:
             self.by_event.setdefault(sale, [])
-        for event_id, member_id, wallet, last_day, amount, refers_to in rows:
+        for event_id, member_id, wallet, last_day, amount, kind, refers_to in rows:
             move = Move(
-                str(event_id), str(member_id), str(wallet), day_of(str(last_day)), int(amount)
+                str(event_id),
+                str(member_id),
+                str(wallet),
+                day_of(str(last_day)),
+                int(amount),
+                str(kind),
             )
             self.by_event.setdefault(move.event_id, []).append(move)
             if refers_to is not None:
-                self.refers[move.event_id] = str(refers_to)
+                self._note_refund(move.event_id, str(refers_to))
 
     def lots_of(self, member_id: str, wallet: str, balance: int) -> WalletLots:
         """The working lots of a member's wallet whose balance is ``balance`` now."""
@@ -138,6 +161,17 @@ class LotKeeper:
         if found is None:
             found = self.wallets[key] = WalletLots.of_balance(balance, self.stored.get(key))
             self.stored.setdefault(key, {})
+            self.member_wallets.setdefault(member_id, set()).add(wallet)
+        return found
+
+    def held(self, member_id: str) -> list[tuple[str, dict[ExpiryDay, int]]]:
+        """Each wallet of the member known here and its lots now, by wallet."""
+        found = []
+        for wallet in sorted(self.member_wallets.get(member_id, ())):
+            working = self.wallets.get((member_id, wallet))
+            found.append(
+                (wallet, working.lots if working is not None else self.stored[(member_id, wallet)])
+            )
         return found
 
     # --- applying --------------------------------------------------------------------
@@ -157,27 +191,27 @@ class LotKeeper:
         kind = content["kind"]
         event_id = str(content["event_id"])
         if kind == "refund" and content.get("refers_to"):
-            self.refers[event_id] = str(content["refers_to"])
-        for wallet, posting in sorted(postings.items()):
-            if not is_wallet_account(wallet):
-                continue
+            self._note_refund(event_id, str(content["refers_to"]))
+        for wallet in _wallets_moved(content, postings):
+            posting = int(postings.get(wallet, 0))
             lots = self.lots_of(member_id, wallet, accounts_before.get(wallet, 0))
             day = earning_day(self.versions, at, wallet)
             record = _Recorder(self, event_id, member_id, wallet)
             if kind in ("sale", "earn"):
                 spent = int(content.get("spent", {}).get(wallet, 0))
-                record.out(lots.spend(spent))
+                record.out(SPEND, lots.spend(spent))
                 record.earned(lots, posting + spent, day)
             elif kind == "refund":
                 self._refund(lots, record, content, wallet, posting, day)
             elif kind == "expire":
                 for lot in content["expired"]:
                     if lot["wallet"] == wallet:
-                        record.out(lots.take_back(int(lot["amount"]), day_of(lot["last_day"])))
+                        taken = lots.take_back(int(lot["amount"]), day_of(lot["last_day"]))
+                        record.out(EXPIRE, taken)
             elif posting < 0:
-                record.out(lots.spend(-posting))
+                record.out(SPEND, lots.spend(-posting))
             else:
-                record.into(lots.earn(posting, day))
+                record.into(EARN, lots.earn(posting, day))
 
     def _refund(
         self,
@@ -188,47 +222,46 @@ class LotKeeper:
         posting: int,
         day: ExpiryDay,
     ) -> None:
-        """Give back what the sale spent to its lots, take back what it earned."""
+        """Give back what the sale spent to the lots it took them from (less what its
+        earlier refunds gave back), take back what it earned from its own lot first."""
         sale = str(content.get("refers_to") or "")
         given = int(content.get("spent_returned", {}).get(wallet, 0))
         if "spent_returned" not in content:
             given = max(0, posting)  # an event from before the field: a net posting
         taken_back = given - posting
         sale_moves = [m for m in self.by_event.get(sale, []) if m.wallet == wallet]
-        refund_moves = [
-            m
-            for event_id, moves in self.by_event.items()
-            if event_id != sale and self._refers(event_id, sale)
-            for m in moves
-            if m.wallet == wallet and m.member_id == record.member_id
-        ]
         unrestored: dict[ExpiryDay, int] = {}
         for move in sale_moves:
-            if move.amount < 0:
+            if move.kind == SPEND:
                 unrestored[move.day] = unrestored.get(move.day, 0) - move.amount
-        for move in refund_moves:
-            if move.amount > 0 and move.day in unrestored:
-                unrestored[move.day] -= move.amount
+        for refund in self.refunds.get(sale, []):
+            if refund == record.event_id:
+                continue
+            for move in self.by_event.get(refund, []):
+                if move.kind == RESTORE and move.wallet == wallet and move.day in unrestored:
+                    unrestored[move.day] -= move.amount
         back, anew = lots.restore(given, {d: v for d, v in unrestored.items() if v > 0})
-        record.into(back)
+        record.into(RESTORE, back)
         if anew:
-            record.into(lots.earn(anew, day))
+            record.into(EARN, lots.earn(anew, day))
         if taken_back > 0:
-            earned_into = [m.day for m in sale_moves if m.amount > 0]
+            earned_into = [m.day for m in sale_moves if m.kind == EARN]
             own = earned_into[0] if earned_into else day
-            record.out(lots.take_back(taken_back, own))
+            record.out(TAKE_BACK, lots.take_back(taken_back, own))
         elif taken_back < 0:
-            record.into(lots.earn(-taken_back, day))
+            record.into(EARN, lots.earn(-taken_back, day))
 
-    def _refers(self, event_id: str, sale: str) -> bool:
-        return self.refers.get(event_id) == sale
+    def _note_refund(self, refund: str, sale: str) -> None:
+        known = self.refunds.setdefault(sale, [])
+        if refund not in known:
+            known.append(refund)
 
     def expire(self, member_id: str, wallet: str, balance: int, event_id: str, before: date) -> int:
         """Empty the member's lots of ``wallet`` whose last day is before ``before``
         (an expiry event ``event_id``); what expired."""
         lots = self.lots_of(member_id, wallet, balance)
         gone = lots.expire(before)
-        _Recorder(self, event_id, member_id, wallet).out(gone)
+        _Recorder(self, event_id, member_id, wallet).out(EXPIRE, gone)
         return sum(gone.values())
 
     # --- what the member sees ----------------------------------------------------------
@@ -238,10 +271,7 @@ class LotKeeper:
         "on"}`` (the last day it may be used); wallets where nothing expires left out.
         The member's lots must have been loaded."""
         found: list[dict[str, object]] = []
-        wallets = {w for m, w in [*self.stored, *self.wallets] if m == member_id}
-        for wallet in sorted(wallets):
-            working = self.wallets.get((member_id, wallet))
-            held = working.lots if working is not None else self.stored[(member_id, wallet)]
+        for wallet, held in self.held(member_id):
             days = sorted(d for d, v in held.items() if d is not None and v > 0)
             if days:
                 found.append({"wallet": wallet, "amount": held[days[0]], "on": days[0].isoformat()})
@@ -252,9 +282,12 @@ class LotKeeper:
     def write(self, tx: Tx) -> None:
         """Store every changed lot and every move."""
         rows = []
+        touched: dict[tuple[str, str], set[ExpiryDay]] = {}
+        for move in self.moves:
+            touched.setdefault((move.member_id, move.wallet), set()).add(move.day)
         for key, lots in self.wallets.items():
             before = self.stored.get(key, {})
-            for day in set(before) | set(lots.lots) | self._touched(key):
+            for day in set(before) | set(lots.lots) | touched.get(key, set()):
                 now = lots.lots.get(day, 0)
                 if before.get(day) != now:
                     rows.append((key[0], key[1], day_text(day), now))
@@ -264,21 +297,18 @@ class LotKeeper:
             "DO UPDATE SET remaining = excluded.remaining",
             sorted(rows),
         )
-        merged: dict[tuple[str, str, str, str], int] = {}
+        merged: dict[tuple[str, str, str, str, str], int] = {}
         for move in self.moves:
-            place = (move.event_id, move.member_id, move.wallet, day_text(move.day))
+            place = (move.event_id, move.member_id, move.wallet, day_text(move.day), move.kind)
             merged[place] = merged.get(place, 0) + move.amount
         tx.executemany(
-            "INSERT INTO lot_moves (event_id, member_id, wallet, last_day, amount) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO lot_moves (event_id, member_id, wallet, last_day, kind, amount) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [(*place, amount) for place, amount in sorted(merged.items()) if amount],
         )
         for key in self.wallets:
             self.stored[key] = dict(self.wallets[key].lots)
         self.moves.clear()
-
-    def _touched(self, key: tuple[str, str]) -> set[ExpiryDay]:
-        return {m.day for m in self.moves if (m.member_id, m.wallet) == key}
 
 
 @dataclass
@@ -290,22 +320,24 @@ class _Recorder:
     member_id: str
     wallet: str
 
-    def into(self, amounts: Mapping[ExpiryDay, int]) -> None:
-        self._add(amounts, 1)
+    def into(self, kind: str, amounts: Mapping[ExpiryDay, int]) -> None:
+        self._add(kind, amounts, 1)
 
-    def out(self, amounts: Mapping[ExpiryDay, int]) -> None:
-        self._add(amounts, -1)
+    def out(self, kind: str, amounts: Mapping[ExpiryDay, int]) -> None:
+        self._add(kind, amounts, -1)
 
     def earned(self, lots: WalletLots, amount: int, day: ExpiryDay) -> None:
         """An earning that may be negative (then it is a spending)."""
         if amount >= 0:
-            self.into(lots.earn(amount, day))
+            self.into(EARN, lots.earn(amount, day))
         else:
-            self.out(lots.spend(-amount))
+            self.out(SPEND, lots.spend(-amount))
 
-    def _add(self, amounts: Mapping[ExpiryDay, int], sign: int) -> None:
+    def _add(self, kind: str, amounts: Mapping[ExpiryDay, int], sign: int) -> None:
         for day in sorted(amounts, key=spend_order):
             if amounts[day]:
-                move = Move(self.event_id, self.member_id, self.wallet, day, sign * amounts[day])
+                move = Move(
+                    self.event_id, self.member_id, self.wallet, day, sign * amounts[day], kind
+                )
                 self.keeper.moves.append(move)
                 self.keeper.by_event.setdefault(self.event_id, []).append(move)

@@ -273,8 +273,9 @@ _V3: Sequence[Statement] = (
         member_id TEXT NOT NULL,
         wallet TEXT NOT NULL,
         last_day TEXT NOT NULL,
+        kind TEXT NOT NULL,
         amount BIGINT NOT NULL,
-        PRIMARY KEY (event_id, wallet, last_day)
+        PRIMARY KEY (event_id, wallet, last_day, kind)
     )""",
     "CREATE INDEX lot_moves_member ON lot_moves (member_id)",
     "ALTER TABLE members ADD COLUMN expiring TEXT NOT NULL DEFAULT '[]'",

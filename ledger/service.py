@@ -33,18 +33,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from ledger import checks, members, programmes, rules
 from ledger.db import Database, Tx
+from ledger.instants import business_time, instant
 from ledger.intake import Batch, Intake, Wire, read_batch
 from ledger.lot_keeping import LotKeeper
 from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_members, member_of
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
 from ledger.terminals import terminal_position
-from ledger.tier_keeping import TierKeeper
+from ledger.tier_keeping import TierKeeper, settled_as_of
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
 
@@ -122,7 +122,7 @@ class _Context:
         self._read = read
         self._published = programmes.published(tx)
         self.lots = LotKeeper(self._published.versions)
-        self.tiers = TierKeeper(self._published.versions)
+        self.tiers = TierKeeper(self._published.versions, settled_as_of(tx))
         self._recomputer: Recomputer | None = None
         self._ahead_valid = False
 
@@ -244,12 +244,14 @@ def _apply(
     else:
         flags += context.findings(event, sale)
     postings = event.postings()
-    at = datetime.fromisoformat(event.stored()[0])
+    at = instant(event.stored()[0])
     context.lots.apply(member.member_id, member.accounts, content, postings, at)
     for account, amount in postings.items():
         member.accounts[account] = member.accounts.get(account, 0) + amount
     counted_at = at if sale is None else business_time(sale.content)
-    tier = context.tiers.apply(member.member_id, postings, at, counted_at, member.base_tier)
+    tier = context.tiers.apply(
+        member.member_id, content, postings, at, counted_at, member.base_tier
+    )
     if tier is not None:
         member.tier = tier
     if kind in ("sale", "redeem", "earn"):
@@ -271,11 +273,6 @@ def _apply(
     known[str(content["event_id"])] = (event.hash, event.document, member.member_id)
     batch.high_water, batch.last_hash = int(content["seq"]), event.hash
     batch.results.append(_result(content, "accepted", ""))
-
-
-def business_time(content: Mapping[str, Any]) -> datetime:
-    """When an event happened: its ``business_time`` (release 0.1.0's: recorded_at)."""
-    return datetime.fromisoformat(str(content.get("business_time") or content["recorded_at"]))
 
 
 def _stop(batch: _Decided, event: Wire, code: str, reason: str) -> None:

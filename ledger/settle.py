@@ -14,8 +14,10 @@ way is finished by running it again.
 
 from __future__ import annotations
 
+import sys
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -25,11 +27,11 @@ from ledger.lot_keeping import LotKeeper, day_text
 from ledger.member_book import WorkingMember, load_members_by_id
 from ledger.service import EVENT_COLUMNS
 from ledger.terminals import LEDGER_TERMINAL, terminal_position
-from ledger.tier_keeping import lower_expired
+from ledger.tier_keeping import lower_expired, record_settled
 from loyalty.canonical import canonical_json
 from loyalty.events import Event, EventKind, build_event, utc_now_iso
 from loyalty.programme import ProgrammeVersion, version_in_force
-from loyalty.timezones import programme_zone
+from loyalty.timezones import local_time, programme_zone
 
 CHUNK = 500
 """Members settled per write transaction."""
@@ -50,12 +52,54 @@ class SettleReport:
     """Members whose tier ran out and fell to the one they still hold."""
 
 
+def settle_due(db: Database, now: datetime) -> SettleReport:
+    """Settle as of today in the time zone of the version in force at ``now``: lots
+    whose last day was yesterday or before expire, today's last day still counts."""
+    with db.snapshot() as tx:
+        versions = programmes.published(tx).versions
+    version = version_in_force(versions, now)
+    zone = version.programme.timezone if version is not None else "UTC"
+    return settle(db, local_time(now, zone).date())
+
+
+class SettleSchedule(threading.Thread):
+    """``pos-ledger serve --settle-every SECONDS``: :func:`settle_due` in a background
+    thread every ``every`` seconds (first after one interval) until :meth:`stop`. A
+    run that fails is reported on stderr and tried again at the next interval."""
+
+    def __init__(self, db: Database, every: float, clock: Callable[[], datetime]) -> None:
+        super().__init__(name="settle-schedule", daemon=True)
+        self.db, self.every, self.clock = db, every, clock
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.every):
+            try:
+                report = settle_due(self.db, self.clock())
+            except Exception as exc:  # keep serving; say why it failed
+                print(f"pos-ledger: scheduled settle failed: {exc}", file=sys.stderr)
+                continue
+            if report.events or report.tiers_lowered:
+                print(
+                    f"pos-ledger: settled as of {report.as_of}: {report.events} expire "
+                    f"events, {report.tiers_lowered} tiers lowered",
+                    file=sys.stderr,
+                )
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=30)
+
+
 def settle(db: Database, as_of: date) -> SettleReport:
     """Run every settlement due by ``as_of`` (see the module doc)."""
     report = SettleReport(as_of)
-    while _expire_chunk(db, as_of, report):
-        pass
     after: str | None = ""
+    while after is not None:
+        after = _expire_chunk(db, as_of, report, after)
+    with db.write() as tx:
+        record_settled(tx, as_of)
+    after = ""
     while after is not None:
         with db.write() as tx:
             lowered, after = lower_expired(tx, programmes.published(tx).versions, as_of, after)
@@ -63,17 +107,19 @@ def settle(db: Database, as_of: date) -> SettleReport:
     return report
 
 
-def _expire_chunk(db: Database, as_of: date, report: SettleReport) -> bool:
-    """Expire the lots of up to :data:`CHUNK` members; False when none was left."""
+def _expire_chunk(db: Database, as_of: date, report: SettleReport, after: str) -> str | None:
+    """Expire the lots of up to :data:`CHUNK` members with ids after ``after`` (walking
+    the lots in member order, so each chunk reads only its own members); the last
+    member id settled, or None when none was left."""
     with db.write() as tx:
         rows = tx.query(
-            "SELECT DISTINCT member_id FROM lots WHERE last_day <> '' AND last_day < ? "
-            "AND remaining > 0 ORDER BY member_id LIMIT ?",
-            (as_of.isoformat(), CHUNK),
+            "SELECT DISTINCT member_id FROM lots WHERE member_id > ? AND last_day <> '' "
+            "AND last_day < ? AND remaining > 0 ORDER BY member_id LIMIT ?",
+            (after, as_of.isoformat(), CHUNK),
         )
         member_ids = [str(r[0]) for r in rows]
         if not member_ids:
-            return False
+            return None
         published = programmes.published(tx).versions
         at = _business_time(published, as_of)
         currency = _currency(published, at)
@@ -85,10 +131,11 @@ def _expire_chunk(db: Database, as_of: date, report: SettleReport) -> bool:
             member = book.by_id[member_id]
             event_id = str(uuid.uuid4())
             expired = []
-            for (owner, wallet), held in sorted(keeper.stored.items()):
-                if owner != member_id or not any(d is not None and d < as_of for d in held):
-                    continue
+            for wallet, held in keeper.held(member_id):
                 days = sorted(d for d in held if d is not None and d < as_of)
+                if not days:
+                    continue
+                held = dict(held)
                 amount = keeper.expire(
                     member_id, wallet, member.accounts.get(wallet, 0), event_id, as_of
                 )
@@ -105,7 +152,7 @@ def _expire_chunk(db: Database, as_of: date, report: SettleReport) -> bool:
         book.write(tx)
         report.events += len(events)
         report.members += len(events)
-        return True
+        return member_ids[-1]
 
 
 def _business_time(versions: Sequence[ProgrammeVersion], as_of: date) -> datetime:

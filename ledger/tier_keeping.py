@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from ledger.db import Tx
 from loyalty.programme import ProgrammeVersion, version_in_force
@@ -34,6 +35,9 @@ class TierKeeper:
     """The tier states of the members one transaction touches."""
 
     versions: Sequence[ProgrammeVersion]
+    settled: date | None = None
+    """The last ``settle --as-of`` date: a late event never evaluates the tier on a day
+    before it (a tier a settle run lowered does not come back from an old receipt)."""
     states: dict[str, TierState] = field(default_factory=dict)
     loaded: set[str] = field(default_factory=set)
     changed: set[str] = field(default_factory=set)
@@ -67,27 +71,31 @@ class TierKeeper:
     def apply(
         self,
         member_id: str,
+        content: Mapping[str, Any],
         postings: Mapping[str, int],
         at: datetime,
         counted_at: datetime,
         base_tier: str,
     ) -> str | None:
         """Count one event (business time ``at``; ``counted_at``: the time whose window
-        it counts in, its sale's for a refund); the member's tier on ``at``'s day, or
-        None when the programme in force does not qualify tiers."""
+        it counts in, its sale's for a refund); the member's tier on ``at``'s day (or
+        the last settle date, if later), or None when the programme in force does not
+        qualify tiers."""
         version = version_in_force(self.versions, counted_at)
         if version is None or version.programme.tier_qualification is None:
             return None
         programme = version.programme
         qualification = programme.tier_qualification
         assert qualification is not None
-        amount = int(postings.get(qualification.metric, 0))
+        amount = metric_amount(content, postings, qualification.metric)
         window = window_of(qualification, local_time(counted_at, programme.timezone).date())
         state = self.state(member_id)
         if amount:
             count(qualification, state, window, amount)
             self.changed.add(member_id)
         day = local_time(at, programme.timezone).date()
+        if self.settled is not None and self.settled > day:
+            day = self.settled
         current = window_of(qualification, day)
         self.windows[member_id] = {"window": current, "count": state.counts.get(current, 0)}
         return tier_on(programme.tiers, state, day, base_tier)
@@ -108,6 +116,34 @@ class TierKeeper:
                 [(member_id, lv, w, d.isoformat()) for (lv, w), d in sorted(state.grants.items())],
             )
         self.changed.clear()
+
+
+def metric_amount(content: Mapping[str, Any], postings: Mapping[str, int], metric: str) -> int:
+    """What an event adds to a tier metric: what a sale or action earned (spending
+    from the same wallet does not lower it), what a refund takes back of that; a
+    redemption, a correction or an expiry counts nothing."""
+    kind = content["kind"]
+    posted = int(postings.get(metric, 0))
+    if kind in ("sale", "earn"):
+        return posted + int(content.get("spent", {}).get(metric, 0))
+    if kind == "refund":
+        return posted - int(content.get("spent_returned", {}).get(metric, 0))
+    return posted if kind == "action" else 0
+
+
+def settled_as_of(tx: Tx) -> date | None:
+    """The date of the latest ``settle`` run, if any."""
+    row = tx.one("SELECT value FROM meta WHERE key = 'settled_as_of'")
+    return None if row is None else date.fromisoformat(str(row[0]))
+
+
+def record_settled(tx: Tx, as_of: date) -> None:
+    """Remember ``as_of`` as the latest settle date (never moving it back)."""
+    known = settled_as_of(tx)
+    if known is not None and known >= as_of:
+        return
+    tx.execute("DELETE FROM meta WHERE key = 'settled_as_of'")
+    tx.execute("INSERT INTO meta (key, value) VALUES ('settled_as_of', ?)", (as_of.isoformat(),))
 
 
 def lower_expired(

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from ledger import programmes
 from ledger.db import Database, Tx
+from ledger.instants import instant
 from ledger.lot_keeping import LotKeeper, day_text
 from ledger.members import POINTS, decode_accounts
 from ledger.tier_keeping import TierKeeper
@@ -109,9 +110,10 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
     ):
         held = accounts.setdefault(str(member_id), {})
         moved = {str(k): int(v) for k, v in json.loads(postings).items()}
-        at = times[str(event_id)] = datetime.fromisoformat(business_at)
-        keeper.apply(str(member_id), held, json.loads(document), moved, at)
-        tiers.apply(str(member_id), moved, at, times.get(str(refers_to), at), "")
+        at = times[str(event_id)] = instant(str(business_at))
+        content = json.loads(document)
+        keeper.apply(str(member_id), held, content, moved, at)
+        tiers.apply(str(member_id), content, moved, at, times.get(str(refers_to), at), "")
         for account, amount in moved.items():
             held[account] = held.get(account, 0) + amount
     _compare_tiers(tx, tiers, report)

@@ -132,7 +132,9 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def start_ledger(db_url: str, tmp_path: Path) -> Iterator[LedgerHandle]:
+def start_ledger(
+    db_url: str, tmp_path: Path, extra_args: Sequence[str] = ()
+) -> Iterator[LedgerHandle]:
     """Start ``pos-ledger serve`` on a free loopback port; stop it on exit.
 
     The database is created (and migrated) before the server starts, so a test may
@@ -144,7 +146,17 @@ def start_ledger(db_url: str, tmp_path: Path) -> Iterator[LedgerHandle]:
     log = tmp_path / f"ledger-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ledger.cli", "serve", "--db", db_url, "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "ledger.cli",
+                "serve",
+                "--db",
+                db_url,
+                "--port",
+                str(port),
+                *extra_args,
+            ],
             cwd=REPO_ROOT,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ own events (twice is once), and ``verify`` replays the lots from the events."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from ledger.service import push
 from ledger.settle import settle
 from ledger.terminals import LEDGER_TERMINAL, add_terminal
 from ledger.verify import verify
-from loyalty.events import Event, EventKind
+from loyalty.events import Event, EventKind, compute_hash
 from loyalty.programme import (
     NEW_MEMBER,
     Basket,
@@ -48,6 +49,7 @@ from tests.integration.ledger.support import (
     fresh_card,
     fresh_terminal_name,
     run_admin,
+    start_ledger,
 )
 
 STARBUCKS = REPO_ROOT / "examples" / "programmes" / "starbucks.toml"
@@ -344,3 +346,98 @@ def test_a_till_shows_what_expires_next_and_the_balance_after_a_settle(
         assert after.expiring == ()
     finally:
         till.close()
+
+
+def test_serve_with_settle_every_expires_lots_on_its_own(fresh_db_url: str, tmp_path: Path):
+    """``pos-ledger serve --settle-every 0.5``: a lot whose last day (31 July 2026) is
+    before today is expired by the server itself, without a settle command."""
+    db, _ = open_ledger(fresh_db_url)
+    try:
+        with db.write() as tx:
+            programmes.publish_version(
+                tx,
+                parse_programme(expiring_programme(), "expiring"),
+                "2026-01-01T00:00",
+                check_lead=False,
+            )
+    finally:
+        db.close()
+    with start_ledger(fresh_db_url, tmp_path, ["--settle-every", "0.5"]) as handle:
+        terminal = fresh_terminal_name("SCH")
+        token = handle.add_terminal(terminal)
+        db, _ = open_ledger(fresh_db_url)
+        try:
+            with db.snapshot() as tx:
+                version = programmes.versions(tx)[-1]
+            rig = Rig(db, fresh_db_url, terminal, EventChain(terminal, version), version)
+            card = fresh_card()
+            rig.at("2026-01-15T12:00:00+01:00")
+            sale = rig.sale(card, 10000)
+            with handle.client(token) as client:
+                answer = client.post("/v1/events", json=handle.batch(terminal, [sale]))
+                assert answer.status_code == 200, answer.text
+            deadline = time.monotonic() + 20
+            while rig.member(card).accounts.get("points", 0) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert rig.member(card).accounts.get("points", 0) == 0
+            assert rig.lots(card) == {}
+        finally:
+            db.close()
+
+
+def test_a_sale_that_spends_exactly_what_it_earns_still_moves_its_lots(rig: Rig):
+    """200 points earned in January (to 31 July); in May a 110.00 sale paid 10.00 with
+    100 points earns 100: its net posting is 0, but the January lot gave 100 and
+    November's got 100, so only 100 expire in August."""
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 20000))
+    rig.at("2026-05-02T12:00:00+02:00")
+    even = rig.sale(card, 11000, redeem_points=100)
+    assert "points" not in even.get("postings")
+    rig.push(even)
+    assert rig.lots(card) == {"2026-07-31": 100, "2026-11-30": 100}
+    settle(rig.db, date(2026, 8, 1))
+    assert rig.member(card).accounts["points"] == 100
+    assert verify(rig.db).ok
+
+
+def test_a_refund_in_a_later_batch_restores_as_one_in_the_same_batch_would(
+    rig: Rig, fresh_db_url: str
+):
+    """A sale that spends from and earns into the same month's lot keeps both moves
+    apart, so its refund, pushed later, gives back and takes back exactly."""
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 20000))
+    rig.at("2026-01-20T12:00:00+01:00")
+    mixed = rig.sale(card, 15000, redeem_points=100)
+    rig.push(mixed)
+    rig.at("2026-06-01T12:00:00+02:00")
+    rig.push(rig.refund(mixed))
+    assert rig.lots(card) == {"2026-07-31": 200}
+    report = verify(rig.db)
+    assert report.ok, report.differences
+
+
+def test_a_release_0_1_0_event_whose_time_cannot_be_read_is_applied_not_refused(rig: Rig):
+    card = fresh_card()
+    content = {
+        "event_id": "legacy-odd-time",
+        "terminal_id": rig.terminal,
+        "seq": 1,
+        "kind": "earn",
+        "card": card,
+        "points": 150,
+        "amount_minor": 15000,
+        "currency": "NOK",
+        "rule_version": 1,
+        "recorded_at": "yesterday at noon",
+        "prev_hash": "0" * 64,
+        "refers_to": None,
+        "note": "",
+    }
+    answer = push(rig.db, rig.terminal, [Event(content, compute_hash(content)).to_dict()])
+    assert [r.status for r in answer.results] == ["accepted"]
+    assert rig.lots(card) == {"never": 150}
+    assert verify(rig.db).ok

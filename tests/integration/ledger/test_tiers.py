@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -203,3 +203,54 @@ def test_the_till_shows_the_way_to_the_next_tier_and_sells_at_the_new_one_after_
         assert till.add_amount("100").wallets == {"points": 125}
     finally:
         till.close()
+
+
+def test_importing_members_again_keeps_a_tier_they_qualified_for(rig: Rig, tmp_path: Path):
+    card = fresh_card()
+    members = tmp_path / "members.csv"
+    members.write_text(f"card,name,tier\n{card},Ada,insider\n", encoding="utf-8")
+    admin.import_members(rig.db, members)
+    rig.at("2026-06-01T12:00:00-04:00")
+    rig.push(rig.sale(card, 40000))
+    assert rig.member(card).tier == "vib"
+    again = admin.import_members(rig.db, members)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    members.write_text(f"card,name,tier\n{card},Ada Lovelace,insider\n", encoding="utf-8")
+    admin.import_members(rig.db, members)
+    assert (rig.member(card).name, rig.member(card).tier) == ("Ada Lovelace", "vib")
+
+
+def test_a_late_receipt_after_a_settle_does_not_bring_back_a_tier_that_ran_out(rig: Rig):
+    card = fresh_card()
+    rig.at("2026-01-05T12:00:00-05:00")
+    rig.push(rig.sale(card, 40000))  # VIB for 2026 and 2027
+    assert rig.member(card).tier == "vib"
+    settle(rig.db, date(2028, 1, 2))
+    assert rig.member(card).tier == "insider"
+    rig.chain.at = datetime.fromisoformat("2027-12-30T12:00:00-05:00")
+    rig.push(rig.sale(card, 1000))  # an offline till's receipt of 30 December 2027
+    assert rig.member(card).tier == "insider"
+
+
+def test_a_wallet_metric_counts_what_was_earned_not_spent_or_expired(fresh_db_url: str):
+    """Status points in the points wallet itself: redeeming and expiry do not lower
+    the year's count, and verify replays it the same way."""
+    document = sephora(metric="points", thresholds={"vib": 300, "rouge": 1000})
+    document["wallets"][0]["expiry"] = {"months": 6}
+    document["redeem"] = {"points": 100, "value_minor": 500, "min_points": 100}
+    rig = open_rig(fresh_db_url, document)
+    try:
+        card = fresh_card()
+        rig.at("2026-01-15T12:00:00-05:00")
+        rig.push(rig.sale(card, 25000))
+        rig.at("2026-02-15T12:00:00-05:00")
+        rig.push(rig.sale(card, 10000, redeem_points=100))  # earns 95, spends 100
+        settle(rig.db, date(2026, 8, 1))
+        with rig.db.snapshot() as tx:
+            counts = dict(tx.query("SELECT period, counted FROM tier_counts"))
+        assert counts == {"2026": 345}
+        assert rig.member(card).tier == "vib"
+        report = verify(rig.db)
+        assert report.ok, report.differences
+    finally:
+        rig.db.close()
