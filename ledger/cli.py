@@ -200,10 +200,17 @@ def _settle(args: argparse.Namespace, db: Database, _: str) -> int:
         if report.tiers_lowered
         else ""
     )
+    paid = ", ".join(f"{n} {wallet}" for wallet, n in sorted(report.paid.items()))
+    settlements = (
+        f" Paid {paid} in {_count(report.settlement_events, 'settlement event')}."
+        if report.settlement_events
+        else ""
+    )
     print(
         f"Settled as of {report.as_of}: {_count(report.events, 'event')} appended"
         + (f"; expired {expired} of {_count(report.members, 'member')}." if expired else ".")
         + lowered
+        + settlements
     )
     return EXIT_OK
 

@@ -30,6 +30,8 @@ Tables:
 ``lots``, ``lot_moves``  every wallet as lots and every posting into or out of one
                     (:mod:`ledger.lot_keeping`); ``members.expiring`` holds each
                     wallet's soonest-expiring lot, for the tills.
+``settlement_runs``  each period settlement paid: settlement, period, the first
+                    ledger order it did not count, members and amount paid.
 ``tier_counts``, ``tier_grants``  tier qualification (:mod:`ledger.tier_keeping`);
                     ``members.base_tier`` is the tier the import gave, ``progress``
                     the count of the window of the member's latest event.
@@ -301,7 +303,18 @@ _V4: Sequence[Statement] = (
     "UPDATE members SET base_tier = tier",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4)
+_V5: Sequence[Statement] = (
+    """CREATE TABLE settlement_runs (
+        settlement_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        first_seq BIGINT NOT NULL,
+        members BIGINT NOT NULL,
+        paid BIGINT NOT NULL,
+        PRIMARY KEY (settlement_id, period)
+    )""",
+)
+
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 

@@ -1,15 +1,21 @@
 """``pos-ledger settle --as-of DATE``: the ledger's own work between receipts.
 
-Two sweeps. Expiry: every lot whose last day is before DATE is emptied, with one
-``expire`` event per member, written by the ledger in its own hash chain
-(terminal :data:`LEDGER_TERMINAL`) into the same ``events`` table as the tills'
-events, so the changes feed carries the member's new balance and ``pos-ledger
-verify`` replays it like any other event. Running it again for the same date finds
-nothing left to do and appends nothing.
+Three parts, in order:
 
-Members are settled in chunks of :data:`CHUNK` members, each in its own write
-transaction, so tills keep pushing while a large sweep runs; a sweep that stops half
-way is finished by running it again.
+* period settlements (:mod:`ledger.period_settling`): every period of a member
+  dividend or monthly bonus that ended before DATE and was not paid yet is paid,
+  with one ``settlement`` event per member;
+* expiry: every lot whose last day is before DATE is emptied, with one ``expire``
+  event per member;
+* tiers: a member whose tier came from a grant no longer held on DATE falls to the
+  tier still held then (:func:`ledger.tier_keeping.lower_expired`).
+
+The events are the ledger's own (:mod:`ledger.own_events`), in the same ``events``
+table as the tills', so the changes feed carries the members' new state and
+``pos-ledger verify`` replays them like any other. Running it again for the same
+date finds nothing left to do and appends nothing. Members are expired in chunks of
+:data:`CHUNK`, each in its own write transaction, so tills keep pushing while a
+large sweep runs; a sweep that stops half way is finished by running it again.
 """
 
 from __future__ import annotations
@@ -22,21 +28,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from ledger import programmes
-from ledger.db import Database, Tx
+from ledger.db import Database
 from ledger.lot_keeping import LotKeeper, day_text
-from ledger.member_book import WorkingMember, load_members_by_id
-from ledger.service import EVENT_COLUMNS
-from ledger.terminals import LEDGER_TERMINAL, terminal_position
+from ledger.member_book import load_members_by_id
+from ledger.own_events import OwnEvent, append_own_events
+from ledger.period_settling import settle_periods
 from ledger.tier_keeping import lower_expired, record_settled
-from loyalty.canonical import canonical_json
-from loyalty.events import Event, EventKind, build_event, utc_now_iso
+from loyalty.events import EventKind
 from loyalty.programme import ProgrammeVersion, version_in_force
 from loyalty.timezones import local_time, programme_zone
 
 CHUNK = 500
 """Members settled per write transaction."""
-LEDGER_STORE = "ledger"
-"""The ``store`` of the ledger's own events."""
 
 
 @dataclass
@@ -50,6 +53,10 @@ class SettleReport:
     """Units expired per wallet."""
     tiers_lowered: int = 0
     """Members whose tier ran out and fell to the one they still hold."""
+    settlement_events: int = 0
+    """``settlement`` events: period settlements paid to members."""
+    paid: dict[str, int] = field(default_factory=dict)
+    """Units paid per wallet by period settlements."""
 
 
 def settle_due(db: Database, now: datetime) -> SettleReport:
@@ -94,6 +101,7 @@ class SettleSchedule(threading.Thread):
 def settle(db: Database, as_of: date) -> SettleReport:
     """Run every settlement due by ``as_of`` (see the module doc)."""
     report = SettleReport(as_of)
+    report.settlement_events, report.paid = settle_periods(db, as_of)
     after: str | None = ""
     while after is not None:
         after = _expire_chunk(db, as_of, report, after)
@@ -146,8 +154,16 @@ def _expire_chunk(db: Database, as_of: date, report: SettleReport, after: str) -
                 report.expired[wallet] = report.expired.get(wallet, 0) + amount
             member.changed = True
             member.expiring = keeper.next_expiry(member_id)
-            events.append((event_id, member, expired))
-        _append(tx, events, at, currency)
+            postings: dict[str, int] = {}
+            for lot in expired:
+                wallet, amount = str(lot["wallet"]), int(str(lot["amount"]))
+                postings[wallet] = postings.get(wallet, 0) - amount
+            events.append(
+                OwnEvent(
+                    event_id, member, EventKind.EXPIRE, {"postings": postings, "expired": expired}
+                )
+            )
+        append_own_events(tx, events, at, currency)
         keeper.write(tx)
         book.write(tx)
         report.events += len(events)
@@ -166,80 +182,3 @@ def _business_time(versions: Sequence[ProgrammeVersion], as_of: date) -> datetim
 def _currency(versions: Sequence[ProgrammeVersion], at: datetime) -> str:
     version = version_in_force(versions, at)
     return version.programme.currency if version else "NOK"
-
-
-def _append(
-    tx: Tx,
-    events: list[tuple[str, WorkingMember, list[dict[str, object]]]],
-    at: datetime,
-    currency: str,
-) -> None:
-    """Append one ``expire`` event per member to the ledger's own chain."""
-    _register_ledger_terminal(tx)
-    seq, prev_hash = terminal_position(tx, LEDGER_TERMINAL)
-    first = tx.allocate("ledger_seq", len(events))
-    now = utc_now_iso()
-    rows = []
-    built: Event | None = None
-    for index, (event_id, member, expired) in enumerate(events):
-        postings: dict[str, int] = {}
-        for lot in expired:
-            wallet, amount = str(lot["wallet"]), int(str(lot["amount"]))
-            postings[wallet] = postings.get(wallet, 0) - amount
-        built = build_event(
-            terminal_id=LEDGER_TERMINAL,
-            seq=seq + index + 1,
-            prev_hash=prev_hash,
-            kind=EventKind.EXPIRE,
-            event_id=event_id,
-            recorded_at=now,
-            card=member.card,
-            member_id=member.member_id,
-            business_time=at.isoformat(timespec="seconds"),
-            store=LEDGER_STORE,
-            currency=currency,
-            postings=dict(sorted(postings.items())),
-            expired=expired,
-        )
-        prev_hash = built.hash
-        rows.append(
-            (
-                event_id,
-                LEDGER_TERMINAL,
-                built.seq,
-                str(EventKind.EXPIRE),
-                built.card,
-                built.member_id,
-                now,
-                at.astimezone(UTC).isoformat(),
-                None,
-                built.prev_hash,
-                built.hash,
-                canonical_json(built.postings),
-                built.document(),
-                first + index,
-                "",
-                now,
-            )
-        )
-    tx.executemany(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})", rows)
-    if built is not None:
-        tx.execute(
-            "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
-            "high_water = excluded.high_water, last_hash = excluded.last_hash, "
-            "updated_at = excluded.updated_at",
-            (LEDGER_TERMINAL, built.seq, built.hash, now),
-        )
-
-
-def _register_ledger_terminal(tx: Tx) -> None:
-    """The ledger's own chain has a terminal row, revoked from the start and with no
-    token (no bearer token hashes to its marker), so nothing can push as it."""
-    if tx.one("SELECT 1 FROM terminals WHERE terminal_id = ?", (LEDGER_TERMINAL,)) is None:
-        now = utc_now_iso()
-        tx.execute(
-            "INSERT INTO terminals (terminal_id, token_sha256, created_at, revoked_at) "
-            "VALUES (?, ?, ?, ?)",
-            (LEDGER_TERMINAL, "the ledger's own events: no token", now, now),
-        )

@@ -6,7 +6,8 @@ Checks, in one snapshot:
   applied to it, and every event belongs to a member that exists;
 * every lot, and each member's soonest expiry, is what replaying every event from
   the opening points in the ledger's order gives (:mod:`ledger.lot_keeping`), and so
-  are the tier counts and grants (:mod:`ledger.tier_keeping`);
+  are the tier counts and grants (:mod:`ledger.tier_keeping`), and every paid period
+  settlement is what the events it counted give (:mod:`ledger.period_settling`);
 * every terminal's stored events form an unbroken chain 1..n (each hash matches its
   content, each ``prev_hash`` the previous hash) and the terminal's recorded high
   water and last hash are that chain's end.
@@ -27,6 +28,7 @@ from ledger.db import Database, Tx
 from ledger.instants import instant
 from ledger.lot_keeping import LotKeeper, day_text
 from ledger.members import POINTS, decode_accounts
+from ledger.period_settling import check_runs
 from ledger.tier_keeping import TierKeeper
 from loyalty.errors import ChainBroken
 from loyalty.events import GENESIS_HASH, Event, verify_chain
@@ -117,6 +119,7 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
         for account, amount in moved.items():
             held[account] = held.get(account, 0) + amount
     _compare_tiers(tx, tiers, report)
+    report.differences += check_runs(tx, versions)
     stored: dict[tuple[str, str], dict[str, int]] = {}
     for member_id, wallet, last_day, remaining in tx.query(
         "SELECT member_id, wallet, last_day, remaining FROM lots"

@@ -21,8 +21,10 @@ from typing import Any, Final
 SCHEMA: Final = 2
 """The schema tills write."""
 
-KINDS_V2: Final = frozenset({"sale", "redeem", "refund", "adjust", "action", "expire"})
-LEDGER_KINDS: Final = frozenset({"expire"})
+KINDS_V2: Final = frozenset(
+    {"sale", "redeem", "refund", "adjust", "action", "expire", "settlement"}
+)
+LEDGER_KINDS: Final = frozenset({"expire", "settlement"})
 """Kinds only the ledger records (its settlements); a till's event of one is malformed."""
 KINDS_V1: Final = frozenset({"earn", "redeem", "refund", "adjust"})
 PRICED_KINDS: Final = frozenset({"sale", "redeem", "refund", "action"})
@@ -134,6 +136,12 @@ def _expired_lot(value: Any) -> str | None:
     )
 
 
+def _settlement_ref(value: Any) -> str | None:
+    if not isinstance(value, dict) or set(value) != {"id", "period"}:
+        return "must be an object with id and period"
+    return _text(40)(value["id"]) or _text(7)(value["period"])
+
+
 def _returned_line(value: Any) -> str | None:
     if not isinstance(value, dict) or set(value) != {"line", "qty"}:
         return "must be an object with line and qty"
@@ -242,6 +250,20 @@ FIELDS: Final[tuple[EventField, ...]] = (
         frozenset({"expire"}),
         None,
         "expire (ledger): the lots emptied, {wallet, last_day, amount}",
+    ),
+    _field(
+        "settlement",
+        _settlement_ref,
+        frozenset({"settlement"}),
+        None,
+        "settlement (ledger): {id, period} of the programme's settlement it pays",
+    ),
+    _field(
+        "basis_minor",
+        _integer(-_MAX_AMOUNT, _MAX_AMOUNT),
+        frozenset({"settlement"}),
+        None,
+        "settlement (ledger): the period's qualifying spend it was computed on",
     ),
 )
 """Schema 2, in the order documentation lists them."""

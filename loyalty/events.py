@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     """A non-purchase action the programme rewards (own bag, recycling)."""
     EXPIRE = "expire"
     """The ledger's: lots that reached the end of their last day, emptied."""
+    SETTLEMENT = "settlement"
+    """The ledger's: what a period settlement pays a member (dividend, monthly bonus)."""
     EARN = "earn"
     """Release 0.1.0 only: points earned on a typed amount."""
 

@@ -45,6 +45,7 @@ from loyalty.programme.reader import (
     Table,
     normalise_document,
 )
+from loyalty.programme.settlements import settlement
 from loyalty.timezones import UnknownTimeZone, programme_zone
 
 MAX_EXPIRY_MONTHS = 120
@@ -120,6 +121,17 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
     redeem = rule_tables.redeem(top, names)
     actions = tuple(rule_tables.action(t, names) for t in top.tables("actions"))
     offline = rule_tables.offline(top)
+    settlement_tables = top.tables("settlements")
+    if settlement_tables and engine < EXPIRY_ENGINE:
+        raise top.error(
+            "settlements", f"needs engine = {EXPIRY_ENGINE} in [programme] (it says {engine})."
+        )
+    settlements = tuple(
+        settlement(t, [w.id for w in wallets], list(store_groups)) for t in settlement_tables
+    )
+    _unique(
+        [s.id for s in settlements], top, "settlements", _paths("settlements", len(settlements))
+    )
     top.done()
 
     programme = Programme(
@@ -144,6 +156,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
         redeem=redeem,
         actions=actions,
         offline=offline,
+        settlements=settlements,
         document=document,
         content_hash=content_hash(document),
     )

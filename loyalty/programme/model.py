@@ -16,13 +16,15 @@ from typing import Any, Final, Literal
 
 from loyalty.programme.arithmetic import RoundingMode
 from loyalty.programme.conditions import ALWAYS, Conditions
+from loyalty.programme.settlements import Settlement
 
 ENGINE_VERSION: Final = 2
 """The newest programme engine this code is. A document names the engine it needs
 (``[programme] engine``); a newer one is refused whole, never half-applied. Engine 2
 adds the ledger's lots and expiry (``[[wallets]] expiry``)."""
 EXPIRY_ENGINE: Final = 2
-"""The engine a document must name to declare expiry or tier qualification."""
+"""The engine a document must name to declare expiry, tier qualification or
+settlements."""
 
 GroupMode = Literal["add", "add_increments", "multiply", "max", "newest_only", "first_by_priority"]
 WalletKind = Literal["points", "money"]
@@ -269,6 +271,8 @@ class Programme:
     redeem: Redeem | None
     actions: tuple[Action, ...]
     offline: Offline
+    settlements: tuple[Settlement, ...]
+    """Period settlements the ledger pays (engine 2)."""
     document: dict[str, Any] = field(compare=False, repr=False)
     """The document as written (TOML dates as ISO text): what :attr:`content_hash`
     covers and what travels to tills."""

@@ -232,6 +232,7 @@ class EventChain:
         self.seq = 0
         self.last_hash = GENESIS_HASH
         self.at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        self.store = "S01"
 
     def _append(self, kind: EventKind, card: str, **fields: Any) -> Event:
         event_id = fields.pop("event_id", None) or str(uuid.uuid4())
@@ -247,7 +248,7 @@ class EventChain:
                 card=card,
                 member_id=fields.pop("member_id", "M" + card),
                 business_time=self.at.isoformat(),
-                store="S01",
+                store=self.store,
                 currency=self.version.programme.currency,
                 **fields,
             )

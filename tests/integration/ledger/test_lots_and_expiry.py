@@ -81,24 +81,31 @@ class Rig:
     def at(self, text: str) -> None:
         self.chain.at = datetime.fromisoformat(text)
 
-    def sale(self, card: str, amount_minor: int, redeem_points: int = 0) -> Event:
-        """A one-line sale (points as a discount if given), as a till records it."""
+    def sale(
+        self, card: str, amount_minor: int, redeem_points: int = 0, store: str = "S01"
+    ) -> Event:
+        """A one-line sale (points as a discount if given) in ``store``, as a till
+        records it."""
         event_id = f"sale-{self.chain.seq + 1}-{card}"
         basket = Basket(
             self.chain.at,
-            "S01",
+            store,
             (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
             redeem_points=redeem_points,
         )
         outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
         fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
-        return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
+        self.chain.store = store
+        try:
+            return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
+        finally:
+            self.chain.store = "S01"
 
     def refund(self, sale: Event) -> Event:
         """All of ``sale`` back, as a till computes it."""
         basket = Basket(
             datetime.fromisoformat(sale.get("business_time")),
-            "S01",
+            sale.get("store"),
             tuple(
                 Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
                 for x in sale.get("basket")["lines"]

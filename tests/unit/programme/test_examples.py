@@ -174,7 +174,7 @@ def test_coop_member_prices_and_points_on_what_was_paid():
         item(50000, sku="gift", tags=["gift_card", "member_price"]),
     )
     assert [line.paid_minor for line in outcome.lines] == [2990, 8000, 8000, 300, 40000]
-    assert outcome.wallets == {"points": 109}  # 29.90 + 80.00
+    assert outcome.wallets == {"points": 109, "dividend": 0}  # 29.90 + 80.00; dividend: yearly
     assert outcome.qualifying_spend_minor == 10990
 
 

@@ -138,7 +138,7 @@ def test_a_member_price_is_the_earn_basis():
     outcome = evaluated(example("coop"), basket(beans))
     assert outcome.lines[0].list_minor == 3990
     assert outcome.paid_minor == 2990
-    assert outcome.wallets == {"points": 29}
+    assert outcome.wallets == {"points": 29, "dividend": 0}  # the dividend is paid yearly
     assert outcome.lines[0].rules == ("member-coffee-beans", "base")
 
 

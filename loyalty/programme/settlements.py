@@ -1,0 +1,104 @@
+"""Period settlements (engine 2, ``[[settlements]]``): what the ledger pays a member
+for a whole period of purchases, once the period is over.
+
+Two kinds, both over the member's qualifying spend (excluded tags never count; a
+refund counts in its sale's period):
+
+* ``period_percent``: a percentage of the period's qualifying spend, with a rate per
+  store group (a cooperative's member dividend: 3 % in the member's own society's
+  stores, 1 % elsewhere), rounded once per member and period as the programme's
+  ``[arithmetic] rounding`` says, paid into a wallet.
+* ``period_steps``: a table of steps over the period's spend counted in whole units
+  (``unit_minor``, e.g. 100 øre = one point per krone), counted per receipt (each
+  receipt rounded down first) or over the period (the sum rounded down once), and
+  the highest step reached is paid into a wallet (ICA's monthly bonus).
+
+Periods are calendar months or years in the programme's time zone. The ledger's
+``pos-ledger settle`` pays each member once per settlement and period
+(:mod:`ledger.period_settling`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from loyalty.programme.reader import IDENTIFIER, Table
+
+Period = Literal["calendar_month", "calendar_year"]
+
+
+@dataclass(frozen=True)
+class PeriodPercent:
+    """A percentage of the period's qualifying spend, by store group."""
+
+    id: str
+    period: Period
+    wallet: str
+    percent: Fraction
+    """The rate where no store group's applies."""
+    by_store_group: tuple[tuple[str, Fraction], ...] = ()
+    """(group, percent): the first group the sale's store belongs to sets its rate."""
+
+    def rate_for(self, groups: frozenset[str]) -> Fraction:
+        """The percent for a sale in a store of these groups."""
+        return next((p for g, p in self.by_store_group if g in groups), self.percent)
+
+
+@dataclass(frozen=True)
+class PeriodSteps:
+    """The highest step the period's spend in whole units reaches, paid out."""
+
+    id: str
+    period: Period
+    wallet: str
+    unit_minor: int
+    scope: Literal["receipt", "period"]
+    steps: tuple[tuple[int, int], ...]
+    """(from units, pay), rising."""
+
+    def pay_for(self, units: int) -> int:
+        paid = 0
+        for start, pay in self.steps:
+            if units >= start:
+                paid = pay
+        return paid
+
+
+Settlement = PeriodPercent | PeriodSteps
+
+
+def settlement(table: Table, wallet_ids: list[str], store_groups: list[str]) -> Settlement:
+    """One ``[[settlements]]`` table, checked key by key."""
+    settlement_id = table.text("id", pattern=IDENTIFIER)
+    kind = table.text("kind", choices=("period_percent", "period_steps"))
+    period = table.text("period", choices=("calendar_month", "calendar_year"))
+    wallet = table.text("wallet", pattern=IDENTIFIER)
+    if wallet not in wallet_ids:
+        options = ", ".join(wallet_ids) or "none"
+        raise table.error("wallet", f"{wallet!r} is not a wallet of this programme ({options}).")
+    if kind == "period_percent":
+        percent = table.decimal("percent", minimum=Fraction(0))
+        rates = table.table("by_store_group")
+        by_group: list[tuple[str, Fraction]] = []
+        if rates is not None:
+            for group in list(rates.data):
+                if group not in store_groups:
+                    raise rates.error(group, "is not a store group of this programme.")
+                by_group.append((group, rates.decimal(group, minimum=Fraction(0))))
+            rates.done()
+        table.done()
+        return PeriodPercent(settlement_id, period, wallet, percent, tuple(by_group))
+    unit = table.integer("unit_minor", 100, minimum=1)
+    scope = table.text("scope", choices=("receipt", "period"))
+    steps = []
+    for index, step in enumerate(table.tables("steps")):
+        steps.append((step.integer("from", minimum=0), step.integer("pay", minimum=1)))
+        step.done()
+        if index and steps[-1][0] <= steps[-2][0]:
+            raise step.error("from", "must be more than the step before (steps rise).")
+    if not steps:
+        raise table.error("steps", "must list at least one step: [[settlements.steps]].")
+    table.done()
+    return PeriodSteps(settlement_id, period, wallet, unit, scope, tuple(steps))

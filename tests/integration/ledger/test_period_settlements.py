@@ -1,0 +1,123 @@
+"""Period settlements at the ledger, on SQLite and PostgreSQL, with PROGRAMME.md's
+numbers: the Coop member dividend (3 % in the own society's stores, 1 % elsewhere,
+paid after the year) and ICA's monthly bonus steps, counted per receipt or per month.
+Each period is paid once, a refund counts in its sale's period, and verify
+recomputes every payment."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ledger import programmes
+from ledger.cli import open_ledger
+from ledger.settle import settle
+from ledger.terminals import add_terminal
+from ledger.verify import verify
+from loyalty.programme import parse_programme
+from tests.integration.ledger.support import (
+    REPO_ROOT,
+    EventChain,
+    fresh_card,
+    fresh_terminal_name,
+    run_admin,
+)
+from tests.integration.ledger.test_lots_and_expiry import Rig
+
+EXAMPLES = REPO_ROOT / "examples" / "programmes"
+
+
+def example(name: str, **settlement: Any) -> dict[str, Any]:
+    document = tomllib.loads((EXAMPLES / f"{name}.toml").read_text(encoding="utf-8"))
+    document["settlements"][0].update(settlement)
+    return document
+
+
+def open_rig(url: str, document: dict[str, Any]) -> Rig:
+    db, _ = open_ledger(url)
+    with db.write() as tx:
+        terminal = fresh_terminal_name("SET")
+        add_terminal(tx, terminal)
+        done = programmes.publish_version(
+            tx, parse_programme(document, "example"), "2025-01-01T00:00", check_lead=False
+        )
+    with db.snapshot() as tx:
+        version = next(v for v in programmes.versions(tx) if v.version == done.version)
+    return Rig(db, url, terminal, EventChain(terminal, version), version)
+
+
+@pytest.fixture
+def coop(fresh_db_url: str) -> Iterator[Rig]:
+    rig = open_rig(fresh_db_url, example("coop"))
+    try:
+        yield rig
+    finally:
+        rig.db.close()
+
+
+def test_the_coop_dividend_pays_3_percent_at_home_and_1_percent_elsewhere(coop: Rig):
+    """1,000.00 in the own society and 1,000.00 in another: 40.00 NOK; 123,840.00 all
+    at home: 3,715.20 NOK; paid once the year is over, once."""
+    mixed, loyal = fresh_card(), fresh_card()
+    coop.at("2026-03-02T12:00:00+01:00")
+    coop.push(coop.sale(mixed, 100000, store="OSLO01"), coop.sale(mixed, 100000, store="BERGEN9"))
+    coop.push(coop.sale(loyal, 12384000, store="OSLO02"))
+    assert settle(coop.db, date(2026, 12, 31)).settlement_events == 0  # the year is not over
+    report = settle(coop.db, date(2027, 1, 1))
+    assert (report.settlement_events, report.paid) == (2, {"dividend": 4000 + 371520})
+    assert coop.member(mixed).accounts["dividend"] == 4000
+    assert coop.member(loyal).accounts["dividend"] == 371520
+    assert settle(coop.db, date(2027, 3, 1)).settlement_events == 0
+    report = verify(coop.db)
+    assert report.ok, report.differences
+
+
+def test_a_refund_in_the_next_year_lowers_the_year_of_its_sale(coop: Rig):
+    card = fresh_card()
+    coop.at("2026-12-20T12:00:00+01:00")
+    big = coop.sale(card, 200000, store="OSLO01")
+    coop.push(big)
+    coop.at("2027-01-03T12:00:00+01:00")
+    coop.push(coop.refund(big))
+    settle(coop.db, date(2027, 1, 10))
+    assert coop.member(card).accounts.get("dividend", 0) == 0
+    assert verify(coop.db).ok
+
+
+@pytest.mark.parametrize(("scope", "bonus"), [("receipt", 7500), ("period", 15000)])
+def test_ica_monthly_bonus_steps_per_receipt_or_per_month(
+    fresh_db_url: str, scope: str, bonus: int
+):
+    """Receipts of 4,000.60 and 3,999.60 SEK in March: 4,000 + 3,999 = 7,999 points
+    per receipt → 75 SEK; 8,000 over the month → 150 SEK."""
+    rig = open_rig(fresh_db_url, example("ica", scope=scope))
+    try:
+        card = fresh_card()
+        rig.at("2026-03-05T12:00:00+01:00")
+        rig.push(rig.sale(card, 400060), rig.sale(card, 399960))
+        rig.at("2026-04-02T12:00:00+02:00")
+        rig.push(rig.sale(card, 10000))  # April's: not in March's bonus
+        done = run_admin(rig.url, "settle", "--as-of", "2026-04-01")
+        assert done.returncode == 0, done.stderr
+        assert f"Paid {bonus} bonus in 1 settlement event." in done.stdout
+        assert rig.member(card).accounts["bonus"] == bonus
+        assert settle(rig.db, date(2026, 4, 30)).settlement_events == 0
+        report = verify(rig.db)
+        assert report.ok, report.differences
+    finally:
+        rig.db.close()
+
+
+def test_verify_reports_a_payment_the_events_do_not_give(coop: Rig):
+    card = fresh_card()
+    coop.at("2026-05-05T12:00:00+02:00")
+    coop.push(coop.sale(card, 100000, store="OSLO01"))
+    settle(coop.db, date(2027, 1, 1))
+    with coop.db.write() as tx:
+        tx.execute("UPDATE settlement_runs SET first_seq = 1")
+    report = verify(coop.db)
+    assert any("settlement dividend 2026" in line for line in report.differences)
