@@ -26,7 +26,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ledger import admin, members, programmes, terminals
@@ -193,7 +193,14 @@ def _date(text: str, option: str = "--since") -> date:
 
 
 def _settle(args: argparse.Namespace, db: Database, _: str) -> int:
-    report = settle(db, _date(args.as_of, "--as-of"))
+    as_of = _date(args.as_of, "--as-of")
+    latest = datetime.now(UTC).date() + timedelta(days=1)
+    if as_of > latest:
+        raise AdminError(
+            f"--as-of {as_of} is in the future: it would pay periods that are not over and "
+            "expire points still usable. Give today's date or an earlier one."
+        )
+    report = settle(db, as_of)
     expired = ", ".join(f"{n} {wallet}" for wallet, n in sorted(report.expired.items()))
     lowered = (
         f" {_count(report.tiers_lowered, 'member')} fell to a lower tier."
@@ -207,7 +214,8 @@ def _settle(args: argparse.Namespace, db: Database, _: str) -> int:
         else ""
     )
     print(
-        f"Settled as of {report.as_of}: {_count(report.events, 'event')} appended"
+        f"Settled as of {report.as_of}: "
+        f"{_count(report.events + report.settlement_events, 'event')} appended"
         + (f"; expired {expired} of {_count(report.members, 'member')}." if expired else ".")
         + lowered
         + settlements

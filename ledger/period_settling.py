@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from ledger import programmes
@@ -28,11 +28,14 @@ from ledger.lot_keeping import LotKeeper
 from ledger.member_book import load_members_by_id
 from ledger.own_events import OwnEvent, append_own_events
 from loyalty.events import EventKind
-from loyalty.programme import Programme, ProgrammeVersion, version_in_force
+from loyalty.programme import Programme, ProgrammeVersion
 from loyalty.programme.arithmetic import round_ratio
 from loyalty.programme.model import QUALIFYING_SPEND
 from loyalty.programme.settlements import Period, PeriodPercent, PeriodSteps, Settlement
 from loyalty.timezones import programme_zone
+
+LAST_YEAR = 9999
+"""Periods are years 1 to 9998 (a date has four digits)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def settle_periods(db: Database, as_of: date) -> tuple[int, dict[str, int]]:
     paid: dict[str, int] = {}
     for settlement_id, period in _settlements(versions):
         key = period_key(period, first_day)
-        while period_start(period, next_period(period, key)) <= as_of:
+        while int(key[:4]) < LAST_YEAR and period_start(period, next_period(period, key)) <= as_of:
             version = _version_for(versions, period, key)
             settlement = None
             if version is not None:
@@ -170,12 +173,17 @@ def _settlements(versions: Sequence[ProgrammeVersion]) -> list[tuple[str, Period
 def _version_for(
     versions: Sequence[ProgrammeVersion], period: Period, key: str
 ) -> ProgrammeVersion | None:
-    """The version in force at the period's last instant (its end in that version's
-    own time zone)."""
-    guess = version_in_force(versions, datetime.combine(period_start(period, key), time(12), UTC))
-    zone = guess.programme.timezone if guess is not None else "UTC"
-    _, end = bounds(period, key, zone)
-    return version_in_force(versions, end - timedelta(microseconds=1))
+    """The version in force at the period's last instant, each version's start and
+    the period's end read in that version's own time zone."""
+    best: ProgrammeVersion | None = None
+    for version in versions:
+        _, end = bounds(period, key, version.programme.timezone)
+        if version.effective_from < end and (
+            best is None
+            or (version.effective_from, version.version) > (best.effective_from, best.version)
+        ):
+            best = version
+    return best
 
 
 def _pay(

@@ -21,6 +21,7 @@ from ledger.errors import AdminError
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
+from loyalty.programme.settlements import period_conflict
 from loyalty.programme.versions import local_start, start_at
 from loyalty.timezones import programme_zone
 
@@ -78,6 +79,11 @@ def publish_version(
                 "till offline since before now starts it late, and the ledger records "
                 "those sales as a stale version."
             )
+    conflict = period_conflict(
+        [v.programme.settlements for v in published(tx).versions], programme.settlements
+    )
+    if conflict is not None:
+        raise AdminError(f"Not published: {conflict}.")
     row = tx.one("SELECT COALESCE(MAX(version), 0) FROM programme_versions")
     version = int(row[0]) + 1 if row else 1
     change = tx.allocate("changes", 1)

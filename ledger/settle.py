@@ -86,9 +86,10 @@ class SettleSchedule(threading.Thread):
             except Exception as exc:  # keep serving; say why it failed
                 print(f"pos-ledger: scheduled settle failed: {exc}", file=sys.stderr)
                 continue
-            if report.events or report.tiers_lowered:
+            if report.events or report.tiers_lowered or report.settlement_events:
                 print(
-                    f"pos-ledger: settled as of {report.as_of}: {report.events} expire "
+                    f"pos-ledger: settled as of {report.as_of}: "
+                    f"{report.settlement_events} settlement events, {report.events} expire "
                     f"events, {report.tiers_lowered} tiers lowered",
                     file=sys.stderr,
                 )

@@ -6,7 +6,8 @@ refund counts in its sale's period):
 
 * ``period_percent``: a percentage of the period's qualifying spend, with a rate per
   store group (a cooperative's member dividend: 3 % in the member's own society's
-  stores, 1 % elsewhere), rounded once per member and period as the programme's
+  stores, 1 % elsewhere; a store in several groups gets the highest of their
+  rates), rounded once per member and period as the programme's
   ``[arithmetic] rounding`` says, paid into a wallet.
 * ``period_steps``: a table of steps over the period's spend counted in whole units
   (``unit_minor``, e.g. 100 øre = one point per krone), counted per receipt (each
@@ -20,6 +21,7 @@ Periods are calendar months or years in the programme's time zone. The ledger's
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -39,11 +41,13 @@ class PeriodPercent:
     percent: Fraction
     """The rate where no store group's applies."""
     by_store_group: tuple[tuple[str, Fraction], ...] = ()
-    """(group, percent): the first group the sale's store belongs to sets its rate."""
+    """(group, percent): a sale in a store of some of these groups gets the highest of
+    their rates (whatever order the document lists them in)."""
 
     def rate_for(self, groups: frozenset[str]) -> Fraction:
         """The percent for a sale in a store of these groups."""
-        return next((p for g, p in self.by_store_group if g in groups), self.percent)
+        rates = [p for g, p in self.by_store_group if g in groups]
+        return max(rates) if rates else self.percent
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,14 @@ def settlement(table: Table, wallet_ids: list[str], store_groups: list[str]) -> 
         options = ", ".join(wallet_ids) or "none"
         raise table.error("wallet", f"{wallet!r} is not a wallet of this programme ({options}).")
     if kind == "period_percent":
-        percent = table.decimal("percent", minimum=Fraction(0))
+        percent = _percent(table, "percent")
         rates = table.table("by_store_group")
         by_group: list[tuple[str, Fraction]] = []
         if rates is not None:
             for group in list(rates.data):
                 if group not in store_groups:
                     raise rates.error(group, "is not a store group of this programme.")
-                by_group.append((group, rates.decimal(group, minimum=Fraction(0))))
+                by_group.append((group, _percent(rates, group)))
             rates.done()
         table.done()
         return PeriodPercent(settlement_id, period, wallet, percent, tuple(by_group))
@@ -98,7 +102,33 @@ def settlement(table: Table, wallet_ids: list[str], store_groups: list[str]) -> 
         step.done()
         if index and steps[-1][0] <= steps[-2][0]:
             raise step.error("from", "must be more than the step before (steps rise).")
+        if index and steps[-1][1] < steps[-2][1]:
+            raise step.error("pay", "must be at least the step before's (a higher step pays more).")
     if not steps:
         raise table.error("steps", "must list at least one step: [[settlements.steps]].")
     table.done()
     return PeriodSteps(settlement_id, period, wallet, unit, scope, tuple(steps))
+
+
+def _percent(table: Table, key: str) -> Fraction:
+    value: Fraction = table.decimal(key, minimum=Fraction(0))
+    if value > 100:
+        raise table.error(key, f"must be at most 100, not {value}.")
+    return value
+
+
+def period_conflict(
+    earlier: Iterable[Sequence[Settlement]], new: Sequence[Settlement]
+) -> str | None:
+    """Why settlements ``new`` cannot follow versions with the settlements ``earlier``:
+    a settlement id that changes its period would pay the same spend twice (its
+    months, then its year)."""
+    known = {s.id: s.period for settlements in earlier for s in settlements}
+    for settlement in new:
+        before = known.get(settlement.id)
+        if before is not None and before != settlement.period:
+            return (
+                f"settlement {settlement.id!r} is paid per {before.removeprefix('calendar_')}; "
+                f"one paid per {settlement.period.removeprefix('calendar_')} needs another id"
+            )
+    return None

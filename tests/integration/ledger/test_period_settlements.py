@@ -15,6 +15,7 @@ import pytest
 
 from ledger import programmes
 from ledger.cli import open_ledger
+from ledger.errors import AdminError
 from ledger.settle import settle
 from ledger.terminals import add_terminal
 from ledger.verify import verify
@@ -121,3 +122,49 @@ def test_verify_reports_a_payment_the_events_do_not_give(coop: Rig):
         tx.execute("UPDATE settlement_runs SET first_seq = 1")
     report = verify(coop.db)
     assert any("settlement dividend 2026" in line for line in report.differences)
+
+
+def test_a_settlement_id_cannot_change_its_period_and_dates_to_come_are_refused(coop: Rig):
+    yearly = example("coop")
+    monthly = example("coop", period="calendar_month")
+    monthly["programme"]["name"] = "Coop monthly"
+    with coop.db.write() as tx, pytest.raises(AdminError, match="'dividend' is paid per year"):
+        programmes.publish_version(
+            tx, parse_programme(monthly, "m"), "2027-01-01T00:00", check_lead=False
+        )
+    assert parse_programme(yearly, "y").settlements[0].period == "calendar_year"
+    done = run_admin(coop.url, "settle", "--as-of", "2099-01-01")
+    assert done.returncode == 1
+    assert "--as-of 2099-01-01 is in the future" in done.stderr
+
+
+def test_a_dividend_that_starts_at_local_new_year_pays_nothing_for_the_year_before(
+    fresh_db_url: str,
+):
+    """Version 1 (no dividend) from March 2025; version 2 (the Coop dividend) from
+    1 January 2026 at midnight in Oslo (23:00 UTC on 31 December): 2025 is not paid."""
+    db, _ = open_ledger(fresh_db_url)
+    try:
+        plain = example("coop")
+        del plain["settlements"]
+        plain["programme"]["name"] = "Coop without dividend"
+        with db.write() as tx:
+            terminal = fresh_terminal_name("NY")
+            add_terminal(tx, terminal)
+            programmes.publish_version(
+                tx, parse_programme(plain, "plain"), "2025-03-01T00:00", check_lead=False
+            )
+            programmes.publish_version(
+                tx, parse_programme(example("coop"), "coop"), "2026-01-01T00:00", check_lead=False
+            )
+        with db.snapshot() as tx:
+            versions = programmes.versions(tx)
+        rig = Rig(db, fresh_db_url, terminal, EventChain(terminal, versions[-2]), versions[-2])
+        card = fresh_card()
+        rig.at("2025-06-01T12:00:00+02:00")
+        rig.push(rig.sale(card, 100000, store="OSLO01"))
+        report = settle(db, date(2026, 1, 2))
+        assert report.settlement_events == 0
+        assert verify(db).ok
+    finally:
+        db.close()

@@ -752,3 +752,47 @@ def test_the_simple_default_programme_loads_and_hashes_by_its_settings():
     other = parse_programme(simple_programme_document(points_per_unit=2), "till")
     assert one.content_hash == same.content_hash != other.content_hash
     assert one.redeem is not None and one.redeem.min_points == 100
+
+
+# --------------------------------------------------------------------------- settlements
+
+
+def with_settlement(**table: Any) -> dict[str, Any]:
+    settlement = {"id": "d", "kind": "period_percent", "period": "calendar_year"}
+    settlement.update({"wallet": "points", "percent": "1"}, **table)
+    return changed(edit("programme.engine", 2), edit("settlements", [settlement]))
+
+
+def test_a_store_in_several_groups_gets_the_highest_of_their_rates_in_any_order():
+    doc = with_settlement(by_store_group={"north": "2", "south": "3"})
+    doc["store_groups"] = {**doc["store_groups"], "north": ["S1", "S2"], "south": ["S2"]}
+    settlement = parse_programme(doc, SOURCE).settlements[0]
+    assert settlement.rate_for(frozenset({"north", "south"})) == 3
+    assert settlement.rate_for(frozenset({"north"})) == 2
+    assert settlement.rate_for(frozenset()) == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        ({"percent": "101"}, "settlements[0].percent: must be at most 100"),
+        ({"by_store_group": {"nowhere": "3"}}, "settlements[0].by_store_group.nowhere:"),
+        ({"period": "week"}, "settlements[0].period:"),
+        ({"wallet": "cash"}, "settlements[0].wallet: 'cash' is not a wallet"),
+        (
+            {
+                "kind": "period_steps",
+                "percent": None,
+                "scope": "receipt",
+                "steps": [{"from": 10, "pay": 50}, {"from": 20, "pay": 40}],
+            },
+            "settlements[0].steps[1].pay: must be at least",
+        ),
+    ],
+)
+def test_a_bad_settlement_is_refused_naming_the_key(table: dict[str, Any], problem: str):
+    doc = with_settlement(**table)
+    settlement = doc["settlements"][0]
+    for key in [k for k, v in settlement.items() if v is None]:
+        del settlement[key]
+    assert problem in refusal(doc)
