@@ -24,6 +24,7 @@ from fractions import Fraction
 
 from ledger import programmes
 from ledger.db import Database, Tx
+from ledger.instants import instant
 from ledger.lot_keeping import LotKeeper
 from ledger.member_book import load_members_by_id
 from ledger.own_events import OwnEvent, append_own_events
@@ -32,7 +33,7 @@ from loyalty.programme import Programme, ProgrammeVersion
 from loyalty.programme.arithmetic import round_ratio
 from loyalty.programme.model import QUALIFYING_SPEND
 from loyalty.programme.settlements import Period, PeriodPercent, PeriodSteps, Settlement
-from loyalty.timezones import programme_zone
+from loyalty.timezones import local_time, programme_zone
 
 LAST_YEAR = 9999
 """Periods are years 1 to 9998 (a date has four digits)."""
@@ -73,6 +74,17 @@ def bounds(period: Period, key: str, timezone: str) -> tuple[datetime, datetime]
     )
 
 
+@dataclass
+class _Receipt:
+    """A sale of the period, with its refunds counted."""
+
+    member_id: str
+    spend: int
+    store: str
+    day: date
+    """The local business day (a visit day for a challenge)."""
+
+
 def payouts(
     tx: Tx, programme: Programme, settlement: Settlement, key: str, before_seq: int | None = None
 ) -> list[Payout]:
@@ -81,14 +93,18 @@ def payouts(
     start, end = bounds(settlement.period, key, programme.timezone)
     since, until = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
     limit = before_seq if before_seq is not None else 2**62
-    receipts: dict[str, list[object]] = {}  # sale id -> [member, spend, store]
-    for event_id, member_id, postings, document in tx.query(
-        "SELECT event_id, member_id, postings, document FROM events WHERE kind = 'sale' "
-        "AND business_at >= ? AND business_at < ? AND ledger_seq < ?",
+    receipts: dict[str, _Receipt] = {}
+    for event_id, member_id, postings, document, business_at in tx.query(
+        "SELECT event_id, member_id, postings, document, business_at FROM events "
+        "WHERE kind = 'sale' AND business_at >= ? AND business_at < ? AND ledger_seq < ?",
         (since, until, limit),
     ):
-        spend = int(json.loads(postings).get(QUALIFYING_SPEND, 0))
-        receipts[str(event_id)] = [str(member_id), spend, json.loads(document).get("store", "")]
+        receipts[str(event_id)] = _Receipt(
+            str(member_id),
+            int(json.loads(postings).get(QUALIFYING_SPEND, 0)),
+            str(json.loads(document).get("store", "")),
+            local_time(instant(str(business_at)), programme.timezone).date(),
+        )
     for refers_to, postings in tx.query(
         "SELECT r.refers_to, r.postings FROM events r JOIN events s ON s.event_id = r.refers_to "
         "WHERE r.kind = 'refund' AND s.kind = 'sale' AND s.business_at >= ? "
@@ -97,27 +113,31 @@ def payouts(
     ):
         receipt = receipts.get(str(refers_to))
         if receipt is not None:
-            receipt[1] = int(str(receipt[1])) + int(json.loads(postings).get(QUALIFYING_SPEND, 0))
+            receipt.spend += int(json.loads(postings).get(QUALIFYING_SPEND, 0))
     return _paid(programme, settlement, list(receipts.values()))
 
 
-def _paid(
-    programme: Programme, settlement: Settlement, receipts: list[list[object]]
-) -> list[Payout]:
-    members: dict[str, list[tuple[int, str]]] = {}
-    for member_id, spend, store in receipts:
-        members.setdefault(str(member_id), []).append((int(str(spend)), str(store)))
+def _paid(programme: Programme, settlement: Settlement, receipts: list[_Receipt]) -> list[Payout]:
+    members: dict[str, list[_Receipt]] = {}
+    for receipt in receipts:
+        members.setdefault(receipt.member_id, []).append(receipt)
     found = []
-    for member_id, spent in sorted(members.items()):
-        basis = sum(s for s, _ in spent)
+    for member_id, theirs in sorted(members.items()):
+        basis = sum(r.spend for r in theirs)
         if isinstance(settlement, PeriodPercent):
             exact = sum(
-                (s * settlement.rate_for(_groups(programme, store)) / 100 for s, store in spent),
+                (r.spend * settlement.rate_for(_groups(programme, r.store)) / 100 for r in theirs),
                 Fraction(0),
             )
             amount = round_ratio(exact.numerator, exact.denominator, programme.rounding)
+        elif isinstance(settlement, PeriodSteps):
+            amount = settlement.pay_for(_units(settlement, [r.spend for r in theirs]))
         else:
-            amount = settlement.pay_for(_units(settlement, [s for s, _ in spent]))
+            by_day: dict[date, int] = {}
+            for r in theirs:
+                by_day[r.day] = by_day.get(r.day, 0) + r.spend
+            visits = sum(1 for spend in by_day.values() if spend >= settlement.min_visit_minor)
+            amount = settlement.pay if visits >= settlement.visits else 0
         if amount > 0:
             found.append(Payout(member_id, basis, amount))
     return found

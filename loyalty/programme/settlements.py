@@ -1,7 +1,7 @@
 """Period settlements (engine 2, ``[[settlements]]``): what the ledger pays a member
 for a whole period of purchases, once the period is over.
 
-Two kinds, both over the member's qualifying spend (excluded tags never count; a
+Three kinds, all over the member's qualifying spend (excluded tags never count; a
 refund counts in its sale's period):
 
 * ``period_percent``: a percentage of the period's qualifying spend, with a rate per
@@ -13,6 +13,9 @@ refund counts in its sale's period):
   (``unit_minor``, e.g. 100 øre = one point per krone), counted per receipt (each
   receipt rounded down first) or over the period (the sum rounded down once), and
   the highest step reached is paid into a wallet (ICA's monthly bonus).
+* ``visit_challenge``: enough days in the period with enough spend that day pay a
+  fixed amount (5 visit days of at least 50.00 in a month: 100 points). A refund
+  counts against its sale's day, so returning a visit's purchase undoes the visit.
 
 Periods are calendar months or years in the programme's time zone. The ledger's
 ``pos-ledger settle`` pays each member once per settlement and period
@@ -70,13 +73,28 @@ class PeriodSteps:
         return paid
 
 
-Settlement = PeriodPercent | PeriodSteps
+@dataclass(frozen=True)
+class VisitChallenge:
+    """A challenge: at least ``visits`` days in the period on which the member's
+    qualifying spend (that day's receipts, less their refunds) reaches
+    ``min_visit_minor`` earn ``pay`` into the wallet (5 visits of 50.00 in a month:
+    100 points)."""
+
+    id: str
+    period: Period
+    wallet: str
+    visits: int
+    min_visit_minor: int
+    pay: int
+
+
+Settlement = PeriodPercent | PeriodSteps | VisitChallenge
 
 
 def settlement(table: Table, wallet_ids: list[str], store_groups: list[str]) -> Settlement:
     """One ``[[settlements]]`` table, checked key by key."""
     settlement_id = table.text("id", pattern=IDENTIFIER)
-    kind = table.text("kind", choices=("period_percent", "period_steps"))
+    kind = table.text("kind", choices=("period_percent", "period_steps", "visit_challenge"))
     period = table.text("period", choices=("calendar_month", "calendar_year"))
     wallet = table.text("wallet", pattern=IDENTIFIER)
     if wallet not in wallet_ids:
@@ -94,6 +112,14 @@ def settlement(table: Table, wallet_ids: list[str], store_groups: list[str]) -> 
             rates.done()
         table.done()
         return PeriodPercent(settlement_id, period, wallet, percent, tuple(by_group))
+    if kind == "visit_challenge":
+        visits = table.integer("visits", minimum=1)
+        if visits > 31:
+            raise table.error("visits", "must be at most 31 (days in a month).")
+        least = table.integer("min_visit_minor", 0, minimum=0)
+        pay = table.integer("pay", minimum=1)
+        table.done()
+        return VisitChallenge(settlement_id, period, wallet, visits, least, pay)
     unit = table.integer("unit_minor", 100, minimum=1)
     scope = table.text("scope", choices=("receipt", "period"))
     steps = []

@@ -168,3 +168,32 @@ def test_a_dividend_that_starts_at_local_new_year_pays_nothing_for_the_year_befo
         assert verify(db).ok
     finally:
         db.close()
+
+
+def test_five_visit_days_in_a_month_earn_the_challenge_and_a_refund_undoes_a_visit(
+    fresh_db_url: str,
+):
+    """Five days with at least 50.00 NOK in March: 100 points. Another member has five
+    such days too, but returns one day's purchase: four visits, nothing. Two receipts
+    on one day are one visit; a 49.90 day is none."""
+    rig = open_rig(fresh_db_url, example("challenge"))
+    try:
+        keen, returner = fresh_card(), fresh_card()
+        refundable = None
+        for day in (2, 3, 4, 9, 10):
+            rig.at(f"2026-03-{day:02d}T12:00:00+01:00")
+            rig.push(rig.sale(keen, 3000), rig.sale(keen, 2000))  # 50.00 that day
+            sale = rig.sale(returner, 6000)
+            rig.push(sale)
+            refundable = refundable or sale
+        rig.at("2026-03-11T12:00:00+01:00")
+        rig.push(rig.sale(returner, 4990))  # 49.90: not a visit
+        assert refundable is not None
+        rig.push(rig.refund(refundable))
+        report = settle(rig.db, date(2026, 4, 1))
+        assert (report.settlement_events, report.paid) == (1, {"points": 100})
+        assert rig.member(keen).accounts["points"] == 250 + 100
+        assert rig.member(returner).accounts["points"] == 4 * 60 + 49
+        assert verify(rig.db).ok
+    finally:
+        rig.db.close()

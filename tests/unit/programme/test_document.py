@@ -778,6 +778,10 @@ def test_a_store_in_several_groups_gets_the_highest_of_their_rates_in_any_order(
         ({"percent": "101"}, "settlements[0].percent: must be at most 100"),
         ({"by_store_group": {"nowhere": "3"}}, "settlements[0].by_store_group.nowhere:"),
         ({"period": "week"}, "settlements[0].period:"),
+        (
+            {"kind": "visit_challenge", "percent": None, "visits": 32, "pay": 100},
+            "settlements[0].visits: must be at most 31",
+        ),
         ({"wallet": "cash"}, "settlements[0].wallet: 'cash' is not a wallet"),
         (
             {
