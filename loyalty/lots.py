@@ -25,7 +25,7 @@ its lots minus its debt. Nothing here knows about storage or events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -134,12 +134,3 @@ class WalletLots:
             self.lots[day] = left
         else:
             del self.lots[day]
-
-
-def total(moves: Iterable[Mapping[ExpiryDay, int]]) -> dict[ExpiryDay, int]:
-    """Moves added up per lot day."""
-    found: dict[ExpiryDay, int] = {}
-    for move in moves:
-        for day, amount in move.items():
-            found[day] = found.get(day, 0) + amount
-    return found

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
+from loyalty.programme import Programme
 from pos_client.config import TillConfig
 from pos_client.store import CachedMember
 from pos_client.till import Till
@@ -49,3 +51,16 @@ def till(till_config: TillConfig) -> Iterator[Till]:
         yield opened
     finally:
         opened.close()
+
+
+def store_versions(till: Till, versions: list[tuple[int, str, str, Programme]]) -> None:
+    """Store ``(version, local start, UTC start, programme)`` rows in the till's
+    database as a pull from the ledger stores them."""
+    with till.store.lock, till.store.conn:
+        till.store.conn.executemany(
+            "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (number, local, utc, p.content_hash, canonical_json(p.document), number)
+                for number, local, utc, p in versions
+            ],
+        )

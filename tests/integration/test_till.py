@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.errors import InvalidAmount, InvalidCardNumber, RedemptionRefused
 from loyalty.events import EventKind
@@ -22,7 +21,7 @@ from pos_client.errors import (
     UnsupportedScan,
 )
 from pos_client.till import Till
-from tests.conftest import member
+from tests.conftest import member, store_versions
 
 KARI, OLA, BLOCKED = (make_card_number(n) for n in (1, 2, 3))
 
@@ -170,28 +169,13 @@ def test_a_refund_is_in_the_currency_of_its_sale_after_the_programme_changed(
         examples = Path(__file__).resolve().parents[2] / "examples" / "programmes"
         dairy = load_programme_file(examples / "weekend-dairy.toml")
         sephora = load_programme_file(examples / "sephora.toml")
-        with till.store.lock, till.store.conn:  # as the pull stores the ledger's versions
-            till.store.conn.executemany(
-                "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        1,
-                        "2026-01-01T00:00",
-                        "2025-12-31T23:00:00Z",
-                        dairy.content_hash,
-                        canonical_json(dairy.document),
-                        1,
-                    ),
-                    (
-                        2,
-                        "2026-11-10T00:00",
-                        "2026-11-10T05:00:00Z",
-                        sephora.content_hash,
-                        canonical_json(sephora.document),
-                        2,
-                    ),
-                ],
-            )
+        store_versions(
+            till,
+            [
+                (1, "2026-01-01T00:00", "2025-12-31T23:00:00Z", dairy),
+                (2, "2026-11-10T00:00", "2026-11-10T05:00:00Z", sephora),
+            ],
+        )
         till.scan(KARI)
         sale = till.earn("250")
         assert sale.amount == Money(25000, "NOK")

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 import pos_client.outcome_memo as memo_module
-from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.programme import (
     Basket,
@@ -28,7 +27,7 @@ from loyalty.programme import (
 from pos_client.config import TillConfig
 from pos_client.outcome_memo import OutcomeMemo
 from pos_client.till import Till
-from tests.conftest import member
+from tests.conftest import member, store_versions
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "programmes"
 KARI = make_card_number(1)
@@ -209,28 +208,13 @@ def test_a_sale_finished_after_a_new_version_starts_shows_the_member_under_it(
     for till in open_till(till_config, "weekend-dairy", clock):
         dairy = load_programme_file(EXAMPLES / "weekend-dairy.toml")
         kiwi = load_programme_file(EXAMPLES / "kiwi.toml")
-        with till.store.lock, till.store.conn:  # as a pull stores the ledger's versions
-            till.store.conn.executemany(
-                "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        1,
-                        "2026-01-01T00:00",
-                        "2025-12-31T23:00:00Z",
-                        dairy.content_hash,
-                        canonical_json(dairy.document),
-                        1,
-                    ),
-                    (
-                        2,
-                        "2026-11-10T00:00",
-                        "2026-11-09T23:00:00Z",
-                        kiwi.content_hash,
-                        canonical_json(kiwi.document),
-                        2,
-                    ),
-                ],
-            )
+        store_versions(
+            till,
+            [
+                (1, "2026-01-01T00:00", "2025-12-31T23:00:00Z", dairy),
+                (2, "2026-11-10T00:00", "2026-11-09T23:00:00Z", kiwi),
+            ],
+        )
         till.scan(KARI)
         till.add_amount("100", name="Apples", tags=frozenset({"fresh"}))
         clock.now = datetime.fromisoformat("2026-11-10T00:00:05+01:00")

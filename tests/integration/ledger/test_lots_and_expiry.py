@@ -7,41 +7,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ledger import admin, programmes
 from ledger.cli import open_ledger
-from ledger.db import Database
-from ledger.members import member_by_card
 from ledger.service import push
 from ledger.settle import settle
-from ledger.terminals import LEDGER_TERMINAL, add_terminal
+from ledger.terminals import LEDGER_TERMINAL
 from ledger.verify import verify
 from loyalty.events import Event, EventKind, compute_hash
 from loyalty.programme import (
-    NEW_MEMBER,
-    Basket,
-    Line,
-    ProgrammeVersion,
-    evaluate,
     parse_programme,
-    reverse,
 )
-from loyalty.programme.default import simple_programme_document
 from loyalty.programme.model import Expiry
 from pos_client.config import LedgerConfig, TillConfig
-from pos_client.recording import sale_fields
 from pos_client.store.members import Expiring
 from pos_client.till import Till, local_now
 from pos_client.ui import formatting
-from sync.protocol import MemberState
 from tests.conftest import member as cached_member
+from tests.integration.ledger.ledger_rig import Rig, expiring_programme, open_rig
 from tests.integration.ledger.support import (
     REPO_ROOT,
     EventChain,
@@ -55,119 +44,13 @@ from tests.integration.ledger.support import (
 STARBUCKS = REPO_ROOT / "examples" / "programmes" / "starbucks.toml"
 
 
-def expiring_programme() -> dict[str, Any]:
-    """The default points programme with points expiring six months after the month
-    they were earned in (engine 2)."""
-    document = simple_programme_document(timezone="Europe/Oslo")
-    document["programme"]["engine"] = 2
-    document["programme"]["id"] = "expiring"
-    document["wallets"] = [{"id": "points", "expiry": {"months": 6}}]
-    return document
-
-
-@dataclass
-class Rig:
-    db: Database
-    url: str
-    terminal: str
-    chain: EventChain
-    version: ProgrammeVersion
-
-    def push(self, *events: Event) -> None:
-        answer = push(self.db, self.terminal, [e.to_dict() for e in events])
-        assert answer.stopped_at is None, answer.stopped_at
-        assert {r.status for r in answer.results} == {"accepted"}
-
-    def at(self, text: str) -> None:
-        self.chain.at = datetime.fromisoformat(text)
-
-    def sale(
-        self, card: str, amount_minor: int, redeem_points: int = 0, store: str = "S01"
-    ) -> Event:
-        """A one-line sale (points as a discount if given) in ``store``, as a till
-        records it."""
-        event_id = f"sale-{self.chain.seq + 1}-{card}"
-        basket = Basket(
-            self.chain.at,
-            store,
-            (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
-            redeem_points=redeem_points,
-        )
-        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
-        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
-        self.chain.store = store
-        try:
-            return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
-        finally:
-            self.chain.store = "S01"
-
-    def refund(self, sale: Event) -> Event:
-        """All of ``sale`` back, as a till computes it."""
-        basket = Basket(
-            datetime.fromisoformat(sale.get("business_time")),
-            sale.get("store"),
-            tuple(
-                Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
-                for x in sale.get("basket")["lines"]
-            ),
-            redeem_points=int(sale.get("basket").get("redeem_points", 0)),
-        )
-        reversal = reverse(
-            self.version.programme,
-            self.version.version,
-            basket,
-            NEW_MEMBER,
-            sale.event_id,
-            {},
-            {1: 1},
-        )
-        return self.chain._append(
-            EventKind.REFUND,
-            sale.card,
-            refers_to=sale.event_id,
-            returned=[{"line": 1, "qty": 1}],
-            programme=sale.get("programme"),
-            postings=dict(reversal.postings),
-            refund_minor=reversal.refund_minor,
-            spent_returned=reversal.spent_returned or None,
-            outcome_hash=reversal.outcome_hash,
-        )
-
-    def member(self, card: str) -> MemberState:
-        with self.db.snapshot() as tx:
-            found = member_by_card(tx, card)
-        assert found is not None
-        return found
-
-    def lots(self, card: str) -> dict[str, int]:
-        member_id = self.member(card).member_id
-        with self.db.snapshot() as tx:
-            rows = tx.query(
-                "SELECT last_day, remaining FROM lots WHERE member_id = ? AND remaining > 0 "
-                "ORDER BY last_day",
-                (member_id,),
-            )
-        return {str(day) or "never": int(n) for day, n in rows}
-
-
 @pytest.fixture
-def rig(fresh_db_url: str, tmp_path: Path) -> Iterator[Rig]:
-    db, _ = open_ledger(fresh_db_url)
+def rig(fresh_db_url: str) -> Iterator[Rig]:
+    opened = open_rig(fresh_db_url, expiring_programme(), prefix="LOT")
     try:
-        with db.write() as tx:
-            terminal = fresh_terminal_name("LOT")
-            add_terminal(tx, terminal)
-            done = programmes.publish_version(
-                tx,
-                parse_programme(expiring_programme(), "expiring"),
-                "2026-01-01T00:00",
-                check_lead=False,
-            )
-        with db.snapshot() as tx:
-            version = next(v for v in programmes.versions(tx) if v.version == done.version)
-        yield Rig(db, fresh_db_url, terminal, EventChain(terminal, version), version)
+        yield opened
     finally:
-        db.close()
+        opened.db.close()
 
 
 def test_points_earn_into_lots_by_month_and_spending_takes_the_soonest_first(rig: Rig):

@@ -20,8 +20,8 @@ from ledger.terminals import add_terminal
 from ledger.verify import verify
 from loyalty.events import Event
 from loyalty.programme import parse_programme
+from tests.integration.ledger.ledger_rig import Rig, expiring_programme
 from tests.integration.ledger.support import EventChain, fresh_card
-from tests.integration.ledger.test_lots_and_expiry import Rig, expiring_programme
 
 SALE = st.tuples(st.just("sale"), st.integers(0, 2), st.integers(100, 30000), st.integers(0, 3))
 STEP = st.one_of(

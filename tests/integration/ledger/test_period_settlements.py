@@ -20,6 +20,8 @@ from ledger.settle import settle
 from ledger.terminals import add_terminal
 from ledger.verify import verify
 from loyalty.programme import parse_programme
+from tests.integration.ledger.ledger_rig import Rig
+from tests.integration.ledger.ledger_rig import open_rig as open_ledger_rig
 from tests.integration.ledger.support import (
     REPO_ROOT,
     EventChain,
@@ -27,7 +29,6 @@ from tests.integration.ledger.support import (
     fresh_terminal_name,
     run_admin,
 )
-from tests.integration.ledger.test_lots_and_expiry import Rig
 
 EXAMPLES = REPO_ROOT / "examples" / "programmes"
 
@@ -39,16 +40,7 @@ def example(name: str, **settlement: Any) -> dict[str, Any]:
 
 
 def open_rig(url: str, document: dict[str, Any]) -> Rig:
-    db, _ = open_ledger(url)
-    with db.write() as tx:
-        terminal = fresh_terminal_name("SET")
-        add_terminal(tx, terminal)
-        done = programmes.publish_version(
-            tx, parse_programme(document, "example"), "2025-01-01T00:00", check_lead=False
-        )
-    with db.snapshot() as tx:
-        version = next(v for v in programmes.versions(tx) if v.version == done.version)
-    return Rig(db, url, terminal, EventChain(terminal, version), version)
+    return open_ledger_rig(url, document, "2025-01-01T00:00", "SET")
 
 
 @pytest.fixture

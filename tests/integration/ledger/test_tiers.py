@@ -16,25 +16,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ledger import admin, programmes
-from ledger.cli import open_ledger
+from ledger import admin
 from ledger.settle import settle
-from ledger.terminals import add_terminal
 from ledger.verify import verify
 from loyalty.programme import parse_programme
 from pos_client.config import LedgerConfig, TillConfig
 from pos_client.till import Till, local_now
 from pos_client.ui import formatting
 from tests.conftest import member as cached_member
+from tests.integration.ledger.ledger_rig import Rig
+from tests.integration.ledger.ledger_rig import open_rig as open_ledger_rig
 from tests.integration.ledger.support import (
     REPO_ROOT,
-    EventChain,
     LedgerHandle,
     fresh_card,
     fresh_terminal_name,
     run_admin,
 )
-from tests.integration.ledger.test_lots_and_expiry import Rig
 
 SEPHORA = REPO_ROOT / "examples" / "programmes" / "sephora.toml"
 
@@ -46,16 +44,7 @@ def sephora(**qualify: Any) -> dict[str, Any]:
 
 
 def open_rig(url: str, document: dict[str, Any]) -> Rig:
-    db, _ = open_ledger(url)
-    with db.write() as tx:
-        terminal = fresh_terminal_name("TIER")
-        add_terminal(tx, terminal)
-        done = programmes.publish_version(
-            tx, parse_programme(document, "sephora"), "2026-01-01T00:00", check_lead=False
-        )
-    with db.snapshot() as tx:
-        version = next(v for v in programmes.versions(tx) if v.version == done.version)
-    return Rig(db, url, terminal, EventChain(terminal, version), version)
+    return open_ledger_rig(url, document, "2026-01-01T00:00", "TIER")
 
 
 @pytest.fixture

@@ -1,0 +1,142 @@
+"""A ledger database and one terminal's event chain, for tests of what the ledger
+keeps between receipts (lots, tiers, settlements): events are built as a till builds
+them and pushed with :func:`ledger.service.push`, no server in between."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger import programmes
+from ledger.cli import open_ledger
+from ledger.db import Database
+from ledger.members import member_by_card
+from ledger.service import push
+from ledger.terminals import add_terminal
+from loyalty.events import Event, EventKind
+from loyalty.programme import (
+    NEW_MEMBER,
+    Basket,
+    Line,
+    ProgrammeVersion,
+    evaluate,
+    parse_programme,
+    reverse,
+)
+from loyalty.programme.default import simple_programme_document
+from pos_client.recording import sale_fields
+from sync.protocol import MemberState
+from tests.integration.ledger.support import EventChain, fresh_terminal_name
+
+
+def expiring_programme() -> dict[str, Any]:
+    """The default points programme with points expiring six months after the month
+    they were earned in (engine 2)."""
+    document = simple_programme_document(timezone="Europe/Oslo")
+    document["programme"]["engine"] = 2
+    document["programme"]["id"] = "expiring"
+    document["wallets"] = [{"id": "points", "expiry": {"months": 6}}]
+    return document
+
+
+@dataclass
+class Rig:
+    db: Database
+    url: str
+    terminal: str
+    chain: EventChain
+    version: ProgrammeVersion
+
+    def push(self, *events: Event) -> None:
+        answer = push(self.db, self.terminal, [e.to_dict() for e in events])
+        assert answer.stopped_at is None, answer.stopped_at
+        assert {r.status for r in answer.results} == {"accepted"}
+
+    def at(self, text: str) -> None:
+        self.chain.at = datetime.fromisoformat(text)
+
+    def sale(
+        self, card: str, amount_minor: int, redeem_points: int = 0, store: str = "S01"
+    ) -> Event:
+        """A one-line sale (points as a discount if given) in ``store``, as a till
+        records it."""
+        event_id = f"sale-{self.chain.seq + 1}-{card}"
+        basket = Basket(
+            self.chain.at,
+            store,
+            (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
+            redeem_points=redeem_points,
+        )
+        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
+        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
+        self.chain.store = store
+        try:
+            return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
+        finally:
+            self.chain.store = "S01"
+
+    def refund(self, sale: Event) -> Event:
+        """All of ``sale`` back, as a till computes it."""
+        basket = Basket(
+            datetime.fromisoformat(sale.get("business_time")),
+            sale.get("store"),
+            tuple(
+                Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
+                for x in sale.get("basket")["lines"]
+            ),
+            redeem_points=int(sale.get("basket").get("redeem_points", 0)),
+        )
+        reversal = reverse(
+            self.version.programme,
+            self.version.version,
+            basket,
+            NEW_MEMBER,
+            sale.event_id,
+            {},
+            {1: 1},
+        )
+        return self.chain._append(
+            EventKind.REFUND,
+            sale.card,
+            refers_to=sale.event_id,
+            returned=[{"line": 1, "qty": 1}],
+            programme=sale.get("programme"),
+            postings=dict(reversal.postings),
+            refund_minor=reversal.refund_minor,
+            spent_returned=reversal.spent_returned or None,
+            outcome_hash=reversal.outcome_hash,
+        )
+
+    def member(self, card: str) -> MemberState:
+        with self.db.snapshot() as tx:
+            found = member_by_card(tx, card)
+        assert found is not None
+        return found
+
+    def lots(self, card: str) -> dict[str, int]:
+        member_id = self.member(card).member_id
+        with self.db.snapshot() as tx:
+            rows = tx.query(
+                "SELECT last_day, remaining FROM lots WHERE member_id = ? AND remaining > 0 "
+                "ORDER BY last_day",
+                (member_id,),
+            )
+        return {str(day) or "never": int(n) for day, n in rows}
+
+
+def open_rig(
+    url: str, document: dict[str, Any], effective_from: str = "2026-01-01T00:00", prefix: str = "R"
+) -> Rig:
+    """A ledger at ``url`` with a new terminal and ``document`` published from
+    ``effective_from`` (local, in the past allowed), and that terminal's chain."""
+    db, _ = open_ledger(url)
+    with db.write() as tx:
+        terminal = fresh_terminal_name(prefix)
+        add_terminal(tx, terminal)
+        done = programmes.publish_version(
+            tx, parse_programme(document, "document"), effective_from, check_lead=False
+        )
+    with db.snapshot() as tx:
+        version = next(v for v in programmes.versions(tx) if v.version == done.version)
+    return Rig(db, url, terminal, EventChain(terminal, version), version)
