@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from loyalty.errors import InvalidAmount, LoyaltyError
@@ -22,7 +22,6 @@ from loyalty.programme import AppliedReward, Outcome, ProgrammeVersion
 from loyalty.programme.model import Programme
 from loyalty.programme.redemption import (
     RedeemLimits,
-    check_offline_redemption,
     check_redemption,
     limits,
     redeem_terms,
@@ -31,6 +30,7 @@ from loyalty.scans import ScanKind, classify_scan
 from pos_client.config import QuickKey
 from pos_client.errors import ReceiptNotFound, RefundRefused, SaleRefused, UnknownProduct
 from pos_client.member_state import snapshot
+from pos_client.offline_bounds import OfflineBounds
 from pos_client.outcome_memo import OutcomeMemo
 from pos_client.recording import action_fields, programme_ref, redeem_fields, sale_fields
 from pos_client.refunding import RefundPlan, plan_refund, returned_before
@@ -38,7 +38,6 @@ from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
 from pos_client.sale_view import outcome_of, sale_view
 from pos_client.scanning import card_of
 from pos_client.spending import check_balances, wallet_name
-from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import (
     MemberView,
     Receipt,
@@ -335,34 +334,10 @@ class Selling:
             return self._record(EventKind.ACTION, member, action_fields(version, action))
 
     def _check_offline(self, member: MemberView, programme: Programme, points: int) -> None:
-        """Guarantee 5: offline, redeem within a daily cap and a maximum offline age.
-
-        A till with no ledger configured runs the programme alone and has no bounds.
-        """
-        left = self._offline_left(member, programme)
-        if left is None:
-            return
-        offline_hours = self._offline_hours()
-        check_offline_redemption(
-            programme.offline, points, programme.offline.redeem_cap - left, offline_hours
-        )
-
-    def _offline_hours(self) -> float | None:
-        assert self.link is not None
-        return self.link.offline_hours(self.store.settings.get(LAST_SYNC_AT))
+        OfflineBounds(self.link, self.store, self.clock).check(member, programme, points)
 
     def _offline_left(self, member: MemberView, programme: Programme) -> int | None:
-        """Points the member may still redeem today here while offline; None online."""
-        if self.link is None or self._offline_hours() == 0.0:
-            return None
-        wallet = programme.main_wallet
-        local_midnight = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
-        since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
-        with self.store.lock:
-            spent = self.store.journal.unconfirmed_spent_since(
-                member.card, wallet.id if wallet else "points", since.replace("+00:00", "Z")
-            )
-        return programme.offline.redeem_cap - spent
+        return OfflineBounds(self.link, self.store, self.clock).left(member, programme)
 
     # --- refunds -----------------------------------------------------------------------
 
