@@ -53,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--programme",
         metavar="NAME",
-        help="an example programme to run (examples/programmes: coffee, kiwi, sephora, "
-        "weekend-dairy, eurobonus, coop, starbucks)",
+        help="an example programme to run: the name of a file in examples/programmes "
+        "(coffee, kiwi, sephora, ...; a name that is not there lists them)",
     )
 
     receipts = commands.add_parser("receipts", help="print the newest receipts as JSON lines")

@@ -43,12 +43,6 @@ class MemberPanel(FixedText):
         text.append(f"   {member.masked_card}   ")
         text.append("Tier ", style="dim")
         text.append(formatting.tier(member))
-        info = member.programme
-        if info is not None and info.tier_qualification is not None:
-            today = local_time(datetime.now(UTC), info.timezone).date()
-            ahead = formatting.tier_progress(member, today)
-            if ahead:
-                text.append(f" · {ahead}", style="dim")
         if formatting.has_balance(member.programme):
             total, unsynced = formatting.balance_lines(member)
             text.append("\n")
@@ -58,9 +52,16 @@ class MemberPanel(FixedText):
             others = formatting.other_wallets(member)
             if others:
                 text.append(f"   {others}")
+        info = member.programme
+        ahead = ""
+        if info is not None and info.tier_qualification is not None:
+            ahead = formatting.tier_progress(
+                member, local_time(datetime.now(UTC), info.timezone).date()
+            )
         extra = [
             part
             for part in (
+                ahead,
                 formatting.stamps_progress(member),
                 formatting.rewards_held(member) + " (F5)" if member.rewards else "",
                 formatting.expiring(member),
