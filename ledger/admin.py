@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ from loyalty.events import utc_now_iso
 from loyalty.programme import version_in_force
 from sync.protocol import MemberState
 
-IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id")
+IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id", "birth_date", "joined")
+"""The columns of a members file; ``card`` and ``name`` are required."""
 _MAX_REPORTED_ERRORS = 20
 
 
@@ -35,6 +36,11 @@ class ImportRow:
     balance: int
     member_id: str
     member_id_given: bool
+    birth_date: str = ""
+    """``YYYY-MM-DD`` or empty (unknown): the birthday reward's day."""
+    joined: str = ""
+    """``YYYY-MM-DD`` the member joined, or empty: the import day for a new member, kept
+    for a known one (a membership-year tier window starts on its anniversary)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,8 @@ def _read_rows(path: Path, reader: csv.DictReader[str]) -> list[ImportRow]:
     if missing or unknown:
         raise AdminError(
             f"{path}:1: the header must have the columns card,name and optionally "
-            f"tier,balance,member_id (missing: {', '.join(missing) or 'none'}; "
+            f"tier,balance,member_id,birth_date,joined "
+            f"(missing: {', '.join(missing) or 'none'}; "
             f"unknown: {', '.join(unknown) or 'none'})."
         )
     reader.fieldnames = header
@@ -116,11 +123,29 @@ def _check_row(raw: dict[str, Any], line: int) -> ImportRow:
         balance=balance,
         member_id=member_id or members.imported_member_id(card),
         member_id_given=bool(member_id),
+        birth_date=_past_date(values.get("birth_date", ""), "birth_date"),
+        joined=_past_date(values.get("joined", ""), "joined"),
     )
 
 
+def _past_date(text: str, column: str) -> str:
+    """An optional ``YYYY-MM-DD`` column that cannot lie in the future."""
+    if not text:
+        return ""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise AdminError(f"{column} {text!r} is not a date like 1990-05-17.") from None
+    if len(text) != 10 or day > datetime.now(UTC).date() + timedelta(days=1):
+        raise AdminError(f"{column} {text} is in the future or not written YYYY-MM-DD.")
+    return day.isoformat()
+
+
 def import_members(db: Database, path: Path) -> ImportReport:
-    """Create new members and update names and tiers of known ones (idempotent).
+    """Create new members and update names, tiers and dates of known ones (idempotent).
+
+    An empty ``birth_date`` or ``joined`` keeps what the ledger holds; a new member
+    without ``joined`` joined on the day of the import.
 
     A card already in the ledger keeps its balance: balances move only by events, so
     importing the same file twice, or an older file, never changes any balance.
@@ -144,14 +169,15 @@ def import_members(db: Database, path: Path) -> ImportReport:
                     )
                 created.append(row)
                 continue
-            member_id, name, tier, opening = known
+            member_id, name, tier, opening, birth_date, joined = known
             if row.member_id_given and row.member_id != member_id:
                 raise AdminError(
                     f"{path}:{row.line}: card {row.card} belongs to member {member_id}, "
                     f"not {row.member_id}."
                 )
             ignored += row.balance != opening
-            if (name, tier) == (row.name, row.tier):
+            same_dates = row.birth_date in ("", birth_date) and row.joined in ("", joined)
+            if (name, tier) == (row.name, row.tier) and same_dates:
                 unchanged += 1
             else:
                 updated.append((row, member_id))
@@ -159,12 +185,18 @@ def import_members(db: Database, path: Path) -> ImportReport:
     return ImportReport(len(created), len(updated), unchanged, ignored)
 
 
-def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int]]:
-    """Per known card: member id, name, the tier the import gave, opening points."""
-    select = "SELECT card, member_id, name, base_tier, opening_balance FROM members WHERE {}"
+def _existing_by_card(tx: Tx, cards: list[str]) -> dict[str, tuple[str, str, str, int, str, str]]:
+    """Per known card: member id, name, the tier the import gave, opening points,
+    birth date and join date."""
+    select = (
+        "SELECT card, member_id, name, base_tier, opening_balance, birth_date, joined_on "
+        "FROM members WHERE {}"
+    )
     return {
-        str(card): (str(member_id), str(name), str(tier), int(opening))
-        for card, member_id, name, tier, opening in rows_where_in(tx, select, "card", cards)
+        str(card): (str(member_id), str(name), str(tier), int(opening), str(born), str(joined))
+        for card, member_id, name, tier, opening, born, joined in rows_where_in(
+            tx, select, "card", cards
+        )
     }
 
 
@@ -183,10 +215,11 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
     if not count:
         return
     change = tx.allocate("changes", count)
+    today = datetime.now(UTC).date().isoformat()
     tx.executemany(
         "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-        "status, flagged, flag_reasons, change_no, base_tier) "
-        "VALUES (?, ?, ?, ?, ?, ?, '[]', 'active', 0, '[]', ?, ?)",
+        "status, flagged, flag_reasons, change_no, base_tier, birth_date, joined_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, '[]', 'active', 0, '[]', ?, ?, ?, ?)",
         [
             (
                 r.member_id,
@@ -197,6 +230,8 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
                 members.encode_accounts({members.POINTS: r.balance}),
                 change + i,
                 r.tier,
+                r.birth_date,
+                r.joined or today,
             )
             for i, r in enumerate(created)
         ],
@@ -208,9 +243,21 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
         str(m): str(t) for m, t in rows_where_in(tx, select, "member_id", [m for _, m in updated])
     }
     tx.executemany(
-        "UPDATE members SET name = ?, tier = ?, base_tier = ?, change_no = ? WHERE member_id = ?",
+        "UPDATE members SET name = ?, tier = ?, base_tier = ?, change_no = ?, "
+        "birth_date = CASE WHEN ? = '' THEN birth_date ELSE ? END, "
+        "joined_on = CASE WHEN ? = '' THEN joined_on ELSE ? END WHERE member_id = ?",
         [
-            (r.name, _tier_after_import(levels, current[m], r.tier), r.tier, base + i, m)
+            (
+                r.name,
+                _tier_after_import(levels, current[m], r.tier),
+                r.tier,
+                base + i,
+                r.birth_date,
+                r.birth_date,
+                r.joined,
+                r.joined,
+                m,
+            )
             for i, (r, m) in enumerate(updated)
         ],
     )

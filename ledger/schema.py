@@ -34,7 +34,9 @@ Tables:
                     ledger order it did not count, members and amount paid.
 ``tier_counts``, ``tier_grants``  tier qualification (:mod:`ledger.tier_keeping`);
                     ``members.base_tier`` is the tier the import gave, ``progress``
-                    the count of the window of the member's latest event.
+                    the count of the window of the member's latest event;
+                    ``birth_date`` and ``joined_on`` (``YYYY-MM-DD``, or empty) from the
+                    member import.
 """
 
 from __future__ import annotations
@@ -314,7 +316,12 @@ _V5: Sequence[Statement] = (
     )""",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5)
+_V6: Sequence[Statement] = (
+    "ALTER TABLE members ADD COLUMN birth_date TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE members ADD COLUMN joined_on TEXT NOT NULL DEFAULT ''",
+)
+
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 

@@ -88,6 +88,43 @@ def test_a_bad_members_file_names_each_bad_line_and_imports_nothing(
     assert run_admin(fresh_db_url, "member", "show", good).returncode == 1
 
 
+def test_members_import_reads_birth_and_join_dates_and_keeps_them_when_left_empty(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    ada, bo = fresh_card(), fresh_card()
+    members = _write_csv(
+        tmp_path / "m.csv",
+        ["card,name,birth_date,joined", f"{ada},Ada,1990-05-17,2019-03-02", f"{bo},Bo,,"],
+    )
+    assert run_admin(fresh_db_url, "members", "import", str(members)).returncode == 0
+    _write_csv(members, ["card,name,birth_date,joined", f"{ada},Ada,,", f"{bo},Bo,1985-12-24,"])
+    second = run_admin(fresh_db_url, "members", "import", str(members))
+    assert "0 created, 1 updated, 1 unchanged" in second.stdout
+    rows = dict(
+        (str(card), (str(born), str(joined)))
+        for card, born, joined in _sql(
+            fresh_db_url, "SELECT card, birth_date, joined_on FROM members"
+        )
+    )
+    assert rows[ada] == ("1990-05-17", "2019-03-02")
+    assert rows[bo][0] == "1985-12-24" and len(rows[bo][1]) == 10  # joined: the import day
+
+
+def test_a_birth_date_in_the_future_or_misspelt_is_refused_and_nothing_is_imported(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    first, second = fresh_card(), fresh_card()
+    members = _write_csv(
+        tmp_path / "m.csv",
+        ["card,name,birth_date", f"{first},Ada,2999-01-01", f"{second},Bo,17.05.1990"],
+    )
+    result = run_admin(fresh_db_url, "members", "import", str(members))
+    assert result.returncode == 1
+    assert "m.csv:2: birth_date 2999-01-01 is in the future" in result.stderr
+    assert "m.csv:3: birth_date '17.05.1990' is not a date" in result.stderr
+    assert run_admin(fresh_db_url, "member", "show", first).returncode == 1
+
+
 def test_a_members_file_with_an_unknown_column_is_refused(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
