@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
 from ledger.routes import router
+from ledger.service import Clock, utc_now
 from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PushRequest
 
 log = logging.getLogger("ledger")
@@ -84,8 +85,10 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def create_app(db: Database, ledger_id: str) -> FastAPI:
-    """The ledger app over an opened, migrated database."""
+def create_app(db: Database, ledger_id: str, clock: Clock = utc_now) -> FastAPI:
+    """The ledger app over an opened, migrated database. ``clock`` tells when the
+    ledger's own events happen (tests and scripts may give their own; the server
+    runs on the real one)."""
     app = FastAPI(
         title="Loyalty till central ledger",
         version=str(PROTOCOL_VERSION),
@@ -93,6 +96,7 @@ def create_app(db: Database, ledger_id: str) -> FastAPI:
     )
     app.state.db = db
     app.state.ledger_id = ledger_id
+    app.state.clock = clock
     app.include_router(router)
     _install_error_handlers(app)
     _install_openapi(app)

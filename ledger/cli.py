@@ -8,8 +8,10 @@
     pos-ledger rules publish FILE.toml --effective-from LOCAL|now
     pos-ledger rules show [--version N] | list | simulate FILE.toml --since DATE [--json]
     pos-ledger products import FILE.csv [--currency NOK]
+    pos-ledger offers import FILE.csv
     pos-ledger settle --as-of DATE
     pos-ledger verify
+    pos-ledger rebuild
 
 ``--db`` (or the ``POS_LEDGER_DB`` environment variable) names the database:
 ``sqlite:///path``, a plain path, or ``postgresql://...``. The schema is created or
@@ -32,7 +34,9 @@ from pathlib import Path
 from ledger import admin, members, programmes, terminals
 from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
+from ledger.offers import import_offers
 from ledger.products import import_products
+from ledger.rebuild import rebuild
 from ledger.schema import migrate
 from ledger.settle import SettleSchedule, settle
 from ledger.simulate import Simulation, simulate
@@ -256,6 +260,30 @@ def _products(args: argparse.Namespace, db: Database, _: str) -> int:
     return EXIT_OK
 
 
+def _offers(args: argparse.Namespace, db: Database, _: str) -> int:
+    report = import_offers(db, Path(args.file))
+    print(
+        f"Imported {args.file}: {_count(report.assigned, 'offer')} assigned to "
+        f"{_count(report.members, 'member')}, {report.already} already assigned."
+    )
+    return EXIT_OK
+
+
+def _rebuild(_: argparse.Namespace, db: Database, __: str) -> int:
+    report = rebuild(db)
+    for line in report.differences:
+        print(f"REPLACED: {line}")
+    print(
+        f"Rebuilt from {_count(report.events, 'event')}: "
+        + (
+            "every derived table was already right."
+            if not report.differences
+            else f"{_count(report.members_changed, 'member')} changed."
+        )
+    )
+    return EXIT_OK
+
+
 def _verify(_: argparse.Namespace, db: Database, __: str) -> int:
     report = verify(db)
     for line in report.differences:
@@ -351,7 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", required=True, metavar="DATE", help="lots whose last day is before it expire"
     )
 
+    offers = command("offers", _offers, "assign personal offers from CSV")
+    offers.add_subparsers(dest="action", required=True).add_parser(
+        "import", parents=[common]
+    ).add_argument("file")
+
     command("verify", _verify, "recompute balances and check every hash chain")
+    command("rebuild", _rebuild, "make every derived table again from the events")
     return parser
 
 

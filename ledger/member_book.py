@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger import members
-from ledger.db import Row, Tx
+from ledger.db import Row, Tx, rows_where_in
 from loyalty.canonical import canonical_json
+from loyalty.programme.birthday import instance_year
 
 
 @dataclass
@@ -33,11 +34,23 @@ class WorkingMember:
     reasons: set[str]
     version: int
     expiring: list[dict[str, object]] = field(default_factory=list)
+    """Each wallet's soonest-expiring lot (:meth:`ledger.lot_keeping.LotKeeper.next_expiry`)."""
     progress: dict[str, object] | None = None
     """The tier metric of the window of the latest event (:mod:`ledger.tier_keeping`)."""
     base_tier: str = ""
     """The tier the member import gave: qualification never goes below it."""
-    """Each wallet's soonest-expiring lot (:meth:`ledger.lot_keeping.LotKeeper.next_expiry`)."""
+    birth_date: str = ""
+    """From the member import (``YYYY-MM-DD`` or empty)."""
+    birthday_claimed: int = 0
+    """The year of the birthday whose reward the member last used."""
+    vouchers: list[dict[str, object]] = field(default_factory=list)
+    """Vouchers held (:mod:`ledger.vouchers`), as the feed carries them."""
+    offers: list[dict[str, object]] = field(default_factory=list)
+    """Offers held with their uses left (:mod:`ledger.offers`)."""
+    accrued: list[dict[str, object]] = field(default_factory=list)
+    """Period settlements accrued so far (:mod:`ledger.accruals`)."""
+    opening_balance: int = 0
+    """Points from the member import, before any event."""
     is_new: bool = False
     changed: bool = False
 
@@ -57,7 +70,47 @@ class WorkingMember:
             "version": self.version,
             "expiring": self.expiring,
             "progress": self.progress,
+            "birthday": members.birthday_of(self.birth_date),
+            "birthday_claimed": self.birthday_claimed,
+            "vouchers": self.vouchers,
+            "offers": self.offers,
+            "accrued": self.accrued,
         }
+
+    def derived(self) -> dict[str, object]:
+        """The stored form of what events change (:data:`DERIVED_COLUMNS`)."""
+        return {
+            "tier": self.tier,
+            "accounts": members.encode_accounts(self.accounts),
+            "rewards": canonical_json(self.rewards),
+            "flagged": int(bool(self.reasons)),
+            "flag_reasons": members.encode_reasons(self.reasons),
+            "change_no": self.version,
+            "expiring": canonical_json(self.expiring),
+            "progress": canonical_json(self.progress),
+            "birthday_claimed": self.birthday_claimed,
+            "vouchers": canonical_json(self.vouchers),
+            "offers": canonical_json(self.offers),
+            "accrued": canonical_json(self.accrued),
+        }
+
+
+DERIVED_COLUMNS = (
+    "tier",
+    "accounts",
+    "rewards",
+    "flagged",
+    "flag_reasons",
+    "change_no",
+    "expiring",
+    "progress",
+    "birthday_claimed",
+    "vouchers",
+    "offers",
+    "accrued",
+)
+"""The columns of ``members`` that events change (and a rebuild makes again); the
+rest come from the member import and the admin commands."""
 
 
 class MemberBook:
@@ -81,46 +134,36 @@ class MemberBook:
         change = tx.allocate("changes", len(changed))
         for i, member in enumerate(changed):
             member.version = change + i
-        tx.executemany(
-            "INSERT INTO members (member_id, card, name, tier, opening_balance, accounts, rewards, "
-            "status, flagged, flag_reasons, change_no, expiring, progress) "
-            "VALUES (?, ?, '', ?, 0, ?, ?, ?, 1, ?, ?, ?, ?)",
-            [
-                (
-                    m.member_id,
-                    m.card,
-                    m.tier,
-                    members.encode_accounts(m.accounts),
-                    canonical_json(m.rewards),
-                    m.status,
-                    members.encode_reasons(m.reasons),
-                    m.version,
-                    canonical_json(m.expiring),
-                    canonical_json(m.progress),
-                )
-                for m in changed
-                if m.is_new
-            ],
+        write_members(tx, [m for m in changed if m.is_new], insert=True)
+        write_members(tx, [m for m in changed if not m.is_new], insert=False)
+
+
+def write_members(tx: Tx, working: list[WorkingMember], *, insert: bool) -> None:
+    """Store what events changed of these members (:data:`DERIVED_COLUMNS`); ``insert``
+    for members first met through an event (an unknown card), which get an empty
+    name, no opening points and the status they were given."""
+    if insert:
+        columns = (
+            "member_id",
+            "card",
+            "name",
+            "opening_balance",
+            "status",
+            "base_tier",
+            *DERIVED_COLUMNS,
         )
         tx.executemany(
-            "UPDATE members SET accounts = ?, rewards = ?, flagged = ?, flag_reasons = ?, "
-            "change_no = ?, expiring = ?, tier = ?, progress = ? WHERE member_id = ?",
+            f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [
-                (
-                    members.encode_accounts(m.accounts),
-                    canonical_json(m.rewards),
-                    int(bool(m.reasons)),
-                    members.encode_reasons(m.reasons),
-                    m.version,
-                    canonical_json(m.expiring),
-                    m.tier,
-                    canonical_json(m.progress),
-                    m.member_id,
-                )
-                for m in changed
-                if not m.is_new
+                (m.member_id, m.card, "", 0, m.status, m.base_tier, *m.derived().values())
+                for m in working
             ],
         )
+        return
+    tx.executemany(
+        f"UPDATE members SET {', '.join(c + ' = ?' for c in DERIVED_COLUMNS)} WHERE member_id = ?",
+        [(*m.derived().values(), m.member_id) for m in working],
+    )
 
 
 def load_members(tx: Tx, cards: set[str]) -> MemberBook:
@@ -146,9 +189,20 @@ def load_members(tx: Tx, cards: set[str]) -> MemberBook:
 def load_members_by_id(tx: Tx, member_ids: list[str]) -> MemberBook:
     """The members with these ids, by their current cards."""
     book = MemberBook()
+    if not member_ids:
+        return book
     columns = ", ".join("m." + c.strip() for c in members.MEMBER_COLUMNS.split(","))
-    condition, params = tx.in_list("m.member_id", sorted(member_ids))
-    for row in tx.query(f"SELECT {columns} FROM members m WHERE {condition}", params):
+    for row in rows_where_in(
+        tx, f"SELECT {columns} FROM members m WHERE {{}}", "m.member_id", sorted(member_ids)
+    ):
+        book.add(_from_row(row))
+    return book
+
+
+def load_all_members(tx: Tx) -> MemberBook:
+    """Every member (a replay of the whole ledger)."""
+    book = MemberBook()
+    for row in tx.query(f"SELECT {members.MEMBER_COLUMNS} FROM members ORDER BY member_id"):
         book.add(_from_row(row))
     return book
 
@@ -156,19 +210,26 @@ def load_members_by_id(tx: Tx, member_ids: list[str]) -> MemberBook:
 def _from_row(row: Row) -> WorkingMember:
     """A ``MEMBER_COLUMNS`` row, decoded as :func:`ledger.members.member_dict` does
     (without building that dict: a batch loads up to a thousand of them)."""
+    stored = members.MemberRow._make(row)
     return WorkingMember(
-        member_id=row[0],
-        card=row[1],
-        name=row[2],
-        tier=row[3],
-        accounts=members.decode_accounts(row[4]),
-        rewards=json.loads(row[5]),
-        status=row[6],
-        reasons=set(members.decode_reasons(row[8])),
-        version=int(row[9]),
-        expiring=json.loads(row[10]),
-        progress=json.loads(row[11]),
-        base_tier=str(row[12]),
+        member_id=stored.member_id,
+        card=stored.card,
+        name=stored.name,
+        tier=stored.tier,
+        accounts=members.decode_accounts(stored.accounts),
+        rewards=members.decode_list(stored.rewards),
+        status=stored.status,
+        reasons=set(members.decode_reasons(stored.flag_reasons)),
+        version=int(stored.change_no),
+        expiring=members.decode_list(stored.expiring),
+        progress=json.loads(stored.progress),
+        base_tier=str(stored.base_tier),
+        birth_date=str(stored.birth_date),
+        birthday_claimed=int(stored.birthday_claimed),
+        vouchers=members.decode_list(stored.vouchers),
+        offers=members.decode_list(stored.offers),
+        accrued=members.decode_list(stored.accrued),
+        opening_balance=int(stored.opening_balance),
     )
 
 
@@ -186,6 +247,7 @@ def member_of(book: MemberBook, content: Mapping[str, Any]) -> WorkingMember:
             status="active",
             reasons=set(),
             version=0,
+            base_tier=members.DEFAULT_TIER,
             is_new=True,
         )
         book.add(member)
@@ -202,14 +264,15 @@ def apply_rewards(member: WorkingMember, content: Mapping[str, Any]) -> list[tup
     flags = []
     held = {r["id"]: r for r in member.rewards}
     for entry in content.get("rewards_used", []):
-        if "id" not in entry:
-            continue
+        if "id" not in entry or instance_year(entry["id"]) is not None:
+            continue  # claimed with points, or the birthday reward (ledger.birthdays)
         if held.pop(entry["id"], None) is None:
             flags.append(("reward_unavailable", f"reward {entry['id']} was not held (used twice?)"))
     for reward_id in content.get("rewards_revoked", []):
         if held.pop(reward_id, None) is None:
             flags.append(("reward_revoked_after_use", f"reward {reward_id} was already used"))
     for entry in [*content.get("rewards_issued", []), *content.get("rewards_restored", [])]:
-        held[entry["id"]] = {"id": entry["id"], "reward": entry["reward"]}
+        if instance_year(entry["id"]) is None:
+            held[entry["id"]] = {"id": entry["id"], "reward": entry["reward"]}
     member.rewards = [held[k] for k in sorted(held)]
     return flags

@@ -14,17 +14,40 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.db import Row, Tx
 from ledger.errors import AdminError
 from loyalty.canonical import canonical_json
 from sync.protocol import MemberState
 
-MEMBER_COLUMNS = (
-    "member_id, card, name, tier, accounts, rewards, status, flagged, flag_reasons, change_no, "
-    "expiring, progress, base_tier"
-)
+
+class MemberRow(NamedTuple):
+    """A row of ``members`` as stored: the one list of its columns that the member
+    queries read (:data:`MEMBER_COLUMNS`), in order."""
+
+    member_id: str
+    card: str
+    name: str
+    tier: str
+    accounts: str
+    rewards: str
+    status: str
+    flagged: int
+    flag_reasons: str
+    change_no: int
+    expiring: str
+    progress: str
+    base_tier: str
+    birth_date: str
+    birthday_claimed: int
+    vouchers: str
+    offers: str
+    accrued: str
+    opening_balance: int
+
+
+MEMBER_COLUMNS = ", ".join(MemberRow._fields)
 POINTS = "points"
 """The account release 0.1.0 tills know as ``balance``."""
 DEFAULT_TIER = "basic"
@@ -46,22 +69,39 @@ def member_dict(row: Row) -> dict[str, Any]:
     Answers are assembled from such dicts and validated as a whole by pydantic,
     which is both checked and much faster than building each model in Python.
     """
-    accounts = decode_accounts(row[4])
+    member = MemberRow._make(row)
+    accounts = decode_accounts(member.accounts)
     return {
-        "member_id": row[0],
-        "card": row[1],
-        "name": row[2],
-        "tier": row[3],
+        "member_id": member.member_id,
+        "card": member.card,
+        "name": member.name,
+        "tier": member.tier,
         "balance": accounts.get(POINTS, 0),
         "accounts": accounts,
-        "rewards": json.loads(row[5]),
-        "status": row[6],
-        "flagged": bool(row[7]),
-        "flag_reasons": list(decode_reasons(row[8])),
-        "version": int(row[9]),
-        "expiring": json.loads(row[10]),
-        "progress": json.loads(row[11]),
+        "rewards": decode_list(member.rewards),
+        "status": member.status,
+        "flagged": bool(member.flagged),
+        "flag_reasons": list(decode_reasons(member.flag_reasons)),
+        "version": int(member.change_no),
+        "expiring": decode_list(member.expiring),
+        "progress": json.loads(member.progress),
+        "birthday": birthday_of(member.birth_date),
+        "birthday_claimed": int(member.birthday_claimed),
+        "vouchers": decode_list(member.vouchers),
+        "offers": decode_list(member.offers),
+        "accrued": decode_list(member.accrued),
     }
+
+
+def decode_list(stored: str) -> list[Any]:
+    """A stored JSON list (most members' are empty: no parsing for those)."""
+    return [] if stored == "[]" else list(json.loads(stored))
+
+
+def birthday_of(birth_date: str) -> str:
+    """``MM-DD`` of a stored ``YYYY-MM-DD`` birth date: the till needs the day, never
+    the year."""
+    return birth_date[5:] if birth_date else ""
 
 
 def decode_accounts(stored: str) -> dict[str, int]:

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.db import Tx
+from ledger.event_store import insert_events
 from ledger.member_book import WorkingMember
-from ledger.service import EVENT_COLUMNS
 from ledger.terminals import LEDGER_TERMINAL, terminal_position
 from loyalty.canonical import canonical_json
 from loyalty.events import Event, EventKind, build_event, utc_now_iso
@@ -27,18 +27,20 @@ LEDGER_STORE = "ledger"
 
 @dataclass(frozen=True)
 class OwnEvent:
-    """One event the ledger appends for a member: its kind's fields and postings."""
+    """One event the ledger appends for a member: its kind's fields and postings,
+    its business time and currency."""
 
     event_id: str
     member: WorkingMember
     kind: EventKind
     fields: Mapping[str, Any]
+    at: datetime
+    currency: str
 
 
-def append_own_events(
-    tx: Tx, events: Sequence[OwnEvent], at: datetime, currency: str
-) -> list[Event]:
-    """Append ``events`` (business time ``at``) to the ledger's own chain; the events."""
+def append_own_events(tx: Tx, events: Sequence[OwnEvent]) -> list[Event]:
+    """Append ``events`` to the ledger's own chain, after every event applied so far
+    (they take the next numbers of the ledger's order); the events."""
     _register_ledger_terminal(tx)
     seq, prev_hash = terminal_position(tx, LEDGER_TERMINAL)
     first = tx.allocate("ledger_seq", len(events)) if events else 0
@@ -55,9 +57,9 @@ def append_own_events(
             recorded_at=now,
             card=own.member.card,
             member_id=own.member.member_id,
-            business_time=at.isoformat(timespec="seconds"),
+            business_time=own.at.isoformat(timespec="seconds"),
             store=LEDGER_STORE,
-            currency=currency,
+            currency=own.currency,
             **{**own.fields, "postings": dict(sorted(own.fields["postings"].items()))},
         )
         prev_hash = event.hash
@@ -71,8 +73,8 @@ def append_own_events(
                 event.card,
                 event.member_id,
                 now,
-                at.astimezone(UTC).isoformat(),
-                None,
+                own.at.astimezone(UTC).isoformat(),
+                event.get("refers_to"),
                 event.prev_hash,
                 event.hash,
                 canonical_json(event.postings),
@@ -82,7 +84,7 @@ def append_own_events(
                 now,
             )
         )
-    tx.executemany(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})", rows)
+    insert_events(tx, rows)
     if built:
         tx.execute(
             "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "

@@ -31,7 +31,7 @@ from loyalty.programme import (
     snapshot_from_json,
 )
 from loyalty.programme.basket import parse_business_time
-from loyalty.programme.outcome import issued_reward_id
+from loyalty.programme.outcome import SALE_OUTPUTS, sale_record
 from loyalty.programme.redemption import redemption_value
 from loyalty.programme.refunds import legacy_reversal, reversal_content
 from loyalty.programme.versions import stale_use
@@ -107,20 +107,12 @@ def _sale(
         outcome = evaluate(programme, basket, snapshot, version=version)
     except LoyaltyError as exc:
         return f"the programme refuses this basket: {exc.message}"
-    issued = [
-        {"id": issued_reward_id(content["event_id"], r.rule, r.n), "reward": r.reward}
-        for r in outcome.rewards_issued
-    ]
+    expected = sale_record(content["event_id"], outcome)
     return _first(
-        _differs("postings", content["postings"], outcome.postings),
-        _differs("spent", content.get("spent", {}), dict(outcome.spent)),
-        _differs("rewards issued", content.get("rewards_issued", []), issued),
-        _differs(
-            "rewards used",
-            content.get("rewards_used", []),
-            [r.to_json() for r in outcome.rewards_used],
-        ),
-        _differs("outcome hash", content["outcome_hash"], outcome.outcome_hash),
+        *(
+            _differs(name.replace("_", " "), content.get(name), expected.get(name))
+            for name in SALE_OUTPUTS
+        )
     )
 
 

@@ -97,7 +97,8 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
             raise Forbidden(
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
             )
-        return _plain_json(service.push_answer(db, terminal_id, list(batch.events)))
+        clock = request.app.state.clock
+        return _plain_json(service.push_answer(db, terminal_id, list(batch.events), clock))
 
     return await run_in_threadpool(run)
 

@@ -20,10 +20,18 @@ Per event, in the order sent (each already passed the field checks of
 3. ``seq`` must be ``high_water + 1`` (else ``gap`` if beyond, ``fork`` if that
    position already holds another event) and ``prev_hash`` must be the hash of the
    event at ``high_water`` (else ``fork``): otherwise the stream stops.
-4. Otherwise the event is applied: stored, its postings added to its member's
-   accounts, its rewards issued or used, and flagged (never refused) for an
-   overdraft, an unknown, blocked or revoked card, a reward not held, or a finding of
-   the recomputation (:mod:`ledger.recompute`).
+4. Otherwise the event is applied: stored, and applied to its member's accounts
+   (:meth:`ledger.accounts.Accounts.apply`: balances, lots, tiers, rewards, vouchers,
+   offers, caps, the dividend accrued), and flagged (never refused) for an overdraft,
+   an unknown, blocked or revoked card, a reward, voucher or offer not held or used
+   twice, an award over its cap, or a finding of the recomputation
+   (:mod:`ledger.recompute`).
+
+After the batch's events, in the same transaction, the ledger appends its own events
+that they call for (:mod:`ledger.own_events`): a ``correction`` for each award over
+its cap and each sale rerated under the version in force
+(:mod:`ledger.corrections`), then a ``settlement`` converting a wallet that reached a
+voucher threshold (:mod:`ledger.conversions`). The answer's balances include them.
 
 Events after a stop are answered ``rejected`` and not applied; the till sends them
 again once a manager has dealt with the stopping event.
@@ -31,27 +39,40 @@ again once a manager has dealt with the stopping event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger import checks, members, programmes, rules
+from ledger.accounts import Accounts
+from ledger.anomalies import Anomaly, record_anomalies
+from ledger.conversions import conversions_due
+from ledger.corrections import cap_correction, rerate_refund, rerate_sale
 from ledger.db import Database, Tx
-from ledger.instants import business_time, instant
+from ledger.event_store import insert_events
+from ledger.instants import instant
 from ledger.intake import Batch, Intake, Wire, read_batch
-from ledger.lot_keeping import LotKeeper
-from ledger.member_book import MemberBook, WorkingMember, apply_rewards, load_members, member_of
+from ledger.member_book import (
+    MemberBook,
+    WorkingMember,
+    load_members,
+    member_of,
+)
+from ledger.own_events import OwnEvent
+from ledger.own_work import apply_own_events, finish
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
 from ledger.terminals import terminal_position
-from ledger.tier_keeping import TierKeeper, settled_as_of
+from ledger.tier_keeping import settled_as_of
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
 
-EVENT_COLUMNS = (
-    "event_id, terminal_id, seq, kind, card, member_id, recorded_at, business_at, "
-    "refers_to, prev_hash, hash, postings, document, ledger_seq, flags, received_at"
-)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -70,39 +91,36 @@ class _Decided:
     last_hash: str
     results: list[dict[str, object]] = field(default_factory=list)
     applied: list[_Applied] = field(default_factory=list)
-    anomalies: list[tuple[str, str, int, str | None, str]] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
     stop: dict[str, object] | None = None
+    follow_ups: list[OwnEvent] = field(default_factory=list)
+    """The ledger's own events the batch calls for (rerated sales)."""
 
 
-def push(db: Database, terminal_id: str, events: list[Wire]) -> PushResponse:
+def push(
+    db: Database, terminal_id: str, events: list[Wire], clock: Clock = utc_now
+) -> PushResponse:
     """Apply a batch already checked to belong to ``terminal_id``; see module doc."""
-    return PushResponse.model_validate(push_answer(db, terminal_id, events))
+    return PushResponse.model_validate(push_answer(db, terminal_id, events, clock))
 
 
-def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str, object]:
+def push_answer(
+    db: Database, terminal_id: str, events: list[Wire], clock: Clock = utc_now
+) -> dict[str, object]:
     """:func:`push` returning the plain JSON-ready answer the HTTP route sends as is
-    (the till validates it against :class:`PushResponse`)."""
+    (the till validates it against :class:`PushResponse`). ``clock`` says when the
+    ledger's own events happen (a voucher issued today)."""
     read = read_batch(db, terminal_id, events)
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Decided(terminal_id, high_water, last_hash)
         known = _known_events(tx, [str(e["event_id"]) for e in events])
         book = load_members(tx, {str(e["card"]) for e in events})
-        context = _Context(tx, read)
-        context.lots.load(tx, book.by_id)
-        context.tiers.load(tx, book.by_id)
-        context.lots.load_sale_moves(
-            tx,
-            [
-                str(e["refers_to"])
-                for e in events
-                if e.get("kind") == "refund" and e.get("refers_to")
-            ],
-        )
+        context = _Context(tx, read, book)
         for event in read.events:
             _decide(context, batch, known, book, event)
-        _write(tx, batch, book, context.lots, context.tiers)
+        _write(tx, batch, book, context, clock())
         return {
             "results": batch.results,
             "high_water": batch.high_water,
@@ -114,15 +132,16 @@ def push_answer(db: Database, terminal_id: str, events: list[Wire]) -> dict[str,
 
 class _Context:
     """What deciding a batch's events needs beyond their members: the sales their
-    refunds refer to, and the programmes to recompute them with (read once)."""
+    refunds refer to, the programmes to recompute them with (read once), and the
+    members' accounts."""
 
-    def __init__(self, tx: Tx, read: Batch) -> None:
+    def __init__(self, tx: Tx, read: Batch, book: MemberBook) -> None:
         self.tx = tx
         self.sales = SaleBook(tx, [e.content for e in read.events if e.content["kind"] == "refund"])
         self._read = read
-        self._published = programmes.published(tx)
-        self.lots = LotKeeper(self._published.versions)
-        self.tiers = TierKeeper(self._published.versions, settled_as_of(tx))
+        self.published = programmes.published(tx)
+        self.accounts = Accounts(self.published.versions, self.published.by_hash, settled_as_of(tx))
+        self.accounts.load(tx, book.by_id.values(), [e.content for e in read.events])
         self._recomputer: Recomputer | None = None
         self._ahead_valid = False
 
@@ -131,7 +150,7 @@ class _Context:
         (:mod:`ledger.intake`) if the versions are still the ones they were made
         under, else made now."""
         if self._recomputer is None:
-            published = self._published
+            published = self.published
             self._recomputer = Recomputer(published.versions, published.by_hash)
             ahead = self._read.published
             self._ahead_valid = ahead is not None and ahead.key == published.key
@@ -235,6 +254,7 @@ def _apply(
     sale = None
     if kind == "refund" and content.get("refers_to") in context.sales.sales:
         sale = context.sales.record_refund(content)
+    findings: list[Finding] = []
     if "schema" not in content:
         mismatch = checks.rule_findings(
             content, rules.rules_version(context.tx, content["rule_version"])
@@ -242,37 +262,49 @@ def _apply(
         if mismatch is not None:
             flags.append(("rule_mismatch", mismatch))
     else:
-        flags += context.findings(event, sale)
-    postings = event.postings()
-    at = instant(event.stored()[0])
-    context.lots.apply(member.member_id, member.accounts, content, postings, at)
-    for account, amount in postings.items():
-        member.accounts[account] = member.accounts.get(account, 0) + amount
-    counted_at = at if sale is None else business_time(sale.content)
-    tier = context.tiers.apply(
-        member.member_id, content, postings, at, counted_at, member.base_tier
-    )
-    if tier is not None:
-        member.tier = tier
-    if kind in ("sale", "redeem", "earn"):
-        overdrawn = [a for a, v in postings.items() if v < 0 and member.accounts[a] < 0]
-        if overdrawn:
-            balances = ", ".join(f"{a} {member.accounts[a]}" for a in overdrawn)
-            flags.append(("overdraft", f"balance went to {balances}"))
-    flags += apply_rewards(member, content)
+        findings = context.findings(event, sale)
+        flags += findings
+    flags += context.accounts.apply(member, content, event.postings(), instant(event.stored()[0]))
+    _follow_up(context, batch, member, event, sale, findings)
     if kind in ("sale", "earn"):
         context.sales.add_sale(content, member.member_id, event.inputs)
-    member.changed = True
     for flag, detail in flags:
         member.reasons.add(flag)
         batch.anomalies.append(
-            (flag, str(content["event_id"]), int(content["seq"]), member.member_id, detail)
+            Anomaly(
+                flag,
+                batch.terminal_id,
+                str(content["event_id"]),
+                int(content["seq"]),
+                member.member_id,
+                detail,
+            )
         )
     batch.applied.append(_Applied(event, member.member_id, [k for k, _ in flags]))
     batch.touched.add(member.member_id)
     known[str(content["event_id"])] = (event.hash, event.document, member.member_id)
     batch.high_water, batch.last_hash = int(content["seq"]), event.hash
     batch.results.append(_result(content, "accepted", ""))
+
+
+def _follow_up(
+    context: _Context,
+    batch: _Decided,
+    member: WorkingMember,
+    event: Intake,
+    sale: Sale | None,
+    findings: list[Finding],
+) -> None:
+    """The corrections an applied event calls for (a stale sale, or a refund of one,
+    under a rerating version)."""
+    content = event.content
+    own = None
+    if content["kind"] == "sale" and any(kind == "stale_version" for kind, _ in findings):
+        own = rerate_sale(context.published.versions, member, content, event.inputs)
+    elif content["kind"] == "refund" and sale is not None and "schema" in sale.content:
+        own = rerate_refund(context.tx, context.published.by_hash, member, content, sale)
+    if own is not None:
+        batch.follow_ups.append(own)
 
 
 def _stop(batch: _Decided, event: Wire, code: str, reason: str) -> None:
@@ -282,7 +314,9 @@ def _stop(batch: _Decided, event: Wire, code: str, reason: str) -> None:
         "code": code,
         "reason": reason,
     }
-    batch.anomalies.append((code, str(event["event_id"]), int(event["seq"]), None, reason))
+    batch.anomalies.append(
+        Anomaly(code, batch.terminal_id, str(event["event_id"]), int(event["seq"]), None, reason)
+    )
     status = "conflict" if code == "conflict" else "rejected"
     batch.results.append(_result(event, status, reason))
 
@@ -291,35 +325,25 @@ def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, obj
     return {"event_id": event["event_id"], "seq": event["seq"], "status": status, "reason": reason}
 
 
-def _write(tx: Tx, batch: _Decided, book: MemberBook, lots: LotKeeper, tiers: TierKeeper) -> None:
-    now = utc_now_iso()
+def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: datetime) -> None:
+    stamp = utc_now_iso()
+    accounts = context.accounts
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
-        tx.executemany(
-            f"INSERT INTO events ({EVENT_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [_event_row(a, first + i, now) for i, a in enumerate(batch.applied)],
-        )
+        insert_events(tx, [_event_row(a, first + i, stamp) for i, a in enumerate(batch.applied)])
         tx.execute(
             "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
             "high_water = excluded.high_water, last_hash = excluded.last_hash, "
             "updated_at = excluded.updated_at",
-            (batch.terminal_id, batch.high_water, batch.last_hash, now),
+            (batch.terminal_id, batch.high_water, batch.last_hash, stamp),
         )
-    if batch.anomalies:
-        tx.executemany(
-            "INSERT INTO anomalies (kind, terminal_id, event_id, seq, member_id, detail, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(k, batch.terminal_id, e, s, m, d, now) for k, e, s, m, d in batch.anomalies],
-        )
-    for member in book.by_id.values():
-        if member.changed:
-            member.expiring = lots.next_expiry(member.member_id)
-            member.progress = tiers.windows.get(member.member_id, member.progress)
-    lots.write(tx)
-    tiers.write(tx)
-    book.write(tx)
+        corrections = batch.follow_ups + [cap_correction(o) for o in accounts.over_cap]
+        apply_own_events(tx, accounts, corrections)
+        changed = [m for m in book.by_id.values() if m.changed]
+        apply_own_events(tx, accounts, conversions_due(accounts.versions, changed, now))
+    record_anomalies(tx, batch.anomalies + accounts.anomalies, stamp)
+    finish(tx, accounts, book)
 
 
 def _event_row(applied: _Applied, ledger_seq: int, now: str) -> tuple[object, ...]:

@@ -1,12 +1,14 @@
 """``pos-ledger settle --as-of DATE``: the ledger's own work between receipts.
 
-Three parts, in order:
+Four parts, in order:
 
 * period settlements (:mod:`ledger.period_settling`): every period of a member
-  dividend or monthly bonus that ended before DATE and was not paid yet is paid,
-  with one ``settlement`` event per member;
+  dividend, monthly bonus or challenge that ended before DATE and was not paid yet
+  is paid, with one ``settlement`` event per member, and periods already paid are
+  settled again for the members whose events in them arrived since;
 * expiry: every lot whose last day is before DATE is emptied, with one ``expire``
   event per member;
+* vouchers and offers whose last day is before DATE leave the lists the tills hold;
 * tiers: a member whose tier came from a grant no longer held on DATE falls to the
   tier still held then (:func:`ledger.tier_keeping.lower_expired`).
 
@@ -28,12 +30,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from ledger import programmes
+from ledger.accounts import Accounts
 from ledger.db import Database
-from ledger.lot_keeping import LotKeeper, day_text
-from ledger.member_book import load_members_by_id
-from ledger.own_events import OwnEvent, append_own_events
+from ledger.lot_keeping import day_text
+from ledger.member_book import MemberBook, load_members_by_id
+from ledger.offers import refresh_held_offers
+from ledger.own_events import OwnEvent
+from ledger.own_work import apply_ledger_events
 from ledger.period_settling import settle_periods
-from ledger.tier_keeping import lower_expired, record_settled
+from ledger.tier_keeping import lower_expired, record_settled, settled_as_of
 from loyalty.events import EventKind
 from loyalty.programme import ProgrammeVersion, version_in_force
 from loyalty.timezones import local_time, programme_zone
@@ -106,6 +111,7 @@ def settle(db: Database, as_of: date) -> SettleReport:
     after: str | None = ""
     while after is not None:
         after = _expire_chunk(db, as_of, report, after)
+    _lapse_vouchers_and_offers(db, as_of)
     with db.write() as tx:
         record_settled(tx, as_of)
     after = ""
@@ -132,44 +138,63 @@ def _expire_chunk(db: Database, as_of: date, report: SettleReport, after: str) -
         published = programmes.published(tx).versions
         at = _business_time(published, as_of)
         currency = _currency(published, at)
-        book = load_members_by_id(tx, member_ids)
-        keeper = LotKeeper(published)
-        keeper.load(tx, member_ids)
-        events = []
-        for member_id in member_ids:
-            member = book.by_id[member_id]
-            event_id = str(uuid.uuid4())
-            expired = []
-            for wallet, held in keeper.held(member_id):
-                days = sorted(d for d in held if d is not None and d < as_of)
-                if not days:
-                    continue
-                held = dict(held)
-                amount = keeper.expire(
-                    member_id, wallet, member.accounts.get(wallet, 0), event_id, as_of
-                )
-                expired += [
-                    {"wallet": wallet, "last_day": day_text(d), "amount": held[d]} for d in days
+
+        def make(accounts: Accounts, book: MemberBook) -> list[OwnEvent]:
+            events = []
+            for member_id in member_ids:
+                expired = [
+                    {"wallet": wallet, "last_day": day_text(day), "amount": held[day]}
+                    for wallet, held in accounts.lots.held(member_id)
+                    for day in sorted(d for d in held if d is not None and d < as_of)
                 ]
-                member.accounts[wallet] = member.accounts.get(wallet, 0) - amount
-                report.expired[wallet] = report.expired.get(wallet, 0) + amount
-            member.changed = True
-            member.expiring = keeper.next_expiry(member_id)
-            postings: dict[str, int] = {}
-            for lot in expired:
-                wallet, amount = str(lot["wallet"]), int(str(lot["amount"]))
-                postings[wallet] = postings.get(wallet, 0) - amount
-            events.append(
-                OwnEvent(
-                    event_id, member, EventKind.EXPIRE, {"postings": postings, "expired": expired}
+                postings: dict[str, int] = {}
+                for lot in expired:
+                    wallet, amount = str(lot["wallet"]), int(str(lot["amount"]))
+                    postings[wallet] = postings.get(wallet, 0) - amount
+                    report.expired[wallet] = report.expired.get(wallet, 0) + amount
+                fields = {"postings": postings, "expired": expired}
+                member = book.by_id[member_id]
+                events.append(
+                    OwnEvent(str(uuid.uuid4()), member, EventKind.EXPIRE, fields, at, currency)
                 )
-            )
-        append_own_events(tx, events, at, currency)
-        keeper.write(tx)
-        book.write(tx)
-        report.events += len(events)
-        report.members += len(events)
+            return events
+
+        count = apply_ledger_events(tx, member_ids, make, at)
+        report.events += count
+        report.members += count
         return member_ids[-1]
+
+
+def _lapse_vouchers_and_offers(db: Database, as_of: date) -> int:
+    """Take vouchers and offers whose last day is before ``as_of`` (and after the last
+    settle date) off the lists the members' tills hold; how many members changed."""
+    with db.write() as tx:
+        since = settled_as_of(tx)
+        low = since.isoformat() if since is not None else ""
+        day = as_of.isoformat()
+        holders = {
+            str(r[0])
+            for r in tx.query(
+                "SELECT DISTINCT member_id FROM vouchers WHERE valid_until < ? "
+                "AND valid_until >= ?",
+                (day, low),
+            )
+        }
+        book = load_members_by_id(tx, sorted(holders))
+        for member in book.by_id.values():
+            held = [v for v in member.vouchers if str(v["valid_until"]) >= day]
+            if held != member.vouchers:
+                member.vouchers, member.changed = held, True
+        book.write(tx)
+        offered = sorted(
+            str(r[0])
+            for r in tx.query(
+                "SELECT DISTINCT member_id FROM offers WHERE valid_until < ? AND valid_until >= ?",
+                (day, low),
+            )
+        )
+        refresh_held_offers(tx, offered, since=day)
+        return sum(1 for m in book.by_id.values() if m.changed) + len(offered)
 
 
 def _business_time(versions: Sequence[ProgrammeVersion], as_of: date) -> datetime:

@@ -12,9 +12,9 @@ window of its business day, a refund's in its sale's; the rules in force are tho
 of the version in force at that day. The member's ``tier`` then becomes the tier on
 the event's business day (never below ``base_tier``, the tier the member import
 gave), so it reaches the tills in the changes feed and applies from the member's next
-receipt. ``progress`` holds the count of the window of the member's latest event,
-for the till's "312.00 NOK to Gold". ``pos-ledger settle`` lowers the tier of members
-whose grants ran out (:func:`lower_expired`).
+receipt. ``progress`` holds the count of the window of the member's latest event (its
+business day's window), for the till's "312.00 NOK to Gold". ``pos-ledger settle``
+lowers the tier of members whose grants ran out (:func:`lower_expired`).
 """
 
 from __future__ import annotations
@@ -94,10 +94,10 @@ class TierKeeper:
             count(qualification, state, window, amount)
             self.changed.add(member_id)
         day = local_time(at, programme.timezone).date()
-        if self.settled is not None and self.settled > day:
-            day = self.settled
         current = window_of(qualification, day)
         self.windows[member_id] = {"window": current, "count": state.counts.get(current, 0)}
+        if self.settled is not None and self.settled > day:
+            day = self.settled
         return tier_on(programme.tiers, state, day, base_tier)
 
     def write(self, tx: Tx) -> None:

@@ -22,9 +22,9 @@ SCHEMA: Final = 2
 """The schema tills write."""
 
 KINDS_V2: Final = frozenset(
-    {"sale", "redeem", "refund", "adjust", "action", "expire", "settlement"}
+    {"sale", "redeem", "refund", "adjust", "action", "expire", "settlement", "correction"}
 )
-LEDGER_KINDS: Final = frozenset({"expire", "settlement"})
+LEDGER_KINDS: Final = frozenset({"expire", "settlement", "correction"})
 """Kinds only the ledger records (its settlements); a till's event of one is malformed."""
 KINDS_V1: Final = frozenset({"earn", "redeem", "refund", "adjust"})
 PRICED_KINDS: Final = frozenset({"sale", "redeem", "refund", "action"})
@@ -137,9 +137,39 @@ def _expired_lot(value: Any) -> str | None:
 
 
 def _settlement_ref(value: Any) -> str | None:
-    if not isinstance(value, dict) or set(value) != {"id", "period"}:
-        return "must be an object with id and period"
-    return _text(40)(value["id"]) or _text(7)(value["period"])
+    if not isinstance(value, dict) or not {"id"} <= set(value) <= {"id", "period"}:
+        return "must be an object with id (and period)"
+    return _text(40)(value["id"]) or (_text(7)(value["period"]) if "period" in value else None)
+
+
+def _object_of(fields: Mapping[str, Check]) -> Check:
+    """An object with exactly these keys, each checked."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict) or set(value) != set(fields):
+            return f"must be an object with {', '.join(sorted(fields))}"
+        for key, inner in fields.items():
+            problem = inner(value[key])
+            if problem is not None:
+                return f"{key} {problem}"
+        return None
+
+    return check
+
+
+_voucher_use = _object_of({"number": _text(40), "discount_minor": _integer(0, _MAX_AMOUNT)})
+_offer_use = _object_of(
+    {"id": _text(64), "template": _text(40), "discount_minor": _integer(0, _MAX_AMOUNT)}
+)
+_bonus = _object_of({"rule": _text(40), "wallet": _text(64), "amount": _integer(1, _MAX_AMOUNT)})
+_voucher_issued = _object_of(
+    {
+        "number": _text(40),
+        "value_minor": _integer(1, _MAX_AMOUNT),
+        "min_spend_minor": _integer(0, _MAX_AMOUNT),
+        "valid_until": _text(10),
+    }
+)
 
 
 def _returned_line(value: Any) -> str | None:
@@ -178,13 +208,21 @@ ALL: Final = KINDS_V2
 NONE: Final = frozenset[str]()
 SALE = frozenset({"sale"})
 REFUND = frozenset({"refund"})
+SETTLEMENT = frozenset({"settlement"})
+CORRECTION = frozenset({"correction"})
 
 FIELDS: Final[tuple[EventField, ...]] = (
     _field("schema", _integer(SCHEMA, SCHEMA), ALL, None, "the event schema, 2"),
     _field("event_id", _text(64), ALL, None, "UUID made by the till; the ledger stores it once"),
     _field("terminal_id", _text(64), ALL, None, "the till that recorded it"),
     _field("seq", _integer(1, 2**62), ALL, None, "place in the till's gapless sequence"),
-    _field("kind", _one_of(KINDS_V2), ALL, None, "sale, redeem, refund, adjust, action or expire"),
+    _field(
+        "kind",
+        _one_of(KINDS_V2),
+        ALL,
+        None,
+        "sale, redeem, refund, adjust, action; the ledger's expire, settlement, correction",
+    ),
     _field("recorded_at", _text(64), ALL, None, "the till's clock, UTC; never trusted for order"),
     _field("prev_hash", _hash, ALL, None, "hash of the till's previous event"),
     _field("card", _text(64), ALL, None, "the card the member was identified by"),
@@ -207,7 +245,34 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field("spent", _postings, NONE, SALE, "sale: wallet units spent (points discount, rewards)"),
     _field("rewards_issued", _list_of(_reward_entry), NONE, SALE, "sale: rewards it issued"),
     _field("rewards_used", _list_of(_reward_entry), NONE, SALE, "sale: rewards it used"),
-    _field("refers_to", _text(64), REFUND, None, "refund: the sale's event id"),
+    _field(
+        "bonuses",
+        _list_of(_bonus),
+        NONE,
+        SALE,
+        "sale: fixed bonuses it earned, {rule, wallet, amount} (the ledger caps them)",
+    ),
+    _field(
+        "offers_used",
+        _list_of(_offer_use),
+        NONE,
+        SALE,
+        "sale: personal offers it used, {id, template, discount_minor}",
+    ),
+    _field(
+        "vouchers_used",
+        _list_of(_voucher_use),
+        NONE,
+        SALE,
+        "sale: bonus vouchers it used, {number, discount_minor}",
+    ),
+    _field(
+        "refers_to",
+        _text(64),
+        REFUND | CORRECTION,
+        None,
+        "refund: the sale's event id; correction: the event corrected",
+    ),
     _field("returned", _list_of(_returned_line), REFUND, None, "refund: units per line"),
     _field("refund_minor", _integer(0, _MAX_AMOUNT), REFUND, None, "refund: money given back"),
     _field(
@@ -242,8 +307,20 @@ FIELDS: Final[tuple[EventField, ...]] = (
         "redeem: the purchase that capped the discount",
     ),
     _field("action", _text(40), frozenset({"action"}), None, "action: the programme action id"),
-    _field("reason", _text(40), frozenset({"adjust"}), None, "adjust: the reason code"),
-    _field("note", _text(1000), NONE, frozenset({"adjust"}), "adjust: the manager's note"),
+    _field(
+        "reason",
+        _text(40),
+        frozenset({"adjust"}) | CORRECTION,
+        None,
+        "adjust: the reason code; correction (ledger): why (cap, stale_version, ...)",
+    ),
+    _field(
+        "note",
+        _text(1000),
+        NONE,
+        frozenset({"adjust"}) | CORRECTION,
+        "adjust: the manager's note; correction: the rule in words",
+    ),
     _field(
         "expired",
         _list_of(_expired_lot),
@@ -254,16 +331,25 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field(
         "settlement",
         _settlement_ref,
-        frozenset({"settlement"}),
+        SETTLEMENT,
         None,
-        "settlement (ledger): {id, period} of the programme's settlement it pays",
+        "settlement (ledger): {id, period} of the settlement it pays ({id} for a voucher "
+        "at a threshold)",
     ),
     _field(
         "basis_minor",
         _integer(-_MAX_AMOUNT, _MAX_AMOUNT),
-        frozenset({"settlement"}),
-        None,
+        NONE,
+        SETTLEMENT,
         "settlement (ledger): the period's qualifying spend it was computed on",
+    ),
+    _field(
+        "vouchers_issued",
+        _list_of(_voucher_issued),
+        NONE,
+        SETTLEMENT,
+        "settlement (ledger): vouchers it issues, {number, value_minor, min_spend_minor, "
+        "valid_until}",
     ),
 )
 """Schema 2, in the order documentation lists them."""

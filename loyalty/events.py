@@ -47,7 +47,10 @@ class EventKind(StrEnum):
     EXPIRE = "expire"
     """The ledger's: lots that reached the end of their last day, emptied."""
     SETTLEMENT = "settlement"
-    """The ledger's: what a period settlement pays a member (dividend, monthly bonus)."""
+    """The ledger's: what a settlement pays a member (dividend, monthly bonus, vouchers)."""
+    CORRECTION = "correction"
+    """The ledger's: a difference it posts to an event (an award over its cap, a sale
+    rerated under the version in force)."""
     EARN = "earn"
     """Release 0.1.0 only: points earned on a typed amount."""
 

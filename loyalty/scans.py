@@ -113,6 +113,13 @@ def _member_qr(text: str) -> ClassifiedScan:
     return ClassifiedScan(ScanKind.MEMBER_QR, text)
 
 
+def is_voucher_number(text: str) -> bool:
+    """Whether ``text`` is a voucher number as the programme prints them."""
+    return text.startswith(VOUCHER_PREFIX) and (
+        _VOUCHER_CODE.fullmatch(text[len(VOUCHER_PREFIX) :]) is not None
+    )
+
+
 def _voucher(text: str) -> ClassifiedScan:
     code = text[len(VOUCHER_PREFIX) :]
     if _VOUCHER_CODE.fullmatch(code) is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from loyalty.programme import Basket, MemberSnapshot, Outcome, ProgrammeVersion
 from loyalty.programme.model import Action
-from loyalty.programme.outcome import issued_reward_id
+from loyalty.programme.outcome import sale_record
 
 
 def programme_ref(version: ProgrammeVersion) -> dict[str, Any]:
@@ -23,14 +23,6 @@ def programme_ref(version: ProgrammeVersion) -> dict[str, Any]:
         "version": version.version,
         "hash": version.content_hash,
     }
-
-
-def issued_entries(event_id: str, outcome: Outcome) -> list[dict[str, str]]:
-    """The rewards a sale issues, with ids derived from its event id."""
-    return [
-        {"id": issued_reward_id(event_id, r.rule, r.n), "reward": r.reward}
-        for r in outcome.rewards_issued
-    ]
 
 
 def sale_fields(
@@ -44,11 +36,7 @@ def sale_fields(
         "programme": programme_ref(version),
         "member_snapshot": member.to_json(),
         "basket": basket.to_json(with_context=False),
-        "postings": outcome.postings,
-        "spent": dict(outcome.spent) or None,
-        "rewards_issued": issued_entries(event_id, outcome) or None,
-        "rewards_used": [r.to_json() for r in outcome.rewards_used] or None,
-        "outcome_hash": outcome.outcome_hash,
+        **sale_record(event_id, outcome),
     }
 
 

@@ -124,6 +124,46 @@ class TierProgress(_Answer):
     count: int
 
 
+class VoucherHeld(_Answer):
+    """A bonus voucher the member holds: issued by the ledger, not used yet."""
+
+    number: str
+    """``VCH-...``, printed as Code 128."""
+    value_minor: int
+    currency: str
+    min_spend_minor: int = 0
+    """The basket must be paid at least this before the voucher."""
+    valid_until: str
+    """The last local day it may be used (``YYYY-MM-DD``)."""
+
+
+class OfferHeld(_Answer):
+    """A personal offer assigned to the member, with uses left."""
+
+    id: str
+    template: str
+    """The programme's ``[[offer_templates]]`` id: what it takes off, and its offline
+    policy."""
+    valid_from: str
+    valid_until: str
+    """The first and last local days it may be used (``YYYY-MM-DD``)."""
+    uses_left: int
+    """Uses left as the ledger counts them (a till subtracts its own unsynced uses)."""
+
+
+class Accrued(_Answer):
+    """What a period settlement would pay the member for a period so far (a member
+    dividend accrued this year): provisional until the period is settled."""
+
+    settlement: str
+    period: str
+    """``2026`` or ``2026-03``."""
+    amount: int
+    """Minor units of the programme currency (a money wallet, or a voucher's value)."""
+    wallet: str | None = None
+    """The wallet it will be paid into; None: paid as a voucher."""
+
+
 class MemberState(_Answer):
     """A member as the ledger knows it now: the confirmed balance and status."""
 
@@ -152,6 +192,17 @@ class MemberState(_Answer):
     """Per wallet with lots that expire, the soonest one (the ledger's lots)."""
     progress: TierProgress | None = None
     """Tier qualification so far, for programmes that qualify tiers."""
+    birthday: str = ""
+    """The member's birthday as ``MM-DD`` (never the year), empty when unknown: the
+    till opens the birthday reward's window from it, offline too."""
+    birthday_claimed: int = 0
+    """The year of the birthday whose reward the member last used (0: never)."""
+    vouchers: list[VoucherHeld] = Field(default_factory=list)
+    """Bonus vouchers the member holds."""
+    offers: list[OfferHeld] = Field(default_factory=list)
+    """Personal offers the member holds."""
+    accrued: list[Accrued] = Field(default_factory=list)
+    """Period settlements accrued so far for the member's latest period."""
 
 
 class EventResult(_Answer):
@@ -341,6 +392,7 @@ __all__ = [
     "MAX_CHANGES_LIMIT",
     "MAX_EVENTS_PER_BATCH",
     "PROTOCOL_VERSION",
+    "Accrued",
     "Change",
     "ChangesResponse",
     "ErrorResponse",
@@ -351,6 +403,7 @@ __all__ = [
     "MemberResponse",
     "MemberState",
     "MemberStatus",
+    "OfferHeld",
     "ProductChange",
     "ProgrammeChange",
     "ProgrammeVersionState",
@@ -361,6 +414,7 @@ __all__ = [
     "RulesResponse",
     "StopCode",
     "StopInfo",
+    "VoucherHeld",
     "WireEvent",
     "event_from_wire",
     "wire_event",

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from loyalty.errors import LoyaltyError
 from loyalty.programme.reader import LABEL
+from loyalty.scans import is_voucher_number
 
 MAX_QTY: Final = 100_000
 MAX_UNIT_MINOR: Final = 10**10
@@ -88,6 +89,37 @@ class AppliedReward:
 
 
 @dataclass(frozen=True)
+class AppliedOffer:
+    """A personal offer the member holds, put in the basket: it applies if the basket
+    has lines it is for (:mod:`loyalty.programme.offers`), and lapses unused if not."""
+
+    id: str
+    """The offer's id, as the ledger assigned it."""
+    template: str
+    """The programme's ``[[offer_templates]]`` id."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "template": self.template}
+
+
+@dataclass(frozen=True)
+class AppliedVoucher:
+    """A bonus voucher used in the basket, with the terms the ledger issued it on (the
+    ledger checks them against what it issued)."""
+
+    number: str
+    """``VCH-...`` (:data:`loyalty.scans.VOUCHER_PREFIX`)."""
+    value_minor: int
+    min_spend_minor: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"number": self.number, "value_minor": self.value_minor}
+        if self.min_spend_minor:
+            data["min_spend_minor"] = self.min_spend_minor
+        return data
+
+
+@dataclass(frozen=True)
 class Basket:
     """Everything the engine needs about one sale besides the programme and member."""
 
@@ -99,6 +131,10 @@ class Basket:
     rewards: tuple[AppliedReward, ...] = ()
     redeem_points: int = 0
     """Points used as a discount in this basket (``[redeem]``)."""
+    offers: tuple[AppliedOffer, ...] = ()
+    """Personal offers the member holds and may use here (engine 2)."""
+    vouchers: tuple[AppliedVoucher, ...] = ()
+    """Bonus vouchers used (engine 2)."""
 
     @property
     def list_minor(self) -> int:
@@ -121,6 +157,10 @@ class Basket:
             data["rewards"] = [r.to_json() for r in self.rewards]
         if self.redeem_points:
             data["redeem_points"] = self.redeem_points
+        if self.offers:
+            data["offers"] = [o.to_json() for o in self.offers]
+        if self.vouchers:
+            data["vouchers"] = [v.to_json() for v in self.vouchers]
         return data
 
 
@@ -268,8 +308,40 @@ def basket_from_json(value: Any, at: datetime | None = None, store: str | None =
         rewards.append(AppliedReward(entry.text("reward", 40), entry.get("id", str, None)))
         entry.done()
     redeem_points = data.number("redeem_points", 0, 10**12, 0)
+    offers = []
+    for index, item in enumerate(data.get("offers", list, [])):
+        entry = _Object(item, f"basket.offers[{index}]")
+        offers.append(AppliedOffer(entry.text("id", 64), entry.text("template", 40)))
+        entry.done()
+    if len({o.id for o in offers}) != len(offers):
+        raise BasketError("basket.offers: an offer is listed twice.")
+    vouchers = []
+    for index, item in enumerate(data.get("vouchers", list, [])):
+        entry = _Object(item, f"basket.vouchers[{index}]")
+        number = entry.text("number", 40)
+        if not is_voucher_number(number):
+            raise BasketError(f"basket.vouchers[{index}].number is not a voucher number.")
+        vouchers.append(
+            AppliedVoucher(
+                number,
+                entry.number("value_minor", 1, MAX_UNIT_MINOR),
+                entry.number("min_spend_minor", 0, MAX_UNIT_MINOR, 0),
+            )
+        )
+        entry.done()
+    if len({v.number for v in vouchers}) != len(vouchers):
+        raise BasketError("basket.vouchers: a voucher is listed twice.")
     data.done()
-    return Basket(at, store, lines, tuple(tenders), tuple(rewards), redeem_points)
+    return Basket(
+        at,
+        store,
+        lines,
+        tuple(tenders),
+        tuple(rewards),
+        redeem_points,
+        tuple(offers),
+        tuple(vouchers),
+    )
 
 
 def _line(value: Any, path: str) -> Line:

@@ -23,6 +23,7 @@ from loyalty.canonical import sha256_hex
 from loyalty.money import MINOR_UNIT_DIGITS
 from loyalty.programme import rule_tables
 from loyalty.programme.arithmetic import ROUNDING_MODES
+from loyalty.programme.birthday import birthday
 from loyalty.programme.model import (
     ENGINE_VERSION,
     EXPIRY_ENGINE,
@@ -38,6 +39,7 @@ from loyalty.programme.model import (
     TierQualification,
     Wallet,
 )
+from loyalty.programme.offers import offer_template
 from loyalty.programme.reader import (
     IDENTIFIER,
     NewerEngineRequired,
@@ -113,25 +115,34 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
     wallets = _wallets(top, engine)
     tiers, tier_qualification = _tiers(top, engine, wallets)
     store_groups = _store_groups(top)
-    names = rule_tables.Names(wallets, tiers, store_groups)
+    names = rule_tables.Names(wallets, tiers, store_groups, engine)
     declared_groups = _declared_groups(top)
     rules = tuple(rule_tables.rule(t, names) for t in top.tables("rules"))
     prices = tuple(rule_tables.price(t, names) for t in top.tables("prices"))
     rewards = tuple(rule_tables.reward(t, names) for t in top.tables("rewards"))
     redeem = rule_tables.redeem(top, names)
     actions = tuple(rule_tables.action(t, names) for t in top.tables("actions"))
-    offline = rule_tables.offline(top)
+    offline = rule_tables.offline(top, engine)
+    for key in ("settlements", "offer_templates", "birthday"):
+        if top.has(key) and engine < EXPIRY_ENGINE:
+            raise top.error(
+                key, f"needs engine = {EXPIRY_ENGINE} in [programme] (it says {engine})."
+            )
     settlement_tables = top.tables("settlements")
-    if settlement_tables and engine < EXPIRY_ENGINE:
-        raise top.error(
-            "settlements", f"needs engine = {EXPIRY_ENGINE} in [programme] (it says {engine})."
-        )
     settlements = tuple(
         settlement(t, [w.id for w in wallets], list(store_groups)) for t in settlement_tables
     )
     _unique(
         [s.id for s in settlements], top, "settlements", _paths("settlements", len(settlements))
     )
+    offer_templates = tuple(offer_template(t, names) for t in top.tables("offer_templates"))
+    _unique(
+        [t.id for t in offer_templates],
+        top,
+        "offer templates",
+        _paths("offer_templates", len(offer_templates)),
+    )
+    birthday_reward = birthday(top, names, [r.id for r in rewards])
     top.done()
 
     programme = Programme(
@@ -157,6 +168,8 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
         actions=actions,
         offline=offline,
         settlements=settlements,
+        offer_templates=offer_templates,
+        birthday=birthday_reward,
         document=document,
         content_hash=content_hash(document),
     )

@@ -12,8 +12,8 @@ The steps, in order (docs/PROGRAMMES.md explains each):
 
 1. the caller resolves the version in force at the business time;
 2. normalise: lines sorted by number, time moved to the programme's zone;
-3. price phase: member prices, rewards applied, points as a discount
-   (:mod:`loyalty.programme.pricing`);
+3. price phase: member prices, personal offers, rewards applied, vouchers, points
+   as a discount (:mod:`loyalty.programme.pricing`);
 4. earning amount per line: paid or list amount, excluded tags and tenders removed;
 5. base rules (earn rates and percentages), combined per stack group;
 6. boost groups (multipliers), each multiplying what the line has so far;
@@ -130,6 +130,8 @@ def _earn(ctx: Context, version: int) -> Outcome:
             rewards_issued=issued,
             rewards_used=tuple(ctx.used),
             lines=_line_outcomes(ctx.lines, paid, per_line),
+            offers_used=tuple(ctx.offers_used),
+            vouchers_used=tuple(ctx.vouchers_used),
         )
     )
 

@@ -15,7 +15,9 @@ from fractions import Fraction
 from typing import Any, Final, Literal
 
 from loyalty.programme.arithmetic import RoundingMode
+from loyalty.programme.birthday import Birthday
 from loyalty.programme.conditions import ALWAYS, Conditions
+from loyalty.programme.offers import OfferTemplate
 from loyalty.programme.settlements import Settlement
 
 ENGINE_VERSION: Final = 2
@@ -142,6 +144,16 @@ class Multiplier:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """At most ``count`` awards per member in any ``months`` months (engine 2): the
+    ledger counts a member's awards across all tills by business time and reverses
+    one over the cap with an event that says why (6 garment bags per 6 months)."""
+
+    count: int
+    months: int
+
+
+@dataclass(frozen=True)
 class FixedBonus:
     """A fixed amount for the basket when its conditions hold (≥ 500 kr → +100)."""
 
@@ -151,6 +163,8 @@ class FixedBonus:
     group: str = "bonus"
     priority: int = 0
     when: Conditions = ALWAYS
+    cap: Cap | None = None
+    """How often one member may get it (a campaign's limit), checked by the ledger."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +243,11 @@ class Action:
     name: str
     wallet: str
     amount: int
+    cap: Cap | None = None
+    """How often one member may be rewarded for it, checked by the ledger."""
+
+
+StalePolicy = Literal["honour", "rerate"]
 
 
 @dataclass(frozen=True)
@@ -241,6 +260,10 @@ class Offline:
     """A till that has not synced for this long refuses new redemptions."""
     accept_previous_hours: int = 0
     """A version superseded less than this long ago is not a stale version."""
+    stale: StalePolicy = "honour"
+    """A sale computed under a stale version (engine 2): ``honour`` records it as it
+    is and flags it; ``rerate`` also makes the ledger post the difference to what the
+    version in force gives, as a correction."""
 
 
 @dataclass(frozen=True)
@@ -272,7 +295,11 @@ class Programme:
     actions: tuple[Action, ...]
     offline: Offline
     settlements: tuple[Settlement, ...]
-    """Period settlements the ledger pays (engine 2)."""
+    """Settlements the ledger makes (engine 2): period payouts, vouchers at thresholds."""
+    offer_templates: tuple[OfferTemplate, ...]
+    """Personal offers the ledger may assign (engine 2)."""
+    birthday: Birthday | None
+    """The birthday reward (engine 2)."""
     document: dict[str, Any] = field(compare=False, repr=False)
     """The document as written (TOML dates as ISO text): what :attr:`content_hash`
     covers and what travels to tills."""
@@ -286,6 +313,9 @@ class Programme:
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
+
+    def offer_template(self, template_id: str) -> OfferTemplate | None:
+        return next((t for t in self.offer_templates if t.id == template_id), None)
 
     @property
     def main_wallet(self) -> Wallet | None:

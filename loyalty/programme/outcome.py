@@ -80,6 +80,29 @@ class Bonus:
 
 
 @dataclass(frozen=True)
+class OfferUse:
+    """A personal offer the basket used, and what it took off."""
+
+    id: str
+    template: str
+    discount_minor: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "template": self.template, "discount_minor": self.discount_minor}
+
+
+@dataclass(frozen=True)
+class VoucherUse:
+    """A bonus voucher the basket used, and what it took off (at most its value)."""
+
+    number: str
+    discount_minor: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"number": self.number, "discount_minor": self.discount_minor}
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The result of :func:`loyalty.programme.evaluate.evaluate`."""
 
@@ -102,6 +125,8 @@ class Outcome:
     rewards_issued: tuple[IssuedReward, ...]
     rewards_used: tuple[AppliedReward, ...]
     lines: tuple[LineOutcome, ...]
+    offers_used: tuple[OfferUse, ...] = ()
+    vouchers_used: tuple[VoucherUse, ...] = ()
     outcome_hash: str = field(default="", compare=False)
 
     @property
@@ -133,8 +158,9 @@ class Outcome:
 
     def content(self, *, copy: bool = True) -> dict[str, Any]:
         """The canonical form without the hash: what :attr:`outcome_hash` covers
-        (``copy`` as for :meth:`LineOutcome.to_json`)."""
-        return {
+        (``copy`` as for :meth:`LineOutcome.to_json`). Offers and vouchers used appear
+        only when there are some, so outcomes without them hash as they always did."""
+        content = {
             "programme": self.programme,
             "version": self.version,
             "programme_hash": self.programme_hash,
@@ -154,6 +180,11 @@ class Outcome:
             "postings": self.postings,
             "lines": [line.to_json(copy=copy) for line in self.lines],
         }
+        if self.offers_used:
+            content["offers_used"] = [o.to_json() for o in self.offers_used]
+        if self.vouchers_used:
+            content["vouchers_used"] = [v.to_json() for v in self.vouchers_used]
+        return content
 
     def to_json(self) -> dict[str, Any]:
         return {**self.content(), "outcome_hash": self.outcome_hash}
@@ -208,6 +239,39 @@ def hashed(outcome: Outcome) -> Outcome:
 def issued_reward_id(event_id: str, rule: str, n: int) -> str:
     """The id of a reward a sale issued: derived, so the ledger derives the same."""
     return f"{event_id}/{rule}/{n}"
+
+
+SALE_OUTPUTS = (
+    "postings",
+    "spent",
+    "rewards_issued",
+    "rewards_used",
+    "bonuses",
+    "offers_used",
+    "vouchers_used",
+    "outcome_hash",
+)
+"""The fields a sale event records of its outcome (:func:`sale_record`)."""
+
+
+def sale_record(event_id: str, outcome: Outcome) -> dict[str, Any]:
+    """What a sale event records of its outcome, field by field (empty ones left out):
+    the one definition the till writes (``pos_client.recording``) and the ledger
+    compares with what it computes again (``ledger.recompute``)."""
+    fields: dict[str, Any] = {
+        "postings": outcome.postings,
+        "spent": dict(outcome.spent),
+        "rewards_issued": [
+            {"id": issued_reward_id(event_id, r.rule, r.n), "reward": r.reward}
+            for r in outcome.rewards_issued
+        ],
+        "rewards_used": [r.to_json() for r in outcome.rewards_used],
+        "bonuses": [b.to_json() for b in outcome.bonuses],
+        "offers_used": [o.to_json() for o in outcome.offers_used],
+        "vouchers_used": [v.to_json() for v in outcome.vouchers_used],
+        "outcome_hash": outcome.outcome_hash,
+    }
+    return {k: fields[k] for k in SALE_OUTPUTS if fields[k] or k in ("postings", "outcome_hash")}
 
 
 def subtract(after: Mapping[str, int], before: Mapping[str, int]) -> dict[str, int]:

@@ -1,8 +1,11 @@
 """Step 3 of the evaluation: what each line is paid.
 
-A sale's price phase applies member prices, then the rewards used (free items
-first, then percentages, then amounts off), then points as a discount; discounts
-are spread over lines by the largest remainder, ties to the lower line number.
+A sale's price phase applies member prices, then the member's personal offers (each
+on the lines it is for; one that finds nothing to take off lapses unused), then the
+rewards used (free items first, then percentages, then amounts off), then bonus
+vouchers, then points as a discount; discounts are spread over lines by the largest
+remainder, ties to the lower line number. Vouchers and points fall on goods that
+earn before gift cards and deposits.
 
 After a refund, the basket left keeps the sale's prices: :func:`pinned_prices` gives
 each line left its share of what the sale's line was paid, earned on and discounted,
@@ -15,21 +18,26 @@ not move to another line.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from loyalty.money import Money, format_money
 from loyalty.programme.arithmetic import allocate_integers, round_ratio
-from loyalty.programme.basket import AppliedReward
+from loyalty.programme.basket import AppliedOffer, AppliedReward, AppliedVoucher
 from loyalty.programme.conditions import Conditions
 from loyalty.programme.model import MemberPrice, Reward
-from loyalty.programme.outcome import Outcome
+from loyalty.programme.offers import OFFER_DISCOUNT_PREFIX
+from loyalty.programme.outcome import OfferUse, Outcome, VoucherUse
 from loyalty.programme.working import REDEEM, Context, WorkingLine, reward_key
 
 _REWARD_ORDER = {"free_item": 0, "percent_off": 1, "amount_off": 2}
 
 
 def price_phase(ctx: Context) -> None:
-    """Member prices, rewards used, points as a discount: a sale's prices."""
+    """Member prices, offers, rewards used, vouchers, points as a discount: a sale's
+    prices."""
     _member_prices(ctx)
+    for offer in sorted(ctx.basket.offers, key=lambda o: o.id):
+        _apply_offer(ctx, offer)
     applied = sorted(
         ctx.basket.rewards,
         key=lambda r: (_REWARD_ORDER.get(_kind(ctx, r), 9), r.reward, r.instance or ""),
@@ -37,8 +45,58 @@ def price_phase(ctx: Context) -> None:
     instances_used: set[str] = set()
     for entry in applied:
         _apply_reward(ctx, entry, instances_used)
+    for voucher in sorted(ctx.basket.vouchers, key=lambda v: v.number):
+        _apply_voucher(ctx, voucher)
     if ctx.basket.redeem_points:
         _points_discount(ctx, ctx.basket.redeem_points)
+
+
+def offer_key(offer_id: str) -> str:
+    """The discount key of a personal offer on a line."""
+    return OFFER_DISCOUNT_PREFIX + offer_id
+
+
+def voucher_key(number: str) -> str:
+    """The discount key of a voucher on a line (the number starts ``VCH-``)."""
+    return number
+
+
+def _apply_offer(ctx: Context, entry: AppliedOffer) -> None:
+    """An offer takes its discount off the lines it is for, or lapses: it is in the
+    basket because the member holds it, not because the cashier chose it."""
+    template = ctx.programme.offer_template(entry.template)
+    if template is None or not _holds(ctx, template.when):
+        return
+    eligible, paid = _payable(ctx.matching(template.when))
+    total = sum(paid)
+    if not eligible or total < template.min_spend_minor:
+        return
+    if template.kind == "percent_off":
+        percent = template.percent
+        off = round_ratio(total * percent.numerator, percent.denominator * 100, "floor")
+    else:
+        off = min(template.amount_minor, total)
+    if off <= 0:
+        return
+    _spread(off, eligible, paid, offer_key(entry.id), template.id)
+    ctx.offers_used.append(OfferUse(entry.id, entry.template, off))
+
+
+def _apply_voucher(ctx: Context, voucher: AppliedVoucher) -> None:
+    """A voucher takes its value off what the basket is paid (at most all of it),
+    once the basket is paid at least its minimum spend."""
+    payable, paid = _payable(ctx.lines)
+    total = sum(paid)
+    if total < voucher.min_spend_minor:
+        least = format_money(Money(voucher.min_spend_minor, ctx.programme.currency))
+        ctx.refuse(f"Voucher {voucher.number} needs a purchase of at least {least}.")
+        return
+    off = min(voucher.value_minor, total)
+    if off <= 0:
+        ctx.refuse(f"Voucher {voucher.number} has nothing to take off this basket.")
+        return
+    _spread_earning_first(ctx, off, payable, paid, voucher_key(voucher.number), "voucher")
+    ctx.vouchers_used.append(VoucherUse(voucher.number, off))
 
 
 def _list_of(ctx: Context, when: Conditions) -> int:
@@ -203,24 +261,36 @@ def _points_discount(ctx: Context, points: int) -> None:
             "minor units); redeem fewer points."
         )
         value = total
-    # Goods that earn take the discount first; gift cards and deposits only the rest
-    # (split in one pass: what the rest are paid does not change with the first).
+    _spread_earning_first(ctx, value, payable, paid, REDEEM, REDEEM)
+    ctx.spend(REDEEM, redeem.wallet, points)
+
+
+def _spread_earning_first(
+    ctx: Context,
+    amount: int,
+    payable: Sequence[WorkingLine],
+    paid: Sequence[int],
+    key: str,
+    rule_id: str,
+) -> None:
+    """Take ``amount`` off the goods that earn first, gift cards and deposits (the
+    programme's excluded tags) only the rest (split in one pass: what the rest are
+    paid does not change with the first)."""
     earning: list[WorkingLine] = []
     earning_paid: list[int] = []
     rest: list[WorkingLine] = []
     rest_paid: list[int] = []
     excluded = ctx.programme.exclude_tags
-    for working, amount in zip(payable, paid, strict=True):
+    for working, line_paid in zip(payable, paid, strict=True):
         if working.line.tags & excluded:
             rest.append(working)
-            rest_paid.append(amount)
+            rest_paid.append(line_paid)
         else:
             earning.append(working)
-            earning_paid.append(amount)
-    first = min(value, sum(earning_paid))
-    _spread(first, earning, earning_paid, REDEEM, REDEEM)
-    _spread(value - first, rest, rest_paid, REDEEM, REDEEM)
-    ctx.spend(REDEEM, redeem.wallet, points)
+            earning_paid.append(line_paid)
+    first = min(amount, sum(earning_paid))
+    _spread(first, earning, earning_paid, key, rule_id)
+    _spread(amount - first, rest, rest_paid, key, rule_id)
 
 
 def pinned_prices(
@@ -255,3 +325,13 @@ def pinned_prices(
             kept = units * left_off.get(key, 0) // whole if whole else 0
             ctx.spend(key, wallet, kept)
     ctx.used.extend(r for r in sale.rewards_used if left_off.get(reward_key(r), 0) > 0)
+    ctx.offers_used.extend(
+        replace(o, discount_minor=kept)
+        for o in sale.offers_used
+        if (kept := left_off.get(offer_key(o.id), 0)) > 0
+    )
+    ctx.vouchers_used.extend(
+        replace(v, discount_minor=kept)
+        for v in sale.vouchers_used
+        if (kept := left_off.get(voucher_key(v.number), 0)) > 0
+    )

@@ -15,6 +15,7 @@ from loyalty.programme.conditions import WEEKDAYS, Conditions, DateWindow, TimeW
 from loyalty.programme.model import (
     Action,
     BasketRule,
+    Cap,
     EarnPercent,
     EarnRate,
     FixedBonus,
@@ -42,11 +43,17 @@ class Names:
     """What rules may refer to, for checks with messages that list the choices."""
 
     def __init__(
-        self, wallets: tuple[Wallet, ...], tiers: tuple[str, ...], groups: Mapping[str, Any]
+        self,
+        wallets: tuple[Wallet, ...],
+        tiers: tuple[str, ...],
+        groups: Mapping[str, Any],
+        engine: int = 1,
     ) -> None:
         self.wallets = [w.id for w in wallets]
         self.tiers = tiers
         self.store_groups = list(groups)
+        self.engine = engine
+        """The engine the document names: what it may declare."""
 
     def wallet(self, table: Table, key: str, default: str | None) -> str:
         if default is None and not table.has(key):
@@ -176,9 +183,27 @@ def rule(table: Table, names: Names) -> BasketRule:
                 group,
                 priority,
                 when,
+                cap(table, names),
             )
     table.done()
     return rule
+
+
+MAX_CAP_MONTHS = 120
+
+
+def cap(table: Table, names: Names) -> Cap | None:
+    """A ``cap = { count = 6, months = 6 }`` (engine 2), if the table has one."""
+    found = table.table("cap")
+    if found is None:
+        return None
+    if names.engine < 2:
+        raise table.error("cap", f"needs engine = 2 in [programme] (it says {names.engine}).")
+    made = Cap(found.integer("count", minimum=1), found.integer("months", minimum=1))
+    found.done()
+    if made.months > MAX_CAP_MONTHS:
+        raise found.error("months", f"must be at most {MAX_CAP_MONTHS}.")
+    return made
 
 
 def _extra_per_flag(table: Table) -> dict[str, int]:
@@ -260,22 +285,26 @@ def action(table: Table, names: Names) -> Action:
         name=table.text("name"),
         wallet=names.wallet(table, "wallet", None),
         amount=table.integer("amount", minimum=1),
+        cap=cap(table, names),
     )
     table.done()
     return action
 
 
-def offline(top: Table) -> Offline:
+def offline(top: Table, engine: int = 1) -> Offline:
     table = top.table("offline")
     if table is None:
         return Offline()
     defaults = Offline()
+    if table.has("stale") and engine < 2:
+        raise table.error("stale", f"needs engine = 2 in [programme] (it says {engine}).")
     offline = Offline(
         redeem_cap=table.integer("redeem_cap", defaults.redeem_cap),
         max_offline_hours=table.integer("max_offline_hours", defaults.max_offline_hours),
         accept_previous_hours=table.integer(
             "accept_previous_hours", defaults.accept_previous_hours
         ),
+        stale=table.text("stale", defaults.stale, choices=("honour", "rerate")),
     )
     table.done()
     return offline

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from loyalty.programme.basket import AppliedReward, Basket, BasketError, Line, MemberSnapshot
 from loyalty.programme.conditions import Conditions, Facts
 from loyalty.programme.model import Programme
+from loyalty.programme.outcome import OfferUse, VoucherUse
 from loyalty.programme.plan import plan_of
 from loyalty.timezones import local_time
 
@@ -98,6 +99,8 @@ class Context:
     spent_by: dict[str, dict[str, int]] = field(default_factory=dict)
     """Wallet units spent per discount key (points discount, rewards claimed)."""
     used: list[AppliedReward] = field(default_factory=list)
+    offers_used: list[OfferUse] = field(default_factory=list)
+    vouchers_used: list[VoucherUse] = field(default_factory=list)
     _gates: dict[int, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

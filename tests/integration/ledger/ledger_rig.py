@@ -4,11 +4,14 @@ them and pushed with :func:`ledger.service.push`, no server in between."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from ledger import programmes
+from ledger import admin, programmes
 from ledger.cli import open_ledger
 from ledger.db import Database
 from ledger.members import member_by_card
@@ -19,13 +22,14 @@ from loyalty.programme import (
     NEW_MEMBER,
     Basket,
     Line,
+    MemberSnapshot,
     ProgrammeVersion,
     evaluate,
     parse_programme,
     reverse,
 )
 from loyalty.programme.default import simple_programme_document
-from pos_client.recording import sale_fields
+from pos_client.recording import action_fields, sale_fields
 from sync.protocol import MemberState
 from tests.integration.ledger.support import EventChain, fresh_terminal_name
 
@@ -47,11 +51,76 @@ class Rig:
     terminal: str
     chain: EventChain
     version: ProgrammeVersion
+    directory: Path | None = None
+    """Where the rig writes files (member imports), when a test gives one."""
 
     def push(self, *events: Event) -> None:
-        answer = push(self.db, self.terminal, [e.to_dict() for e in events])
+        """Push ``events``; the ledger's own events (a voucher issued) happen at the
+        chain's business time, the clock the rig controls."""
+        answer = push(
+            self.db, self.terminal, [e.to_dict() for e in events], clock=lambda: self.chain.at
+        )
         assert answer.stopped_at is None, answer.stopped_at
         assert {r.status for r in answer.results} == {"accepted"}
+
+    def other_till(self) -> Rig:
+        """A second terminal on the same ledger and version (its own chain)."""
+        terminal = fresh_terminal_name("R")
+        with self.db.write() as tx:
+            add_terminal(tx, terminal)
+        chain = EventChain(terminal, self.version)
+        chain.at = self.chain.at
+        return Rig(self.db, self.url, terminal, chain, self.version, self.directory)
+
+    def import_members(self, directory: Path | None, *rows: str) -> None:
+        """Members from CSV lines (the header first)."""
+        assert directory is not None, "give the rig a directory"
+        path = directory / f"members-{uuid.uuid4().hex[:6]}.csv"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        admin.import_members(self.db, path)
+
+    def sell(
+        self,
+        card: str,
+        *lines: Line,
+        snapshot: MemberSnapshot = NEW_MEMBER,
+        strict: bool = True,
+        **basket: Any,
+    ) -> Event:
+        """A sale of ``lines`` (with ``basket``'s rewards, offers, vouchers...) to
+        ``card``'s member, as a till records it."""
+        event_id = f"sale-{uuid.uuid4().hex[:12]}"
+        sold = Basket(self.chain.at, self.chain.store, lines, **basket)
+        outcome = evaluate(
+            self.version.programme, sold, snapshot, version=self.version.version, strict=strict
+        )
+        fields = sale_fields(event_id, self.version, sold, snapshot, outcome)
+        return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
+
+    def act(self, card: str, action_id: str) -> Event:
+        action = self.version.programme.action(action_id)
+        assert action is not None
+        return self.chain._append(EventKind.ACTION, card, **action_fields(self.version, action))
+
+    def anomalies(self, card: str) -> list[tuple[str, str]]:
+        """(kind, event id) of every anomaly about ``card``'s member."""
+        member_id = self.member(card).member_id
+        with self.db.snapshot() as tx:
+            rows = tx.query(
+                "SELECT kind, event_id FROM anomalies WHERE member_id = ? ORDER BY kind, event_id",
+                (member_id,),
+            )
+        return [(str(k), str(e)) for k, e in rows]
+
+    def own_events(self, card: str, kind: str) -> list[dict[str, Any]]:
+        """The ledger's own events of ``kind`` for ``card``'s member, in its order."""
+        member_id = self.member(card).member_id
+        with self.db.snapshot() as tx:
+            rows = tx.query(
+                "SELECT document FROM events WHERE member_id = ? AND kind = ? ORDER BY ledger_seq",
+                (member_id, kind),
+            )
+        return [json.loads(str(r[0])) for r in rows]
 
     def at(self, text: str) -> None:
         self.chain.at = datetime.fromisoformat(text)
@@ -61,7 +130,7 @@ class Rig:
     ) -> Event:
         """A one-line sale (points as a discount if given) in ``store``, as a till
         records it."""
-        event_id = f"sale-{self.chain.seq + 1}-{card}"
+        event_id = f"sale-{self.terminal}-{self.chain.seq + 1}-{card}"
         basket = Basket(
             self.chain.at,
             store,

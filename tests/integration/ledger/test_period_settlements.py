@@ -111,7 +111,7 @@ def test_verify_reports_a_payment_the_events_do_not_give(coop: Rig):
     coop.push(coop.sale(card, 100000, store="OSLO01"))
     settle(coop.db, date(2027, 1, 1))
     with coop.db.write() as tx:
-        tx.execute("UPDATE settlement_runs SET first_seq = 1")
+        tx.execute("UPDATE settlement_runs SET last_seq = 0")
     report = verify(coop.db)
     assert any("settlement dividend 2026" in line for line in report.differences)
 

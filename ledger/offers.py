@@ -1,0 +1,389 @@
+"""Personal offers at the ledger: assigned from a CSV file, used at any till.
+
+``pos-ledger offers import FILE.csv`` assigns offers made from the programme's
+``[[offer_templates]]`` to members. Columns: ``card`` or ``member_id`` (one of them),
+``template``, and optionally ``valid_from``, ``valid_until`` (``YYYY-MM-DD``, local
+days; by default from the day of the import for the template's ``valid_days``) and
+``offer_id`` (by default one derived from the member, template and first day, so
+importing a file twice assigns nothing twice). The template must be in the
+programme version in force on the first day. A file with any bad line is refused
+whole, naming every bad line.
+
+Assigned offers are stored in ``offers`` and listed, with their uses left, in the
+member's ``offers`` column, which the changes feed carries to every till. A sale
+names the offers it used in ``offers_used``; the ledger records each use
+(:mod:`ledger.single_uses`: the earliest ``uses`` by business time are accepted) and
+flags an unknown offer, another member's, one used outside its days and every use
+beyond the allowed number (``offer_overuse``, with its exposure).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from ledger import programmes
+from ledger.anomalies import Anomaly
+from ledger.db import Database, Tx, rows_where_in
+from ledger.errors import AdminError
+from ledger.member_book import WorkingMember, load_members_by_id
+from ledger.single_uses import SingleUses, Use
+from loyalty.events import utc_now_iso
+from loyalty.programme import version_in_force
+
+OFFER_COLUMNS = ("card", "member_id", "template", "valid_from", "valid_until", "offer_id")
+_MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offer as assigned."""
+
+    offer_id: str
+    member_id: str
+    template: str
+    valid_from: str
+    valid_until: str
+    uses: int
+
+    def held(self, used: int) -> dict[str, object]:
+        """As the member's ``offers`` list and the feed carry it."""
+        return {
+            "id": self.offer_id,
+            "template": self.template,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "uses_left": max(0, self.uses - used),
+        }
+
+
+def offer_item(offer_id: str) -> str:
+    return f"offer:{offer_id}"
+
+
+def derived_offer_id(member_id: str, template: str, valid_from: str) -> str:
+    digest = hashlib.sha256(f"{member_id}|{template}|{valid_from}".encode()).hexdigest()
+    return f"OF-{digest[:12].upper()}"
+
+
+def held_offers(offers: Iterable[Offer], uses: SingleUses) -> list[dict[str, object]]:
+    """A member's offers with uses left, soonest ending first."""
+    held = [o.held(uses.count(offer_item(o.offer_id))) for o in offers]
+    return sorted(
+        (h for h in held if int(str(h["uses_left"]))),
+        key=lambda h: (str(h["valid_until"]), str(h["id"])),
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class OfferImport:
+    """What an import did."""
+
+    assigned: int
+    already: int
+    members: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    member_ref: tuple[str, str]
+    """("card", number) or ("member_id", id)."""
+    template: str
+    valid_from: date | None
+    valid_until: date | None
+    offer_id: str
+
+
+def import_offers(db: Database, path: Path, today: date | None = None) -> OfferImport:
+    """Assign the offers of a CSV file (see the module doc), all or nothing."""
+    rows = _read(path)
+    day = today or datetime.now(UTC).date()
+    with db.write() as tx:
+        versions = programmes.published(tx).versions
+        members = _members(tx, rows)
+        errors: list[str] = []
+        offers: list[Offer] = []
+        for row in rows:
+            member_id = members.get(row.member_ref)
+            if member_id is None:
+                errors.append(
+                    f"{path}:{row.line}: no member has {row.member_ref[0]} {row.member_ref[1]}."
+                )
+                continue
+            first = row.valid_from or day
+            version = version_in_force(versions, datetime.combine(first, time(12), tzinfo=UTC))
+            template = version.programme.offer_template(row.template) if version else None
+            if template is None:
+                errors.append(
+                    f"{path}:{row.line}: the programme in force on {first} has no offer "
+                    f"template {row.template!r}."
+                )
+                continue
+            last = row.valid_until or first + timedelta(days=template.valid_days - 1)
+            if last < first:
+                errors.append(f"{path}:{row.line}: valid_until {last} is before {first}.")
+                continue
+            offer_id = row.offer_id or derived_offer_id(member_id, row.template, first.isoformat())
+            offers.append(
+                Offer(
+                    offer_id,
+                    member_id,
+                    row.template,
+                    first.isoformat(),
+                    last.isoformat(),
+                    template.uses,
+                )
+            )
+        if errors:
+            raise AdminError(_nothing_imported(errors))
+        existing = {
+            str(r[0]): str(r[1])
+            for r in rows_where_in(
+                tx,
+                "SELECT offer_id, member_id FROM offers WHERE {}",
+                "offer_id",
+                [o.offer_id for o in offers],
+            )
+        }
+        clash = [o for o in offers if existing.get(o.offer_id, o.member_id) != o.member_id]
+        if clash:
+            raise AdminError(
+                f"Nothing was imported: offer {clash[0].offer_id} is another member's."
+            )
+        new = [o for o in offers if o.offer_id not in existing]
+        now = utc_now_iso()
+        tx.executemany(
+            "INSERT INTO offers (offer_id, member_id, template, valid_from, valid_until, uses, "
+            "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING",
+            [
+                (o.offer_id, o.member_id, o.template, o.valid_from, o.valid_until, o.uses, now)
+                for o in new
+            ],
+        )
+        touched = sorted({o.member_id for o in new})
+        if touched:
+            refresh_held_offers(tx, touched)
+        return OfferImport(len(new), len(offers) - len(new), len(touched))
+
+
+def refresh_held_offers(tx: Tx, member_ids: list[str], since: str = "") -> None:
+    """Recompute the ``offers`` column of these members from ``offers`` and their uses
+    (leaving out offers that ended before ``since``), with a change number each."""
+    book = load_members_by_id(tx, member_ids)
+    keeper = OfferKeeper()
+    keeper.load_members(tx, member_ids)
+    uses = SingleUses()
+    uses.load(tx, [offer_item(o.offer_id) for o in keeper.offers.values()])
+    for member in book.by_id.values():
+        held = keeper.held(member.member_id, uses, since)
+        if held != member.offers:
+            member.offers = held
+            member.changed = True
+    book.write(tx)
+
+
+def _nothing_imported(errors: list[str]) -> str:
+    shown = errors[:_MAX_REPORTED]
+    more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
+    return "Nothing was imported:\n" + "\n".join(shown) + more
+
+
+def _read(path: Path) -> list[_Row]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in reader.fieldnames or []]
+            unknown = [h for h in header if h not in OFFER_COLUMNS]
+            refs = [h for h in ("card", "member_id") if h in header]
+            if unknown or "template" not in header or len(refs) != 1:
+                raise AdminError(
+                    f"{path}:1: the header must have template and one of card or member_id, "
+                    "and may have valid_from, valid_until, offer_id "
+                    f"(unknown: {', '.join(unknown) or 'none'})."
+                )
+            reader.fieldnames = header
+            rows, errors = [], []
+            for raw in reader:
+                try:
+                    rows.append(_row(raw, reader.line_num, refs[0]))
+                except AdminError as exc:
+                    errors.append(f"{path}:{reader.line_num}: {exc.reason}")
+    except OSError as exc:
+        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise AdminError(f"{path} is not UTF-8 text.") from exc
+    if errors:
+        raise AdminError(_nothing_imported(errors))
+    return rows
+
+
+def _row(raw: Mapping[str, Any], line: int, ref: str) -> _Row:
+    if None in raw:
+        raise AdminError("this line has more fields than the header.")
+    values = {k: (v or "").strip() for k, v in raw.items()}
+    if not values[ref]:
+        raise AdminError(f"the {ref} is empty.")
+    if not values["template"]:
+        raise AdminError("the template is empty.")
+    offer_id = values.get("offer_id", "")
+    if offer_id and not (len(offer_id) <= 64 and offer_id.isprintable() and " " not in offer_id):
+        raise AdminError(f"offer_id {offer_id!r} must be 1 to 64 characters without spaces.")
+    return _Row(
+        line,
+        (ref, values[ref]),
+        values["template"],
+        _day(values.get("valid_from", ""), "valid_from"),
+        _day(values.get("valid_until", ""), "valid_until"),
+        offer_id,
+    )
+
+
+def _day(text: str, column: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise AdminError(f"{column} {text!r} is not a date like 2026-12-24.") from None
+
+
+def _members(tx: Tx, rows: list[_Row]) -> dict[tuple[str, str], str]:
+    """The member id of each row's card (current or revoked) or member id."""
+    found: dict[tuple[str, str], str] = {}
+    cards = sorted({r.member_ref[1] for r in rows if r.member_ref[0] == "card"})
+    ids = sorted({r.member_ref[1] for r in rows if r.member_ref[0] == "member_id"})
+    for card, member_id in rows_where_in(
+        tx, "SELECT card, member_id FROM members WHERE {}", "card", cards
+    ):
+        found[("card", str(card))] = str(member_id)
+    for card, member_id in rows_where_in(
+        tx, "SELECT card, member_id FROM revoked_cards WHERE {}", "card", cards
+    ):
+        found.setdefault(("card", str(card)), str(member_id))
+    for (member_id,) in rows_where_in(
+        tx, "SELECT member_id FROM members WHERE {}", "member_id", ids
+    ):
+        found[("member_id", str(member_id))] = str(member_id)
+    return found
+
+
+# --------------------------------------------------------------------------- uses
+
+
+@dataclass
+class OfferKeeper:
+    """The offers one transaction sees used."""
+
+    offers: dict[str, Offer] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)
+
+    def load(self, tx: Tx, offer_ids: Iterable[str]) -> None:
+        wanted = sorted(set(offer_ids) - self.loaded)
+        if wanted:
+            self.loaded.update(wanted)
+            self._read(tx, "offer_id", wanted)
+
+    def load_members(self, tx: Tx, member_ids: list[str]) -> None:
+        self._read(tx, "member_id", member_ids)
+
+    def _read(self, tx: Tx, column: str, values: list[str]) -> None:
+        select = (
+            "SELECT offer_id, member_id, template, valid_from, valid_until, uses FROM offers "
+            "WHERE {}"
+        )
+        for row in rows_where_in(tx, select, column, values):
+            offer = Offer(
+                str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), int(row[5])
+            )
+            self.offers[offer.offer_id] = offer
+            self.loaded.add(offer.offer_id)
+
+    def held(self, member_id: str, uses: SingleUses, since: str = "") -> list[dict[str, object]]:
+        return held_offers(
+            (
+                o
+                for o in self.offers.values()
+                if o.member_id == member_id and o.valid_until >= since
+            ),
+            uses,
+        )
+
+    def use(
+        self,
+        member: WorkingMember,
+        content: Mapping[str, Any],
+        business_at: str,
+        uses: SingleUses,
+    ) -> tuple[list[tuple[str, str]], list[Anomaly]]:
+        """A sale's offers used: the flags on the sale, and overuses found on other
+        events. The offers (and their uses) must have been loaded."""
+        flags: list[tuple[str, str]] = []
+        others: list[Anomaly] = []
+        day = str(content["business_time"])[:10]
+        for entry in content.get("offers_used", []):
+            offer_id = str(entry["id"])
+            offer = self.offers.get(offer_id)
+            allowed = 1
+            if offer is None:
+                flags.append(("offer_unknown", f"offer {offer_id} was never assigned"))
+            elif offer.member_id != member.member_id:
+                flags.append(
+                    ("offer_not_members", f"offer {offer_id} is member {offer.member_id}'s")
+                )
+            else:
+                allowed = offer.uses
+                if not offer.valid_from <= day <= offer.valid_until:
+                    flags.append(
+                        (
+                            "offer_expired",
+                            f"offer {offer_id} is for {offer.valid_from} to {offer.valid_until}",
+                        )
+                    )
+            use = Use(
+                offer_item(offer_id),
+                str(content["event_id"]),
+                member.member_id,
+                business_at,
+                str(content["terminal_id"]),
+                int(content["seq"]),
+                int(entry["discount_minor"]),
+            )
+            for over in uses.record(use, allowed):
+                detail = (
+                    f"offer {offer_id} was used more than {allowed} time(s): exposure "
+                    f"{over.discount_minor} minor units {content['currency']}"
+                )
+                if over.event_id == use.event_id:
+                    flags.append(("offer_overuse", detail))
+                else:
+                    others.append(
+                        Anomaly(
+                            "offer_overuse",
+                            over.terminal_id,
+                            over.event_id,
+                            over.seq,
+                            over.member_id,
+                            detail,
+                        )
+                    )
+            member.offers = [
+                {**o, "uses_left": max(0, int(str(o["uses_left"])) - 1)}
+                if o["id"] == offer_id
+                else o
+                for o in member.offers
+            ]
+            member.offers = [o for o in member.offers if int(str(o["uses_left"]))]
+        return flags, others
+
+
+def offer_ids_used(contents: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted({str(o["id"]) for c in contents for o in c.get("offers_used", [])})
