@@ -120,6 +120,8 @@ class MemberBook:
         self.by_card: dict[str, WorkingMember] = {}
         self.revoked: set[str] = set()
         self.by_id: dict[str, WorkingMember] = {}
+        self.unknown_cards: set[str] = set()
+        """Cards the ledger does not know that events named a known member with."""
 
     def add(self, member: WorkingMember, card: str | None = None) -> None:
         self.by_id.setdefault(member.member_id, member)
@@ -166,7 +168,9 @@ def write_members(tx: Tx, working: list[WorkingMember], *, insert: bool) -> None
     )
 
 
-def load_members(tx: Tx, cards: set[str]) -> MemberBook:
+def load_members(tx: Tx, cards: set[str], member_ids: set[str] | None = None) -> MemberBook:
+    """The members of a batch's cards (current or revoked), and of the member ids its
+    events name (a card the ledger does not know yet may belong to a known member)."""
     book = MemberBook()
     if not cards:
         return book
@@ -183,6 +187,10 @@ def load_members(tx: Tx, cards: set[str]) -> MemberBook:
     for row in revoked_rows:
         book.revoked.add(str(row[0]))
         book.add(_from_row(row[1:]), card=str(row[0]))
+    unseen = sorted((member_ids or set()) - set(book.by_id))
+    if unseen:
+        for member in load_members_by_id(tx, unseen).by_id.values():
+            book.by_id.setdefault(member.member_id, member)
     return book
 
 
@@ -234,8 +242,16 @@ def _from_row(row: Row) -> WorkingMember:
 
 
 def member_of(book: MemberBook, content: Mapping[str, Any]) -> WorkingMember:
+    """The member an event is applied to: its card's (current or revoked); for a card
+    the ledger does not know, the member the event names if the ledger knows them,
+    else a new member first met through this card."""
     card = str(content["card"])
     member = book.by_card.get(card)
+    named = book.by_id.get(str(content.get("member_id", "")))
+    if member is None and named is not None:
+        member = named
+        book.by_card[card] = named
+        book.unknown_cards.add(card)
     if member is None:
         member = WorkingMember(
             members.unknown_member_id(card),

@@ -116,7 +116,11 @@ def push_answer(
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Decided(terminal_id, high_water, last_hash)
         known = _known_events(tx, [str(e["event_id"]) for e in events])
-        book = load_members(tx, {str(e["card"]) for e in events})
+        book = load_members(
+            tx,
+            {str(e["card"]) for e in events},
+            {str(e["member_id"]) for e in events if e.get("member_id")},
+        )
         context = _Context(tx, read, book)
         for event in read.events:
             _decide(context, batch, known, book, event)
@@ -247,6 +251,14 @@ def _apply(
     flags: list[tuple[str, str]] = []
     if member.is_new and not member.changed:
         flags.append(("unknown_card", f"card {card} was not known to the ledger"))
+    elif card in book.unknown_cards:
+        flags.append(
+            (
+                "unknown_card",
+                f"card {card} is not known to the ledger; applied to member "
+                f"{member.member_id}, whom the event names",
+            )
+        )
     elif card in book.revoked:
         flags.append(("revoked_card", f"card {card} was revoked"))
     if member.status == "blocked":

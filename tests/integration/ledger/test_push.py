@@ -178,6 +178,21 @@ def test_an_unknown_card_is_recorded_and_its_member_created_flagged(ledger: Ledg
     assert member.flag_reasons == ["unknown_card"]
 
 
+def test_an_unknown_card_of_a_known_member_counts_for_that_member_and_is_flagged(
+    ledger: LedgerHandle,
+) -> None:
+    """A till may know a card the ledger has not heard of yet (a card handed out at
+    the till): the event names the member, and the ledger keys the balance by them."""
+    name, client, chain = _terminal(ledger)
+    known, handed_out = fresh_card(), fresh_card()
+    first = _push(client, name, [chain.earn(known, 10_000)])
+    member_id = first.balances[0].member_id
+    answer = _push(client, name, [chain.earn(handed_out, 5_000, member_id=member_id)])
+    (member,) = answer.balances
+    assert (member.member_id, member.card, member.balance) == (member_id, known, 150)
+    assert "unknown_card" in member.flag_reasons
+
+
 def test_a_blocked_card_is_recorded_and_flagged(ledger: LedgerHandle) -> None:
     name, client, chain = _terminal(ledger)
     card = fresh_card()
