@@ -10,6 +10,7 @@ events/s, and within 5x of the bare executemany.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 from bench.ledger_process import ledger_cli, running_ledger
 from bench.sales import sale_chain
 from ledger.db import connect
+from ledger.event_store import EVENT_COLUMNS
 from ledger.schema import migrate
-from ledger.service import EVENT_COLUMNS
 from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.events import Event
@@ -29,7 +30,7 @@ from pos_client.store.transaction import write_transaction
 from sync.client import LedgerClient
 from sync.engine import SyncEngine
 
-EVENTS = 100_000
+EVENTS = int(os.environ.get("BENCH_PUSH_EVENTS", "100000"))
 MEMBERS = 1_000
 BATCH = 1_000
 TERMINAL = "BENCH-T1"

@@ -28,6 +28,8 @@ MakeEvents = Callable[[Accounts, MemberBook], list[OwnEvent]]
 def apply_own_events(tx: Tx, accounts: Accounts, own: list[OwnEvent]) -> None:
     """Append the ledger's own events after everything applied so far, and apply them
     to their members' accounts."""
+    if not own:
+        return
     for event, item in zip(append_own_events(tx, own), own, strict=True):
         accounts.apply(item.member, event.content, event.postings, item.at.astimezone(UTC))
 
