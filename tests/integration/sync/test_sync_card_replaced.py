@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ledger import admin
-from pos_client.errors import CardBlocked
+from pos_client.errors import CardReplaced
 from tests.integration.ledger.support import fresh_card
 from tests.integration.sync.rig import (
     LedgerUnderTest,
@@ -39,6 +39,7 @@ def test_offline_sales_on_a_card_replaced_meanwhile_count_once_under_the_new_car
     assert member.balance == 800 and "revoked_card" in member.flag_reasons
     view = rig.till.lookup(new)
     assert (view.confirmed_points, view.unconfirmed_points) == (800, 0)
-    with pytest.raises(CardBlocked):
+    with pytest.raises(CardReplaced, match="replaced by a new card"):
         rig.till.scan(old)
+    assert rig.till.store.members.card_state(old) == "revoked"
     assert_verify_passes(ledger)
