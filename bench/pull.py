@@ -22,7 +22,7 @@ from bench.ledger_process import ledger_cli, running_ledger
 from loyalty.cards import make_card_number
 from pos_client.config import LedgerConfig, TillConfig
 from pos_client.store import LocalStore
-from pos_client.store.members import MEMBER_COLUMNS
+from pos_client.store.member_states import MEMBER_COLUMNS
 from pos_client.till import Till
 
 MEMBERS = 1_000_000
@@ -55,9 +55,11 @@ def pull(data_dir: Path, url: str, token: str) -> tuple[float, int]:
 
 
 def bare_executemany(pulled: Path, fresh: Path) -> float:
-    """The pulled rows written into a fresh till's members table: one executemany, one commit."""
+    """The pulled rows (members and their cards) written into a fresh till's tables:
+    one executemany each, one commit."""
     source = sqlite3.connect(str(pulled))
     rows = source.execute(f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members").fetchall()
+    cards = source.execute("SELECT card, member_id, state FROM cards").fetchall()
     source.close()
     assert len(rows) == MEMBERS
     LocalStore.open(fresh, TERMINAL).close()  # the same schema, then raw sqlite3
@@ -71,6 +73,7 @@ def bare_executemany(pulled: Path, fresh: Path) -> float:
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(sql, rows)
+    conn.executemany("INSERT INTO cards (card, member_id, state) VALUES (?, ?, ?)", cards)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()

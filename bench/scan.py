@@ -36,7 +36,6 @@ import tempfile
 import threading
 import time
 import tty
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ from loyalty.cards import make_card_number
 from loyalty.programme import Programme
 from pos_client.config import TillConfig
 from pos_client.store import LocalStore
-from pos_client.store.members import MEMBER_COLUMNS, MEMBER_UPSERT
+from pos_client.store.member_states import MEMBER_COLUMNS, STATE_COLUMNS, store_states
 from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from pos_client.ui import app as till_app_module
@@ -69,20 +68,24 @@ DEADLINE_S = 10.0
 GAP_S = 0.05
 
 
-def member_rows(count: int) -> Iterator[tuple[object, ...]]:
-    """Rows for the ``members`` table (:data:`MEMBER_COLUMNS`): serials 1..count, all
-    active, with a points balance."""
+def member_rows(count: int) -> list[tuple[object, ...]]:
+    """Member states (:data:`STATE_COLUMNS`): serials 1..count, all active, with a
+    points balance."""
+    rows = []
     for n in range(1, count + 1):
         accounts = canonical_json({"points": n % 5000} if n % 5000 else {})
-        yield (make_card_number(n), f"M{n:07d}", f"Member {n}", "", "active", 0,
-               "2026-01-01T00:00:00Z", 1, accounts, "[]")  # fmt: skip
+        rows.append((make_card_number(n), f"M{n:07d}", f"Member {n}", "", "active", 0,
+                     "2026-01-01T00:00:00Z", 1, accounts, "[]", "[]", "null"))  # fmt: skip
+    assert len(rows[0]) == len(STATE_COLUMNS)
+    return rows
 
 
 def fill_members(store: LocalStore, count: int) -> float:
-    """Cache ``count`` members with one executemany in one transaction; the seconds taken."""
+    """Cache ``count`` members in one transaction, as a pull stores them; the seconds taken."""
+    rows = member_rows(count)
     started = time.perf_counter()
     with store.lock, write_transaction(store.conn) as conn:
-        conn.executemany(MEMBER_UPSERT, member_rows(count))
+        store_states(conn, rows, newer_only=False)
     return time.perf_counter() - started
 
 
@@ -350,7 +353,10 @@ def bare_pty_reads(cards: list[str]) -> list[float]:
 
 def bare_selects(path: Path, cards: list[str]) -> list[float]:
     conn = sqlite3.connect(str(path))
-    sql = f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?"
+    sql = (
+        f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members "
+        "WHERE member_id = (SELECT member_id FROM cards WHERE card = ?)"
+    )
     timings = []
     for card in cards:
         started = time.perf_counter()

@@ -6,6 +6,7 @@
         ├── UnknownCard        a valid card number this till does not know
         ├── UnsupportedScan    a code the till recognises but does not accept yet
         ├── CardBlocked        the card is blocked by the programme
+        │   └── CardReplaced   the member has a new card; this one is no longer used
         ├── ReceiptNotFound    a receipt number that is not in this till's journal
         ├── RefundRefused      a refund that cannot be made (wrong kind, twice)
         ├── SaleRefused        the basket cannot be sold or changed as asked
@@ -19,6 +20,7 @@ through the till unchanged; the UI catches ``LoyaltyError`` and shows the messag
 
 from __future__ import annotations
 
+from loyalty.cards import mask_card_number
 from loyalty.errors import LoyaltyError
 
 
@@ -41,6 +43,18 @@ class UnsupportedScan(TillError):
 
 class CardBlocked(TillError):
     """The programme has blocked this card (lost, replaced or misused)."""
+
+
+class CardReplaced(CardBlocked):
+    """A card the member no longer uses: the ledger gave them a new one. Only the
+    card is refused; the member and their points are on the new card."""
+
+    @classmethod
+    def of(cls, card: str) -> CardReplaced:
+        return cls(
+            f"Card {mask_card_number(card)} was replaced by a new card and can no longer "
+            "be used. Ask the member for their new card; their points are on it."
+        )
 
 
 class ReceiptNotFound(TillError):

@@ -1,5 +1,6 @@
 """A member as the till knows them: the ledger-confirmed state plus this till's
-events the ledger has not confirmed yet (guarantee 4).
+events of the member the ledger has not confirmed yet, on whichever of their cards
+(guarantee 4).
 
 Pure functions over a cached member and their unconfirmed events: the balance of
 every account, the rewards they hold now, and the snapshot the programme engine
@@ -14,7 +15,7 @@ from dataclasses import replace
 from loyalty.programme import MemberSnapshot, RewardInstance
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
 from pos_client.store import CachedMember
-from pos_client.store.members import Pending
+from pos_client.store.members import FoundMember, Pending
 from pos_client.views import MemberView, ProgrammeInfo
 
 
@@ -51,11 +52,12 @@ def rewards_after(
     return tuple(RewardInstance(i, r) for i, r in sorted(held.items()))
 
 
-def member_view(
-    cached: CachedMember, events: list[Pending], programme: ProgrammeInfo | None
-) -> MemberView:
+def member_view(found: FoundMember, programme: ProgrammeInfo | None) -> MemberView:
+    """The member as found by a card: their confirmed state and their unconfirmed
+    events, under the card they were found by."""
+    cached, events = found.member, found.pending
     return MemberView(
-        card=cached.card,
+        card=found.card,
         member_id=cached.member_id,
         name=cached.name,
         tier=cached.tier,
@@ -63,6 +65,7 @@ def member_view(
         unconfirmed=unconfirmed_postings(events),
         rewards=rewards_held(cached, events),
         blocked=cached.blocked,
+        card_replaced=not found.card_active,
         programme=programme,
         expiring=cached.expiring,
         progress=cached.progress,

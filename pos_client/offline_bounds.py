@@ -48,7 +48,7 @@ class OfflineBounds:
         since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
         with self.store.lock:
             spent = self.store.journal.unconfirmed_spent_since(
-                member.card, wallet.id if wallet else "points", since.replace("+00:00", "Z")
+                member.member_id, wallet.id if wallet else "points", since.replace("+00:00", "Z")
             )
         return programme.offline.redeem_cap - spent
 

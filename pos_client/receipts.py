@@ -60,6 +60,7 @@ def receipt_of(
         receipt_no=receipt_number(event.terminal_id, event.seq),
         kind=event.kind,
         card=event.card,
+        member_id=event.member_id,
         member_name=member_name,
         postings=event.postings,
         amount=Money(abs(amount), event.currency),

@@ -21,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
 from pos_client.config import TillConfig
-from pos_client.errors import CardBlocked, NoMemberSelected, UnknownCard
+from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
 from pos_client.ledger_link import LedgerLink
 from pos_client.member_state import after_event, member_view
 from pos_client.outcome_memo import OutcomeMemo
@@ -38,6 +39,7 @@ from pos_client.sale_draft import SaleDraft
 from pos_client.scanning import card_from_scan
 from pos_client.selling import Selling
 from pos_client.store import LocalStore
+from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
@@ -111,8 +113,8 @@ class Till(Selling):
         """Identify a member from a scanned or typed card number and select them.
 
         Raises InvalidCardNumber (mistyped), UnsupportedScan (a member QR or a
-        voucher, not yet accepted here), UnknownCard or CardBlocked; any of them
-        clears the member who was selected.
+        voucher, not yet accepted here), UnknownCard, CardReplaced or CardBlocked;
+        any of them clears the member who was selected.
         """
         with self._lock:
             self._member = None
@@ -120,8 +122,9 @@ class Till(Selling):
 
     def select_member(self, card: str) -> MemberView:
         """Select the member with this (valid) card, looking them up online if the
-        cache lacks them. Raises UnknownCard or CardBlocked; either clears the member
-        that was selected, so the next sale never goes to the previous customer."""
+        cache lacks them. Raises UnknownCard, CardReplaced (a card the member no
+        longer uses) or CardBlocked (a blocked member); each clears the member that
+        was selected, so the next sale never goes to the previous customer."""
         with self._lock:
             self._member = None
             try:
@@ -131,6 +134,8 @@ class Till(Selling):
                 if self.link is None or not self.link.lookup(card):
                     raise
                 member = self._view(card)
+            if member.card_replaced:
+                raise CardReplaced.of(card)
             if member.blocked:
                 raise CardBlocked(
                     f"Card {member.masked_card} is blocked. Ask a manager; the member "
@@ -140,7 +145,13 @@ class Till(Selling):
             return member
 
     def refresh_member(self) -> MemberView | None:
-        """Re-read the current member (a sync may have confirmed or changed points)."""
+        """Re-read the current member (a sync may have confirmed or changed points)
+        through the card they were identified by. Cards are never dropped from the
+        cache, so this finds the same member id after their card was replaced too
+        (and, should the ledger file that card under a member id other than the
+        till's, the ledger's member: the one whose points those are). A member whose
+        card was replaced while at the till stays selected (``card_replaced`` says
+        so; the ledger flags what is recorded on it); the next scan of it is refused."""
         with self._lock:
             if self._member is not None:
                 with contextlib.suppress(UnknownCard):
@@ -158,15 +169,21 @@ class Till(Selling):
         return self._view(card)
 
     def _view(self, card: str) -> MemberView:
+        """The member who has or had ``card``, as the cashier sees them. Raises
+        UnknownCard when they are not cached, and CardReplaced for a card the ledger
+        took out of use whose member this till never cached (an online lookup would
+        not find it either)."""
         with self.store.lock:
-            found = self.store.members.get_with_unconfirmed(card)
+            found = self.store.members.find(card)
+            state = self.store.members.card_state(card) if found is None else None
         if found is None:
+            if state in (REPLACED, REVOKED):
+                raise CardReplaced.of(card)
             raise UnknownCard(
                 f"Card •••• {card[-4:]} is not registered with this till. Check the "
                 "card, or ask the member to sign up."
             )
-        cached, pending = found
-        return member_view(cached, pending, self.programme_info)
+        return member_view(found, self.programme_info)
 
     def _require_member(self) -> MemberView:
         if self._member is None:
@@ -219,8 +236,11 @@ class Till(Selling):
         if self.link is not None:
             self.link.trigger()
         updated = after_event(member, Pending.of(event), self.book.info(version))
-        if self._member is not None and self._member.card == member.card:
-            self._member = updated
+        shown = self._member
+        if shown is not None and shown.member_id == member.member_id:
+            # The same member (a refund of a sale on another of their cards, say)
+            # stays under the card they were identified by.
+            self._member = replace(updated, card=shown.card, card_replaced=shown.card_replaced)
         receipt = receipt_of(event, member.name, updated, outcome, lines)
         if self.printer is not None:
             self.printer.submit(receipt)
@@ -229,15 +249,22 @@ class Till(Selling):
     # --- reading ---------------------------------------------------------------------
 
     def last_receipts(self, limit: int = 10) -> list[Receipt]:
-        """The newest receipts of this till, newest first."""
+        """The newest receipts of this till, newest first, with their member's name
+        (found by member id; release 0.1.0's events by their card)."""
         with self.store.lock:
             events = self.store.journal.recent(limit)
-            names = {}
+            names: dict[tuple[str, str], str] = {}
             for event in events:
-                if event.card not in names:
-                    cached = self.store.members.get(event.card)
-                    names[event.card] = cached.name if cached else ""
-        return [receipt_of(e, names[e.card]) for e in events]
+                key = _member_key(event)
+                if key not in names:
+                    members = self.store.members
+                    cached = (
+                        members.get_by_id(event.member_id)
+                        if event.member_id
+                        else members.get(event.card)
+                    )
+                    names[key] = cached.name if cached else ""
+        return [receipt_of(e, names[_member_key(e)]) for e in events]
 
     def status(self) -> TillStatus:
         """Pending events, the ledger link's state and the programme, read now."""
@@ -269,3 +296,8 @@ class Till(Selling):
             oldest_pending_age_s=sync.oldest_pending_age(),
             **common,  # type: ignore[arg-type]
         )
+
+
+def _member_key(event: Event) -> tuple[str, str]:
+    """Whose an event is: its member id, or a release 0.1.0 event's card."""
+    return ("member", event.member_id) if event.member_id else ("card", event.card)

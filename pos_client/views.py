@@ -78,6 +78,7 @@ class MemberView:
     """A member as the cashier sees them."""
 
     card: str
+    """The card the member was identified by (events recorded for them name it)."""
     member_id: str
     name: str
     tier: str
@@ -88,6 +89,10 @@ class MemberView:
     rewards: tuple[RewardInstance, ...] = ()
     """Issued rewards the member may use now."""
     blocked: bool = False
+    """The ledger blocked the member."""
+    card_replaced: bool = False
+    """``card`` is no longer the member's card (replaced or revoked): a scan of it
+    is refused; the member and the points are not affected."""
     programme: ProgrammeInfo | None = None
     expiring: tuple[Expiring, ...] = ()
     """Per wallet, the ledger's soonest-expiring lot (as of the last sync)."""
@@ -207,6 +212,8 @@ class Receipt:
     rewards_issued: tuple[str, ...] = ()
     main_wallet: str = "points"
     programme: ProgrammeInfo | None = None
+    member_id: str = ""
+    """The member's id (empty for release 0.1.0's events, which name only the card)."""
 
     @property
     def points(self) -> int:

@@ -23,12 +23,11 @@ from pos_client.store.database import open_database
 from pos_client.store.journal import Journal, SideWrite
 from pos_client.store.members import CachedMember, MemberCache
 from pos_client.store.schema import migrations
-from pos_client.store.settings import Settings
+from pos_client.store.settings import CONFIRMED_SEQ, Settings
 from pos_client.store.transaction import write_transaction
 
-__all__ = ["CachedMember", "LocalStore", "Product", "StoredVersion"]
+__all__ = ["CONFIRMED_SEQ", "CachedMember", "LocalStore", "Product", "StoredVersion"]
 
-CONFIRMED_SEQ = "confirmed_seq"
 TERMINAL_ID = "terminal_id"
 
 EventBuilder = Callable[[int, str], Event]

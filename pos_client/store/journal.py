@@ -17,6 +17,7 @@ from typing import Any
 
 from loyalty.canonical import canonical_json
 from loyalty.events import GENESIS_HASH, Event, EventKind, verify_chain
+from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.transaction import write_transaction
 
 JOURNAL_COLUMNS = (
@@ -135,21 +136,21 @@ class Journal:
         for row in self._conn.execute(f"{_SELECT} ORDER BY seq"):
             yield row_to_event(row)
 
-    def unconfirmed(self, card: str) -> list[Event]:
-        """This card's events the ledger has not confirmed, in order."""
+    def unconfirmed(self, member_id: str) -> list[Event]:
+        """The member's events the ledger has not confirmed, in order, whichever of
+        their cards they were recorded on (:mod:`pos_client.store.member_events`)."""
         rows = self._conn.execute(
-            f"{_SELECT} WHERE card = ? AND seq > (SELECT CAST(value AS INTEGER) FROM settings "
-            "WHERE key = 'confirmed_seq') ORDER BY seq",
-            [card],
+            f"{_SELECT} WHERE {UNCONFIRMED} AND {MEMBER_EVENTS} ORDER BY seq",
+            {"member_id": member_id},
         ).fetchall()
         return [row_to_event(r) for r in rows]
 
-    def unconfirmed_spent_since(self, card: str, wallet: str, since: str) -> int:
-        """Units of ``wallet`` that ``card`` spent here since ``since`` (ISO UTC),
-        in events the ledger has not confirmed: redemptions, points used as a
-        discount and rewards claimed in sales."""
+    def unconfirmed_spent_since(self, member_id: str, wallet: str, since: str) -> int:
+        """Units of ``wallet`` the member spent here since ``since`` (ISO UTC), in
+        events the ledger has not confirmed: redemptions, points used as a
+        discount and rewards claimed in sales. A new card starts no new cap."""
         spent = 0
-        for event in self.unconfirmed(card):
+        for event in self.unconfirmed(member_id):
             if event.recorded_at < since:
                 continue
             if event.kind is EventKind.REDEEM:

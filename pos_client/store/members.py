@@ -1,9 +1,12 @@
 """The member cache: what this till knows of members, as last confirmed by the ledger.
 
-``accounts`` holds the ledger-confirmed balance of every account of the member
-(wallets, ``stamps:<card>``, ``qualifying_spend``) and ``rewards`` the issued rewards
-they hold; what a cashier sees adds this till's unconfirmed events
-(:meth:`MemberCache.get_with_unconfirmed`).
+One row per member id in ``members``: ``accounts`` holds the ledger-confirmed
+balance of every account of the member (wallets, ``stamps:<card>``,
+``qualifying_spend``) and ``rewards`` the issued rewards they hold. ``cards`` finds
+the member by any card they ever had. What a cashier sees adds this till's
+unconfirmed events of the member, whichever of their cards they were recorded on
+(:meth:`MemberCache.find`). States are written by
+:mod:`pos_client.store.member_states`.
 """
 
 from __future__ import annotations
@@ -18,30 +21,15 @@ from typing import Any
 from loyalty.canonical import canonical_json
 from loyalty.events import Event
 from pos_client.store.journal import reward_fields
+from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
+from pos_client.store.member_states import ACTIVE, MEMBER_COLUMNS, store_states
 from pos_client.store.transaction import read_transaction, write_transaction
 
-MEMBER_COLUMNS = (
-    "card",
-    "member_id",
-    "name",
-    "tier",
-    "status",
-    "flagged",
-    "updated_at",
-    "version",
-    "accounts",
-    "rewards",
-    "expiring",
-    "progress",
+_SELECT_MEMBER = (
+    f"SELECT {', '.join('m.' + c for c in MEMBER_COLUMNS)}, coalesce(a.card, '') "
+    f"FROM members m LEFT JOIN cards a ON a.member_id = m.member_id AND a.state = '{ACTIVE}'"
 )
-MEMBER_UPSERT = (
-    f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(MEMBER_COLUMNS))}) "
-    "ON CONFLICT (card) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in MEMBER_COLUMNS if c != "card")
-)
-"""Insert or replace by card; :data:`NEWER_ONLY` limits it to newer versions."""
-NEWER_ONLY = " WHERE excluded.version > members.version"
+"""A member with their active card ('' when none is): :func:`row_to_member`."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +51,17 @@ class Expiring:
 
 @dataclass(frozen=True)
 class CachedMember:
-    """One row of the member cache."""
+    """A member as the ledger last sent them: one row of the member cache, with the
+    member's current card."""
 
     card: str
+    """The member's active card ('' when the ledger revoked it and the new one has
+    not reached this till yet)."""
     member_id: str
     name: str
     tier: str
     status: str
+    """``active`` or ``blocked``: the ledger's status of the member (not of a card)."""
     flagged: bool
     updated_at: str
     version: int = 0
@@ -88,7 +80,8 @@ class CachedMember:
         return self.status == "blocked"
 
     def row(self) -> tuple[object, ...]:
-        """The ``members`` row, in :data:`MEMBER_COLUMNS` order."""
+        """The member's state in
+        :data:`~pos_client.store.member_states.STATE_COLUMNS` order (card first)."""
         return (
             self.card,
             self.member_id,
@@ -114,7 +107,8 @@ def _progress(data: Any) -> tuple[str, int] | None:
 
 
 def row_to_member(row: Sequence[object]) -> CachedMember:
-    data = dict(zip(MEMBER_COLUMNS, row, strict=True))
+    """A member from a :data:`_SELECT_MEMBER` row (the columns, then the active card)."""
+    data = dict(zip((*MEMBER_COLUMNS, "card"), row, strict=True))
     rewards = json.loads(str(data["rewards"]))
     return CachedMember(
         card=str(data["card"]),
@@ -147,48 +141,86 @@ class Pending:
         return cls(event.postings, reward_fields(event))
 
 
+@dataclass(frozen=True)
+class FoundMember:
+    """A member found by one of their cards, with what this till's events of the
+    member that the ledger has not confirmed yet change (read together)."""
+
+    member: CachedMember
+    card: str
+    """The card the member was found by: the one an event recorded now names."""
+    card_active: bool
+    """False for a card the member no longer uses (replaced or revoked)."""
+    pending: list[Pending]
+
+
 class MemberCache:
-    """Reads and upserts the ``members`` table of one connection."""
+    """Reads the member cache (``members`` and ``cards``) of one connection, and
+    seeds it locally (a till without a ledger, the demo, tests)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._counted: tuple[tuple[int, int], int] | None = None
 
     def get(self, card: str) -> CachedMember | None:
+        """The member who has or had ``card``."""
         row = self._conn.execute(
-            f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?", [card]
+            f"{_SELECT_MEMBER} WHERE m.member_id = (SELECT member_id FROM cards WHERE card = ?)",
+            [card],
         ).fetchone()
         return None if row is None else row_to_member(row)
 
-    def get_with_unconfirmed(self, card: str) -> tuple[CachedMember, list[Pending]] | None:
-        """The cached member and what this till's events for them that the ledger has
-        not confirmed yet change.
+    def get_by_id(self, member_id: str) -> CachedMember | None:
+        row = self._conn.execute(f"{_SELECT_MEMBER} WHERE m.member_id = ?", [member_id]).fetchone()
+        return None if row is None else row_to_member(row)
 
-        Both are read in one read transaction, together with the ``confirmed_seq``
+    def card_state(self, card: str) -> str | None:
+        """``active``, ``replaced`` or ``revoked``; None for a card the till never saw."""
+        row = self._conn.execute("SELECT state FROM cards WHERE card = ?", [card]).fetchone()
+        return None if row is None else str(row[0])
+
+    def find(self, card: str) -> FoundMember | None:
+        """The member who has or had ``card``, and what this till's events of the
+        member that the ledger has not confirmed yet change: those with their member
+        id, and release 0.1.0's on any of their cards
+        (:mod:`pos_client.store.member_events`).
+
+        All is read in one read transaction, together with the ``confirmed_seq``
         high-water mark: a sync settling in another connection can never make an
-        event count twice or not at all (guarantee 4).
+        event count twice or not at all (guarantee 4). None when the member is not
+        cached.
         """
         with read_transaction(self._conn):
+            holder = self._conn.execute(
+                "SELECT member_id, state FROM cards WHERE card = ?", [card]
+            ).fetchone()
+            if holder is None:
+                return None
+            member_id, state = str(holder[0]), str(holder[1])
             row = self._conn.execute(
-                f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE card = ?", [card]
+                f"{_SELECT_MEMBER} WHERE m.member_id = ?", [member_id]
             ).fetchone()
             if row is None:
                 return None
             pending = self._conn.execute(
-                "SELECT postings, rewards FROM journal WHERE card = ? AND seq > "
-                "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'confirmed_seq') "
+                f"SELECT postings, rewards FROM journal WHERE {UNCONFIRMED} AND {MEMBER_EVENTS} "
                 "ORDER BY seq",
-                [card],
+                {"member_id": member_id},
             ).fetchall()
-        return row_to_member(row), [
-            Pending(json.loads(p), json.loads(r) if r else {}) for p, r in pending
-        ]
+        return FoundMember(
+            member=row_to_member(row),
+            card=card,
+            card_active=state == ACTIVE,
+            pending=[Pending(json.loads(p), json.loads(r) if r else {}) for p, r in pending],
+        )
 
     def upsert_many(self, members: Iterable[CachedMember]) -> int:
-        """Insert or replace members in one write transaction; return how many."""
+        """Store members seeded locally in one write transaction, replacing what is
+        cached whatever its version; return how many. Each member's card becomes
+        their active card (:func:`pos_client.store.member_states.store_states`)."""
         rows = [m.row() for m in members]
         with write_transaction(self._conn) as conn:
-            conn.executemany(MEMBER_UPSERT, rows)
+            store_states(conn, rows, newer_only=False)
         return len(rows)
 
     def count(self) -> int:
@@ -210,14 +242,18 @@ class MemberCache:
         return counted[1]
 
     def sample_cards(self, limit: int) -> list[str]:
-        """A few active cards in card order (the demo's help panel shows them)."""
-        rows = self._conn.execute(
-            "SELECT card FROM members WHERE status = 'active' ORDER BY card LIMIT ?", [limit]
-        ).fetchall()
+        """A few active cards of active members in card order (the demo's help panel
+        shows them)."""
+        rows = self._conn.execute(f"{_USABLE_CARDS} ORDER BY c.card LIMIT ?", [limit]).fetchall()
         return [str(r[0]) for r in rows]
 
     def random_card(self) -> str | None:
-        row = self._conn.execute(
-            "SELECT card FROM members WHERE status = 'active' ORDER BY random() LIMIT 1"
-        ).fetchone()
+        row = self._conn.execute(f"{_USABLE_CARDS} ORDER BY random() LIMIT 1").fetchone()
         return None if row is None else str(row[0])
+
+
+_USABLE_CARDS = (
+    "SELECT c.card FROM cards c JOIN members m ON m.member_id = c.member_id "
+    f"WHERE c.state = '{ACTIVE}' AND m.status = 'active'"
+)
+"""Cards a scan selects a member by: active cards of members not blocked."""

@@ -6,18 +6,21 @@ Tables (as the migrations below leave them):
   event content can never change once written (guarantee 1 and 3).
 - ``parked_events``: sync state kept apart from the journal: events the ledger
   refused, with its reason, for a manager.
-- ``members``: the member cache; ``accounts`` holds the ledger-confirmed balance of
-  every account, ``rewards`` the issued rewards the member holds, ``expiring`` each
-  wallet's soonest-expiring lot as the ledger keeps them, and ``version`` the
-  ledger's change number of that state (newer wins).
+- ``members``: the member cache, one row per member id; ``accounts`` holds the
+  ledger-confirmed balance of every account, ``rewards`` the issued rewards the
+  member holds, ``expiring`` each wallet's soonest-expiring lot as the ledger keeps
+  them, and ``version`` the ledger's change number of that state (newer wins).
+- ``cards``: every card a member ever had, with its state (``active``: the
+  member's current card, at most one; ``replaced``; ``revoked`` and when).
 - ``settings``: small key/value facts (terminal id, the confirmed high-water mark
   ``confirmed_seq``, the pull cursor, the last sync).
 - ``programme_versions`` and ``products``: the programme versions and the catalogue
   the ledger sent.
 - ``refund_units``: one row per unit returned from a sale's line (a unit cannot be
   refunded twice).
-- ``pull_members``, ``pull_products`` and ``pull_other``: changes staged by a pull in
-  progress; applied in one transaction when the pull completes.
+- ``pull_members`` (member states with their card, by member id), ``pull_products``
+  and ``pull_other``: changes staged by a pull in progress; applied in one
+  transaction when the pull completes.
 
 New migrations are appended at the end; an applied migration is never edited.
 """
@@ -295,3 +298,105 @@ def m008_tier_progress(db: Database) -> None:
     or null), for "312.00 NOK to gold"."""
     for table in ("members", "pull_members"):
         db.conn.execute(f"ALTER TABLE {table} ADD COLUMN progress TEXT NOT NULL DEFAULT 'null'")
+
+
+@migrations()
+def m009_members_by_member_id(db: Database) -> None:
+    """Members keyed by member id, and ``cards``: every card a member ever had.
+
+    Until now the cache was keyed by card, so a member whose card was replaced had
+    a second row, and the till's unconfirmed events on the old card counted only
+    under the old one. Now ``members`` holds one row per member (the newest state
+    the ledger sent, by ``version``) and ``cards`` maps each card to its member with
+    its ``state``: ``active`` (the member's current card; at most one per member),
+    ``replaced`` (a newer state of the member names another card; the ledger's
+    revocation has not reached the till yet) or ``revoked`` (the ledger revoked it;
+    ``revoked_at`` says when, NULL when the till did not keep the time). Cards are
+    never deleted, so an old card still finds its member (for a refund, a receipt's
+    name), and a scan of it is refused. ``cards.member_id`` has no foreign key: a
+    revoked card of a member this till never cached is kept too.
+
+    The rows of the old cache move as follows (``rowid`` breaks ties):
+
+    - Rows are grouped by member id; a row without one (only a member seeded by
+      hand can lack it) keeps its card as its member id, so two such rows never
+      merge into one person.
+    - The member's newest row (highest ``version``, then the row written last)
+      becomes the member, with its status, balances and version, and its card is
+      the active one. Its status is the ledger's member status: release 0.1.0 and
+      later tills blocked a row for a revoked card only when a newer state of the
+      member (the new card) came in the same pull or earlier.
+    - Every other row of the member keeps only its card: ``revoked`` when the row
+      was blocked (the old cache blocked a card's row when the ledger revoked it;
+      the time was not kept), ``replaced`` when it was not (the new card came in a
+      push answer or an online lookup, the revocation not yet).
+    - Staged changes of an unfinished pull are dropped (``pull_members`` is made
+      again keyed by member id, with the state's card); the pull starts again from
+      the stored cursor, which moves only when a pull completes.
+
+    ``journal_member_seq`` finds a member's events by member id.
+    """
+    conn = db.conn
+    conn.execute(
+        """
+        CREATE TABLE cards (
+            card TEXT PRIMARY KEY,
+            member_id TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('active', 'replaced', 'revoked')),
+            revoked_at TEXT
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE UNIQUE INDEX cards_one_active ON cards (member_id) WHERE state = 'active'")
+    conn.execute("CREATE INDEX cards_of_member ON cards (member_id, card)")
+    state_columns = """
+            name TEXT NOT NULL,
+            tier TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'blocked')),
+            flagged INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0,
+            accounts TEXT NOT NULL DEFAULT '{}',
+            rewards TEXT NOT NULL DEFAULT '[]',
+            expiring TEXT NOT NULL DEFAULT '[]',
+            progress TEXT NOT NULL DEFAULT 'null'
+    """
+    conn.execute(f"CREATE TABLE members_v2 (member_id TEXT PRIMARY KEY, {state_columns})")
+    conn.execute(
+        """
+        CREATE TEMP TABLE ranked_members AS
+        SELECT *,
+            CASE WHEN member_id = '' THEN card ELSE member_id END AS owner,
+            row_number() OVER (
+                PARTITION BY CASE WHEN member_id = '' THEN card ELSE member_id END
+                ORDER BY version DESC, rowid DESC
+            ) AS rank
+        FROM members
+        """
+    )
+    columns = (
+        "name, tier, status, flagged, updated_at, version, accounts, rewards, expiring, progress"
+    )
+    conn.execute(
+        f"INSERT INTO members_v2 (member_id, {columns}) "
+        f"SELECT owner, {columns} FROM ranked_members WHERE rank = 1"
+    )
+    conn.execute(
+        """
+        INSERT INTO cards (card, member_id, state)
+        SELECT card, owner, CASE WHEN rank = 1 THEN 'active'
+            WHEN status = 'blocked' THEN 'revoked' ELSE 'replaced' END
+        FROM ranked_members
+        """
+    )
+    conn.execute("DROP TABLE temp.ranked_members")
+    conn.execute("DROP TABLE members")
+    conn.execute("ALTER TABLE members_v2 RENAME TO members")
+    conn.execute("DROP TABLE pull_members")
+    conn.execute(
+        f"CREATE TABLE pull_members (member_id TEXT PRIMARY KEY, card TEXT NOT NULL, "
+        f"{state_columns})"
+    )
+    conn.execute("DELETE FROM pull_products")
+    conn.execute("DELETE FROM pull_other")
+    conn.execute("CREATE INDEX journal_member_seq ON journal (member_id, seq)")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 
+CONFIRMED_SEQ = "confirmed_seq"
+"""The highest sequence number of this till's events the ledger has confirmed."""
+
 
 class Settings:
     """Reads and writes the ``settings`` table of one connection."""

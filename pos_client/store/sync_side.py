@@ -17,7 +17,15 @@ from datetime import UTC, datetime
 from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
-from pos_client.store.members import MEMBER_COLUMNS, MEMBER_UPSERT, NEWER_ONLY, Expiring
+from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
+from pos_client.store.member_states import (
+    PULLED,
+    apply_staged,
+    revoke_cards,
+    stage_states,
+    store_states,
+)
+from pos_client.store.members import Expiring
 from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
@@ -33,8 +41,6 @@ from sync.protocol import (
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
 """When a sync last completed (push and pull), UTC; bounds offline redemption."""
-
-_PULLED_COLUMNS = ", ".join(MEMBER_COLUMNS)
 
 
 def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
@@ -99,7 +105,7 @@ class StoreSyncSide:
     def settle(self, high_water: int, members: Sequence[MemberState]) -> None:
         now = _now()
         with self.store.lock, write_transaction(self.conn) as conn:
-            conn.executemany(MEMBER_UPSERT + NEWER_ONLY, [_member_row(m, now) for m in members])
+            store_states(conn, [_member_row(m, now) for m in members], newer_only=True)
             self._raise_confirmed(high_water)
 
     def _raise_confirmed(self, high_water: int) -> None:
@@ -131,7 +137,7 @@ class StoreSyncSide:
 
     def begin_pull(self) -> None:
         with self.store.lock, write_transaction(self.conn) as conn:
-            conn.execute("DELETE FROM pull_members")
+            conn.execute(f"DELETE FROM {PULLED}")
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
 
@@ -151,13 +157,9 @@ class StoreSyncSide:
                     (f"programme:{change.version}", change.change, change.model_dump_json())
                 )
             elif isinstance(change, RevokedCardChange):
-                others.append((f"revoked:{change.card}", change.change, change.card))
+                others.append((f"revoked:{change.card}", change.change, change.model_dump_json()))
         with self.store.lock, write_transaction(self.conn) as conn:
-            conn.executemany(
-                MEMBER_UPSERT.replace("INTO members", "INTO pull_members")
-                + " WHERE excluded.version > pull_members.version",
-                [_member_row(m, now) for m in members],
-            )
+            stage_states(conn, PULLED, [_member_row(m, now) for m in members], newer_only=True)
             conn.executemany(
                 "INSERT INTO pull_products VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
                 "SET name = excluded.name, price_minor = excluded.price_minor, tags = "
@@ -184,31 +186,29 @@ class StoreSyncSide:
 
     def finish_pull(self, next_cursor: str, high_water: int) -> int:
         with self.store.lock, write_transaction(self.conn) as conn:
-            updated = conn.execute(
-                f"INSERT INTO members ({_PULLED_COLUMNS}) SELECT {_PULLED_COLUMNS} "
-                "FROM pull_members WHERE true"
-                + MEMBER_UPSERT[MEMBER_UPSERT.index(" ON CONFLICT") :]
-                + NEWER_ONLY,
-            ).rowcount
+            updated = apply_staged(conn, PULLED, newer_only=True)
             conn.execute(
                 "INSERT INTO products SELECT * FROM pull_products WHERE true "
                 "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price_minor = "
                 "excluded.price_minor, tags = excluded.tags, active = excluded.active, "
                 "change = excluded.change WHERE excluded.change > products.change"
             )
+            revoked: list[tuple[str, str, str]] = []
             for key, payload in conn.execute("SELECT key, payload FROM pull_other ORDER BY change"):
                 if key.startswith("programme:"):
                     self._store_version(ProgrammeChange.model_validate_json(payload))
                 else:
-                    conn.execute("UPDATE members SET status = 'blocked' WHERE card = ?", [payload])
+                    card = RevokedCardChange.model_validate_json(payload)
+                    revoked.append((card.card, card.member_id, card.revoked_at))
+            revoke_cards(conn, revoked)
             self.store.settings.set(PULL_CURSOR, next_cursor)
             self.store.settings.set(LAST_SYNC_AT, _now())
             self._raise_confirmed(high_water)
-            conn.execute("DELETE FROM pull_members")
+            conn.execute(f"DELETE FROM {PULLED}")
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
         self.store.generation += 1
-        return max(updated, 0)
+        return updated
 
     def _store_version(self, change: ProgrammeChange) -> None:
         """Versions are immutable: a number is stored once (a newer change of the same
@@ -240,15 +240,19 @@ class StoreSyncSide:
         return int(row[0]), (None if row[1] is None else str(row[1]))
 
     def cache_member(self, member: MemberState, high_water: int) -> bool:
+        """Store a member found by an online lookup, unless the ledger's balance
+        already includes events of this member that the till still counts as
+        unconfirmed (on any of their cards): then it would count them twice, and
+        the next sync settles the member instead."""
         with self.store.lock, write_transaction(self.conn) as conn:
             overlap = conn.execute(
-                "SELECT COUNT(*) FROM journal WHERE card = ? AND seq > "
-                "(SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?) AND seq <= ?",
-                [member.card, CONFIRMED_SEQ, high_water],
+                f"SELECT COUNT(*) FROM journal WHERE {UNCONFIRMED} AND seq <= :high_water "
+                f"AND {MEMBER_EVENTS}",
+                {"member_id": member.member_id, "high_water": high_water},
             ).fetchone()[0]
             if overlap:
-                return False  # the ledger's balance includes events we count as pending
-            conn.execute(MEMBER_UPSERT + NEWER_ONLY, _member_row(member, _now()))
+                return False
+            store_states(conn, [_member_row(member, _now())], newer_only=True)
         return True
 
 

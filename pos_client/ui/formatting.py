@@ -86,6 +86,14 @@ def has_balance(info: ProgrammeInfo | None) -> bool:
     return info is None or info.main_wallet is not None
 
 
+def _same_member(member: MemberView, receipt: Receipt) -> bool:
+    """By member id (the receipt may name another card of theirs); release 0.1.0's
+    receipts name only a card."""
+    if receipt.member_id:
+        return member.member_id == receipt.member_id
+    return member.card == receipt.card
+
+
 def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:
     """The balance of the receipt's own member after it: the member on screen when it
     is theirs, else (a refund of another member's receipt) the receipt's figure with
@@ -93,7 +101,7 @@ def balance_after(receipt: Receipt, member: MemberView | None) -> str | None:
     the programme keeps no balance (a stamp card)."""
     if not has_balance(receipt.programme):
         return None
-    if member is not None and member.card == receipt.card:
+    if member is not None and _same_member(member, receipt):
         return balance_lines(member)[0]
     if receipt.balance_after is None:
         return None

@@ -14,7 +14,9 @@ from pos_client.store.schema import migrations
 from ..conftest import member
 
 
-def earn_builder(card: str, points: int = 10):
+def earn_builder(card: str, points: int = 10, member_id: str = "M000001"):
+    """An adjustment for a member (by default ``member(1)``'s id) on ``card``."""
+
     def build(seq: int, prev_hash: str):
         return build_event(
             terminal_id="T1",
@@ -22,7 +24,7 @@ def earn_builder(card: str, points: int = 10):
             prev_hash=prev_hash,
             kind=EventKind.ADJUST,
             card=card,
-            member_id="M1",
+            member_id=member_id,
             business_time="2026-11-25T10:00:00+01:00",
             store="S1",
             currency="NOK",
@@ -35,10 +37,9 @@ def earn_builder(card: str, points: int = 10):
 
 def shown(store: LocalStore, card: str) -> tuple[dict[str, int], dict[str, int]]:
     """(confirmed accounts, unconfirmed postings) of a member, read together."""
-    found = store.members.get_with_unconfirmed(card)
+    found = store.members.find(card)
     assert found is not None
-    cached, pending = found
-    return dict(cached.accounts), unconfirmed_postings(pending)
+    return dict(found.member.accounts), unconfirmed_postings(found.pending)
 
 
 @pytest.fixture
@@ -132,10 +133,7 @@ def test_the_member_count_follows_changes_by_this_and_other_connections(store: L
     assert store.members.count() == 2
     other = sqlite3.connect(str(store.path), isolation_level=None)
     try:
-        other.execute(
-            "INSERT INTO members (card, member_id, name) VALUES (?, 'M3', 'Member 3')",
-            [member(3, 0).card],
-        )
+        other.execute("INSERT INTO members (member_id, name) VALUES ('M3', 'Member 3')")
     finally:
         other.close()
     assert store.members.count() == 3

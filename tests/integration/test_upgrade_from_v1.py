@@ -23,11 +23,14 @@ import pytest
 from ledger.cli import open_ledger
 from ledger.db import connect
 from ledger.members import member_by_card
+from loyalty.cards import make_card_number
 from loyalty.events import EventKind
 from pos_client.config import TillConfig
-from pos_client.errors import RefundRefused
+from pos_client.errors import CardReplaced, RefundRefused
+from pos_client.store.sync_side import StoreSyncSide
 from pos_client.till import Till
 from tests.integration.ledger.support import REPO_ROOT, database_url, run_admin, start_ledger
+from tests.integration.ledger_answers import member_change, pull, revoked
 from tests.integration.sync.rig import (
     LedgerUnderTest,
     TillRig,
@@ -152,6 +155,28 @@ def test_the_balances_an_upgraded_till_shows_are_those_release_0_1_0_showed(
     confirmed = {card: offline_v1_till.lookup(card).confirmed_points for card in CARDS}
     assert confirmed == v1_journal.confirmed
     assert {card: offline_v1_till.lookup(card).member_id for card in CARDS} == MEMBER_IDS
+
+
+def test_a_v1_event_pending_on_a_card_replaced_since_counts_once_under_the_new_card(
+    offline_v1_till: Till, v1_journal: V1Journal
+) -> None:
+    """Release 0.1.0's events name only their card: they are the member's through the
+    cards the member ever had."""
+    store = offline_v1_till.store
+    assert {store.members.card_state(card) for card in CARDS} == {"active"}
+    new_card = make_card_number(1016)
+    confirmed = v1_journal.confirmed[CARD_1]
+    pull(
+        StoreSyncSide(store),
+        revoked(CARD_1, MEMBER_IDS[CARD_1], change=100),
+        member_change(MEMBER_IDS[CARD_1], new_card, version=101, points=confirmed),
+        high_water=v1_journal.confirmed_seq,
+    )
+    view = offline_v1_till.lookup(new_card)
+    assert (view.confirmed_points, view.balance) == (confirmed, v1_journal.shown()[CARD_1])
+    assert view.unconfirmed_points != 0  # event 6, a v1 redemption on CARD_1, pending
+    with pytest.raises(CardReplaced):
+        offline_v1_till.scan(CARD_1)
 
 
 def test_the_upgraded_till_records_a_schema_2_sale_chained_after_its_v1_events(

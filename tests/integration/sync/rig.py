@@ -149,6 +149,13 @@ class LedgerUnderTest:
     def balance(self, card: str) -> int:
         return self.member(card).balance
 
+    def cards_of(self, card: str) -> set[str]:
+        """Every card of the member who has ``card`` now: it and those revoked."""
+        member_id = self.member(card).member_id
+        with self.db.snapshot() as tx:
+            rows = tx.query("SELECT card FROM revoked_cards WHERE member_id = ?", (member_id,))
+        return {card, *(str(r[0]) for r in rows)}
+
     def opening_balance(self, card: str) -> int:
         with self.db.snapshot() as tx:
             row = tx.one("SELECT opening_balance FROM members WHERE card = ?", (card,))
@@ -284,14 +291,16 @@ def not_at_ledger(ledger: LedgerUnderTest, rig: TillRig) -> list[Event]:
 
 
 def assert_shown_is_honest(ledger: LedgerUnderTest, rig: TillRig, cards: Iterable[str]) -> None:
-    """Shown = ledger balance + the till's events the ledger lacks, for each card.
+    """Shown = ledger balance + the till's events the ledger lacks, for the member of
+    each (current) card, on any card the member ever had.
 
     Valid while no other terminal changes these members behind the till's back.
     """
     missing = not_at_ledger(ledger, rig)
     for card in cards:
+        theirs = ledger.cards_of(card)
         expected = ledger.balance(card) + sum(
-            e.postings.get("points", 0) for e in missing if e.card == card
+            e.postings.get("points", 0) for e in missing if e.card in theirs
         )
         assert rig.shown(card) == expected, (
             f"card {card}: the till shows {rig.shown(card)}, the ledger holds "
