@@ -19,30 +19,17 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 
 from ledger import programmes
 from ledger.db import Tx
 from ledger.member_book import load_members_by_id
 from loyalty.programme import Programme, ProgrammeVersion, version_in_force
-from loyalty.programme.arithmetic import round_ratio
 from loyalty.programme.model import QUALIFYING_SPEND
 from loyalty.programme.settlements import PeriodPercent, period_key
 from loyalty.timezones import local_time
 
 Key = tuple[str, str, str]
 """(member, settlement, period)."""
-
-
-def store_groups(programme: Programme, store: str) -> frozenset[str]:
-    """The store groups ``store`` belongs to."""
-    return frozenset(g for g, stores in programme.store_groups.items() if store in stores)
-
-
-def accrued_amount(programme: Programme, basis: Mapping[str, int]) -> int:
-    """The payout for spend at each rate (``{"3": 100000, "1": 5000}``), rounded once."""
-    exact = sum((Fraction(rate) * spend / 100 for rate, spend in basis.items()), Fraction(0))
-    return round_ratio(exact.numerator, exact.denominator, programme.rounding)
 
 
 @dataclass
@@ -78,7 +65,7 @@ class AccrualKeeper:
         if not spend or version is None:
             return
         programme = version.programme
-        groups = store_groups(programme, store)
+        groups = programme.groups_of(store)
         day = local_time(sale_at, programme.timezone).date()
         for settlement in programme.settlements:
             if not isinstance(settlement, PeriodPercent):
@@ -104,7 +91,8 @@ class AccrualKeeper:
             programme, settlement = self._settlement(settlement_id)
             if programme is None or settlement is None:
                 continue
-            amount = accrued_amount(programme, self.basis[(member_id, settlement_id, period)])
+            basis = self.basis[(member_id, settlement_id, period)]
+            amount = PeriodPercent.payout(programme.rounding, basis)
             found.append(
                 {
                     "settlement": settlement_id,

@@ -33,7 +33,7 @@ from typing import Any
 
 from ledger import programmes
 from ledger.accounts import Accounts
-from ledger.accruals import accrued_amount, refresh_accrued, store_groups
+from ledger.accruals import refresh_accrued
 from ledger.db import Database, Tx
 from ledger.instants import instant
 from ledger.member_book import MemberBook, WorkingMember
@@ -138,9 +138,9 @@ def _paid(
         if isinstance(settlement, PeriodPercent):
             at_rates: dict[str, int] = {}
             for r in theirs:
-                rate = str(settlement.rate_for(store_groups(programme, r.store)))
+                rate = str(settlement.rate_for(programme.groups_of(r.store)))
                 at_rates[rate] = at_rates.get(rate, 0) + r.spend
-            amount = accrued_amount(programme, at_rates)
+            amount = PeriodPercent.payout(programme.rounding, at_rates)
         elif isinstance(settlement, PeriodSteps):
             amount = settlement.pay_for(_units(settlement, [r.spend for r in theirs]))
         else:

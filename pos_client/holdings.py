@@ -15,6 +15,8 @@ this till's journal says, which voucher, offer or birthday reward may be used.
 * **Offers** go into every basket of the member while they have uses left and are
   within their days. Offline, the template's policy decides: ``once_per_till`` lets
   an offer be used once at this till until it syncs again, ``deny`` not at all.
+* **A member dividend** accrued so far is the ledger's figure; this till's unsynced
+  sales add a provisional estimate to it.
 * **The birthday reward** is held while the window opened by the member's birthday
   is open for their tier and the year's reward is not used (as the ledger said, or in
   this till's unsynced sales).
@@ -30,11 +32,13 @@ from typing import Any
 from loyalty.programme import Programme, RewardInstance
 from loyalty.programme.basket import AppliedOffer
 from loyalty.programme.birthday import (
+    Birthday,
     birthday_instance_id,
     instance_year,
     open_window,
     parse_birthday_text,
 )
+from loyalty.programme.settlements import PeriodPercent
 
 
 @dataclass(frozen=True)
@@ -139,18 +143,26 @@ class UsedHere:
 
     @classmethod
     def of_events(cls, unconfirmed: Iterable[Mapping[str, Any]]) -> UsedHere:
-        vouchers: set[str] = set()
-        offers: dict[str, int] = {}
-        birthdays: set[int] = set()
-        for event in unconfirmed:
+        """From the holding fields (``vouchers_used``, ``offers_used``,
+        ``rewards_used``, ``rewards_restored``) of events in journal order."""
+        return cls().plus(unconfirmed)
+
+    def plus(self, events: Iterable[Mapping[str, Any]]) -> UsedHere:
+        """What is used once ``events`` (later ones) count too: a refund that gives a
+        birthday reward back makes its year's available again."""
+        vouchers = set(self.vouchers)
+        offers = dict(self.offers or {})
+        birthdays = set(self.birthdays)
+        for event in events:
             vouchers.update(str(v["number"]) for v in event.get("vouchers_used", []))
             for offer in event.get("offers_used", []):
                 offers[str(offer["id"])] = offers.get(str(offer["id"]), 0) + 1
-            for used in event.get("rewards_used", []):
-                year = instance_year(str(used.get("id", "")))
-                if year is not None:
-                    birthdays.add(year)
-        return cls(frozenset(vouchers), offers, frozenset(birthdays))
+            for key, add in (("rewards_used", True), ("rewards_restored", False)):
+                for entry in event.get(key, []):
+                    year = instance_year(str(entry.get("id", "")))
+                    if year is not None:
+                        (birthdays.add if add else birthdays.discard)(year)
+        return UsedHere(frozenset(vouchers), offers, frozenset(birthdays))
 
 
 def vouchers_usable(
@@ -197,19 +209,31 @@ def offers_for_basket(
 
 
 def birthday_reward(
-    programme: Programme,
+    rules: Birthday | None,
     tier: str,
     birthday: str,
     claimed: int,
     today: date,
     used: UsedHere,
 ) -> RewardInstance | None:
-    """The year's birthday reward instance if the member holds it today."""
-    rules = programme.birthday
+    """The year's birthday reward instance if the member (of ``tier``, as the
+    programme counts it) holds it today."""
     day = parse_birthday_text(birthday) if birthday else None
     if rules is None or day is None:
         return None
-    year = open_window(rules, programme.tier_of(tier), day, today)
+    year = open_window(rules, tier, day, today)
     if year is None or claimed == year or year in used.birthdays:
         return None
     return RewardInstance(birthday_instance_id(year), rules.reward)
+
+
+def accrued_unsynced(programme: Programme, store: str, spend_minor: int) -> dict[str, int]:
+    """What this till's unsynced sales (``spend_minor`` of qualifying spend, all made
+    in ``store``) add to each member dividend, by the settlement's own formula: a
+    provisional figure the ledger makes final when the sales reach it."""
+    found = {}
+    for settlement in programme.settlements:
+        if isinstance(settlement, PeriodPercent) and spend_minor:
+            rate = str(settlement.rate_for(programme.groups_of(store)))
+            found[settlement.id] = PeriodPercent.payout(programme.rounding, {rate: spend_minor})
+    return found

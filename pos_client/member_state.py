@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 
 from loyalty.programme import MemberSnapshot, RewardInstance
+from loyalty.programme.birthday import instance_year
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
+from pos_client.holdings import UsedHere, birthday_reward
 from pos_client.store import CachedMember
 from pos_client.store.members import FoundMember, Pending
 from pos_client.views import MemberView, ProgrammeInfo
@@ -43,7 +46,8 @@ def rewards_after(
     for change in pending:
         rewards = change.rewards
         for entry in [*rewards.get("rewards_issued", []), *rewards.get("rewards_restored", [])]:
-            held[str(entry["id"])] = str(entry["reward"])
+            if instance_year(str(entry["id"])) is None:  # a birthday's is no held reward
+                held[str(entry["id"])] = str(entry["reward"])
         for entry in rewards.get("rewards_used", []):
             if "id" in entry:
                 held.pop(str(entry["id"]), None)
@@ -52,24 +56,52 @@ def rewards_after(
     return tuple(RewardInstance(i, r) for i, r in sorted(held.items()))
 
 
-def member_view(found: FoundMember, programme: ProgrammeInfo | None) -> MemberView:
+def member_view(
+    found: FoundMember, programme: ProgrammeInfo | None, today: date | None = None
+) -> MemberView:
     """The member as found by a card: their confirmed state and their unconfirmed
-    events, under the card they were found by."""
+    events, under the card they were found by; the year's birthday reward among
+    their rewards when its window is open ``today``."""
     cached, events = found.member, found.pending
-    return MemberView(
-        card=found.card,
-        member_id=cached.member_id,
-        name=cached.name,
-        tier=cached.tier,
-        confirmed=dict(cached.accounts),
-        unconfirmed=unconfirmed_postings(events),
-        rewards=rewards_held(cached, events),
-        blocked=cached.blocked,
-        card_replaced=not found.card_active,
-        programme=programme,
-        expiring=cached.expiring,
-        progress=cached.progress,
+    used = UsedHere.of_events(p.rewards for p in events)
+    return with_birthday(
+        MemberView(
+            card=found.card,
+            member_id=cached.member_id,
+            name=cached.name,
+            tier=cached.tier,
+            confirmed=dict(cached.accounts),
+            unconfirmed=unconfirmed_postings(events),
+            rewards=rewards_held(cached, events),
+            blocked=cached.blocked,
+            card_replaced=not found.card_active,
+            programme=programme,
+            expiring=cached.expiring,
+            progress=cached.progress,
+            vouchers=tuple(v for v in cached.vouchers if v.number not in used.vouchers),
+            offers=cached.offers,
+            accrued=cached.accrued,
+            used=used,
+        ),
+        cached.birthday,
+        cached.birthday_claimed,
+        today,
     )
+
+
+def with_birthday(
+    member: MemberView, birthday: str, claimed: int, today: date | None
+) -> MemberView:
+    """``member`` holding the year's birthday reward if its window is open ``today``."""
+    info = member.programme
+    if today is None or info is None:
+        return member
+    held = birthday_reward(
+        info.birthday, info.tier_of(member.tier), birthday, claimed, today, member.used
+    )
+    if held is None:
+        return member
+    return replace(member, rewards=(*member.rewards, held), birthday_held=True)
 
 
 def after_event(member: MemberView, change: Pending, programme: ProgrammeInfo | None) -> MemberView:
@@ -77,11 +109,15 @@ def after_event(member: MemberView, change: Pending, programme: ProgrammeInfo | 
     ``programme`` (the version the event was recorded under): what the cashier saw
     plus what the event did, so a receipt's balance adds up to the one shown before
     it. (What a sync brought since reaches the screen with its next refresh.)"""
+    used = member.used.plus([change.rewards])
     return replace(
         member,
         unconfirmed=unconfirmed_postings([Pending(member.unconfirmed, {}), change]),
         rewards=rewards_after(((r.id, r.reward) for r in member.rewards), [change]),
         programme=programme,
+        vouchers=tuple(v for v in member.vouchers if v.number not in used.vouchers),
+        used=used,
+        birthday_held=member.birthday_held and used.birthdays == member.used.birthdays,
     )
 
 

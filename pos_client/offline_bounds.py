@@ -39,6 +39,11 @@ class OfflineBounds:
             programme.offline, points, programme.offline.redeem_cap - left, self._hours()
         )
 
+    def online(self) -> bool:
+        """Whether the offline rules are off: no ledger configured, or a sync
+        completed recently."""
+        return self.link is None or self._hours() == 0.0
+
     def left(self, member: MemberView, programme: Programme) -> int | None:
         """Points the member may still redeem today here while offline; None online."""
         if self.link is None or self._hours() == 0.0:

@@ -2,17 +2,18 @@
 
 Lines come from product scans, quick keys and typed amounts; the cashier may change
 a quantity, remove a line, set a flag (``own_cup``), apply rewards and use points as
-a discount. Nothing here is recorded: :meth:`SaleDraft.basket` makes the
+a discount, and scan vouchers; the member's personal offers go in by themselves.
+Nothing here is recorded: :meth:`SaleDraft.basket` makes the
 :class:`~loyalty.programme.Basket` that the sale event will carry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from loyalty.programme import AppliedReward, Basket, Line
-from loyalty.programme.basket import MAX_LINES, MAX_QTY
+from loyalty.programme.basket import MAX_LINES, MAX_QTY, AppliedOffer, AppliedVoucher
 from pos_client.errors import SaleRefused
 
 AMOUNT_SKU = "AMOUNT"
@@ -21,11 +22,17 @@ AMOUNT_SKU = "AMOUNT"
 
 @dataclass
 class SaleDraft:
-    """Lines, rewards and points discount of the sale in progress (line numbers 1..n)."""
+    """Lines, rewards, vouchers and points discount of the sale in progress (line
+    numbers 1..n), and the member's offers it is evaluated with."""
 
     lines: list[Line]
     rewards: list[AppliedReward]
     redeem_points: int = 0
+    vouchers: list[AppliedVoucher] = field(default_factory=list)
+    """Vouchers the cashier scanned for this basket."""
+    offers: tuple[AppliedOffer, ...] = ()
+    """The member's offers that may apply, as the Till last worked them out (not the
+    cashier's choice: every usable offer goes in, the engine applies those that fit)."""
 
     @classmethod
     def empty(cls) -> SaleDraft:
@@ -77,6 +84,8 @@ class SaleDraft:
             lines=tuple(self.lines),
             rewards=tuple(self.rewards),
             redeem_points=self.redeem_points,
+            offers=self.offers,
+            vouchers=tuple(self.vouchers),
         )
 
 

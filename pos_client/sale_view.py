@@ -66,6 +66,8 @@ def sale_view(
         for line in draft.lines
     )
     names = {r.id: r.name for r in programme.rewards}
+    offer_names = {t.id: t.name for t in programme.offer_templates}
+    taken = {v.number: v.discount_minor for v in outcome.vouchers_used}
     return SaleView(
         lines=rows,
         currency=programme.currency,
@@ -81,4 +83,8 @@ def sale_view(
         else (),
         problem=problem,
         programme=info,
+        offers=tuple(
+            (offer_names.get(o.template, o.template), o.discount_minor) for o in outcome.offers_used
+        ),
+        vouchers=tuple((v.number, taken.get(v.number, 0)) for v in draft.vouchers),
     )

@@ -25,7 +25,9 @@ def card_of(scan: ClassifiedScan, text: str) -> str:
             "Member QR codes are not accepted at this till yet. Scan the member's card."
         )
     if scan.kind is ScanKind.VOUCHER:
-        raise UnsupportedScan("Vouchers are not accepted at this till yet.")
+        raise UnsupportedScan(
+            "This is a voucher, not a member card: scan it with the basket, after the card."
+        )
     if scan.kind is ScanKind.PRODUCT:
         raise InvalidCardNumber("This is a product barcode, not a member card.")
     if scan.kind is ScanKind.REJECTED and scan.reason:

@@ -29,6 +29,7 @@ from loyalty.programme.redemption import (
 from loyalty.scans import ScanKind, classify_scan
 from pos_client.config import QuickKey
 from pos_client.errors import ReceiptNotFound, RefundRefused, SaleRefused, UnknownProduct
+from pos_client.holding_use import HoldingUse
 from pos_client.member_state import snapshot
 from pos_client.offline_bounds import OfflineBounds
 from pos_client.outcome_memo import OutcomeMemo
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from pos_client.store import LocalStore
 
 
-class Selling:
+class Selling(HoldingUse):
     """Basket, sale, refund, redemption and action operations of the Till."""
 
     config: TillConfig
@@ -95,6 +96,8 @@ class Selling:
         scan = classify_scan(text.strip())
         if scan.kind is ScanKind.PRODUCT:
             return self.add_product(scan.value)
+        if scan.kind is ScanKind.VOUCHER:
+            return self.use_voucher(scan.value)
         with self._lock:
             self._member = None
             return self.select_member(card_of(scan, text))
@@ -271,6 +274,7 @@ class Selling:
                 raise SaleRefused("The basket is empty: scan a product or type an amount.")
             at = self.clock()
             version = self.version(at)
+            self._fit_holdings(member, at)
             basket = self.draft.basket(at, self.config.store_id)
             member_snapshot = snapshot(member)
             outcome = self.outcomes.evaluate(version, basket, member_snapshot)
@@ -409,6 +413,7 @@ class Selling:
     # --- the sale view -----------------------------------------------------------------
 
     def _outcome(self, member: MemberView | None, at: datetime, strict: bool) -> Outcome:
+        self._fit_holdings(member, at)
         return outcome_of(
             self.outcomes, self.version(at), self.draft, member, at, self.config.store_id, strict
         )
@@ -416,6 +421,7 @@ class Selling:
     def _sale_view(self) -> SaleView:
         version = self.version()
         at = self.clock()
+        self._fit_holdings(self._member, at)
         return sale_view(
             self.outcomes,
             version,

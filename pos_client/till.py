@@ -27,8 +27,10 @@ from typing import Any
 
 from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
+from loyalty.programme.model import QUALIFYING_SPEND
 from pos_client.config import TillConfig
 from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
+from pos_client.holdings import accrued_unsynced
 from pos_client.ledger_link import LedgerLink
 from pos_client.member_state import after_event, member_view
 from pos_client.outcome_memo import OutcomeMemo
@@ -183,7 +185,17 @@ class Till(Selling):
                 f"Card •••• {card[-4:]} is not registered with this till. Check the "
                 "card, or ask the member to sign up."
             )
-        return member_view(found, self.programme_info)
+        return self._estimated(member_view(found, self.programme_info, self.clock().date()))
+
+    def _estimated(self, member: MemberView) -> MemberView:
+        """``member`` with the dividend this till's unsynced sales add."""
+        spend = member.unconfirmed.get(QUALIFYING_SPEND, 0)
+        if not spend:
+            return replace(member, accrued_unsynced={})
+        programme = self.version().programme
+        return replace(
+            member, accrued_unsynced=accrued_unsynced(programme, self.config.store_id, spend)
+        )
 
     def _require_member(self) -> MemberView:
         if self._member is None:
@@ -235,7 +247,7 @@ class Till(Selling):
         event = self.store.append(build, also)  # durable from here on
         if self.link is not None:
             self.link.trigger()
-        updated = after_event(member, Pending.of(event), self.book.info(version))
+        updated = self._estimated(after_event(member, Pending.of(event), self.book.info(version)))
         shown = self._member
         if shown is not None and shown.member_id == member.member_id:
             # The same member (a refund of a sale on another of their cards, say)

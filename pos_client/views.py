@@ -9,7 +9,10 @@ from loyalty.cards import mask_card_number
 from loyalty.events import EventKind
 from loyalty.money import Money
 from loyalty.programme import Programme, RewardInstance
+from loyalty.programme.birthday import Birthday
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, TierQualification, Wallet
+from loyalty.programme.settlements import PeriodPercent
+from pos_client.holdings import Accrual, HeldOffer, HeldVoucher, UsedHere
 from pos_client.store.members import Expiring
 
 
@@ -49,6 +52,18 @@ class ProgrammeInfo:
     tier_qualification: TierQualification | None = None
     """How the ledger qualifies tiers (for "312.00 NOK to gold"), if it does."""
     timezone: str = "UTC"
+    birthday: Birthday | None = None
+    """The birthday reward's rules, if the programme has one."""
+    offers: Mapping[str, str] = field(default_factory=dict)
+    """Offer template id → name."""
+    settlement_names: Mapping[str, str] = field(default_factory=dict)
+    """Period settlement id → what the member knows it as (a dividend)."""
+
+    def tier_of(self, tier: str) -> str:
+        """``tier`` as the programme counts it (unknown or empty: the lowest)."""
+        if tier in self.tiers:
+            return tier
+        return self.tiers[0] if self.tiers else tier
 
     @classmethod
     def of(cls, programme: Programme) -> ProgrammeInfo:
@@ -70,7 +85,19 @@ class ProgrammeInfo:
             tiers=programme.tiers,
             tier_qualification=programme.tier_qualification,
             timezone=programme.timezone,
+            birthday=programme.birthday,
+            offers={t.id: t.name for t in programme.offer_templates},
+            settlement_names={
+                s.id: "Dividend" if s.wallet is None else _wallet_name(programme, s.wallet)
+                for s in programme.settlements
+                if isinstance(s, PeriodPercent)
+            },
         )
+
+
+def _wallet_name(programme: Programme, wallet: str) -> str:
+    found = programme.wallet(wallet)
+    return found.name if found is not None else wallet
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,19 @@ class MemberView:
     progress: tuple[str, int] | None = None
     """The ledger's tier count so far: (window, count), as of the member's latest
     event there."""
+    vouchers: tuple[HeldVoucher, ...] = ()
+    """Bonus vouchers the member holds that this till has not seen used."""
+    offers: tuple[HeldOffer, ...] = ()
+    """Personal offers the ledger assigned (uses left as it counted them)."""
+    accrued: tuple[Accrual, ...] = ()
+    """A member dividend accrued so far, as the ledger last said."""
+    used: UsedHere = field(default_factory=UsedHere)
+    """What this till's unconfirmed events used of the vouchers, offers and
+    birthday reward."""
+    birthday_held: bool = False
+    """The year's birthday reward is among :attr:`rewards` today."""
+    accrued_unsynced: Mapping[str, int] = field(default_factory=dict)
+    """Per member dividend, what this till's unsynced sales add (an estimate)."""
 
     def total(self, account: str) -> int:
         return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)
@@ -171,6 +211,10 @@ class SaleView:
     problem: str | None = None
     """Why the outcome cannot be shown (no member yet, a reward that no longer fits)."""
     programme: ProgrammeInfo | None = None
+    offers: tuple[tuple[str, int], ...] = ()
+    """Personal offers applied: (name, money off)."""
+    vouchers: tuple[tuple[str, int], ...] = ()
+    """Vouchers in the basket: (number, money off; 0 while it cannot apply yet)."""
 
     @property
     def empty(self) -> bool:

@@ -314,6 +314,10 @@ class Programme:
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
 
+    def groups_of(self, store: str) -> frozenset[str]:
+        """The store groups ``store`` belongs to."""
+        return frozenset(g for g, stores in self.store_groups.items() if store in stores)
+
     def offer_template(self, template_id: str) -> OfferTemplate | None:
         return next((t for t in self.offer_templates if t.id == template_id), None)
 

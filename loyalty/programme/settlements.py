@@ -32,12 +32,13 @@ already paid arrive later (an offline till's sale, a refund that undoes a visit)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Literal
 
+from loyalty.programme.arithmetic import RoundingMode, round_ratio
 from loyalty.programme.reader import IDENTIFIER, Table
 from loyalty.timezones import programme_zone
 
@@ -87,6 +88,13 @@ class PeriodPercent:
         """The percent for a sale in a store of these groups."""
         rates = [p for g, p in self.by_store_group if g in groups]
         return max(rates) if rates else self.percent
+
+    @staticmethod
+    def payout(rounding: RoundingMode, at_rates: Mapping[str, int]) -> int:
+        """What spend at each rate (``{"3": 100000, "1": 5000}``, rates as written by
+        ``str(Fraction)``) pays: the exact sum of spend × rate / 100, rounded once."""
+        exact = sum((Fraction(rate) * spend / 100 for rate, spend in at_rates.items()), Fraction(0))
+        return round_ratio(exact.numerator, exact.denominator, rounding)
 
 
 @dataclass(frozen=True)

@@ -107,9 +107,7 @@ class Context:
         programme, basket = self.programme, self.basket
         self.local = local_time(basket.at, programme.timezone)
         self.tier = programme.tier_of(self.member.tier)
-        self.store_groups = frozenset(
-            g for g, stores in programme.store_groups.items() if basket.store in stores
-        )
+        self.store_groups = programme.groups_of(basket.store)
         if not self.lines:
             self.lines = [
                 WorkingLine(line, line.unit_minor)

@@ -33,8 +33,16 @@ JOURNAL_COLUMNS = (
     "hash",
     "document",
 )
-REWARD_FIELDS = ("rewards_issued", "rewards_used", "rewards_revoked", "rewards_restored")
-"""The fields by which an event changes the rewards a member holds."""
+REWARD_FIELDS = (
+    "rewards_issued",
+    "rewards_used",
+    "rewards_revoked",
+    "rewards_restored",
+    "vouchers_used",
+    "offers_used",
+)
+"""The fields by which an event changes what a member holds besides balances: the
+rewards, and the vouchers and offers it used (the journal's ``rewards`` column)."""
 _SELECT = "SELECT document, hash FROM journal"
 INSERT_SQL = (
     f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}) "

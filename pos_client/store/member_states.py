@@ -38,6 +38,11 @@ MEMBER_COLUMNS = (
     "rewards",
     "expiring",
     "progress",
+    "birthday",
+    "birthday_claimed",
+    "vouchers",
+    "offers",
+    "accrued",
 )
 """The columns of ``members``: one row per member id."""
 STATE_COLUMNS = ("card", *MEMBER_COLUMNS)

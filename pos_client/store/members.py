@@ -20,6 +20,7 @@ from typing import Any
 
 from loyalty.canonical import canonical_json
 from loyalty.events import Event
+from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store.journal import reward_fields
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import ACTIVE, MEMBER_COLUMNS, store_states
@@ -74,6 +75,13 @@ class CachedMember:
     """Per wallet, the ledger's soonest-expiring lot."""
     progress: tuple[str, int] | None = None
     """The ledger's tier count: (window, count)."""
+    birthday: str = ""
+    """``MM-DD``, or empty when the ledger knows none."""
+    birthday_claimed: int = 0
+    """The year of the birthday whose reward the member last used, as the ledger said."""
+    vouchers: tuple[HeldVoucher, ...] = ()
+    offers: tuple[HeldOffer, ...] = ()
+    accrued: tuple[Accrual, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -99,7 +107,22 @@ class CachedMember:
                 if self.progress is None
                 else {"window": self.progress[0], "count": self.progress[1]}
             ),
+            self.birthday,
+            self.birthday_claimed,
+            _json_list(v.to_json() for v in self.vouchers),
+            _json_list(o.to_json() for o in self.offers),
+            _json_list(a.to_json() for a in self.accrued),
         )
+
+
+def _json_list(items: Iterable[Mapping[str, Any]]) -> str:
+    """Canonical JSON of a list (most are empty: no encoding for those)."""
+    found = list(items)
+    return canonical_json(found) if found else "[]"
+
+
+def _read_list(text: object) -> list[Any]:
+    return [] if text == "[]" else list(json.loads(str(text)))
 
 
 def _progress(data: Any) -> tuple[str, int] | None:
@@ -123,6 +146,11 @@ def row_to_member(row: Sequence[object]) -> CachedMember:
         rewards=tuple((str(r["id"]), str(r["reward"])) for r in rewards),
         expiring=tuple(Expiring.of(e) for e in json.loads(str(data["expiring"]))),
         progress=_progress(json.loads(str(data["progress"]))),
+        birthday=str(data["birthday"]),
+        birthday_claimed=int(str(data["birthday_claimed"])),
+        vouchers=tuple(HeldVoucher.of(v) for v in _read_list(data["vouchers"])),
+        offers=tuple(HeldOffer.of(o) for o in _read_list(data["offers"])),
+        accrued=tuple(Accrual.of(a) for a in _read_list(data["accrued"])),
     )
 
 
@@ -213,6 +241,16 @@ class MemberCache:
             card_active=state == ACTIVE,
             pending=[Pending(json.loads(p), json.loads(r) if r else {}) for p, r in pending],
         )
+
+    def card_holding_voucher(self, number: str) -> str | None:
+        """The active card of the member the ledger says holds voucher ``number``
+        (a voucher number is capitals and digits: nothing to escape in the pattern)."""
+        row = self._conn.execute(
+            f"SELECT a.card FROM members m JOIN cards a ON a.member_id = m.member_id "
+            f"AND a.state = '{ACTIVE}' WHERE m.vouchers LIKE ? LIMIT 1",
+            [f'%"number":"{number}"%'],
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def upsert_many(self, members: Iterable[CachedMember]) -> int:
         """Store members seeded locally in one write transaction, replacing what is

@@ -400,3 +400,18 @@ def m009_members_by_member_id(db: Database) -> None:
     conn.execute("DELETE FROM pull_products")
     conn.execute("DELETE FROM pull_other")
     conn.execute("CREATE INDEX journal_member_seq ON journal (member_id, seq)")
+
+
+@migrations()
+def m010_member_holdings(db: Database) -> None:
+    """What a member holds besides balances, as the ledger sends it: ``birthday``
+    (``MM-DD``) and ``birthday_claimed`` (the year of the last birthday reward used),
+    ``vouchers`` and ``offers`` (JSON lists), ``accrued`` (a member dividend accrued
+    so far, JSON list)."""
+    for table in ("members", "pull_members"):
+        db.conn.execute(f"ALTER TABLE {table} ADD COLUMN birthday TEXT NOT NULL DEFAULT ''")
+        db.conn.execute(
+            f"ALTER TABLE {table} ADD COLUMN birthday_claimed INTEGER NOT NULL DEFAULT 0"
+        )
+        for column in ("vouchers", "offers", "accrued"):
+            db.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")

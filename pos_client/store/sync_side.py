@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
+from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import (
@@ -59,6 +60,11 @@ def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
         progress=None
         if member.progress is None
         else (member.progress.window, member.progress.count),
+        birthday=member.birthday,
+        birthday_claimed=member.birthday_claimed,
+        vouchers=tuple(HeldVoucher.of(v.model_dump()) for v in member.vouchers),
+        offers=tuple(HeldOffer.of(o.model_dump()) for o in member.offers),
+        accrued=tuple(Accrual.of(a.model_dump()) for a in member.accrued),
     ).row()
 
 

@@ -224,6 +224,10 @@ def sale_summary(sale: SaleView) -> tuple[str, str]:
         parts.append(f"spends {wording.account_amount(wallet, spent, info)}")
     for reward in sale.rewards:
         parts.append(f"uses {reward}")
+    for name, off in sale.offers:
+        parts.append(f"offer {name} -{money(off, currency)}")
+    for number, off in sale.vouchers:
+        parts.append(f"voucher -{money(off, currency)}" if off else f"voucher {number}")
     for reward in sale.rewards_issued:
         parts.append(f"completes a card: {reward}")
     return first, " · ".join(parts) or "Earns nothing"

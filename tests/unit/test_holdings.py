@@ -62,14 +62,16 @@ def test_offers_go_into_the_basket_by_their_days_uses_and_offline_policy():
 
 
 def test_the_birthday_reward_is_held_in_its_window_until_the_years_one_is_used():
-    starbucks = example("starbucks")
+    rules = example("starbucks").birthday
     may = date(2026, 5, 20)
-    assert birthday_reward(starbucks, "gold", "05-17", 0, may, UsedHere()) == RewardInstance(
+    assert birthday_reward(rules, "gold", "05-17", 0, may, UsedHere()) == RewardInstance(
         "birthday-2026", "birthday-treat"
     )
-    assert birthday_reward(starbucks, "green", "05-17", 0, may, UsedHere()) is None
-    assert birthday_reward(starbucks, "gold", "05-17", 2026, may, UsedHere()) is None
+    assert birthday_reward(rules, "green", "05-17", 0, may, UsedHere()) is None
+    assert birthday_reward(rules, "gold", "05-17", 2026, may, UsedHere()) is None
     used = UsedHere.of_events([{"rewards_used": [{"reward": "x", "id": "birthday-2026"}]}])
-    assert birthday_reward(starbucks, "gold", "05-17", 2025, may, used) is None
-    assert birthday_reward(starbucks, "gold", "", 0, may, UsedHere()) is None
-    assert birthday_reward(example("hm"), "", "05-17", 0, may, UsedHere()) is None
+    assert birthday_reward(rules, "gold", "05-17", 2025, may, used) is None
+    given_back = used.plus([{"rewards_restored": [{"reward": "x", "id": "birthday-2026"}]}])
+    assert birthday_reward(rules, "gold", "05-17", 2025, may, given_back) is not None
+    assert birthday_reward(rules, "gold", "", 0, may, UsedHere()) is None
+    assert birthday_reward(example("hm").birthday, "", "05-17", 0, may, UsedHere()) is None

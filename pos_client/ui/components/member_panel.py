@@ -1,5 +1,6 @@
 """The member at the till: name, masked card, tier and the way to the next one,
-balances, stamps, rewards and what expires next."""
+balances, stamps, rewards and what expires next, and their vouchers, offers and
+dividend accrued."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.reactive import reactive
 from loyalty.timezones import local_time
 from pos_client.ui import formatting
 from pos_client.ui.components.fixed_text import FixedText
+from pos_client.ui.holding_lines import holdings_line
 from pos_client.views import MemberView
 
 
@@ -53,11 +55,10 @@ class MemberPanel(FixedText):
             if others:
                 text.append(f"   {others}")
         info = member.programme
+        today = local_time(datetime.now(UTC), info.timezone if info else "UTC").date()
         ahead = ""
         if info is not None and info.tier_qualification is not None:
-            ahead = formatting.tier_progress(
-                member, local_time(datetime.now(UTC), info.timezone).date()
-            )
+            ahead = formatting.tier_progress(member, today)
         extra = [
             part
             for part in (
@@ -70,4 +71,6 @@ class MemberPanel(FixedText):
         ]
         text.append("\n")
         text.append(" · ".join(extra) if extra else " ", style="")
+        text.append("\n")
+        text.append(holdings_line(member, today) or " ")
         return text

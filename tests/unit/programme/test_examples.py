@@ -193,7 +193,10 @@ def test_starbucks_with_180_stars_the_claimable_rewards_are_25_60_and_100():
     rewards = example("starbucks").rewards
     claimable = [r.id for r in rewards if r.cost is not None and r.cost <= 180]
     assert claimable == ["stars-25", "stars-60", "stars-100"]
-    assert all(r.wallet == "stars" and r.kind == "free_item" for r in rewards)
+    claimed = [r for r in rewards if r.cost is not None]
+    assert all(r.wallet == "stars" and r.kind == "free_item" for r in claimed)
+    (birthday,) = [r for r in rewards if r.cost is None]  # issued only, once a year
+    assert (birthday.id, birthday.kind) == ("birthday-treat", "free_item")
 
 
 def test_starbucks_a_claimed_drink_is_free_and_costs_its_stars():
