@@ -250,7 +250,13 @@ def _apply(
         member.accounts[account] = member.accounts.get(account, 0) + amount
     counted_at = at if sale is None else business_time(sale.content)
     tier = context.tiers.apply(
-        member.member_id, content, postings, at, counted_at, member.base_tier
+        member.member_id,
+        content,
+        postings,
+        at,
+        counted_at,
+        member.base_tier,
+        None if sale is None else sale.as_refunded(),
     )
     if tier is not None:
         member.tier = tier

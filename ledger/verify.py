@@ -34,6 +34,7 @@ from loyalty.errors import ChainBroken
 from loyalty.events import GENESIS_HASH, Event, verify_chain
 from loyalty.lots import WalletLots
 from loyalty.programme.model import is_wallet_account
+from loyalty.tier_metrics import SaleMemory
 
 
 @dataclass
@@ -101,6 +102,8 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
     versions = programmes.published(tx).versions
     keeper = LotKeeper(versions)
     tiers = TierKeeper(versions)
+    tiers.load_join_dates(tx)
+    sales = SaleMemory()
     accounts = {
         str(m): ({POINTS: int(opening)} if int(opening) else {})
         for m, opening in tx.query("SELECT member_id, opening_balance FROM members")
@@ -115,7 +118,10 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
         at = times[str(event_id)] = instant(str(business_at))
         content = json.loads(document)
         keeper.apply(str(member_id), held, content, moved, at)
-        tiers.apply(str(member_id), content, moved, at, times.get(str(refers_to), at), "")
+        sale = sales.refund(content, moved) if content["kind"] == "refund" else None
+        counted_at = times.get(str(refers_to), at)
+        tiers.apply(str(member_id), content, moved, at, counted_at, "", sale)
+        sales.remember(content, moved)
         for account, amount in moved.items():
             held[account] = held.get(account, 0) + amount
     _compare_tiers(tx, tiers, report)

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from loyalty.events import EventKind
 from loyalty.money import Money, format_money
 from loyalty.programme.model import QUALIFYING_SPEND
-from loyalty.tiers import progress, window_of
+from loyalty.tier_windows import window_of
+from loyalty.tiers import progress
 from pos_client import wording
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView, WalletInfo
 

@@ -4,6 +4,7 @@ them and pushed with :func:`ledger.service.push`, no server in between."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,11 +20,13 @@ from loyalty.programme import (
     NEW_MEMBER,
     Basket,
     Line,
+    MemberSnapshot,
     ProgrammeVersion,
     evaluate,
     parse_programme,
     reverse,
 )
+from loyalty.programme.basket import basket_from_json, snapshot_from_json
 from loyalty.programme.default import simple_programme_document
 from pos_client.recording import sale_fields
 from sync.protocol import MemberState
@@ -57,50 +60,59 @@ class Rig:
         self.chain.at = datetime.fromisoformat(text)
 
     def sale(
-        self, card: str, amount_minor: int, redeem_points: int = 0, store: str = "S01"
+        self,
+        card: str,
+        amount_minor: int,
+        redeem_points: int = 0,
+        store: str = "S01",
+        lines: tuple[Line, ...] = (),
+        who: MemberSnapshot = NEW_MEMBER,
     ) -> Event:
-        """A one-line sale (points as a discount if given) in ``store``, as a till
-        records it."""
+        """A sale as a till records it: one line of ``amount_minor`` (points as a
+        discount if given), or ``lines``, in ``store``, for the member snapshot
+        ``who`` (a new member's by default)."""
         event_id = f"sale-{self.chain.seq + 1}-{card}"
         basket = Basket(
             self.chain.at,
             store,
-            (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
+            lines or (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
             redeem_points=redeem_points,
         )
-        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
-        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
+        outcome = evaluate(self.version.programme, basket, who, version=self.version.version)
+        fields = sale_fields(event_id, self.version, basket, who, outcome)
         self.chain.store = store
         try:
             return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
         finally:
             self.chain.store = "S01"
 
-    def refund(self, sale: Event) -> Event:
-        """All of ``sale`` back, as a till computes it."""
-        basket = Basket(
-            datetime.fromisoformat(sale.get("business_time")),
-            sale.get("store"),
-            tuple(
-                Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
-                for x in sale.get("basket")["lines"]
-            ),
-            redeem_points=int(sale.get("basket").get("redeem_points", 0)),
+    def refund(
+        self,
+        sale: Event,
+        returning: Mapping[int, int] | None = None,
+        before: Mapping[int, int] | None = None,
+    ) -> Event:
+        """``returning`` units per line of ``sale`` back (all of it by default) after
+        ``before`` were returned, as a till computes it."""
+        recorded = sale.get("basket")
+        basket = basket_from_json(
+            recorded, datetime.fromisoformat(sale.get("business_time")), sale.get("store")
         )
+        returning = dict(returning or {line.line: line.qty for line in basket.lines})
         reversal = reverse(
             self.version.programme,
             self.version.version,
             basket,
-            NEW_MEMBER,
+            snapshot_from_json(sale.get("member_snapshot") or {}),
             sale.event_id,
-            {},
-            {1: 1},
+            dict(before or {}),
+            returning,
         )
         return self.chain._append(
             EventKind.REFUND,
             sale.card,
             refers_to=sale.event_id,
-            returned=[{"line": 1, "qty": 1}],
+            returned=[{"line": line, "qty": qty} for line, qty in sorted(returning.items())],
             programme=sale.get("programme"),
             postings=dict(reversal.postings),
             refund_minor=reversal.refund_minor,
