@@ -66,6 +66,7 @@ def member_view(
         programme=programme,
         expiring=cached.expiring,
         progress=cached.progress,
+        unsynced=tuple(events),
     )
 
 
@@ -79,6 +80,7 @@ def after_event(member: MemberView, change: Pending, programme: ProgrammeInfo | 
         unconfirmed=unconfirmed_postings([Pending(member.unconfirmed, {}), change]),
         rewards=rewards_after(((r.id, r.reward) for r in member.rewards), [change]),
         programme=programme,
+        unsynced=(*member.unsynced, change),
     )
 
 

@@ -10,7 +10,7 @@ from loyalty.events import EventKind
 from loyalty.money import Money
 from loyalty.programme import Programme, RewardInstance
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, TierQualification, Wallet
-from pos_client.store.members import Expiring
+from pos_client.store.members import Expiring, Pending
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ class MemberView:
     progress: tuple[str, int] | None = None
     """The ledger's tier count so far: (window, count), as of the member's latest
     event there."""
+    unsynced: tuple[Pending, ...] = ()
+    """This till's events the ledger has not confirmed yet, one by one in order (the
+    tier progress counts them)."""
 
     def total(self, account: str) -> int:
         return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)
