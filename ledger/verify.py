@@ -103,7 +103,9 @@ def _check_lots(tx: Tx, report: VerifyReport) -> None:
     keeper = LotKeeper(versions)
     tiers = TierKeeper(versions)
     tiers.load_join_dates(tx)
-    sales = SaleMemory()
+    sales = SaleMemory(
+        {str(r[0]) for r in tx.query("SELECT DISTINCT refers_to FROM events WHERE kind = 'refund'")}
+    )
     accounts = {
         str(m): ({POINTS: int(opening)} if int(opening) else {})
         for m, opening in tx.query("SELECT member_id, opening_balance FROM members")

@@ -21,7 +21,7 @@ A redemption, an adjustment, an expiry or a settlement counts nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,13 +100,19 @@ def tagged_units(content: Mapping[str, Any], tag: str) -> int:
 class SaleMemory:
     """The sales seen so far while reading events in order, and the qualifying spend
     their refunds left: what a refund's metric needs when events are replayed
-    (``pos-ledger verify``) or read from a till's journal."""
+    (``pos-ledger verify``) or read from a till's journal. Given the ids of the
+    sales that are ``refunded``, it keeps only those (a replay of every event
+    need not hold every sale)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refunded: Collection[str] | None = None) -> None:
         self._sales: dict[str, RefundedSale] = {}
+        self._refunded = refunded  # the sales worth remembering (those refunded); None: all
 
     def remember(self, content: Mapping[str, Any], postings: Mapping[str, int]) -> None:
-        """Note a sale (other kinds are ignored)."""
+        """Note a sale (other kinds, and sales not in ``refunded``, are ignored)."""
+        refunded = self._refunded
+        if refunded is not None and str(content.get("event_id")) not in refunded:
+            return
         if content["kind"] in SALE_KINDS:
             spend = int(postings.get(QUALIFYING_SPEND, 0))
             self._sales[str(content["event_id"])] = RefundedSale(content, spend)

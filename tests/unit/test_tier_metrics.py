@@ -74,3 +74,12 @@ def test_status_points_count_what_was_earned_not_what_was_spent_from_the_same_wa
     assert metric_amount(STATUS, back, {"level": 5}) == -95
     assert metric_amount(STATUS, {"kind": "redeem"}, {"level": -100}) == 0
     assert metric_amount(STATUS, {"kind": "action"}, {"level": 50}) == 50
+
+
+def test_a_replay_remembers_only_the_sales_it_is_told_are_refunded():
+    memory = SaleMemory(refunded={"b"})
+    memory.remember(*sale("a", 1000, (1, 1, ["night"])))
+    memory.remember(*sale("b", 2000, (1, 2, ["night"])))
+    assert memory.refund(*refund("a", -1000, (1, 1))) is None
+    kept = memory.refund(*refund("b", -1000, (1, 1)))
+    assert kept is not None and kept.qualifying_left == 2000
