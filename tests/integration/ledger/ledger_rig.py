@@ -43,6 +43,47 @@ def expiring_programme() -> dict[str, Any]:
     return document
 
 
+def bonvoy() -> dict[str, Any]:
+    """Marriott Bonvoy style: 10 points per USD, Gold +25 %, Platinum +50 %; tiers by
+    nights in a calendar year (Silver 10, Gold 25, Platinum 50)."""
+    return {
+        "programme": {
+            "id": "bonvoy",
+            "name": "Bonvoy style",
+            "engine": 2,
+            "currency": "USD",
+            "timezone": "America/New_York",
+        },
+        "tiers": {
+            "levels": ["member", "silver", "gold", "platinum"],
+            "qualify": {
+                "metric": "units",
+                "tag": "night",
+                "window": "calendar_year",
+                "thresholds": {"silver": 10, "gold": 25, "platinum": 50},
+            },
+        },
+        "stack_groups": [{"id": "tier-extra", "mode": "first_by_priority"}],
+        "rules": [
+            {"id": "base", "kind": "earn_rate", "rate": "10"},
+            {
+                "id": "gold-extra",
+                "kind": "multiplier",
+                "increment": "0.25",
+                "group": "tier-extra",
+                "when": {"tiers": ["gold"]},
+            },
+            {
+                "id": "platinum-extra",
+                "kind": "multiplier",
+                "increment": "0.5",
+                "group": "tier-extra",
+                "when": {"tiers": ["platinum"]},
+            },
+        ],
+    }
+
+
 @dataclass
 class Rig:
     db: Database
