@@ -36,6 +36,7 @@ from ledger.single_uses import SingleUses
 from ledger.tier_keeping import TierKeeper
 from ledger.vouchers import VoucherKeeper, voucher_item
 from loyalty.programme import Programme, ProgrammeVersion, version_in_force
+from loyalty.tier_metrics import RefundedSale
 
 Flag = tuple[str, str]
 """(anomaly kind, detail) about the event being applied."""
@@ -90,6 +91,7 @@ class Accounts:
         ids = list(working)
         self.lots.load(tx, working)
         self.tiers.load(tx, working)
+        self.tiers.load_join_dates(tx, ids)
         self.caps.load(tx, ids)
         self.accruals.load(tx, ids)
         referred = sorted(
@@ -124,8 +126,11 @@ class Accounts:
         content: Mapping[str, Any],
         postings: Mapping[str, int],
         at: datetime,
+        refunded: RefundedSale | None = None,
     ) -> list[Flag]:
-        """Apply one event (business time ``at``) to its member; the flags about it."""
+        """Apply one event (business time ``at``; a refund's sale as it was before it,
+        ``refunded``, for the tier metrics that count visits or units) to its member;
+        the flags about it."""
         kind = content["kind"]
         member_id = member.member_id
         self.touched.add(member_id)
@@ -136,7 +141,9 @@ class Accounts:
         self.lots.apply(member_id, member.accounts, content, postings, at)
         for account, amount in postings.items():
             member.accounts[account] = member.accounts.get(account, 0) + amount
-        tier = self.tiers.apply(member_id, content, postings, at, counted_at, member.base_tier)
+        tier = self.tiers.apply(
+            member_id, content, postings, at, counted_at, member.base_tier, refunded
+        )
         if tier is not None:
             member.tier = tier
         flags: list[Flag] = []

@@ -6,7 +6,7 @@
 days; by default from the day of the import for the template's ``valid_days``) and
 ``offer_id`` (by default one derived from the member, template and first day, so
 importing a file twice assigns nothing twice). The template must be in the
-programme version in force on the first day. A file with any bad line is refused
+programme version in force from the first day (from now, for today). A file with any bad line is refused
 whole, naming every bad line.
 
 Assigned offers are stored in ``offers`` and listed, with their uses left, in the
@@ -104,9 +104,12 @@ class _Row:
 
 
 def import_offers(db: Database, path: Path, today: date | None = None) -> OfferImport:
-    """Assign the offers of a CSV file (see the module doc), all or nothing."""
+    """Assign the offers of a CSV file (see the module doc), all or nothing. A
+    template is looked up in the version in force from the offer's first day (or now,
+    when that day has begun)."""
     rows = _read(path)
-    day = today or datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    day = today or now.date()
     with db.write() as tx:
         versions = programmes.published(tx).versions
         members = _members(tx, rows)
@@ -120,7 +123,8 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
                 )
                 continue
             first = row.valid_from or day
-            version = version_in_force(versions, datetime.combine(first, time(12), tzinfo=UTC))
+            moment = max(datetime.combine(first, time(0), tzinfo=UTC), now)
+            version = version_in_force(versions, moment)
             template = version.programme.offer_template(row.template) if version else None
             if template is None:
                 errors.append(

@@ -31,6 +31,7 @@ from ledger.members import POINTS
 from ledger.offers import Offer, held_offers
 from ledger.single_uses import SingleUses
 from ledger.tier_keeping import settled_as_of
+from loyalty.tier_metrics import SaleMemory
 
 BATCH = 5000
 """Events read per query."""
@@ -62,10 +63,16 @@ def replay(tx: Tx) -> Replayed:
     for member_id, offers in assigned.items():
         if member_id in book.by_id:
             book.by_id[member_id].offers = held_offers(offers, SingleUses())
+    accounts.tiers.load_join_dates(tx)
+    sales = SaleMemory(
+        {str(r[0]) for r in tx.query("SELECT DISTINCT refers_to FROM events WHERE kind = 'refund'")}
+    )
     count = 0
     for member_id, content, postings, business_at in _events(tx):
         member = book.by_id[member_id]
-        accounts.apply(member, content, postings, instant(business_at))
+        refunded = sales.refund(content, postings) if content["kind"] == "refund" else None
+        accounts.apply(member, content, postings, instant(business_at), refunded)
+        sales.remember(content, postings)
         count += 1
     _as_of_settle(accounts, book)
     paid = paid_periods(tx)

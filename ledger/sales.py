@@ -16,7 +16,9 @@ from typing import Any
 
 from ledger.checks import EventInputs
 from ledger.db import Tx
+from loyalty.programme.model import QUALIFYING_SPEND
 from loyalty.programme.refunds import LEGACY_LINE, returned_so_far
+from loyalty.tier_metrics import RefundedSale
 
 
 @dataclass
@@ -30,6 +32,13 @@ class Sale:
     inputs: EventInputs | None = None
     """The basket and snapshot as read by the form check, for a sale earlier in the
     same batch (its refund is then reversed without reading them again)."""
+    qualifying_returned: int = 0
+    """The qualifying spend the refunds applied so far posted (0 or negative)."""
+
+    def as_refunded(self) -> RefundedSale:
+        """What a refund's tier metric needs of this sale (:mod:`loyalty.tier_metrics`)."""
+        spend = int(self.content.get("postings", {}).get(QUALIFYING_SPEND, 0))
+        return RefundedSale(self.content, spend + self.qualifying_returned)
 
     def sold(self) -> dict[int, int]:
         if self.content["kind"] == "earn":
@@ -63,9 +72,9 @@ class SaleBook:
         ):
             sale = self.sales.get(str(refers_to))
             if sale is not None:
-                sale.returned = returned_so_far(
-                    [sale.returned, _refund_units(json.loads(document))]
-                )
+                refund = json.loads(document)
+                sale.returned = returned_so_far([sale.returned, _refund_units(refund)])
+                sale.qualifying_returned += _qualifying(refund)
 
     def add_sale(
         self, content: Mapping[str, Any], member_id: str, inputs: EventInputs | None = None
@@ -90,9 +99,17 @@ class SaleBook:
 
     def record_refund(self, refund: Mapping[str, Any]) -> Sale:
         sale = self.sales[str(refund["refers_to"])]
-        before = Sale(sale.content, sale.member_id, dict(sale.returned), sale.inputs)
+        before = Sale(
+            sale.content, sale.member_id, dict(sale.returned), sale.inputs, sale.qualifying_returned
+        )
         sale.returned = returned_so_far([sale.returned, _refund_units(refund)])
+        sale.qualifying_returned += _qualifying(refund)
         return before
+
+
+def _qualifying(refund: Mapping[str, Any]) -> int:
+    """The qualifying spend a refund posted (negative)."""
+    return int(refund.get("postings", {}).get(QUALIFYING_SPEND, 0))
 
 
 def _refund_units(refund: Mapping[str, Any]) -> dict[int, int]:

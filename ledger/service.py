@@ -276,7 +276,13 @@ def _apply(
     else:
         findings = context.findings(event, sale)
         flags += findings
-    flags += context.accounts.apply(member, content, event.postings(), instant(event.stored()[0]))
+    flags += context.accounts.apply(
+        member,
+        content,
+        event.postings(),
+        instant(event.stored()[0]),
+        None if sale is None else sale.as_refunded(),
+    )
     _follow_up(context, batch, member, event, sale, findings)
     if kind in ("sale", "earn"):
         context.sales.add_sale(content, member.member_id, event.inputs)

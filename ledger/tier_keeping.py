@@ -3,18 +3,22 @@
 :mod:`loyalty.tiers` holds the rules; this module applies them within one write
 transaction, for programmes whose ``[tiers.qualify]`` says how (engine 2):
 
-``tier_counts``  the metric counted per member and window;
-``tier_grants``  the levels granted per member and window, with the last day held,
-                 and whether a settle run has already lowered the tier after it.
+``tier_counts``  the metric counted per member and window label (per month for a
+                 rolling window; :mod:`loyalty.tier_windows`);
+``tier_grants``  the levels granted per member and window, with the last day held.
 
-Each event's metric posting (qualifying spend, or a wallet's units) counts in the
-window of its business day, a refund's in its sale's; the rules in force are those
-of the version in force at that day. The member's ``tier`` then becomes the tier on
-the event's business day (never below ``base_tier``, the tier the member import
+Each event's metric (:func:`loyalty.tier_metrics.metric_amount`, read from the
+stored event and, for a refund, its sale) counts in the window of its business day,
+a refund's in its sale's; the rules in force are those of the version in force at
+that day. A membership year starts on the anniversary of ``members.joined_on``, as
+the ledger holds it when the event is counted (none: the calendar year). The
+member's ``tier`` then becomes the tier on the event's business day under the
+programme's downgrade policy (never below ``base_tier``, the tier the member import
 gave), so it reaches the tills in the changes feed and applies from the member's next
-receipt. ``progress`` holds the count of the window of the member's latest event (its
-business day's window), for the till's "312.00 NOK to Gold". ``pos-ledger settle``
-lowers the tier of members whose grants ran out (:func:`lower_expired`).
+receipt. ``progress`` holds the label and count of the window of the member's latest
+event (its business day's window), for the till's "312.00 NOK to gold".
+``pos-ledger settle`` lowers the tier of members whose grants ran out
+(:func:`lower_expired`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from typing import Any
 
 from ledger.db import Tx
 from loyalty.programme import ProgrammeVersion, version_in_force
-from loyalty.tiers import TierState, count, tier_on, window_of
+from loyalty.tier_metrics import RefundedSale, metric_amount
+from loyalty.tier_windows import count_in, window_of
+from loyalty.tiers import TierState, count, tier_on
 from loyalty.timezones import local_time
 
 
@@ -43,12 +49,16 @@ class TierKeeper:
     changed: set[str] = field(default_factory=set)
     windows: dict[str, dict[str, object]] = field(default_factory=dict)
     """Per member, the window of its latest event and that window's count."""
+    joined: dict[str, date] = field(default_factory=dict)
+    """Per member, the join date (``members.joined_on``) where one is known."""
 
     def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
+        """Read the counts, grants and join dates of these members (once each)."""
         wanted = sorted(set(member_ids) - self.loaded)
         if not wanted:
             return
         self.loaded.update(wanted)
+        self.load_join_dates(tx, wanted)
         condition, params = tx.in_list("member_id", wanted)
         for member_id, window, counted in tx.query(
             f"SELECT member_id, period, counted FROM tier_counts WHERE {condition}", params
@@ -61,6 +71,21 @@ class TierKeeper:
             self.state(str(member_id)).grants[(str(level), str(window))] = date.fromisoformat(
                 str(until)
             )
+
+    def load_join_dates(self, tx: Tx, member_ids: Iterable[str] | None = None) -> None:
+        """Read the join dates of these members, or of all (None); those without one
+        have none."""
+        condition, params = "1 = 1", list[Any]()
+        if member_ids is not None:
+            wanted = sorted(set(member_ids))
+            if not wanted:
+                return
+            condition, params = tx.in_list("member_id", wanted)
+        for member_id, joined in tx.query(
+            f"SELECT member_id, joined_on FROM members WHERE {condition} AND joined_on <> ''",
+            params,
+        ):
+            self.joined[str(member_id)] = date.fromisoformat(str(joined))
 
     def state(self, member_id: str) -> TierState:
         found = self.states.get(member_id)
@@ -76,29 +101,33 @@ class TierKeeper:
         at: datetime,
         counted_at: datetime,
         base_tier: str,
+        sale: RefundedSale | None = None,
     ) -> str | None:
         """Count one event (business time ``at``; ``counted_at``: the time whose window
-        it counts in, its sale's for a refund); the member's tier on ``at``'s day (or
-        the last settle date, if later), or None when the programme in force does not
-        qualify tiers."""
+        it counts in, its sale's for a refund, whose state before this refund is
+        ``sale``); the member's tier on ``at``'s day (or the last settle date, if
+        later), or None when the programme in force does not qualify tiers."""
         version = version_in_force(self.versions, counted_at)
         if version is None or version.programme.tier_qualification is None:
             return None
         programme = version.programme
         qualification = programme.tier_qualification
         assert qualification is not None
-        amount = metric_amount(content, postings, qualification.metric)
-        window = window_of(qualification, local_time(counted_at, programme.timezone).date())
+        joined = self.joined.get(member_id)
+        amount = metric_amount(qualification, content, postings, sale)
+        counted_on = local_time(counted_at, programme.timezone).date()
         state = self.state(member_id)
         if amount:
-            count(qualification, state, window, amount)
+            count(
+                qualification, state, window_of(qualification, counted_on, joined), amount, joined
+            )
             self.changed.add(member_id)
         day = local_time(at, programme.timezone).date()
-        current = window_of(qualification, day)
-        self.windows[member_id] = {"window": current, "count": state.counts.get(current, 0)}
+        current = window_of(qualification, day, joined)
+        self.windows[member_id] = {"window": current, "count": count_in(state.counts, current)}
         if self.settled is not None and self.settled > day:
             day = self.settled
-        return tier_on(programme.tiers, state, day, base_tier)
+        return tier_on(programme.tiers, state, day, base_tier, qualification, joined)
 
     def write(self, tx: Tx) -> None:
         """Store the counts and grants of every member whose count changed."""
@@ -116,19 +145,6 @@ class TierKeeper:
                 [(member_id, lv, w, d.isoformat()) for (lv, w), d in sorted(state.grants.items())],
             )
         self.changed.clear()
-
-
-def metric_amount(content: Mapping[str, Any], postings: Mapping[str, int], metric: str) -> int:
-    """What an event adds to a tier metric: what a sale or action earned (spending
-    from the same wallet does not lower it), what a refund takes back of that; a
-    redemption, a correction or an expiry counts nothing."""
-    kind = content["kind"]
-    posted = int(postings.get(metric, 0))
-    if kind in ("sale", "earn"):
-        return posted + int(content.get("spent", {}).get(metric, 0))
-    if kind == "refund":
-        return posted - int(content.get("spent_returned", {}).get(metric, 0))
-    return posted if kind == "action" else 0
 
 
 def settled_as_of(tx: Tx) -> date | None:
@@ -149,27 +165,36 @@ def record_settled(tx: Tx, as_of: date) -> None:
 def lower_expired(
     tx: Tx, versions: Sequence[ProgrammeVersion], as_of: date, after: str
 ) -> tuple[list[str], str | None]:
-    """Lower, to their tier on ``as_of``, up to 500 members (ids after ``after``) whose
-    tier came from a grant held no longer; returns the members lowered and the last
-    member id looked at (None when there were none left)."""
+    """Lower, to their tier on ``as_of``, up to 500 members (ids after ``after``)
+    whose tier may have run out; returns the members lowered and the last member id
+    looked at (None when there were none left).
+
+    A member may have run out when a grant of theirs ended before ``as_of``, no grant
+    of their tier's level holds on ``as_of`` (under ``one_level`` their tier may be a
+    fall, which has no grant), and their tier is above the lowest level and not the
+    one the import gave (never lowered)."""
+    version = version_in_force(versions, datetime.combine(as_of, datetime.min.time(), tzinfo=UTC))
+    if version is None or not version.programme.tiers:
+        return [], None
+    programme = version.programme
     rows = tx.query(
-        "SELECT DISTINCT m.member_id, m.tier, m.base_tier FROM members m "
-        "JOIN tier_grants g ON g.member_id = m.member_id AND g.level = m.tier "
-        "WHERE g.held_until < ? AND m.member_id > ? AND NOT EXISTS ("
-        "SELECT 1 FROM tier_grants h WHERE h.member_id = m.member_id AND h.level = m.tier "
-        "AND h.held_until >= ?) ORDER BY m.member_id LIMIT 500",
-        (as_of.isoformat(), after, as_of.isoformat()),
+        "SELECT m.member_id, m.tier, m.base_tier FROM members m "
+        "WHERE m.member_id > ? AND m.tier <> ? AND m.tier <> m.base_tier AND EXISTS ("
+        "SELECT 1 FROM tier_grants g WHERE g.member_id = m.member_id AND g.held_until < ?) "
+        "AND NOT EXISTS (SELECT 1 FROM tier_grants h WHERE h.member_id = m.member_id "
+        "AND h.level = m.tier AND h.held_until >= ?) ORDER BY m.member_id LIMIT 500",
+        (after, programme.tiers[0], as_of.isoformat(), as_of.isoformat()),
     )
     if not rows:
         return [], None
-    version = version_in_force(versions, datetime.combine(as_of, datetime.min.time(), tzinfo=UTC))
     keeper = TierKeeper(versions)
     keeper.load(tx, [str(r[0]) for r in rows])
     lowered = []
     for member_id, tier, base_tier in rows:
-        levels = version.programme.tiers if version is not None else ()
-        now = tier_on(levels, keeper.state(str(member_id)), as_of, str(base_tier))
-        if levels and now != str(tier):
+        state, joined = keeper.state(str(member_id)), keeper.joined.get(str(member_id))
+        qualification = programme.tier_qualification
+        now = tier_on(programme.tiers, state, as_of, str(base_tier), qualification, joined)
+        if now != str(tier):
             lowered.append((str(member_id), now))
     if lowered:
         change = tx.allocate("changes", len(lowered))

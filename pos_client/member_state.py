@@ -82,6 +82,7 @@ def member_view(
             offers=cached.offers,
             accrued=cached.accrued,
             used=used,
+            unsynced=tuple(events),
         ),
         cached.birthday,
         cached.birthday_claimed,
@@ -118,6 +119,7 @@ def after_event(member: MemberView, change: Pending, programme: ProgrammeInfo | 
         vouchers=tuple(v for v in member.vouchers if v.number not in used.vouchers),
         used=used,
         birthday_held=member.birthday_held and used.birthdays == member.used.birthdays,
+        unsynced=(*member.unsynced, change),
     )
 
 

@@ -13,7 +13,7 @@ from loyalty.programme.birthday import Birthday
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX, TierQualification, Wallet
 from loyalty.programme.settlements import PeriodPercent
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher, UsedHere
-from pos_client.store.members import Expiring
+from pos_client.store.members import Expiring, Pending
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,9 @@ class MemberView:
     """The year's birthday reward is among :attr:`rewards` today."""
     accrued_unsynced: Mapping[str, int] = field(default_factory=dict)
     """Per member dividend, what this till's unsynced sales add (an estimate)."""
+    unsynced: tuple[Pending, ...] = ()
+    """This till's events the ledger has not confirmed yet, one by one in order (the
+    tier progress counts them)."""
 
     def total(self, account: str) -> int:
         return self.confirmed.get(account, 0) + self.unconfirmed.get(account, 0)

@@ -117,8 +117,10 @@ class Expiring(_Answer):
 
 
 class TierProgress(_Answer):
-    """The member's tier metric counted in a window (``"2026"``), as of their latest
-    event at the ledger; the programme's ``[tiers.qualify]`` says what it counts."""
+    """The member's tier metric counted in a window, as of their latest event at the
+    ledger; the programme's ``[tiers.qualify]`` says what it counts. The window is a
+    label of :mod:`loyalty.tier_windows`: a year (``"2026"``), the 12 months ending
+    with a month (``"2026-03"``) or a membership year (``"2026-04-15/2027-04-14"``)."""
 
     window: str
     count: int

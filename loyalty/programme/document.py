@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from loyalty.canonical import sha256_hex
 from loyalty.money import MINOR_UNIT_DIGITS
@@ -28,6 +28,8 @@ from loyalty.programme.model import (
     ENGINE_VERSION,
     EXPIRY_ENGINE,
     QUALIFYING_SPEND,
+    UNITS,
+    VISITS,
     BasketRule,
     EarnPercent,
     EarnRate,
@@ -36,12 +38,16 @@ from loyalty.programme.model import (
     Programme,
     StackGroup,
     StampRule,
+    TierDowngrade,
     TierQualification,
+    TierRetention,
+    TierWindow,
     Wallet,
 )
 from loyalty.programme.offers import offer_template
 from loyalty.programme.reader import (
     IDENTIFIER,
+    LABEL,
     NewerEngineRequired,
     ProgrammeError,
     Table,
@@ -59,6 +65,8 @@ GROUP_MODES = {
     "bonus": ("add", "max", "first_by_priority", "newest_only"),
 }
 """Which modes a group may have, by the kind of rules in it."""
+TIER_METRICS = (QUALIFYING_SPEND, VISITS, UNITS)
+"""The tier metrics that are not a wallet's units."""
 DEFAULT_GROUPS = {"base": "add", "boost": "add_increments", "bonus": "add"}
 """Groups a rule lands in when it names none, and their mode unless declared."""
 
@@ -261,14 +269,24 @@ def _tiers(
 def _qualification(
     table: Table, levels: tuple[str, ...], wallets: tuple[Wallet, ...]
 ) -> TierQualification:
-    """``[tiers.qualify]``: metric, window, thresholds per level, retention, clawback."""
-    metrics = (QUALIFYING_SPEND, *(w.id for w in wallets))
-    metric = table.text("metric", QUALIFYING_SPEND, choices=metrics)
-    window = table.text("window", "calendar_year", choices=("calendar_year",))
-    retention = table.text(
-        "retention", "rest_and_next", choices=("rest_of_window", "rest_and_next")
-    )
+    """``[tiers.qualify]``: metric (and its tag), window, thresholds per level,
+    retention, clawback, downgrade."""
+    wallet_ids = [w.id for w in wallets]
+    metric = table.text("metric", QUALIFYING_SPEND, choices=(*TIER_METRICS, *wallet_ids))
+    if metric in TIER_METRICS and metric in wallet_ids:
+        raise table.error(
+            "metric",
+            f"{metric!r} is both a metric and a wallet of this programme; rename the wallet.",
+        )
+    tag = table.text("tag", None, pattern=LABEL)
+    if metric == UNITS and tag is None:
+        raise table.error("tag", 'is missing: metric = "units" counts the lines with this tag.')
+    if metric != UNITS and tag is not None:
+        raise table.error("tag", 'only goes with metric = "units".')
+    window = table.text("window", "calendar_year", choices=get_args(TierWindow))
+    retention = table.text("retention", "rest_and_next", choices=get_args(TierRetention))
     clawback = table.boolean("clawback", False)
+    downgrade = table.text("downgrade", "to_held", choices=get_args(TierDowngrade))
     counts = table.table("thresholds")
     if counts is None:
         raise table.error("thresholds", "is missing: the count each tier above the lowest needs.")
@@ -280,7 +298,7 @@ def _qualification(
     for (lower, low), (higher, high) in pairwise(thresholds):
         if high <= low:
             raise counts.error(higher, f"must be more than {lower}'s {low} (tiers rise).")
-    return TierQualification(metric, window, tuple(thresholds), retention, clawback)
+    return TierQualification(metric, window, tuple(thresholds), retention, clawback, tag, downgrade)
 
 
 def _store_groups(top: Table) -> dict[str, frozenset[str]]:

@@ -31,11 +31,16 @@ settlements."""
 GroupMode = Literal["add", "add_increments", "multiply", "max", "newest_only", "first_by_priority"]
 WalletKind = Literal["points", "money"]
 ExpiryAlign = Literal["month_end", "day"]
-TierWindow = Literal["calendar_year"]
+TierWindow = Literal["calendar_year", "rolling_12_months", "membership_year"]
 TierRetention = Literal["rest_of_window", "rest_and_next"]
+TierDowngrade = Literal["to_held", "one_level"]
 RewardKind = Literal["free_item", "amount_off", "percent_off"]
 QUALIFYING_SPEND: Final = "qualifying_spend"
 """The account that counts qualifying spend in minor units (tiers use it)."""
+VISITS: Final = "visits"
+"""The tier metric that counts sales with qualifying spend (``metric = "visits"``)."""
+UNITS: Final = "units"
+"""The tier metric that counts units of tagged lines (``metric = "units"``, ``tag``)."""
 STAMPS_PREFIX: Final = "stamps:"
 """Stamp cards are accounts named ``stamps:<card>``."""
 
@@ -68,20 +73,30 @@ class Expiry:
 class TierQualification:
     """How the ledger moves members between tiers (engine 2, ``[tiers.qualify]``).
 
-    ``metric`` (qualifying spend in minor units, or the units earned into a wallet:
-    status points) is counted per ``window``; when the window's count reaches a
-    level's threshold the member holds that level for the rest of the window
-    (``rest_of_window``) or the rest and the next one (``rest_and_next``). A refund
-    lowers the count of its sale's window; with ``clawback`` a level whose threshold
-    is no longer met there is taken back, without it a level once granted is kept.
+    ``metric`` is counted per ``window``; when a window's count reaches a level's
+    threshold the member holds that level for the ``retention`` the programme says.
+    A refund lowers the count of its sale's window; with ``clawback`` a level whose
+    threshold is no longer met there is taken back, without it a level once granted
+    is kept. When the levels held run out, ``downgrade`` says how far the member
+    falls. :mod:`loyalty.tiers`, :mod:`loyalty.tier_windows` and
+    :mod:`loyalty.tier_metrics` hold the rules; docs/PROGRAMMES.md words them.
     """
 
     metric: str
+    """``qualifying_spend`` (minor units), ``visits`` (sales with qualifying spend),
+    ``units`` (units of lines tagged ``tag``), or a wallet id (units earned into it:
+    status points)."""
     window: TierWindow
+    """``calendar_year``, ``rolling_12_months`` or ``membership_year``."""
     thresholds: tuple[tuple[str, int], ...]
     """(level, count) for each level above the lowest, in level order, rising."""
     retention: TierRetention = "rest_and_next"
     clawback: bool = False
+    tag: str | None = None
+    """The line tag counted when ``metric`` is ``units`` (``night``); else None."""
+    downgrade: TierDowngrade = "to_held"
+    """``to_held``: fall to the highest level still held; ``one_level``: fall one
+    level at a time, each held for one more window."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from loyalty.canonical import canonical_json
 from loyalty.events import Event
+from loyalty.tier_metrics import RefundedSale, SaleMemory
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store.journal import reward_fields
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
@@ -161,12 +162,18 @@ class Pending:
     postings: Mapping[str, int]
     rewards: Mapping[str, list[Any]]
     """``rewards_issued``, ``rewards_used``, ... of the event (absent: none)."""
+    content: Mapping[str, Any] = field(default_factory=dict)
+    """The event's content (what the tier progress counts of it); empty for a
+    figure that is not one event."""
+    sale: RefundedSale | None = None
+    """A refund's sale as it was before the refund, when this till's journal has it
+    (what a refund's visits and units need)."""
 
     @classmethod
-    def of(cls, event: Event) -> Pending:
+    def of(cls, event: Event, sale: RefundedSale | None = None) -> Pending:
         """What ``event`` changes, as the journal's ``postings`` and ``rewards``
         columns hold it."""
-        return cls(event.postings, reward_fields(event))
+        return cls(event.postings, reward_fields(event), event.content, sale)
 
 
 @dataclass(frozen=True)
@@ -231,15 +238,26 @@ class MemberCache:
             if row is None:
                 return None
             pending = self._conn.execute(
-                f"SELECT postings, rewards FROM journal WHERE {UNCONFIRMED} AND {MEMBER_EVENTS} "
+                f"SELECT postings, rewards, document FROM journal WHERE {UNCONFIRMED} "
+                f"AND {MEMBER_EVENTS} "
                 "ORDER BY seq",
                 {"member_id": member_id},
             ).fetchall()
+            contents = [json.loads(d) for _, _, d in pending]
+            sales = self._refunded_sales(contents)
         return FoundMember(
             member=row_to_member(row),
             card=card,
             card_active=state == ACTIVE,
-            pending=[Pending(json.loads(p), json.loads(r) if r else {}) for p, r in pending],
+            pending=[
+                Pending(
+                    json.loads(p),
+                    json.loads(r) if r else {},
+                    content,
+                    sales.get(str(content["event_id"])),
+                )
+                for (p, r, _), content in zip(pending, contents, strict=True)
+            ],
         )
 
     def card_holding_voucher(self, number: str) -> str | None:
@@ -251,6 +269,31 @@ class MemberCache:
             [f'%"number":"{number}"%'],
         ).fetchone()
         return None if row is None else str(row[0])
+
+    def _refunded_sales(self, contents: list[Mapping[str, Any]]) -> dict[str, RefundedSale]:
+        """Per refund among ``contents``, its sale as it was before it (from this
+        till's journal: a till refunds only its own sales)."""
+        sale_ids = sorted(
+            {str(c["refers_to"]) for c in contents if c["kind"] == "refund" and c.get("refers_to")}
+        )
+        if not sale_ids:
+            return {}
+        marks = ", ".join("?" * len(sale_ids))
+        rows = self._conn.execute(
+            f"SELECT document, postings FROM journal WHERE event_id IN ({marks}) "
+            f"OR refers_to IN ({marks}) ORDER BY seq",
+            [*sale_ids, *sale_ids],
+        ).fetchall()
+        memory, before = SaleMemory(), {}
+        for document, postings in rows:
+            content, moved = json.loads(document), json.loads(postings)
+            if content["kind"] == "refund":
+                sale = memory.refund(content, moved)
+                if sale is not None:
+                    before[str(content["event_id"])] = sale
+            else:
+                memory.remember(content, moved)
+        return before
 
     def upsert_many(self, members: Iterable[CachedMember]) -> int:
         """Store members seeded locally in one write transaction, replacing what is

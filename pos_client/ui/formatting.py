@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from loyalty.events import EventKind
 from loyalty.money import Money, format_money
-from loyalty.programme.model import QUALIFYING_SPEND
-from loyalty.tiers import progress, window_of
+from loyalty.programme.model import QUALIFYING_SPEND, UNITS, VISITS, TierQualification
 from pos_client import wording
+from pos_client.tier_progress import way_to_next_tier
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, SaleView, WalletInfo
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -160,26 +160,32 @@ def expiring(member: MemberView) -> str:
 
 
 def tier_progress(member: MemberView, today: date) -> str:
-    """``640.10 USD to rouge``: what the member still needs this window for the next
-    tier, from the ledger's count plus this till's unsynced sales (which count at the
-    ledger once synced); empty at the top tier or when the programme qualifies no
-    tiers. Reached but not yet counted by the ledger: ``rouge from the next sync``."""
+    """``640.10 USD to rouge``, ``3 visits to gold``, ``5 nights to platinum``,
+    ``1 200 level points to silver``: what the member still needs this window for
+    the next tier, from the ledger's count plus this till's unsynced events
+    (:mod:`pos_client.tier_progress`); empty at the top tier, when the programme
+    qualifies no tiers or when the till cannot know. Reached but not yet counted by
+    the ledger: ``rouge from the next sync``."""
+    found = way_to_next_tier(member, today)
     info = member.programme
-    if info is None or info.tier_qualification is None:
-        return ""
-    rules = info.tier_qualification
-    window = window_of(rules, today)
-    counted = member.progress[1] if member.progress and member.progress[0] == window else 0
-    counted += member.unconfirmed.get(rules.metric, 0)
-    found = progress(rules, info.tiers, member.tier, counted)
-    if found is None:
+    if found is None or info is None or info.tier_qualification is None:
         return ""
     level, needed = found
     if needed == 0:
         return f"{level} from the next sync"
+    return f"{tier_metric_amount(needed, info.tier_qualification, info)} to {level}"
+
+
+def tier_metric_amount(value: int, rules: TierQualification, info: ProgrammeInfo) -> str:
+    """An amount of a tier metric in words: money for qualifying spend, ``1 visit``,
+    ``5 nights`` (the tag, a noun, in the plural with an s), a wallet's units."""
     if rules.metric == QUALIFYING_SPEND:
-        return f"{money(needed, info.currency)} to {level}"
-    return f"{wording.account_amount(rules.metric, needed, info)} to {level}"
+        return money(value, info.currency)
+    if rules.metric == VISITS:
+        return f"{points(value)} visit{'' if value == 1 else 's'}"
+    if rules.metric == UNITS:
+        return f"{points(value)} {rules.tag}{'' if value == 1 else 's'}"
+    return wording.account_amount(rules.metric, value, info)
 
 
 def tier(member: MemberView | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from loyalty.programme import (
     parse_programme,
     reverse,
 )
+from loyalty.programme.basket import basket_from_json, snapshot_from_json
 from loyalty.programme.default import simple_programme_document
 from pos_client.recording import action_fields, sale_fields
 from sync.protocol import MemberState
@@ -42,6 +44,47 @@ def expiring_programme() -> dict[str, Any]:
     document["programme"]["id"] = "expiring"
     document["wallets"] = [{"id": "points", "expiry": {"months": 6}}]
     return document
+
+
+def bonvoy() -> dict[str, Any]:
+    """Marriott Bonvoy style: 10 points per USD, Gold +25 %, Platinum +50 %; tiers by
+    nights in a calendar year (Silver 10, Gold 25, Platinum 50)."""
+    return {
+        "programme": {
+            "id": "bonvoy",
+            "name": "Bonvoy style",
+            "engine": 2,
+            "currency": "USD",
+            "timezone": "America/New_York",
+        },
+        "tiers": {
+            "levels": ["member", "silver", "gold", "platinum"],
+            "qualify": {
+                "metric": "units",
+                "tag": "night",
+                "window": "calendar_year",
+                "thresholds": {"silver": 10, "gold": 25, "platinum": 50},
+            },
+        },
+        "stack_groups": [{"id": "tier-extra", "mode": "first_by_priority"}],
+        "rules": [
+            {"id": "base", "kind": "earn_rate", "rate": "10"},
+            {
+                "id": "gold-extra",
+                "kind": "multiplier",
+                "increment": "0.25",
+                "group": "tier-extra",
+                "when": {"tiers": ["gold"]},
+            },
+            {
+                "id": "platinum-extra",
+                "kind": "multiplier",
+                "increment": "0.5",
+                "group": "tier-extra",
+                "when": {"tiers": ["platinum"]},
+            },
+        ],
+    }
 
 
 @dataclass
@@ -126,50 +169,59 @@ class Rig:
         self.chain.at = datetime.fromisoformat(text)
 
     def sale(
-        self, card: str, amount_minor: int, redeem_points: int = 0, store: str = "S01"
+        self,
+        card: str,
+        amount_minor: int,
+        redeem_points: int = 0,
+        store: str = "S01",
+        lines: tuple[Line, ...] = (),
+        who: MemberSnapshot = NEW_MEMBER,
     ) -> Event:
-        """A one-line sale (points as a discount if given) in ``store``, as a till
-        records it."""
+        """A sale as a till records it: one line of ``amount_minor`` (points as a
+        discount if given), or ``lines``, in ``store``, for the member snapshot
+        ``who`` (a new member's by default)."""
         event_id = f"sale-{self.terminal}-{self.chain.seq + 1}-{card}"
         basket = Basket(
             self.chain.at,
             store,
-            (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
+            lines or (Line(1, "AMOUNT", "Goods", 1, amount_minor),),
             redeem_points=redeem_points,
         )
-        outcome = evaluate(self.version.programme, basket, NEW_MEMBER, version=self.version.version)
-        fields = sale_fields(event_id, self.version, basket, NEW_MEMBER, outcome)
+        outcome = evaluate(self.version.programme, basket, who, version=self.version.version)
+        fields = sale_fields(event_id, self.version, basket, who, outcome)
         self.chain.store = store
         try:
             return self.chain._append(EventKind.SALE, card, event_id=event_id, **fields)
         finally:
             self.chain.store = "S01"
 
-    def refund(self, sale: Event) -> Event:
-        """All of ``sale`` back, as a till computes it."""
-        basket = Basket(
-            datetime.fromisoformat(sale.get("business_time")),
-            sale.get("store"),
-            tuple(
-                Line(int(x["line"]), x["sku"], x["name"], int(x["qty"]), int(x["unit_minor"]))
-                for x in sale.get("basket")["lines"]
-            ),
-            redeem_points=int(sale.get("basket").get("redeem_points", 0)),
+    def refund(
+        self,
+        sale: Event,
+        returning: Mapping[int, int] | None = None,
+        before: Mapping[int, int] | None = None,
+    ) -> Event:
+        """``returning`` units per line of ``sale`` back (all of it by default) after
+        ``before`` were returned, as a till computes it."""
+        recorded = sale.get("basket")
+        basket = basket_from_json(
+            recorded, datetime.fromisoformat(sale.get("business_time")), sale.get("store")
         )
+        returning = dict(returning or {line.line: line.qty for line in basket.lines})
         reversal = reverse(
             self.version.programme,
             self.version.version,
             basket,
-            NEW_MEMBER,
+            snapshot_from_json(sale.get("member_snapshot") or {}),
             sale.event_id,
-            {},
-            {1: 1},
+            dict(before or {}),
+            returning,
         )
         return self.chain._append(
             EventKind.REFUND,
             sale.card,
             refers_to=sale.event_id,
-            returned=[{"line": 1, "qty": 1}],
+            returned=[{"line": line, "qty": qty} for line, qty in sorted(returning.items())],
             programme=sale.get("programme"),
             postings=dict(reversal.postings),
             refund_minor=reversal.refund_minor,

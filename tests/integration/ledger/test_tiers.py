@@ -137,8 +137,24 @@ def test_a_threshold_document_is_checked_key_by_key():
     assert "tiers.qualify.thresholds.rouge: must be more than vib's 35000" in refusal(
         thresholds={"vib": 35000, "rouge": 30000}
     )
-    assert "tiers.qualify.window:" in refusal(window="rolling_12_months")
-    assert "tiers.qualify.metric:" in refusal(metric="nights")
+    assert "tiers.qualify.window: must be one of" in refusal(window="weekly")
+    assert "tiers.qualify.metric: must be one of" in refusal(metric="nights")
+    assert 'tiers.qualify.tag: is missing: metric = "units"' in refusal(metric="units")
+    assert 'tiers.qualify.tag: only goes with metric = "units"' in refusal(tag="night")
+    assert "tiers.qualify.tag: 'a night' is not a valid name" in refusal(
+        metric="units", tag="a night"
+    )
+    assert "tiers.qualify.downgrade: must be one of" in refusal(downgrade="two_levels")
+    assert "tiers.qualify.retention: must be one of" in refusal(retention="forever")
+    assert "tiers.qualify.bogus:" in refusal(bogus=1)
+    for window in ("calendar_year", "rolling_12_months", "membership_year"):
+        parse_programme(sephora(window=window, downgrade="one_level"), "sephora.toml")
+    nights = parse_programme(sephora(metric="units", tag="night"), "sephora.toml")
+    assert nights.tier_qualification is not None and nights.tier_qualification.tag == "night"
+    named_visits = sephora(metric="visits")
+    named_visits["wallets"][0]["id"] = "visits"
+    with pytest.raises(Exception, match=r"tiers.qualify.metric: 'visits' is both a metric"):
+        parse_programme(named_visits, "sephora.toml")
     document = sephora()
     document["programme"]["engine"] = 1
     with pytest.raises(Exception, match=r"tiers.qualify: needs engine = 2"):

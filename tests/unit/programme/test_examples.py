@@ -6,6 +6,7 @@ import pytest
 
 from loyalty.programme import RewardRefused, evaluate, parse_programme
 from loyalty.programme.default import simple_programme_document
+from loyalty.programme.model import TierQualification
 from loyalty.programme.outcome import issued_reward_id
 from tests.unit.programme.helpers import SATURDAY, WEDNESDAY, basket, example, item, member, run
 
@@ -161,6 +162,18 @@ def test_eurobonus_redeems_bonus_points_and_never_level_points():
     assert outcome.postings == {"bonus": 1270, "level": 980, "qualifying_spend": 98000}
 
 
+def test_eurobonus_qualifies_by_level_points_per_membership_year_falling_one_level():
+    programme = example("eurobonus")
+    assert programme.engine == 2
+    assert programme.tier_qualification == TierQualification(
+        metric="level",
+        window="membership_year",
+        thresholds=(("silver", 20000), ("gold", 45000), ("diamond", 90000)),
+        retention="rest_and_next",
+        downgrade="one_level",
+    )
+
+
 # --------------------------------------------------------------------------- coop
 
 
@@ -221,6 +234,15 @@ def test_starbucks_a_reward_for_another_kind_of_item_is_refused():
             rewards=[{"reward": "stars-300"}],
             at=LA,
         )
+
+
+def test_starbucks_gold_and_reserve_come_from_stars_earned_in_a_rolling_12_months():
+    assert example("starbucks").tier_qualification == TierQualification(
+        metric="stars",
+        window="rolling_12_months",
+        thresholds=(("gold", 500), ("reserve", 2500)),
+        retention="rest_of_window",
+    )
 
 
 def test_starbucks_paying_with_stars_earns_no_stars():
