@@ -6,8 +6,8 @@
 days; by default from the day of the import for the template's ``valid_days``) and
 ``offer_id`` (by default one derived from the member, template and first day, so
 importing a file twice assigns nothing twice). The template must be in the
-programme version in force from the first day (from now, for today). A file with any bad line is refused
-whole, naming every bad line.
+programme version in force from the first day (from now, for today). A file with
+any bad line is refused whole, naming every bad line.
 
 Assigned offers are stored in ``offers`` and listed, with their uses left, in the
 member's ``offers`` column, which the changes feed carries to every till. A sale
@@ -164,12 +164,20 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
                 f"Nothing was imported: offer {clash[0].offer_id} is another member's."
             )
         new = [o for o in offers if o.offer_id not in existing]
-        now = utc_now_iso()
+        assigned_at = utc_now_iso()
         tx.executemany(
             "INSERT INTO offers (offer_id, member_id, template, valid_from, valid_until, uses, "
             "assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (offer_id) DO NOTHING",
             [
-                (o.offer_id, o.member_id, o.template, o.valid_from, o.valid_until, o.uses, now)
+                (
+                    o.offer_id,
+                    o.member_id,
+                    o.template,
+                    o.valid_from,
+                    o.valid_until,
+                    o.uses,
+                    assigned_at,
+                )
                 for o in new
             ],
         )

@@ -85,7 +85,7 @@ def test_two_offline_tills_use_one_voucher_and_one_offer(
     # 50.00 of jeans: the offer takes 10.00 off, the voucher 3.00: 37.00 paid.
     used_second = sell(second, card, "50.00", voucher.number)
     used_first = sell(first, card, "50.00", voucher.number)
-    receipt = [e for e in second.journal() if e.event_id == used_second][0]
+    receipt = next(e for e in second.journal() if e.event_id == used_second)
     assert receipt.get("vouchers_used") == [{"number": voucher.number, "discount_minor": 300}]
     assert receipt.get("offers_used")[0]["discount_minor"] == 1000
     assert receipt.postings["points"] == 37
