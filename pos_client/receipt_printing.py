@@ -25,8 +25,10 @@ QUEUE_LIMIT = 50
 
 
 def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
-    """What a loyalty receipt says: the lines and what each earned, what changed on
-    each account, the new balance, rewards issued, and the masked card."""
+    """What a loyalty receipt says: the lines and what each earned, the offers and
+    vouchers used, what changed on each account, the new balance, rewards issued,
+    the masked card, and the member's bonus vouchers, each with its Code 128 barcode
+    (above the receipt number's)."""
     info = receipt.programme
     currency = receipt.amount.currency
     body = [
@@ -45,6 +47,8 @@ def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
             )
         )
         body += [f"  {text}" for text in earned]
+    for what, off in receipt.savings:
+        body.append(two_columns(what[:28], f"-{format_money(Money(off, currency))}"))
     amount_label = {"redeem": "Discount", "refund": "Money back"}.get(str(receipt.kind), "Paid")
     if receipt.amount.minor or receipt.lines:
         body.append(two_columns(amount_label, str(receipt.amount)))
@@ -61,10 +65,18 @@ def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
             )
         )
     body.append(two_columns("Time (UTC)", receipt.recorded_at[:19].replace("T", " ")))
+    for voucher in receipt.vouchers:
+        value = format_money(Money(voucher.value_minor, voucher.currency))
+        terms = f" from {format_money(Money(voucher.min_spend_minor, voucher.currency))}"
+        body += [
+            "",
+            f"Bonus voucher {value}" + (terms if voucher.min_spend_minor else ""),
+            f"  use by {voucher.valid_until.isoformat()}: {voucher.number}",
+        ]
     return ReceiptLines(
         header=[store_name or "Loyalty till"],
         lines=body,
-        barcodes=[receipt.receipt_no],
+        barcodes=[*(v.number for v in receipt.vouchers), receipt.receipt_no],
         footer=["Thank you!"],
     )
 

@@ -56,6 +56,17 @@ def receipt_of(
             for line in event.get("basket", {}).get("lines", [])
         )
     issued = tuple(str(r["reward"]) for r in event.get("rewards_issued", []))
+    info = member.programme if member is not None else None
+    offer_names = info.offers if info is not None else {}
+    savings = tuple(
+        (
+            f"Offer {offer_names.get(str(o['template']), str(o['template']))}",
+            int(o["discount_minor"]),
+        )
+        for o in event.get("offers_used", [])
+    ) + tuple(
+        (f"Voucher {v['number']}", int(v["discount_minor"])) for v in event.get("vouchers_used", [])
+    )
     return Receipt(
         receipt_no=receipt_number(event.terminal_id, event.seq),
         kind=event.kind,
@@ -70,5 +81,7 @@ def receipt_of(
         lines=lines,
         rewards_issued=issued,
         main_wallet=member.main_wallet if member is not None else "points",
-        programme=member.programme if member is not None else None,
+        programme=info,
+        savings=savings,
+        vouchers=member.vouchers if member is not None else (),
     )

@@ -261,6 +261,10 @@ class Receipt:
     programme: ProgrammeInfo | None = None
     member_id: str = ""
     """The member's id (empty for release 0.1.0's events, which name only the card)."""
+    savings: tuple[tuple[str, int], ...] = ()
+    """A sale's personal offers and vouchers used: (what, money off)."""
+    vouchers: tuple[HeldVoucher, ...] = ()
+    """The bonus vouchers the member holds after it (printed with their barcodes)."""
 
     @property
     def points(self) -> int:
