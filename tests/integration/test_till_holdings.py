@@ -127,9 +127,9 @@ def test_the_panel_line_names_vouchers_offers_and_the_dividend_accrued(tmp_path:
     till = open_till(tmp_path, "coop", member, moment)
     try:
         till.scan_code(ADA)
-X
+        till.earn("1000.00")  # in store HOLD01, not one of the own society's ...
         shown = till.lookup(ADA)
-        assert shown.accrued_unsynced == {"dividend": 1000}  # 1 % elsewhere
+        assert shown.accrued_unsynced == {"dividend": 1000}  # ... so at 1 %
         assert holdings_line(shown, moment.date()) == (
             "Dividend 2026 so far 37.15 NOK (+10.00 NOK unsynced)"
         )
