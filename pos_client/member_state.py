@@ -83,6 +83,7 @@ def member_view(
             accrued=cached.accrued,
             used=used,
             unsynced=tuple(events),
+            as_of=today,
         ),
         cached.birthday,
         cached.birthday_claimed,

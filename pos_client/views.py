@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from loyalty.cards import mask_card_number
 from loyalty.events import EventKind
@@ -139,6 +140,9 @@ class MemberView:
     """The year's birthday reward is among :attr:`rewards` today."""
     accrued_unsynced: Mapping[str, int] = field(default_factory=dict)
     """Per member dividend, what this till's unsynced sales add (an estimate)."""
+    as_of: date | None = None
+    """The till's business day when this view was made: what the vouchers, offers
+    and tier window shown are judged on."""
     unsynced: tuple[Pending, ...] = ()
     """This till's events the ledger has not confirmed yet, one by one in order (the
     tier progress counts them)."""

@@ -178,7 +178,10 @@ class TillApp(App[None]):
         if self.dialogs.hold(text, source):
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
-        held = classify_scan(text.strip()).kind is not ScanKind.PRODUCT
+        # A card (or what may be one) selects a member: the keys after it wait for the
+        # answer, which puts the focus on the Amount field. A product or a voucher
+        # changes the basket and leaves the focus where it is.
+        held = classify_scan(text.strip()).kind not in (ScanKind.PRODUCT, ScanKind.VOUCHER)
         if held:
             self.cashier.hold_keys(for_answer=True)
         self._calls.submit("scan", till_calls.scan(text, source), held=held)

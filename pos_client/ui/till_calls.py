@@ -78,9 +78,13 @@ def failure(error: LoyaltyError, operation: str, till: Till) -> TillFailed:
 
 def scan(text: str, source: str) -> TillCall:
     def call(till: Till) -> Message:
+        before = till.member
         found = till.scan_code(text)
         if isinstance(found, MemberView):
             return MemberSelected(found, source, till.sale())
+        now = till.member
+        if now is not None and (before is None or before.member_id != now.member_id):
+            return MemberSelected(now, source, found)  # a voucher selected its member
         return SaleChanged(found)
 
     return call

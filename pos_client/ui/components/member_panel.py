@@ -55,7 +55,9 @@ class MemberPanel(FixedText):
             if others:
                 text.append(f"   {others}")
         info = member.programme
-        today = local_time(datetime.now(UTC), info.timezone if info else "UTC").date()
+        today = (
+            member.as_of or local_time(datetime.now(UTC), info.timezone if info else "UTC").date()
+        )
         ahead = ""
         if info is not None and info.tier_qualification is not None:
             ahead = formatting.tier_progress(member, today)
