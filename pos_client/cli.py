@@ -148,7 +148,13 @@ def _run_demo(data_dir: Path | None, programme: str | None) -> int:
     if session.notice:
         print(f"pos-client: {session.notice}", file=sys.stderr)
     try:
-        TillApp(session.till, demo=True, scanner=session.scanner, simulator=session.simulator).run()
+        TillApp(
+            session.till,
+            demo=True,
+            scanner=session.scanner,
+            simulator=session.simulator,
+            demo_settle=session.settle,
+        ).run()
     finally:
         session.close()
     return 0

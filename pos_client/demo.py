@@ -176,6 +176,16 @@ class DemoSession:
     ledger: DemoLedger | None
     """The demo's ledger process; None when it could not start (the till runs offline)."""
     notice: str = ""
+
+    def settle(self) -> str:
+        """The demo ledger's settle run for today (the demo's F12)."""
+        if self.ledger is None:
+            return "The demo runs offline: there is no ledger to settle."
+        try:
+            return self.ledger.settle()
+        except DemoLedgerError as error:
+            return str(error)
+
     """Anything the person starting the demo should know."""
 
     def close(self) -> None:
@@ -265,7 +275,7 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     ledger_config, notice = LedgerConfig(), ""
     candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
     try:
-        token = candidate.prepare(members, PRODUCTS_CSV)
+        token = candidate.prepare(members, PRODUCTS_CSV, EXAMPLES / "starbucks.toml")
         if path is not None:
             candidate.use_programme(path, chosen.content_hash, members)
         url = candidate.start()

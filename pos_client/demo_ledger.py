@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -40,9 +41,12 @@ class DemoLedger:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def prepare(self, members: list[CachedMember], products: Path) -> str:
-        """Create the ledger once (members, blocked cards, catalogue, terminal); return
-        the terminal's token."""
+    def prepare(
+        self, members: list[CachedMember], products: Path, history: Path | None = None
+    ) -> str:
+        """Create the ledger once (members, blocked cards, catalogue, a made-up past
+        under the programme ``history`` for stars to expire (:mod:`ledger.demo_history`),
+        terminal); return the terminal's token."""
         self.directory.mkdir(parents=True, exist_ok=True)
         if self.token_file.exists():
             return self.token_file.read_text(encoding="utf-8").strip()
@@ -51,6 +55,14 @@ class DemoLedger:
             if member.blocked:
                 self._admin("member", "block", member.card)
         self._admin("products", "import", str(products), "--currency", "NOK")
+        if history is not None and history.is_file():
+            self._run(
+                "ledger.demo_history",
+                "--members",
+                str(self.directory / "members.csv"),
+                "--programme",
+                str(history),
+            )
         token = self._admin("terminal", "add", self.terminal_id).split()[-1]
         self.token_file.write_text(token + "\n", encoding="utf-8")
         return token
@@ -107,15 +119,22 @@ class DemoLedger:
             process.kill()
             process.wait(timeout=5)
 
+    def settle(self) -> str:
+        """``pos-ledger settle`` for today: what it paid and expired, in its words."""
+        return self._admin("settle", "--as-of", date.today().isoformat()).strip()
+
     def _admin(self, *args: str) -> str:
+        return self._run("ledger.cli", *args)
+
+    def _run(self, module: str, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "ledger.cli", *args, "--db", str(self.db)],
+            [sys.executable, "-m", module, *args, "--db", str(self.db)],
             capture_output=True,
             text=True,
             timeout=60,
         )
         if done.returncode != 0:
-            raise DemoLedgerError(f"pos-ledger {args[0]} failed: {done.stderr.strip()}")
+            raise DemoLedgerError(f"{module} {args[0]} failed: {done.stderr.strip()}")
         return done.stdout
 
 

@@ -13,6 +13,7 @@ sale: a second press while the first is being recorded is ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on
@@ -31,6 +32,7 @@ from pos_client.ui.answer_dialogs import AnswerDialogs
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
 from pos_client.ui.confirmations import Confirmations
+from pos_client.ui.demo_keys import DEMO_BINDINGS, DemoKeys
 from pos_client.ui.dialog_gate import DialogGate
 from pos_client.ui.messages import (
     ActionRequested,
@@ -94,7 +96,7 @@ DIALOG_CALLS = frozenset({"redeem limits", "refund preview", "rewards", "quick k
 """Calls whose answer opens a dialog: scans wait for them as for the dialog."""
 
 
-class TillApp(App[None]):
+class TillApp(DemoKeys, App[None]):
     """The cashier's terminal. Construct with an open Till; the caller closes it."""
 
     CSS_PATH = "till.tcss"
@@ -102,9 +104,7 @@ class TillApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", key_display="^Q", priority=True),
-        Binding("f9", "simulate_scan", "Simulate scan", key_display="F9", show=False),
-        Binding("f10", "simulate_product", "Simulate product", key_display="F10", show=False),
-        Binding("f8", "toggle_connection", "Network", key_display="F8", show=False),
+        *DEMO_BINDINGS,
     ]
 
     def __init__(
@@ -113,13 +113,16 @@ class TillApp(App[None]):
         demo: bool = False,
         scanner: ScannerConfig | None = None,
         simulator: ScannerSimulator | None = None,
+        demo_settle: Callable[[], str] | None = None,
     ) -> None:
         """``scanner``: read a serial scanner; ``simulator``: the demo's simulated one,
-        through which the demo's simulated scans travel (the real serial path)."""
+        through which the demo's simulated scans travel (the real serial path);
+        ``demo_settle``: runs the demo ledger's settle for today (F12)."""
         super().__init__()
         self.till = till
         self.demo = demo
         self.simulator = simulator
+        self.demo_settle = demo_settle
         self._background = BackgroundServices(self, till, scanner)
         self.input_cursor_blink = True
         """Set False before running for stable screenshots."""
@@ -270,28 +273,8 @@ class TillApp(App[None]):
         dialog too; Ctrl+Q at that question quits)."""
         self._confirm.quit(self.exit)
 
-    def action_simulate_scan(self) -> None:
-        self._calls.submit("demo", till_calls.demo_card(self.simulator), with_status=False)
-
-    def action_simulate_product(self) -> None:
-        self._calls.submit("demo", till_calls.demo_product(self.simulator), with_status=False)
-
-    def action_toggle_connection(self) -> None:
-        """Demo: pull or replug the till's network cable (the ledger keeps running)."""
-        link = self.till.link
-        if link is None:
-            return
-        link.set_connected(not link.connected)
-        state = "restored: catching up" if link.connected else "cut: the till works offline"
-        self.cashier.show_info(f"Network {state}.")
-        self._refresh_status()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("simulate_scan", "simulate_product"):
-            return self.demo
-        if action == "toggle_connection":
-            return self.demo and self.till.link is not None
-        return True
+        return self.demo_key_enabled(action)
 
     # --- answers from the till --------------------------------------------------------
 
@@ -425,15 +408,6 @@ class TillApp(App[None]):
         shown, fresh = self.cashier.member, message.member
         if shown is not None and fresh is not None and fresh.card == shown.card:
             self.cashier.show_member(fresh)
-
-    @on(DemoCardsLoaded)
-    def _demo_cards_loaded(self, message: DemoCardsLoaded) -> None:
-        self.cashier.show_demo_help(message.cards, message.products)
-
-    @on(DemoCardDrawn)
-    def _demo_card_drawn(self, message: DemoCardDrawn) -> None:
-        if message.card is not None:
-            self.submit_scan(message.card, "demo")
 
     # --- dialogs ----------------------------------------------------------------------
 

@@ -149,8 +149,11 @@ def expiring(member: MemberView) -> str:
     ledger last said; ``(as synced)`` when this till has unsynced changes to that
     wallet, which may already have spent some of it."""
     info = member.programme
+    wallets = {w.id for w in info.wallets} if info is not None else None
     parts = []
     for lot in member.expiring:
+        if wallets is not None and lot.wallet not in wallets:
+            continue  # a wallet of another programme
         figure = wording.account_amount(lot.wallet, lot.amount, info)
         verb = "expires" if lot.amount == 1 else "expire"
         day = f"{lot.on.day} {MONTHS[lot.on.month - 1]} {lot.on.year}"

@@ -11,6 +11,7 @@ so a scan that arrives behind a finished sale never changes the member it is for
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Mapping
 
@@ -24,7 +25,15 @@ from loyalty.errors import (
     RedemptionRefused,
 )
 from loyalty.programme.redemption import RedeemLimits
-from pos_client.errors import CardBlocked, UnknownCard, UnknownProduct, UnsupportedScan
+from pos_client.errors import (
+    CardBlocked,
+    NoMemberSelected,
+    SaleRefused,
+    UnknownCard,
+    UnknownProduct,
+    UnsupportedScan,
+)
+from pos_client.holdings import vouchers_usable
 from pos_client.till import Till
 from pos_client.ui import formatting
 from pos_client.ui.messages import (
@@ -43,6 +52,7 @@ from pos_client.ui.messages import (
     TillFailed,
 )
 from pos_client.views import MemberView, WalletInfo, receipt_number
+from sync.errors import SyncError
 
 SHORT_RECEIPT_DIGITS = 9
 """Up to this many digits alone are read as a receipt number of this till."""
@@ -325,6 +335,46 @@ def demo_product(simulator: ScannerSimulator | None = None) -> TillCall:
             simulator.send(sku)
             return DemoCardDrawn(None)
         return DemoCardDrawn(sku)
+
+    return call
+
+
+def demo_voucher(simulator: ScannerSimulator | None = None) -> TillCall:
+    """Scan a bonus voucher the member at the till holds, like :func:`demo_card`."""
+
+    def call(till: Till) -> Message:
+        member = till.member
+        if member is None:
+            raise NoMemberSelected()
+        in_basket = {v.number for v in till.draft.vouchers}
+        held = [
+            v
+            for v in vouchers_usable(member.vouchers, till.clock().date(), member.used)
+            if v.number not in in_basket
+        ]
+        if not held:
+            raise SaleRefused(
+                f"{member.name} holds no voucher this till may take. Sell to them: when "
+                "the sale reaches the ledger, points over the threshold become a voucher."
+            )
+        if simulator is not None:
+            simulator.send(held[0].number)
+            return DemoCardDrawn(None)
+        return DemoCardDrawn(held[0].number)
+
+    return call
+
+
+def demo_settle(settle: Callable[[], str]) -> TillCall:
+    """Run the demo ledger's settle for today, then sync: what it paid or expired
+    reaches the member panel."""
+
+    def call(till: Till) -> Message:
+        report = settle()
+        if till.link is not None:
+            with contextlib.suppress(SyncError):
+                till.link.sync_now()
+        return SaleChanged(till.sale(), notice=report)
 
     return call
 

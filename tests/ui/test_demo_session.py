@@ -109,3 +109,58 @@ def test_without_the_examples_folder_the_demo_runs_the_built_in_default(tmp_path
         assert session.till.version().programme.name == "Points"
     finally:
         session.close()
+
+
+def _sell(till, card: str, amount: str) -> None:
+    till.scan(card)
+    till.add_amount(amount)
+    till.finish_sale()
+    assert till.link is not None
+    till.link.sync_now()
+
+
+def test_the_demo_shows_a_new_tier_a_voucher_issued_and_used_and_stars_expiring(tmp_path):
+    """The three things between receipts the demo is for (README, "The demo")."""
+    session = start_demo(tmp_path / "demo", "sephora")
+    try:
+        till = session.till
+        card = next(
+            c for c in till.store.members.sample_cards(50) if till.lookup(c).tier == "insider"
+        )
+        _sell(till, card, "400.00")  # 350 USD in a year: VIB from the next receipt
+        till.link.sync_now()
+        assert till.lookup(card).tier == "vib"
+    finally:
+        session.close()
+    session = start_demo(tmp_path / "demo", "hm")
+    try:
+        till = session.till
+        card = till.store.members.sample_cards(1)[0]
+        _sell(till, card, "10.00")  # the push converts the points over 150 into vouchers
+        member = till.lookup(card)
+        assert member.vouchers and member.total("points") < 150
+        till.scan(card)
+        till.add_amount("20.00")
+        till.scan_code(member.vouchers[0].number)
+        receipt = till.finish_sale()
+        assert receipt.amount.minor == 1700
+        assert len(till.lookup(card).vouchers) == len(member.vouchers) - 1
+    finally:
+        session.close()
+    session = start_demo(tmp_path / "demo", "starbucks")
+    try:
+        till = session.till
+        cards = till.store.members.sample_cards(200)
+        card = next(c for c in cards if till.lookup(c).total("stars"))  # one with a past
+        before = till.lookup(card)
+        assert before.total("stars") == 95 and before.expiring
+        report = session.settle()
+        assert "expired" in report and "stars" in report
+        till.link.sync_now()
+        after = till.lookup(card)
+        assert after.total("stars") == 25
+        assert [(e.amount, e.on.month) for e in after.expiring] == [
+            (25, after.expiring[0].on.month)
+        ]
+    finally:
+        session.close()

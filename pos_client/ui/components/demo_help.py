@@ -16,6 +16,8 @@ KEYS = (
     ("F6 ", "quick keys"),
     ("F7 ", "record an action"),
     ("F8 ", "cut the network"),
+    ("F11", "scan a voucher"),
+    ("F12", "ledger: settle"),
 )
 
 
