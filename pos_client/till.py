@@ -247,7 +247,8 @@ class Till(Selling):
         event = self.store.append(build, also)  # durable from here on
         if self.link is not None:
             self.link.trigger()
-        updated = self._estimated(after_event(member, Pending.of(event), self.book.info(version)))
+        shown = after_event(member, Pending.of(event), self.book.info(version))
+        updated = self._estimated(replace(shown, as_of=business.date()))
         shown = self._member
         if shown is not None and shown.member_id == member.member_id:
             # The same member (a refund of a sale on another of their cards, say)
