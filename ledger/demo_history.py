@@ -44,9 +44,7 @@ def months_back(today: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, min(today.day, 28))
 
 
-def seed(
-    db_url: str, starbucks: Path, members: Sequence[tuple[str, str]], today: date
-) -> int:
+def seed(db_url: str, starbucks: Path, members: Sequence[tuple[str, str]], today: date) -> int:
     """Publish the past version and push the sales (see the module doc); how many."""
     programme = load_programme_file(starbucks)
     zone = programme_zone(programme.timezone)

@@ -20,6 +20,7 @@ expires). Per event kind, for each wallet it posts to:
   the lots the sale took from, then what it takes back of the sale's earning is taken
   from the lot the sale earned into first;
 * the ledger's expiry: the lots it names are emptied;
+* the ledger's extension: what the lots it names hold moves to their later day;
 * anything else (redemption, correction, action): a negative posting is a spending,
   a positive one an earning.
 
@@ -29,6 +30,7 @@ compares (:mod:`ledger.verify`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -53,8 +55,10 @@ def day_of(text: str) -> ExpiryDay:
 
 
 EARN, SPEND, RESTORE, TAKE_BACK, EXPIRE = "earn", "spend", "restore", "take_back", "expire"
+EXTEND = "extend"
 """What a move did: earned into a lot, spent from one, gave back to the lot a
-spending took from, took back what a sale earned, expired."""
+spending took from, took back what a sale earned, expired, moved to a later last
+day (an out of one lot and an in to another)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ def _wallets_moved(content: Mapping[str, Any], postings: Mapping[str, int]) -> l
     named = set(postings)
     named |= set(content.get("spent", {})) | set(content.get("spent_returned", {}))
     named |= {str(lot["wallet"]) for lot in content.get("expired", [])}
+    named |= {str(lot["wallet"]) for lot in content.get("extended", [])}
     return sorted(w for w in named if is_wallet_account(w))
 
 
@@ -208,6 +213,14 @@ class LotKeeper:
                     if lot["wallet"] == wallet:
                         taken = lots.take_back(int(lot["amount"]), day_of(lot["last_day"]))
                         record.out(EXPIRE, taken)
+            elif kind == "extend":
+                for lot in content["extended"]:
+                    if lot["wallet"] == wallet:
+                        moved = lots.move(
+                            int(lot["amount"]), day_of(lot["last_day"]), day_of(lot["to"])
+                        )
+                        record.out(EXTEND, {day_of(lot["last_day"]): moved})
+                        record.into(EXTEND, {day_of(lot["to"]): moved})
             elif posting < 0:
                 record.out(SPEND, lots.spend(-posting))
             else:
@@ -341,3 +354,22 @@ class _Recorder:
                 )
                 self.keeper.moves.append(move)
                 self.keeper.by_event.setdefault(self.event_id, []).append(move)
+
+
+def earned_days(tx: Tx, member_ids: Sequence[str], wallet: str) -> dict[tuple[str, str], date]:
+    """Per (member, lot day), the latest local business day of an earning into that lot
+    (from ``lot_moves`` and the events that made them): when its points were earned."""
+    found: dict[tuple[str, str], date] = {}
+    if not member_ids:
+        return found
+    condition, params = tx.in_list("m.member_id", sorted(set(member_ids)))
+    for member_id, last_day, business_time in tx.query(
+        "SELECT m.member_id, m.last_day, e.document FROM lot_moves m JOIN events e "
+        f"ON e.event_id = m.event_id WHERE {condition} AND m.wallet = ? AND m.kind = 'earn'",
+        [*params, wallet],
+    ):
+        day = date.fromisoformat(str(json.loads(str(business_time))["business_time"])[:10])
+        key = (str(member_id), str(last_day))
+        if key not in found or day > found[key]:
+            found[key] = day
+    return found

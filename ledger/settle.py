@@ -1,7 +1,9 @@
 """``pos-ledger settle --as-of DATE``: the ledger's own work between receipts.
 
-Four parts, in order:
+The parts, in order:
 
+* lots lengthened by a version whose wallet expiry is extend-only
+  (:mod:`ledger.extensions`), before anything expires;
 * period settlements (:mod:`ledger.period_settling`): every period of a member
   dividend, monthly bonus or challenge that ended before DATE and was not paid yet
   is paid, with one ``settlement`` event per member, and periods already paid are
@@ -32,6 +34,7 @@ from datetime import UTC, date, datetime, time
 from ledger import programmes
 from ledger.accounts import Accounts
 from ledger.db import Database
+from ledger.extensions import extend_lots
 from ledger.lot_keeping import day_text
 from ledger.member_book import MemberBook, load_members_by_id
 from ledger.offers import refresh_held_offers
@@ -62,6 +65,8 @@ class SettleReport:
     """``settlement`` events: period settlements paid to members."""
     paid: dict[str, int] = field(default_factory=dict)
     """Units paid per wallet by period settlements."""
+    extended: int = 0
+    """``extend`` events: members whose lots an extend-only expiry rule lengthened."""
 
 
 def settle_due(db: Database, now: datetime) -> SettleReport:
@@ -108,6 +113,7 @@ def settle(db: Database, as_of: date) -> SettleReport:
     """Run every settlement due by ``as_of`` (see the module doc)."""
     report = SettleReport(as_of)
     report.settlement_events, report.paid = settle_periods(db, as_of)
+    report.extended = extend_lots(db, as_of)
     after: str | None = ""
     while after is not None:
         after = _expire_chunk(db, as_of, report, after)

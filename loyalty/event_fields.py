@@ -22,9 +22,19 @@ SCHEMA: Final = 2
 """The schema tills write."""
 
 KINDS_V2: Final = frozenset(
-    {"sale", "redeem", "refund", "adjust", "action", "expire", "settlement", "correction"}
+    {
+        "sale",
+        "redeem",
+        "refund",
+        "adjust",
+        "action",
+        "expire",
+        "extend",
+        "settlement",
+        "correction",
+    }
 )
-LEDGER_KINDS: Final = frozenset({"expire", "settlement", "correction"})
+LEDGER_KINDS: Final = frozenset({"expire", "extend", "settlement", "correction"})
 """Kinds only the ledger records (its settlements); a till's event of one is malformed."""
 KINDS_V1: Final = frozenset({"earn", "redeem", "refund", "adjust"})
 PRICED_KINDS: Final = frozenset({"sale", "redeem", "refund", "action"})
@@ -136,6 +146,17 @@ def _expired_lot(value: Any) -> str | None:
     )
 
 
+def _extended_lot(value: Any) -> str | None:
+    if not isinstance(value, dict) or set(value) != {"wallet", "last_day", "to", "amount"}:
+        return "must be an object with wallet, last_day, to and amount"
+    return (
+        _text(64)(value["wallet"])
+        or _text(10)(value["last_day"])
+        or _text(10)(value["to"])
+        or _integer(1, _MAX_AMOUNT)(value["amount"])
+    )
+
+
 def _settlement_ref(value: Any) -> str | None:
     if not isinstance(value, dict) or not {"id"} <= set(value) <= {"id", "period"}:
         return "must be an object with id (and period)"
@@ -221,7 +242,7 @@ FIELDS: Final[tuple[EventField, ...]] = (
         _one_of(KINDS_V2),
         ALL,
         None,
-        "sale, redeem, refund, adjust, action; the ledger's expire, settlement, correction",
+        "sale, redeem, refund, adjust, action; the ledger's expire, extend, settlement, correction",
     ),
     _field("recorded_at", _text(64), ALL, None, "the till's clock, UTC; never trusted for order"),
     _field("prev_hash", _hash, ALL, None, "hash of the till's previous event"),
@@ -327,6 +348,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
         frozenset({"expire"}),
         None,
         "expire (ledger): the lots emptied, {wallet, last_day, amount}",
+    ),
+    _field(
+        "extended",
+        _list_of(_extended_lot),
+        frozenset({"extend"}),
+        None,
+        "extend (ledger): the lots whose last day moved later, {wallet, last_day, to, amount}",
     ),
     _field(
         "settlement",

@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     """A non-purchase action the programme rewards (own bag, recycling)."""
     EXPIRE = "expire"
     """The ledger's: lots that reached the end of their last day, emptied."""
+    EXTEND = "extend"
+    """The ledger's: lots whose last day an extend-only expiry rule moved later."""
     SETTLEMENT = "settlement"
     """The ledger's: what a settlement pays a member (dividend, monthly bonus, vouchers)."""
     CORRECTION = "correction"

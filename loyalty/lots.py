@@ -106,6 +106,15 @@ class WalletLots:
                 left -= part
         return back, left
 
+    def move(self, amount: int, day: ExpiryDay, to: ExpiryDay) -> int:
+        """Move up to ``amount`` from the lot ``day`` to the lot ``to`` (an extension of
+        its life); what moved."""
+        moved = min(amount, self.lots.get(day, 0))
+        if moved:
+            self._take(day, moved)
+            self.lots[to] = self.lots.get(to, 0) + moved
+        return moved
+
     def expire(self, before: date) -> dict[ExpiryDay, int]:
         """Empty every lot whose last day is before ``before``; what each held."""
         gone: dict[ExpiryDay, int] = {

@@ -210,8 +210,9 @@ def _expiry(wallet: Table, engine: int) -> Expiry | None:
     if months > MAX_EXPIRY_MONTHS:
         raise table.error("months", f"must be at most {MAX_EXPIRY_MONTHS}.")
     align = table.text("align", "month_end", choices=("month_end", "day"))
+    extend = table.boolean("extend_existing", False)
     table.done()
-    return Expiry(months, align)
+    return Expiry(months, align, extend)
 
 
 def _required_table(top: Table, key: str) -> Table:

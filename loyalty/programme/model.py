@@ -59,6 +59,10 @@ class Expiry:
 
     months: int
     align: ExpiryAlign = "month_end"
+    extend_existing: bool = False
+    """An extend-only change: from this version's start, points earned before it
+    keep the later of their own last day and the one this rule gives them (from the
+    day they were earned); a version never shortens a lot's life."""
 
     def last_day(self, earned_on: date) -> date:
         """The last day a lot earned on ``earned_on`` may be used."""

@@ -334,3 +334,28 @@ def test_a_release_0_1_0_event_whose_time_cannot_be_read_is_applied_not_refused(
     assert [r.status for r in answer.results] == ["accepted"]
     assert rig.lots(card) == {"never": 150}
     assert verify(rig.db).ok
+
+
+def test_an_extend_only_version_lengthens_lots_earned_before_it_and_a_later_one_never_shortens(
+    rig: Rig,
+):
+    card = fresh_card()
+    rig.at("2026-01-15T12:00:00+01:00")
+    rig.push(rig.sale(card, 10000))  # 100 points, usable to 31 July 2026
+    longer = expiring_programme()
+    longer["wallets"] = [{"id": "points", "expiry": {"months": 12, "extend_existing": True}}]
+    shorter = expiring_programme()
+    shorter["wallets"] = [{"id": "points", "expiry": {"months": 1}}]
+    with rig.db.write() as tx:
+        programmes.publish_version(
+            tx, parse_programme(longer, "v2"), "2026-06-01T00:00", check_lead=False
+        )
+        programmes.publish_version(
+            tx, parse_programme(shorter, "v3"), "2026-07-01T00:00", check_lead=False
+        )
+    report = settle(rig.db, date(2026, 8, 1))
+    assert report.extended == 1 and report.events == 0
+    assert rig.lots(card) == {"2027-01-31": 100}  # 12 months from January, not 6
+    assert rig.member(card).expiring[0].on == "2027-01-31"
+    assert settle(rig.db, date(2026, 8, 2)).extended == 0  # once
+    assert verify(rig.db).ok
