@@ -106,21 +106,37 @@ def rerate_sale(
 
 def rerate_refund(
     tx: Tx,
+    versions: Sequence[ProgrammeVersion],
     by_hash: Mapping[str, Programme],
     member: WorkingMember,
     content: Mapping[str, Any],
     sale: Sale,
+    decided: Sequence[OwnEvent] = (),
 ) -> OwnEvent | None:
-    """The correction for a refund of a sale the ledger rerated: the refund's reversal
-    under the version the sale was rerated under, less what the refund recorded."""
-    row = tx.one(
-        "SELECT document FROM events WHERE refers_to = ? AND kind = 'correction' "
-        "AND terminal_id = 'LEDGER' ORDER BY ledger_seq",
-        (str(sale.content["event_id"]),),
+    """The correction for a refund of a sale the ledger rerated (stored, or decided
+    earlier in the same push, ``decided``): the refund's reversal under the version
+    the sale was rerated under, less what the refund recorded."""
+    sale_id = str(sale.content["event_id"])
+    found = next(
+        (
+            own.fields
+            for own in decided
+            if own.fields.get("refers_to") == sale_id and own.fields.get("reason") == STALE
+        ),
+        None,
     )
-    if row is None:
-        return None
-    rerated = json.loads(str(row[0]))
+    if found is None:
+        if not any(v.programme.offline.stale == "rerate" for v in versions):
+            return None  # no version ever rerated a sale: nothing to look for
+        row = tx.one(
+            "SELECT document FROM events WHERE refers_to = ? AND kind = 'correction' "
+            "AND terminal_id = 'LEDGER' ORDER BY ledger_seq",
+            (sale_id,),
+        )
+        if row is None:
+            return None
+        found = json.loads(str(row[0]))
+    rerated = found
     ref = rerated.get("programme")
     if rerated.get("reason") != STALE or not ref or ref["hash"] not in by_hash:
         return None

@@ -320,7 +320,15 @@ def _follow_up(
     if content["kind"] == "sale" and any(kind == "stale_version" for kind, _ in findings):
         own = rerate_sale(context.published.versions, member, content, event.inputs)
     elif content["kind"] == "refund" and sale is not None and "schema" in sale.content:
-        own = rerate_refund(context.tx, context.published.by_hash, member, content, sale)
+        own = rerate_refund(
+            context.tx,
+            context.published.versions,
+            context.published.by_hash,
+            member,
+            content,
+            sale,
+            batch.follow_ups,
+        )
     if own is not None:
         batch.follow_ups.append(own)
 

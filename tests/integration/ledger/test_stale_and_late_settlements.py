@@ -85,6 +85,18 @@ def test_a_stale_sale_is_rerated_and_its_refund_too_under_the_rerate_policy(stal
     assert verify(stale_rig.db).ok
 
 
+def test_a_stale_sale_and_its_refund_in_one_push_net_to_zero(stale_rig: Rig):
+    publish(stale_rig, double_points("rerate"), "2026-03-01T00:00")
+    card = fresh_card()
+    stale_rig.at("2026-03-05T12:00:00+00:00")
+    sale = stale_rig.sell(card, goods(10000))
+    stale_rig.push(sale, stale_rig.refund(sale))  # the rerate is decided in the same push
+    assert stale_rig.member(card).accounts.get("points", 0) == 0
+    reasons = [c["reason"] for c in stale_rig.own_events(card, "correction")]
+    assert reasons == ["stale_version", "stale_version"]
+    assert verify(stale_rig.db).ok
+
+
 # --------------------------------------------------------------------------- late events
 
 
