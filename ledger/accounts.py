@@ -11,10 +11,11 @@ its own events, and ``verify`` and ``rebuild`` every stored event from empty: so
 what the live tables hold and what a replay gives cannot drift apart.
 
 :meth:`Accounts.apply` also *decides*, the same way whenever it runs: an award over
-its cap is marked reversed there and then (:attr:`Accounts.over_cap`); the push
-appends the ledger's ``correction`` for it after the batch, and applying that
-correction names it. A replay makes the same decisions at the same places, so the
-cap counts agree.
+its cap is marked reversed there and then (:attr:`Accounts.over_cap`), and so is
+a capped award a refund takes back (given back if the ledger had taken it already:
+:attr:`Accounts.cap_returns`); the push appends the ledger's ``correction`` for
+each after the batch, and applying a cap correction names the award it reversed.
+A replay makes the same decisions at the same places, so the cap counts agree.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from ledger import birthdays
 from ledger.accruals import AccrualKeeper
 from ledger.anomalies import Anomaly
-from ledger.caps import Award, CapKeeper, awards_of
+from ledger.caps import Award, CapKeeper, awards_of, returned_awards
 from ledger.db import Tx
 from ledger.lot_keeping import LotKeeper
 from ledger.member_book import WorkingMember, apply_rewards
@@ -43,8 +44,10 @@ Flag = tuple[str, str]
 
 
 @dataclass(frozen=True)
-class OverCap:
-    """An award :meth:`Accounts.apply` found over its cap: the push reverses it."""
+class CapDecision:
+    """Capped awards of one event :meth:`Accounts.apply` decided on: over the cap
+    (the push takes them back), or taken back twice by a refund (the push gives them
+    back)."""
 
     member: WorkingMember
     event: Mapping[str, Any]
@@ -68,7 +71,8 @@ class Accounts:
     accruals: AccrualKeeper = field(init=False)
     anomalies: list[Anomaly] = field(default_factory=list)
     """Anomalies found about events other than the one being applied."""
-    over_cap: list[OverCap] = field(default_factory=list)
+    over_cap: list[CapDecision] = field(default_factory=list)
+    cap_returns: list[CapDecision] = field(default_factory=list)
     sale_places: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     """Sale event id → its business time and store (a refund counts there)."""
     touched: set[str] = field(default_factory=set)
@@ -169,6 +173,7 @@ class Accounts:
             self.accruals.apply(member_id, postings, counted_at, store)
         if kind == "refund":
             birthdays.give_back(member, content)
+            self._return_awards(member, content, at)
         if kind == "settlement":
             self.vouchers.issue(member, content)
         if kind in ("sale", "action"):
@@ -202,9 +207,24 @@ class Accounts:
             return []
         for award in over:
             self.caps.mark_over(member.member_id, award.cap_id, event_id)
-        self.over_cap.append(OverCap(member, content, over, at))
+        self.over_cap.append(CapDecision(member, content, over, at))
         names = ", ".join(a.name for a in over)
         return [("cap_exceeded", f"{names}: over the member's cap; reversed by the ledger")]
+
+    def _return_awards(
+        self, member: WorkingMember, content: Mapping[str, Any], at: datetime
+    ) -> None:
+        programme = self._programme(content, at)
+        if programme is None:
+            return
+        sale_id, refund_id = str(content["refers_to"]), str(content["event_id"])
+        twice = tuple(
+            award
+            for award in returned_awards(programme, content)
+            if self.caps.release(member.member_id, award, sale_id, refund_id)
+        )
+        if twice:
+            self.cap_returns.append(CapDecision(member, content, twice, at))
 
     # --- what the member sees ----------------------------------------------------------
 

@@ -9,10 +9,17 @@ awards not reversed in the ``months`` before it (by business time), makes more t
 ``count`` is reversed by a ledger ``correction`` event (reason ``cap``) that takes
 back what it gave, and flagged ``cap_exceeded``.
 
+A refund that takes a capped bonus back (its ``bonuses_returned``) reverses that
+award: it no longer counts for awards counted after the refund (an award reversed
+earlier stays reversed). If the ledger had already taken that award back over the
+cap, the refund took it twice: a ledger ``correction`` (reason ``cap_refund``) gives
+it back, so a full return nets the member to zero.
+
 The cap in force is the one of the programme version the event was computed under
-(by content hash), else of the version in force at its business time. An award that
-reaches the ledger late is counted in its own window; it can leave an earlier window
-over the cap, which is not revisited.
+(by content hash), else of the version in force at its business time. An award is
+over the cap if any window of ``months`` that holds it (ending at it, or at a later
+award) holds more than ``count``: so an award that reaches the ledger late, after
+awards made later than it, is the one reversed, as the last to arrive.
 """
 
 from __future__ import annotations
@@ -51,9 +58,18 @@ def awards_of(programme: Programme, content: Mapping[str, Any]) -> list[Award]:
         ]
     if kind != "sale":
         return []
+    return _bonus_awards(programme, content.get("bonuses", []))
+
+
+def returned_awards(programme: Programme, content: Mapping[str, Any]) -> list[Award]:
+    """The capped fixed bonuses a refund takes back (its ``bonuses_returned``)."""
+    return _bonus_awards(programme, content.get("bonuses_returned") or [])
+
+
+def _bonus_awards(programme: Programme, bonuses: Iterable[Mapping[str, Any]]) -> list[Award]:
     found = []
     capped = {r.id: r for r in programme.rules if isinstance(r, FixedBonus) and r.cap}
-    for bonus in content.get("bonuses", []):
+    for bonus in bonuses:
         rule = capped.get(str(bonus["rule"]))
         if rule is not None and rule.cap is not None:
             postings = {str(bonus["wallet"]): int(bonus["amount"])}
@@ -116,9 +132,15 @@ class CapKeeper:
         if all(h.event_id != event_id for h in held):
             held.append(_Held(event_id, at, None))
             self.new.append((member_id, award.cap_id, event_id, at.isoformat(), None))
-        since = months_before(at, award.cap.months)
-        within = [h for h in held if since < h.at <= at and h.reversed_by is None]
-        return len(within) > award.cap.count
+        live = [h.at for h in held if h.reversed_by is None]
+        months = award.cap.months
+        for end in sorted({at} | {t for t in live if t > at}):
+            since = months_before(end, months)
+            if since >= at:
+                break  # windows ending later do not hold this award
+            if sum(1 for t in live if since < t <= end) > award.cap.count:
+                return True
+        return False
 
     def mark_over(self, member_id: str, cap_id: str, event_id: str) -> None:
         """The award ``event_id`` is over its cap: it no longer counts, and awaits the
@@ -137,6 +159,18 @@ class CapKeeper:
                 if award.event_id == event_id and award.reversed_by == PENDING:
                     award.reversed_by = correction_id
                     self.reversed[(cap_id, event_id)] = correction_id
+
+    def release(self, member_id: str, award: Award, sale_id: str, refund_id: str) -> bool:
+        """The refund ``refund_id`` took back the award of ``sale_id``: it stops counting
+        towards the cap from here on. Whether the ledger had already taken it back
+        over the cap (so the refund took it twice, and the ledger gives it back)."""
+        for held in self.awards.get((member_id, award.cap_id), []):
+            if held.event_id == sale_id:
+                if held.reversed_by is not None:
+                    return True
+                held.reversed_by = refund_id
+                self.reversed[(award.cap_id, sale_id)] = refund_id
+        return False
 
     def pending(self) -> list[tuple[str, str, str]]:
         """(member, cap, event) of awards found over a cap that no correction reversed."""

@@ -3,10 +3,12 @@
 A ``correction`` event (the ledger's, terminal ``LEDGER``) posts a difference to a
 member's accounts and says why (``reason``) and which event it corrects
 (``refers_to``); its business time is that event's, so it counts in the same tier
-window. Two reasons:
+window. Three reasons:
 
 * ``cap``: an award over its cap (:mod:`ledger.caps`) is taken back (what the
   action or fixed bonus gave);
+* ``cap_refund``: a refund took back a capped bonus the ledger had already taken
+  back: it is given back, once;
 * ``stale_version``: a sale computed under a version no longer in force, when the
   version in force says ``[offline] stale = "rerate"``: the ledger evaluates the
   same basket and member snapshot under the version in force and posts the
@@ -23,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ledger.accounts import OverCap
+from ledger.accounts import CapDecision
 from ledger.caps import cap_note, reversal_postings
 from ledger.checks import EventInputs
 from ledger.db import Tx
@@ -46,22 +48,39 @@ from loyalty.programme.outcome import subtract
 
 STALE = "stale_version"
 CAP = "cap"
+CAP_REFUND = "cap_refund"
 
 
-def cap_correction(over: OverCap) -> OwnEvent:
+def cap_correction(over: CapDecision) -> OwnEvent:
     """The correction that takes back the awards of one event that were over caps."""
+    note = "; ".join(cap_note(a) for a in over.awards)
+    return _cap_event(over, CAP, note, reversal_postings(over.awards))
+
+
+def cap_refund_correction(twice: CapDecision) -> OwnEvent:
+    """The correction that gives back capped awards a refund took back after the
+    ledger had already taken them back over their caps."""
+    names = ", ".join(a.name for a in twice.awards)
+    note = f"{names}: already taken back over the cap; the refund took it again"
+    given = {wallet: -amount for wallet, amount in reversal_postings(twice.awards).items()}
+    return _cap_event(twice, CAP_REFUND, note, given)
+
+
+def _cap_event(
+    decision: CapDecision, reason: str, note: str, postings: Mapping[str, int]
+) -> OwnEvent:
     return OwnEvent(
         str(uuid.uuid4()),
-        over.member,
+        decision.member,
         EventKind.CORRECTION,
         {
-            "refers_to": str(over.event["event_id"]),
-            "reason": CAP,
-            "note": "; ".join(cap_note(a) for a in over.awards),
-            "postings": reversal_postings(over.awards),
+            "refers_to": str(decision.event["event_id"]),
+            "reason": reason,
+            "note": note,
+            "postings": dict(postings),
         },
-        over.at,
-        str(over.event["currency"]),
+        decision.at,
+        str(decision.event["currency"]),
     )
 
 

@@ -156,6 +156,9 @@ def _refund(programme: Programme, content: Mapping[str, Any], sale: Sale | None)
             [r.to_json() for r in reversal.rewards_restored],
         ),
         _differs("spent returned", content.get("spent_returned", {}), reversal.spent_returned),
+        _differs(
+            "bonuses returned", content.get("bonuses_returned", []), reversal.bonuses_returned
+        ),
         _differs("outcome hash", content["outcome_hash"], reversal.outcome_hash),
     )
 

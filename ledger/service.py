@@ -48,7 +48,7 @@ from ledger import checks, members, programmes, rules
 from ledger.accounts import Accounts
 from ledger.anomalies import Anomaly, record_anomalies
 from ledger.conversions import conversions_due
-from ledger.corrections import cap_correction, rerate_refund, rerate_sale
+from ledger.corrections import cap_correction, cap_refund_correction, rerate_refund, rerate_sale
 from ledger.db import Database, Tx
 from ledger.event_store import insert_events
 from ledger.instants import instant
@@ -364,7 +364,11 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
             "updated_at = excluded.updated_at",
             (batch.terminal_id, batch.high_water, batch.last_hash, stamp),
         )
-        corrections = batch.follow_ups + [cap_correction(o) for o in accounts.over_cap]
+        corrections = (
+            batch.follow_ups
+            + [cap_correction(o) for o in accounts.over_cap]
+            + [cap_refund_correction(t) for t in accounts.cap_returns]
+        )
         apply_own_events(tx, accounts, corrections)
         changed = [m for m in book.by_id.values() if m.changed]
         apply_own_events(tx, accounts, conversions_due(accounts.versions, changed, now))

@@ -314,6 +314,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
         "refund: wallet units its sale spent that it gives back",
     ),
     _field(
+        "bonuses_returned",
+        _list_of(_bonus),
+        NONE,
+        REFUND,
+        "refund: fixed bonuses of its sale it takes back, {rule, wallet, amount}",
+    ),
+    _field(
         "discount_minor",
         _integer(0, _MAX_AMOUNT),
         frozenset({"redeem"}),

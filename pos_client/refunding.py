@@ -54,6 +54,8 @@ class RefundPlan:
     """Money back per returned line."""
     spent_returned: Mapping[str, int] = field(default_factory=dict)
     """Wallet units the sale spent that this refund gives back (part of postings)."""
+    bonuses_returned: tuple[dict[str, Any], ...] = ()
+    """Fixed bonuses of the sale this refund takes back (part of postings)."""
 
     def receipt_lines(self) -> tuple[ReceiptLine, ...]:
         """The returned lines as a receipt lists them: name, units, money back."""
@@ -74,6 +76,7 @@ class RefundPlan:
             "rewards_revoked": list(self.rewards_revoked) or None,
             "rewards_restored": list(self.rewards_restored) or None,
             "spent_returned": dict(self.spent_returned) or None,
+            "bonuses_returned": list(self.bonuses_returned) or None,
             "outcome_hash": self.outcome_hash,
         }
 
@@ -158,6 +161,7 @@ def plan_refund(
         outcome_hash=reversal.outcome_hash,
         refunded=reversal.refunded_per_line(),
         spent_returned=reversal.spent_returned,
+        bonuses_returned=tuple(reversal.bonuses_returned),
     )
 
 

@@ -48,6 +48,19 @@ class Reversal:
         to where they were taken from."""
         return subtract(self.before.spent, self.after.spent)
 
+    @property
+    def bonuses_returned(self) -> list[dict[str, Any]]:
+        """The fixed bonuses the sale earned that the basket left no longer earns
+        (``{rule, wallet, amount}``): part of :attr:`postings`; the ledger needs them
+        apart to keep its per-member caps right (:mod:`ledger.caps`)."""
+        after = {(b.rule, b.wallet): b.amount for b in self.after.bonuses}
+        found = []
+        for bonus in self.before.bonuses:
+            amount = bonus.amount - after.get((bonus.rule, bonus.wallet), 0)
+            if amount > 0:
+                found.append({"rule": bonus.rule, "wallet": bonus.wallet, "amount": amount})
+        return found
+
     def refunded_per_line(self) -> dict[int, int]:
         """Money back per returned line (they add up to :attr:`refund_minor`)."""
         now = {line.line: line.paid_minor for line in self.after.lines}

@@ -226,6 +226,7 @@ class Rig:
             postings=dict(reversal.postings),
             refund_minor=reversal.refund_minor,
             spent_returned=reversal.spent_returned or None,
+            bonuses_returned=reversal.bonuses_returned or None,
             outcome_hash=reversal.outcome_hash,
         )
 

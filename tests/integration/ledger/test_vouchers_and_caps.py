@@ -202,6 +202,21 @@ def test_bags_at_two_tills_count_together(rig: Rig):
     assert verify(rig.db).ok
 
 
+def test_a_bag_that_reaches_the_ledger_after_six_later_bags_is_the_one_reversed(rig: Rig):
+    card = member_card(rig)
+    other = rig.other_till()
+    other.at("2026-01-31T12:00:00+00:00")
+    late = other.act(card, "garment-recycling")  # offline at the other till
+    for day in range(1, 7):
+        rig.at(f"2026-02-{day:02d}T12:00:00+00:00")
+        rig.push(rig.act(card, "garment-recycling"))
+    other.push(late)
+    assert rig.member(card).accounts["points"] == 120
+    (correction,) = rig.own_events(card, "correction")
+    assert (correction["refers_to"], correction["reason"]) == (late.event_id, "cap")
+    assert verify(rig.db).ok
+
+
 def test_a_capped_campaign_bonus_is_reversed_over_its_cap(fresh_db_url: str, tmp_path: Path):
     document = hm(
         rules=[
@@ -230,3 +245,80 @@ def test_a_capped_campaign_bonus_is_reversed_over_its_cap(fresh_db_url: str, tmp
         assert verify(rig.db).ok
     finally:
         rig.db.close()
+
+
+@pytest.fixture
+def big_basket(fresh_db_url: str, tmp_path: Path) -> Iterator[Rig]:
+    """One 50-point bonus a month for a basket of £100 or more; no vouchers."""
+    document = hm(
+        rules=[
+            {"id": "base", "kind": "earn_rate", "rate": "1"},
+            {
+                "id": "big-basket",
+                "kind": "fixed_bonus",
+                "amount": 50,
+                "when": {"min_basket_minor": 10000},
+                "cap": {"count": 1, "months": 1},
+            },
+        ]
+    )
+    del document["settlements"]
+    rig = open_rig(fresh_db_url, document, "2026-01-01T00:00", prefix="HMB")
+    rig.directory = tmp_path
+    try:
+        yield rig
+    finally:
+        rig.db.close()
+
+
+def test_refunding_a_sale_whose_bonus_the_ledger_took_back_gives_it_back_once(big_basket: Rig):
+    rig, card = big_basket, member_card(big_basket)
+    sales = []
+    for day in (3, 10):
+        rig.at(f"2026-03-{day:02d}T12:00:00+00:00")
+        sales.append(rig.sell(card, goods(100)))
+        rig.push(sales[-1])
+    assert rig.member(card).accounts["points"] == 250  # the second bonus taken back
+    rig.at("2026-03-11T12:00:00+00:00")
+    refund = rig.refund(sales[1])
+    assert refund.get("bonuses_returned") == [
+        {"rule": "big-basket", "wallet": "points", "amount": 50}
+    ]
+    rig.push(refund)
+    assert rig.member(card).accounts["points"] == 150  # not 100: the bonus is given back
+    back = rig.own_events(card, "correction")[-1]
+    assert (back["reason"], back["refers_to"], back["postings"]) == (
+        "cap_refund",
+        refund.event_id,
+        {"points": 50},
+    )
+    rig.push(rig.refund(sales[0]))
+    assert rig.member(card).accounts.get("points", 0) == 0
+    assert verify(rig.db).ok
+
+
+def test_a_refunded_bonus_no_longer_counts_towards_the_cap(big_basket: Rig):
+    rig, card = big_basket, member_card(big_basket)
+    rig.at("2026-03-03T12:00:00+00:00")
+    first = rig.sell(card, goods(100))
+    rig.push(first)
+    rig.at("2026-03-04T12:00:00+00:00")
+    rig.push(rig.refund(first))
+    rig.at("2026-03-10T12:00:00+00:00")
+    rig.push(rig.sell(card, goods(100)))
+    assert rig.member(card).accounts["points"] == 150  # this month's one bonus
+    assert rig.own_events(card, "correction") == []
+    assert verify(rig.db).ok
+
+
+def test_a_sale_over_its_cap_and_its_refund_in_one_push_net_to_zero(big_basket: Rig):
+    rig, card = big_basket, member_card(big_basket)
+    rig.at("2026-03-03T12:00:00+00:00")
+    rig.push(rig.sell(card, goods(100)))
+    rig.at("2026-03-10T12:00:00+00:00")
+    second = rig.sell(card, goods(100))
+    rig.push(second, rig.refund(second))
+    assert rig.member(card).accounts["points"] == 150
+    reasons = [c["reason"] for c in rig.own_events(card, "correction")]
+    assert sorted(reasons) == ["cap", "cap_refund"]
+    assert verify(rig.db).ok
