@@ -73,7 +73,7 @@ def derived_offer_id(member_id: str, template: str, valid_from: str) -> str:
 
 def held_offers(offers: Iterable[Offer], uses: SingleUses) -> list[dict[str, object]]:
     """A member's offers with uses left, soonest ending first."""
-    held = [o.held(uses.count(offer_item(o.offer_id))) for o in offers]
+    held = [o.held(uses.count(offer_item(o.offer_id), o.member_id)) for o in offers]
     return sorted(
         (h for h in held if int(str(h["uses_left"]))),
         key=lambda h: (str(h["valid_until"]), str(h["id"])),
@@ -369,7 +369,8 @@ class OfferKeeper:
                 int(content["seq"]),
                 int(entry["discount_minor"]),
             )
-            for over in uses.record(use, allowed):
+            owner = offer.member_id if offer is not None else None
+            for over in uses.record(use, allowed, owner):
                 detail = (
                     f"offer {offer_id} was used more than {allowed} time(s): exposure "
                     f"{over.discount_minor} minor units {content['currency']}"

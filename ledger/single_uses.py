@@ -8,6 +8,8 @@ time, then terminal, then sequence number — a fixed order, whichever use reach
 ledger first — and records each use beyond the allowed number as an overuse, with
 its exposure (the discount it gave), for a manager to review. When a use that
 happened earlier reaches the ledger after a later one, the later one is the overuse.
+Only the owner's uses count: a use by another member is flagged on its sale
+(``voucher_not_members``, ``offer_not_members``) and leaves the owner's item whole.
 
 ``single_uses`` holds every use (item, event, member, business time, terminal, seq,
 discount, accepted). It is derived from the events alone: replaying them in any
@@ -75,25 +77,27 @@ class SingleUses:
             if int(row[7]):
                 self.accepted.setdefault(use.item, set()).add(use.event_id)
 
-    def record(self, use: Use, allowed: int) -> list[Use]:
-        """Add ``use`` (its item loaded) and accept the earliest ``allowed`` uses; the
-        uses that are overuses now and were not before (this one, or an earlier
-        accepted use that a use earlier in business time pushed out): each is an
-        anomaly to record on its own event."""
+    def record(self, use: Use, allowed: int, owner: str | None) -> list[Use]:
+        """Add ``use`` (its item loaded) and accept the earliest ``allowed`` uses by
+        the item's ``owner``; the uses that are overuses now and were not before (this
+        one, or an earlier accepted use that a use earlier in business time pushed
+        out): each is an anomaly to record on its own event. A use by another member
+        (or of an item nobody holds) is recorded, never accepted, and takes nothing
+        from the owner: the sale carries its own flag for it."""
         known = self.uses.setdefault(use.item, [])
         if any(u.event_id == use.event_id for u in known):
             return []
         known.append(use)
         before = self.accepted.get(use.item, set())
-        ranked = sorted(known, key=lambda u: u.order)
+        ranked = sorted((u for u in known if u.member_id == owner), key=lambda u: u.order)
         now = {u.event_id for u in ranked[:allowed]}
         self.accepted[use.item] = now
         self.changed.add(use.item)
         return [u for u in ranked[allowed:] if u.event_id in before | {use.event_id}]
 
-    def count(self, item: str) -> int:
-        """Uses known of ``item`` (accepted or not)."""
-        return len(self.uses.get(item, ()))
+    def count(self, item: str, member_id: str) -> int:
+        """Uses known of ``item`` by ``member_id`` (accepted or not)."""
+        return sum(1 for u in self.uses.get(item, ()) if u.member_id == member_id)
 
     def write(self, tx: Tx) -> None:
         """Store every use of the items that changed, with whether it is accepted."""

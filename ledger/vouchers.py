@@ -155,7 +155,9 @@ class VoucherKeeper:
                 int(content["seq"]),
                 discount,
             )
-            for over in uses.record(use, allowed=1):
+            voucher = self.vouchers.get(number)
+            owner = voucher.member_id if voucher is not None else None
+            for over in uses.record(use, 1, owner):
                 detail = (
                     f"voucher {number} was used before: exposure {over.discount_minor} "
                     f"minor units {content['currency']}"

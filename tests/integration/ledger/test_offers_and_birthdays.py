@@ -15,6 +15,7 @@ import pytest
 
 from ledger.errors import AdminError
 from ledger.offers import derived_offer_id, import_offers
+from ledger.settle import settle
 from ledger.verify import verify
 from loyalty.programme import AppliedReward, Line, snapshot_from_json
 from loyalty.programme.basket import AppliedOffer
@@ -126,9 +127,14 @@ def test_an_offer_of_another_member_or_out_of_its_days_is_flagged(rig: Rig):
     (held,) = rig.member(other).offers
     rig.push(rig.sell(card, JEANS, offers=(AppliedOffer(held.id, held.template),)))
     assert "offer_not_members" in rig.member(card).flag_reasons
+    assert rig.member(other).offers == [held]  # the owner's offer is whole
+    settle(rig.db, date(2026, 3, 3))
+    assert rig.member(other).offers == [held] and verify(rig.db).ok
     rig.at("2026-04-20T12:00:00+00:00")
     rig.push(rig.sell(other, JEANS, offers=(AppliedOffer(held.id, held.template),)))
     assert "offer_expired" in rig.member(other).flag_reasons
+    kinds = [kind for kind, _ in rig.anomalies(other)]
+    assert kinds == ["offer_expired"]  # no overuse: another member's use took nothing
     assert verify(rig.db).ok
 
 
