@@ -138,10 +138,7 @@ class Accounts:
         kind = content["kind"]
         member_id = member.member_id
         self.touched.add(member_id)
-        refers_to = str(content.get("refers_to") or "")
-        counted_at, store = self.sale_places.get(refers_to, (at, str(content.get("store", ""))))
-        if kind not in ("refund", "correction"):
-            counted_at = at
+        counted_at, store = counted_place(content, at, self.sale_places)
         self.lots.apply(member_id, member.accounts, content, postings, at)
         for account, amount in postings.items():
             member.accounts[account] = member.accounts.get(account, 0) + amount
@@ -179,7 +176,7 @@ class Accounts:
         if kind in ("sale", "action"):
             flags += self._count_awards(member, content, at)
         if kind == "correction" and content.get("reason") == "cap":
-            self.caps.confirm(member_id, refers_to, str(content["event_id"]))
+            self.caps.confirm(member_id, str(content["refers_to"]), str(content["event_id"]))
         member.changed = True
         return flags
 
@@ -246,6 +243,18 @@ class Accounts:
         self.uses.write(tx)
         self.caps.write(tx)
         self.accruals.write(tx)
+
+
+def counted_place(
+    content: Mapping[str, Any], at: datetime, sale_places: Mapping[str, tuple[datetime, str]]
+) -> tuple[datetime, str]:
+    """Where an event counts (tier windows, dividend periods): a refund or a
+    correction of a sale counts at its sale's business time and store; any other
+    event at its own."""
+    store = str(content.get("store", ""))
+    if content["kind"] not in ("refund", "correction"):
+        return at, store
+    return sale_places.get(str(content.get("refers_to") or ""), (at, store))
 
 
 def _store_of(document: str) -> str:

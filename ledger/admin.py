@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ledger import members, programmes
+from ledger import members
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
+from ledger.tier_recount import recount_tiers
 from loyalty.cards import validate_card_number
 from loyalty.errors import InvalidCardNumber
 from loyalty.events import utc_now_iso
-from loyalty.programme import version_in_force
 from sync.protocol import MemberState
 
 IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id", "birth_date", "joined")
@@ -33,6 +33,7 @@ class ImportRow:
     card: str
     name: str
     tier: str
+    """The tier given, or empty: the default tier for a new member, kept for a known one."""
     balance: int
     member_id: str
     member_id_given: bool
@@ -119,7 +120,7 @@ def _check_row(raw: dict[str, Any], line: int) -> ImportRow:
         line=line,
         card=card,
         name=name,
-        tier=values.get("tier", "") or members.DEFAULT_TIER,
+        tier=values.get("tier", ""),
         balance=balance,
         member_id=member_id or members.imported_member_id(card),
         member_id_given=bool(member_id),
@@ -144,8 +145,11 @@ def _past_date(text: str, column: str) -> str:
 def import_members(db: Database, path: Path) -> ImportReport:
     """Create new members and update names, tiers and dates of known ones (idempotent).
 
-    An empty ``birth_date`` or ``joined`` keeps what the ledger holds; a new member
-    without ``joined`` joined on the day of the import.
+    An empty ``tier``, ``birth_date`` or ``joined`` keeps what the ledger holds; a new
+    member without them gets the default tier and joined on the day of the import. A
+    known member whose imported tier or join date changes has their tier counted
+    again from their events (:func:`ledger.tier_recount.recount_tiers`): a tier they
+    qualified for above the imported one is kept.
 
     A card already in the ledger keeps its balance: balances move only by events, so
     importing the same file twice, or an older file, never changes any balance.
@@ -177,7 +181,7 @@ def import_members(db: Database, path: Path) -> ImportReport:
                 )
             ignored += row.balance != opening
             same_dates = row.birth_date in ("", birth_date) and row.joined in ("", joined)
-            if (name, tier) == (row.name, row.tier) and same_dates:
+            if name == row.name and row.tier in ("", tier) and same_dates:
                 unchanged += 1
             else:
                 updated.append((row, member_id))
@@ -225,11 +229,11 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
                 r.member_id,
                 r.card,
                 r.name,
-                r.tier,
+                r.tier or members.DEFAULT_TIER,
                 r.balance,
                 members.encode_accounts({members.POINTS: r.balance}),
                 change + i,
-                r.tier,
+                r.tier or members.DEFAULT_TIER,
                 r.birth_date,
                 r.joined or today,
             )
@@ -237,46 +241,25 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
         ],
     )
     base = change + len(created)
-    levels = _tier_levels(tx)
-    select = "SELECT member_id, tier FROM members WHERE {}"
-    current = {
-        str(m): str(t) for m, t in rows_where_in(tx, select, "member_id", [m for _, m in updated])
+    select = "SELECT member_id, base_tier, joined_on FROM members WHERE {}"
+    before = {
+        str(m): (str(t), str(j))
+        for m, t, j in rows_where_in(tx, select, "member_id", [m for _, m in updated])
     }
     tx.executemany(
-        "UPDATE members SET name = ?, tier = ?, base_tier = ?, change_no = ?, "
+        "UPDATE members SET name = ?, "
+        "base_tier = CASE WHEN ? = '' THEN base_tier ELSE ? END, change_no = ?, "
         "birth_date = CASE WHEN ? = '' THEN birth_date ELSE ? END, "
         "joined_on = CASE WHEN ? = '' THEN joined_on ELSE ? END WHERE member_id = ?",
         [
-            (
-                r.name,
-                _tier_after_import(levels, current[m], r.tier),
-                r.tier,
-                base + i,
-                r.birth_date,
-                r.birth_date,
-                r.joined,
-                r.joined,
-                m,
-            )
+            (r.name, *[r.tier] * 2, base + i, *[r.birth_date] * 2, *[r.joined] * 2, m)
             for i, (r, m) in enumerate(updated)
         ],
     )
-
-
-def _tier_levels(tx: Tx) -> tuple[str, ...]:
-    """The tier levels of the programme in force now (none: tiers are not ranked)."""
-    version = version_in_force(programmes.published(tx).versions, datetime.now(UTC))
-    return version.programme.tiers if version is not None else ()
-
-
-def _tier_after_import(levels: tuple[str, ...], current: str, given: str) -> str:
-    """A member's tier once the import gives them ``given``: a tier they qualified
-    for above it is kept (an import never takes away what the ledger granted; the
-    next event or settle run recomputes it); else the given one."""
-    rank = {level: i for i, level in enumerate(levels)}
-    if current in rank and given in rank and rank[current] > rank[given]:
-        return current
-    return given
+    recount_tiers(  # the tier follows a new base tier or join date
+        tx,
+        [m for r, m in updated if (r.tier or before[m][0], r.joined or before[m][1]) != before[m]],
+    )
 
 
 def replace_card(db: Database, old: str, new: str) -> MemberState:

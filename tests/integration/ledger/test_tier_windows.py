@@ -127,3 +127,22 @@ def test_a_fall_of_one_level_applies_at_push_time_before_any_settle(fresh_db_url
         verified(rig)
     finally:
         rig.db.close()
+
+
+def test_a_new_join_date_counts_the_membership_years_again(fresh_db_url: str, tmp_path: Path):
+    rig = open_rig(fresh_db_url, example("eurobonus"), "2026-01-01T00:00")
+    try:
+        card = import_member(rig, tmp_path, "2024-04-15")
+        rig.at("2026-04-14T18:00:00+02:00")
+        rig.push(rig.sale(card, 1_000_000))  # 10,000 in 2025/26
+        rig.at("2026-05-01T12:00:00+02:00")
+        rig.push(rig.sale(card, 1_500_000))  # 15,000 in 2026/27: neither reaches silver
+        assert rig.member(card).tier == "basic"
+        members = tmp_path / "again.csv"
+        members.write_text(f"card,name,joined\n{card},Ada,2024-01-15\n", encoding="utf-8")
+        admin.import_members(rig.db, members)  # head office corrects the join date
+        assert rig.member(card).tier == "silver"  # both receipts are in 2026/27 now
+        assert progress(rig, card) == {"window": "2026-01-15/2027-01-14", "count": 25000}
+        verified(rig)
+    finally:
+        rig.db.close()

@@ -219,6 +219,24 @@ def test_importing_members_again_keeps_a_tier_they_qualified_for(rig: Rig, tmp_p
     members.write_text(f"card,name,tier\n{card},Ada Lovelace,insider\n", encoding="utf-8")
     admin.import_members(rig.db, members)
     assert (rig.member(card).name, rig.member(card).tier) == ("Ada Lovelace", "vib")
+    members.write_text(f"card,name,birth_date\n{card},Ada Lovelace,1990-05-17\n", "utf-8")
+    admin.import_members(rig.db, members)  # no tier column: the tier held is kept
+    assert rig.member(card).tier == "vib"
+    assert verify(rig.db).ok
+
+
+def test_an_import_that_lowers_the_given_tier_counts_the_tier_again(rig: Rig, tmp_path: Path):
+    card = fresh_card()
+    members = tmp_path / "members.csv"
+    members.write_text(f"card,name,tier\n{card},Ada,rouge\n", encoding="utf-8")
+    admin.import_members(rig.db, members)
+    rig.at("2026-06-01T12:00:00-04:00")
+    rig.push(rig.sale(card, 40000))
+    assert rig.member(card).tier == "rouge"  # as imported; the spend earns VIB
+    members.write_text(f"card,name,tier\n{card},Ada,insider\n", encoding="utf-8")
+    admin.import_members(rig.db, members)
+    assert rig.member(card).tier == "vib"  # what the spend earned, not the old import's
+    assert verify(rig.db).ok
 
 
 def test_a_late_receipt_after_a_settle_does_not_bring_back_a_tier_that_ran_out(rig: Rig):
