@@ -175,7 +175,7 @@ def settle_periods(db: Database, as_of: date) -> tuple[int, dict[str, int]]:
         while int(key[:4]) < LAST_YEAR and period_start(period, next_period(period, key)) <= as_of:
             found = _definition(versions, settlement_id, period, key)
             if found is not None:
-                count, run_paid = _pay(db, *found, key)
+                count, run_paid = _pay(db, *found, key, as_of)
                 events += count
                 for what, amount in run_paid.items():
                     paid[what] = paid.get(what, 0) + amount
@@ -263,11 +263,15 @@ def _settlement_rows(tx: Tx, member_ids: Sequence[str]) -> list[Any]:
 
 
 def _pay(
-    db: Database, version: ProgrammeVersion, settlement: PeriodSettlement, key: str
+    db: Database, version: ProgrammeVersion, settlement: PeriodSettlement, key: str, as_of: date
 ) -> tuple[int, dict[str, int]]:
     """Pay one period of one settlement in one write transaction: everyone if it was
-    never paid, else the differences of the members with events applied since."""
+    never paid, else the differences of the members with events applied since. A
+    voucher paid is issued on the period's last day, or on the last day the run
+    settles if that is later (a late run or a top-up never issues a voucher that
+    has run out already)."""
     _, end = bounds(settlement.period, key, version.programme.timezone)
+    issued_on = max(local_time(end, version.programme.timezone).date(), as_of - timedelta(days=1))
     with db.write() as tx:
         run = tx.one(
             "SELECT last_seq FROM settlement_runs WHERE settlement_id = ? AND period = ?",
@@ -312,7 +316,7 @@ def _pay(
 
         def make(_: Accounts, book: MemberBook) -> list[OwnEvent]:
             return [
-                _payout_event(version, settlement, key, p, book.by_id[p.member_id], end)
+                _payout_event(version, settlement, key, p, book.by_id[p.member_id], end, issued_on)
                 for p in found
                 if p.member_id in book.by_id
             ]
@@ -336,6 +340,7 @@ def _payout_event(
     payout: Payout,
     member: WorkingMember,
     end: datetime,
+    issued_on: date,
 ) -> OwnEvent:
     """The ``settlement`` event paying ``payout`` (a difference when settled again)."""
     fields: dict[str, Any] = {
@@ -346,7 +351,6 @@ def _payout_event(
     if settlement.wallet is not None:
         fields["postings"] = {settlement.wallet: payout.amount}
     elif isinstance(settlement, PeriodPercent) and settlement.voucher is not None:
-        issued_on = local_time(end, version.programme.timezone).date()
         fields["vouchers_issued"] = [voucher_entry(payout.amount, settlement.voucher, issued_on)]
     return OwnEvent(
         str(uuid.uuid4()),

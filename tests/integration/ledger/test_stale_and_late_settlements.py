@@ -153,3 +153,30 @@ def test_a_refund_that_undoes_a_visit_takes_the_challenge_payout_back(challenge:
     assert [e["postings"] for e in events] == [payout, {k: -v for k, v in payout.items()}]
     assert challenge.member(card).accounts["points"] == 4 * 60  # the four sales left
     assert verify(challenge.db).ok
+
+
+def test_a_late_receipt_tops_up_a_dividend_paid_as_a_voucher_with_one_that_runs(
+    fresh_db_url: str,
+):
+    doc = document("coop")
+    paid = doc["settlements"][0]
+    del paid["wallet"]
+    paid.update(pay_as="voucher", valid_days=60)
+    rig = open_rig(fresh_db_url, doc, "2025-01-01T00:00", prefix="CO")
+    try:
+        card = fresh_card()
+        rig.at("2025-06-10T12:00:00+02:00")
+        rig.push(rig.sale(card, 100000, store="OSLO01"))
+        settle(rig.db, date(2026, 1, 2))
+        (first,) = rig.member(card).vouchers
+        assert first.valid_until == "2026-03-02"  # 60 days from the year's last day
+        late = rig.other_till()
+        late.at("2025-11-10T12:00:00+01:00")  # a 2025 receipt pushed in 2026
+        late.push(late.sale(card, 100000, store="OSLO01"))
+        settle(rig.db, date(2026, 6, 1))
+        (top_up,) = rig.member(card).vouchers  # the first one ran out in March
+        assert top_up.value_minor == first.value_minor
+        assert top_up.valid_until == "2026-07-30"  # 60 days from the run, not from 2025
+        assert verify(rig.db).ok
+    finally:
+        rig.db.close()
