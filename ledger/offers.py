@@ -33,6 +33,7 @@ from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from ledger.member_book import WorkingMember, load_members_by_id
 from ledger.single_uses import SingleUses, Use
+from ledger.tier_keeping import settled_as_of
 from loyalty.events import utc_now_iso
 from loyalty.programme import version_in_force
 
@@ -147,6 +148,8 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
                     template.uses,
                 )
             )
+        if not errors:  # every row made an offer
+            errors = _repeated_ids(path, rows, offers)
         if errors:
             raise AdminError(_nothing_imported(errors))
         existing = {
@@ -182,9 +185,26 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
             ],
         )
         touched = sorted({o.member_id for o in new})
-        if touched:
-            refresh_held_offers(tx, touched)
+        if touched:  # an offer that ended before the last settle run is never held
+            settled = settled_as_of(tx)
+            refresh_held_offers(tx, touched, since=settled.isoformat() if settled else "")
         return OfferImport(len(new), len(offers) - len(new), len(touched))
+
+
+def _repeated_ids(path: Path, rows: list[_Row], offers: list[Offer]) -> list[str]:
+    """An offer id on two lines of one file (given, or derived from the same member,
+    template and first day) is an error naming both."""
+    first: dict[str, int] = {}
+    errors = []
+    for row, offer in zip(rows, offers, strict=True):
+        if offer.offer_id in first:
+            errors.append(
+                f"{path}:{row.line}: offer {offer.offer_id} is also on line "
+                f"{first[offer.offer_id]}."
+            )
+        else:
+            first[offer.offer_id] = row.line
+    return errors
 
 
 def refresh_held_offers(tx: Tx, member_ids: list[str], since: str = "") -> None:

@@ -96,6 +96,23 @@ def test_a_bad_offers_file_is_refused_whole_naming_each_bad_line(rig: Rig):
     result = run_admin(rig.url, "offers", "import", str(bad_date))
     assert result.returncode == 1
     assert "offers.csv:2: valid_from '1.3.2026' is not a date" in result.stderr
+    other = member_card(rig)
+    twice = offers_file(
+        rig, "card,template,offer_id", f"{card},jeans-20,SPRING-1", f"{other},jeans-20,SPRING-1"
+    )
+    with pytest.raises(AdminError) as refused:
+        import_offers(rig.db, twice)
+    assert "offers.csv:3: offer SPRING-1 is also on line 2" in refused.value.reason
+    assert rig.member(card).offers == rig.member(other).offers == []
+
+
+def test_an_offer_that_ended_before_the_last_settle_run_is_never_held(rig: Rig):
+    card = member_card(rig)
+    settle(rig.db, date(2026, 3, 20))
+    path = offers_file(rig, "card,template,valid_from", f"{card},jeans-20,2026-03-01")
+    assert import_offers(rig.db, path, date(2026, 3, 1)).assigned == 1  # ran to 14 March
+    assert rig.member(card).offers == []
+    assert verify(rig.db).ok
 
 
 def test_a_sale_uses_an_offer_and_a_second_use_elsewhere_is_the_overuse(rig: Rig):
