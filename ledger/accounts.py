@@ -94,15 +94,15 @@ class Accounts:
         working = {m.member_id: m for m in members}
         ids = list(working)
         self.lots.load(tx, working)
-        self.tiers.load(tx, working)
-        self.tiers.load_join_dates(tx, ids)
+        self.tiers.load(tx, working)  # with their join dates
         self.caps.load(tx, ids)
         self.accruals.load(tx, ids)
-        referred = sorted(
-            {str(c["refers_to"]) for c in contents if c.get("refers_to") and "schema" in c}
+        referred = sorted({str(c["refers_to"]) for c in contents if c.get("refers_to")})
+        self.lots.load_sale_moves(
+            tx,
+            sorted({str(c["refers_to"]) for c in contents if c.get("refers_to") and "schema" in c}),
         )
-        self.lots.load_sale_moves(tx, referred)
-        self._load_sale_places(tx, referred)
+        self._load_sale_places(tx, referred)  # release 0.1.0 refunds count there too
         numbers = sorted({str(v["number"]) for c in contents for v in c.get("vouchers_used", [])})
         self.vouchers.load(tx, numbers)
         offer_ids = offer_ids_used(contents)

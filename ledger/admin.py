@@ -7,13 +7,12 @@ Input errors are :class:`ledger.errors.AdminError` naming the file and line.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from ledger import members
+from ledger.csv_import import missing_and_unknown, read_csv
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from ledger.tier_recount import recount_tiers
@@ -24,7 +23,8 @@ from sync.protocol import MemberState
 
 IMPORT_COLUMNS = ("card", "name", "tier", "balance", "member_id", "birth_date", "joined")
 """The columns of a members file; ``card`` and ``name`` are required."""
-_MAX_REPORTED_ERRORS = 20
+MAX_NAME = 200
+"""The longest member name (characters) an import takes."""
 
 
 @dataclass(frozen=True)
@@ -55,61 +55,28 @@ class ImportReport:
 
 def read_member_file(path: Path) -> list[ImportRow]:
     """Parse and check a members CSV completely; raise one error listing bad lines."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _read_rows(path, csv.DictReader(handle))
-    except OSError as exc:
-        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path} is not UTF-8 text.") from exc
+    return read_csv(path, _member_header, _check_row, key=lambda row: f"card {row.card}")
 
 
-def _read_rows(path: Path, reader: csv.DictReader[str]) -> list[ImportRow]:
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in ("card", "name") if c not in header]
-    unknown = [c for c in header if c not in IMPORT_COLUMNS]
-    if missing or unknown:
-        raise AdminError(
-            f"{path}:1: the header must have the columns card,name and optionally "
-            f"tier,balance,member_id,birth_date,joined "
-            f"(missing: {', '.join(missing) or 'none'}; "
-            f"unknown: {', '.join(unknown) or 'none'})."
-        )
-    reader.fieldnames = header
-    rows: list[ImportRow] = []
-    errors: list[str] = []
-    first_line: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
-        try:
-            row = _check_row(raw, line)
-        except AdminError as exc:
-            errors.append(f"{path}:{line}: {exc.reason}")
-            continue
-        if row.card in first_line:
-            errors.append(f"{path}:{line}: card {row.card} is also on line {first_line[row.card]}.")
-            continue
-        first_line[row.card] = line
-        rows.append(row)
-    if errors:
-        shown = errors[:_MAX_REPORTED_ERRORS]
-        more = len(errors) - len(shown)
-        tail = f"\n... and {more} more" if more else ""
-        raise AdminError("Nothing was imported:\n" + "\n".join(shown) + tail)
-    return rows
+def _member_header(header: list[str]) -> str | None:
+    missing, unknown = missing_and_unknown(header, ("card", "name"), IMPORT_COLUMNS)
+    if not missing and not unknown:
+        return None
+    return (
+        "the header must have the columns card,name and optionally "
+        "tier,balance,member_id,birth_date,joined "
+        f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})."
+    )
 
 
-def _check_row(raw: dict[str, Any], line: int) -> ImportRow:
-    if None in raw:
-        raise AdminError("this line has more fields than the header.")
-    values = {k: (v or "").strip() for k, v in raw.items()}
+def _check_row(values: dict[str, str], line: int) -> ImportRow:
     try:
         card = validate_card_number(values["card"])
     except InvalidCardNumber as exc:
         raise AdminError(f"card {values['card']!r}: {exc}") from None
     name = values["name"]
-    if not name:
-        raise AdminError("the name is empty.")
+    if not name or len(name) > MAX_NAME:
+        raise AdminError(f"the name must be 1 to {MAX_NAME} characters, not {len(name)}.")
     balance_text = values.get("balance", "") or "0"
     try:
         balance = int(balance_text)
@@ -129,8 +96,12 @@ def _check_row(raw: dict[str, Any], line: int) -> ImportRow:
     )
 
 
+EARLIEST_DATE = date(1900, 1, 1)
+"""No birth or join date before this is real."""
+
+
 def _past_date(text: str, column: str) -> str:
-    """An optional ``YYYY-MM-DD`` column that cannot lie in the future."""
+    """An optional ``YYYY-MM-DD`` column from 1900 that cannot lie in the future."""
     if not text:
         return ""
     try:
@@ -139,6 +110,8 @@ def _past_date(text: str, column: str) -> str:
         raise AdminError(f"{column} {text!r} is not a date like 1990-05-17.") from None
     if len(text) != 10 or day > datetime.now(UTC).date() + timedelta(days=1):
         raise AdminError(f"{column} {text} is in the future or not written YYYY-MM-DD.")
+    if day < EARLIEST_DATE:
+        raise AdminError(f"{column} {text} is before {EARLIEST_DATE}.")
     return day.isoformat()
 
 

@@ -19,7 +19,6 @@ beyond the allowed number (``offer_overuse``, with its exposure).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 
 from ledger import programmes
 from ledger.anomalies import Anomaly
+from ledger.csv_import import nothing_imported, read_csv
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from ledger.member_book import WorkingMember, load_members_by_id
@@ -38,7 +38,6 @@ from loyalty.events import utc_now_iso
 from loyalty.programme import version_in_force
 
 OFFER_COLUMNS = ("card", "member_id", "template", "valid_from", "valid_until", "offer_id")
-_MAX_REPORTED = 20
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,7 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
                     f"template {row.template!r}."
                 )
                 continue
-            last = row.valid_until or first + timedelta(days=template.valid_days - 1)
+            last = row.valid_until or min(first + timedelta(days=template.valid_days - 1), LAST_DAY)
             if last < first:
                 errors.append(f"{path}:{row.line}: valid_until {last} is before {first}.")
                 continue
@@ -151,7 +150,7 @@ def import_offers(db: Database, path: Path, today: date | None = None) -> OfferI
         if not errors:  # every row made an offer
             errors = _repeated_ids(path, rows, offers)
         if errors:
-            raise AdminError(_nothing_imported(errors))
+            raise AdminError(nothing_imported(errors))
         existing = {
             str(r[0]): str(r[1])
             for r in rows_where_in(
@@ -223,45 +222,24 @@ def refresh_held_offers(tx: Tx, member_ids: list[str], since: str = "") -> None:
     book.write(tx)
 
 
-def _nothing_imported(errors: list[str]) -> str:
-    shown = errors[:_MAX_REPORTED]
-    more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-    return "Nothing was imported:\n" + "\n".join(shown) + more
-
-
 def _read(path: Path) -> list[_Row]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
-            unknown = [h for h in header if h not in OFFER_COLUMNS]
-            refs = [h for h in ("card", "member_id") if h in header]
-            if unknown or "template" not in header or len(refs) != 1:
-                raise AdminError(
-                    f"{path}:1: the header must have template and one of card or member_id, "
-                    "and may have valid_from, valid_until, offer_id "
-                    f"(unknown: {', '.join(unknown) or 'none'})."
-                )
-            reader.fieldnames = header
-            rows, errors = [], []
-            for raw in reader:
-                try:
-                    rows.append(_row(raw, reader.line_num, refs[0]))
-                except AdminError as exc:
-                    errors.append(f"{path}:{reader.line_num}: {exc.reason}")
-    except OSError as exc:
-        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path} is not UTF-8 text.") from exc
-    if errors:
-        raise AdminError(_nothing_imported(errors))
-    return rows
+    found: list[str] = []
+
+    def check_header(header: list[str]) -> str | None:
+        unknown = [h for h in header if h not in OFFER_COLUMNS]
+        found.extend(h for h in ("card", "member_id") if h in header)
+        if unknown or "template" not in header or len(found) != 1:
+            return (
+                "the header must have template and one of card or member_id, "
+                "and may have valid_from, valid_until, offer_id "
+                f"(unknown: {', '.join(unknown) or 'none'})."
+            )
+        return None
+
+    return read_csv(path, check_header, lambda values, line: _row(values, line, found[0]))
 
 
-def _row(raw: Mapping[str, Any], line: int, ref: str) -> _Row:
-    if None in raw:
-        raise AdminError("this line has more fields than the header.")
-    values = {k: (v or "").strip() for k, v in raw.items()}
+def _row(values: Mapping[str, str], line: int, ref: str) -> _Row:
     if not values[ref]:
         raise AdminError(f"the {ref} is empty.")
     if not values["template"]:
@@ -279,13 +257,22 @@ def _row(raw: Mapping[str, Any], line: int, ref: str) -> _Row:
     )
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""The days an offer may run between."""
+
+
 def _day(text: str, column: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise AdminError(f"{column} {text!r} is not a date like 2026-12-24.") from None
+        day = None
+    if day is None or len(text) != 10:
+        raise AdminError(f"{column} {text!r} is not a date like 2026-12-24.")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise AdminError(f"{column} {text} is not between {FIRST_DAY} and {LAST_DAY}.")
+    return day
 
 
 def _members(tx: Tx, rows: list[_Row]) -> dict[tuple[str, str], str]:

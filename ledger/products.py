@@ -10,12 +10,12 @@ number, so tills pull only what changed.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.csv_import import missing_and_unknown, read_csv
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from loyalty.cards import IN_STORE_PREFIX
@@ -26,7 +26,6 @@ from loyalty.programme.reader import LABEL
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "tags", "active")
 _REQUIRED = ("sku", "name", "price")
-_MAX_ERRORS = 20
 
 
 @dataclass(frozen=True)
@@ -47,50 +46,25 @@ class ProductReport:
 
 def read_product_file(path: Path, currency: str) -> list[ProductRow]:
     """Parse and check a products CSV completely; one error lists every bad line."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
-            missing = [c for c in _REQUIRED if c not in header]
-            unknown = [c for c in header if c not in PRODUCT_COLUMNS]
-            if missing or unknown:
-                raise AdminError(
-                    f"{path}:1: the header must be sku,name,price and optionally tags,active "
-                    f"(missing: {', '.join(missing) or 'none'}; unknown: "
-                    f"{', '.join(unknown) or 'none'})."
-                )
-            reader.fieldnames = header
-            rows: list[ProductRow] = []
-            errors: list[str] = []
-            seen: dict[str, int] = {}
-            for raw in reader:
-                try:
-                    row = _row(raw, currency)
-                except AdminError as exc:
-                    errors.append(f"{path}:{reader.line_num}: {exc.reason}")
-                    continue
-                if row.sku in seen:
-                    errors.append(
-                        f"{path}:{reader.line_num}: sku {row.sku} is also on line {seen[row.sku]}."
-                    )
-                    continue
-                seen[row.sku] = reader.line_num
-                rows.append(row)
-    except OSError as exc:
-        raise AdminError(f"Cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise AdminError(f"{path} is not UTF-8 text.") from exc
-    if errors:
-        more = len(errors) - _MAX_ERRORS
-        tail = f"\n... and {more} more" if more > 0 else ""
-        raise AdminError("Nothing was imported:\n" + "\n".join(errors[:_MAX_ERRORS]) + tail)
-    return rows
+    return read_csv(
+        path,
+        _product_header,
+        lambda values, _line: _row(values, currency),
+        key=lambda row: f"sku {row.sku}",
+    )
 
 
-def _row(raw: dict[str, Any], currency: str) -> ProductRow:
-    if None in raw:
-        raise AdminError("this line has more fields than the header.")
-    values = {k: (v or "").strip() for k, v in raw.items()}
+def _product_header(header: list[str]) -> str | None:
+    missing, unknown = missing_and_unknown(header, _REQUIRED, PRODUCT_COLUMNS)
+    if not missing and not unknown:
+        return None
+    return (
+        "the header must be sku,name,price and optionally tags,active "
+        f"(missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})."
+    )
+
+
+def _row(values: dict[str, str], currency: str) -> ProductRow:
     code = values["sku"]
     if not is_valid_gtin(code):
         raise AdminError(f"sku {code!r} is not an EAN-13, EAN-8 or UPC-A with a valid check digit.")

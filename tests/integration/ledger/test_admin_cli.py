@@ -113,16 +113,36 @@ def test_members_import_reads_birth_and_join_dates_and_keeps_them_when_left_empt
 def test_a_birth_date_in_the_future_or_misspelt_is_refused_and_nothing_is_imported(
     fresh_db_url: str, tmp_path: Path
 ) -> None:
-    first, second = fresh_card(), fresh_card()
+    first, second, third, fourth = (fresh_card() for _ in range(4))
     members = _write_csv(
         tmp_path / "m.csv",
-        ["card,name,birth_date", f"{first},Ada,2999-01-01", f"{second},Bo,17.05.1990"],
+        [
+            "card,name,birth_date",
+            f"{first},Ada,2999-01-01",
+            f"{second},Bo,17.05.1990",
+            f"{third},Cy,1066-10-14",
+            f"{fourth},{'D' * 201},",
+        ],
     )
     result = run_admin(fresh_db_url, "members", "import", str(members))
     assert result.returncode == 1
     assert "m.csv:2: birth_date 2999-01-01 is in the future" in result.stderr
     assert "m.csv:3: birth_date '17.05.1990' is not a date" in result.stderr
+    assert "m.csv:4: birth_date 1066-10-14 is before 1900-01-01" in result.stderr
+    assert "m.csv:5: the name must be 1 to 200 characters, not 201" in result.stderr
     assert run_admin(fresh_db_url, "member", "show", first).returncode == 1
+
+
+def test_a_file_that_is_not_csv_is_refused_with_a_reason_not_a_traceback(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    huge = "x" * 200_000  # beyond the csv module's field limit
+    headers = {"members": "card,name", "products": "sku,name,price", "offers": "card,template"}
+    for kind, header in headers.items():
+        path = _write_csv(tmp_path / f"{kind}.csv", [header, f"{fresh_card()},{huge},1"])
+        result = run_admin(fresh_db_url, kind, "import", str(path))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, kind
+        assert f"{kind}.csv: not readable as CSV after line 1 (field larger" in result.stderr
 
 
 def test_a_members_file_with_an_unknown_column_is_refused(
