@@ -100,7 +100,20 @@ def apply_staged(conn: sqlite3.Connection, table: str, newer_only: bool) -> int:
         f"INSERT INTO members ({columns}) SELECT {columns} FROM {table} WHERE true "
         f"ON CONFLICT (member_id) DO UPDATE SET {updates}"
     ).rowcount
+    index_vouchers(conn, table)
     return max(written, 0)
+
+
+def index_vouchers(conn: sqlite3.Connection, table: str) -> None:
+    """Keep ``held_vouchers`` (voucher number → member) in step with the ``vouchers``
+    of the members in ``table`` (the staged states just stored, or ``members``
+    itself), so a voucher scanned before any card finds its member by its key."""
+    conn.execute(f"DELETE FROM held_vouchers WHERE member_id IN (SELECT member_id FROM {table})")
+    conn.execute(
+        "INSERT OR REPLACE INTO held_vouchers (number, member_id) "
+        f"SELECT json_extract(v.value, '$.number'), s.member_id FROM {table} AS s, "
+        "json_each(s.vouchers) AS v WHERE s.vouchers != '[]'"
+    )
 
 
 def store_states(

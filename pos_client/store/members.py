@@ -261,12 +261,11 @@ class MemberCache:
         )
 
     def card_holding_voucher(self, number: str) -> str | None:
-        """The active card of the member the ledger says holds voucher ``number``
-        (a voucher number is capitals and digits: nothing to escape in the pattern)."""
+        """The active card of the member the ledger says holds voucher ``number``."""
         row = self._conn.execute(
-            f"SELECT a.card FROM members m JOIN cards a ON a.member_id = m.member_id "
-            f"AND a.state = '{ACTIVE}' WHERE m.vouchers LIKE ? LIMIT 1",
-            [f'%"number":"{number}"%'],
+            f"SELECT a.card FROM held_vouchers h JOIN cards a ON a.member_id = h.member_id "
+            f"AND a.state = '{ACTIVE}' WHERE h.number = ? LIMIT 1",
+            [number],
         ).fetchone()
         return None if row is None else str(row[0])
 

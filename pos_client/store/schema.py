@@ -31,6 +31,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from loyalty.canonical import canonical_json
+from pos_client.store.member_states import index_vouchers
 
 migrations = Migrations("pos_client")
 
@@ -415,3 +416,13 @@ def m010_member_holdings(db: Database) -> None:
         )
         for column in ("vouchers", "offers", "accrued"):
             db.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT NOT NULL DEFAULT '[]'")
+
+
+@migrations()
+def m011_held_vouchers(db: Database) -> None:
+    """``held_vouchers``: each voucher number a cached member holds, and whose it is
+    (kept with the members' ``vouchers``), so a voucher scanned before any card is
+    found by its key rather than by reading every member."""
+    db.conn.execute("CREATE TABLE held_vouchers (number TEXT PRIMARY KEY, member_id TEXT NOT NULL)")
+    db.conn.execute("CREATE INDEX held_vouchers_member ON held_vouchers (member_id)")
+    index_vouchers(db.conn, "members")

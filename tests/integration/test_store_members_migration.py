@@ -158,3 +158,24 @@ def test_the_staged_changes_of_an_unfinished_pull_are_dropped(tmp_path: Path):
         assert columns[:2] == ["member_id", "card"]
     finally:
         store.close()
+
+
+def test_migration_11_indexes_the_vouchers_members_already_hold(tmp_path: Path):
+    path = tmp_path / "till.sqlite"
+    cache_keyed_by_card(path, [card_row(10, "M5", version=2, points=0)])
+    db = open_database(path)
+    try:
+        migrations.apply(db, stop_before="m011_held_vouchers")
+        voucher = {"number": "VCH-2L9ZHQFKHD", "value_minor": 3000, "currency": "NOK"}
+        with db.conn:
+            db.conn.execute(
+                "UPDATE members SET vouchers = ? WHERE member_id = 'M5'", [json.dumps([voucher])]
+            )
+    finally:
+        db.conn.close()
+    store = LocalStore.open(path, "T1")
+    try:
+        assert store.members.card_holding_voucher("VCH-2L9ZHQFKHD") == make_card_number(10)
+        assert store.members.card_holding_voucher("VCH-0000000000") is None
+    finally:
+        store.close()
