@@ -38,6 +38,8 @@ class AccrualKeeper:
 
     versions: Sequence[ProgrammeVersion]
     basis: dict[Key, dict[str, int]] = field(default_factory=dict)
+    periods: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    """Per member, the (settlement, period) keys of ``basis`` (read per member)."""
     loaded: set[str] = field(default_factory=set)
     changed: set[Key] = field(default_factory=set)
 
@@ -51,9 +53,9 @@ class AccrualKeeper:
             f"SELECT member_id, settlement_id, period, basis FROM accruals WHERE {condition}",
             params,
         ):
-            self.basis[(str(member_id), str(settlement_id), str(period))] = {
-                str(k): int(v) for k, v in json.loads(basis).items()
-            }
+            key = (str(member_id), str(settlement_id), str(period))
+            self.basis[key] = {str(k): int(v) for k, v in json.loads(basis).items()}
+            self.periods.setdefault(key[0], set()).add(key[1:])
 
     def apply(
         self, member_id: str, postings: Mapping[str, int], sale_at: datetime, store: str
@@ -73,6 +75,7 @@ class AccrualKeeper:
             key = (member_id, settlement.id, period_key(settlement.period, day))
             rate = str(settlement.rate_for(groups))
             held = self.basis.setdefault(key, {})
+            self.periods.setdefault(member_id, set()).add(key[1:])
             held[rate] = held.get(rate, 0) + spend
             if not held[rate]:
                 del held[rate]
@@ -83,8 +86,8 @@ class AccrualKeeper:
         period) pairs) and what it has accrued, as the member's ``accrued`` column
         holds it."""
         newest: dict[str, str] = {}
-        for member, settlement_id, period in self.basis:
-            if member == member_id and (settlement_id, period) not in paid:
+        for settlement_id, period in self.periods.get(member_id, ()):
+            if (settlement_id, period) not in paid:
                 newest[settlement_id] = max(newest.get(settlement_id, ""), period)
         found = []
         for settlement_id, period in sorted(newest.items()):

@@ -102,6 +102,8 @@ class CapKeeper:
 
     awards: dict[tuple[str, str], list[_Held]] = field(default_factory=dict)
     """(member, cap) → awards."""
+    caps_of: dict[str, set[str]] = field(default_factory=dict)
+    """Per member, the caps in ``awards`` (read per member)."""
     loaded: set[str] = field(default_factory=set)
     new: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
     reversed: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -118,6 +120,7 @@ class CapKeeper:
             f"WHERE {condition}",
             params,
         ):
+            self.caps_of.setdefault(str(member_id), set()).add(str(cap))
             self.awards.setdefault((str(member_id), str(cap)), []).append(
                 _Held(
                     str(event_id),
@@ -129,6 +132,7 @@ class CapKeeper:
     def count(self, member_id: str, award: Award, event_id: str, at: datetime) -> bool:
         """Record the award ``event_id`` made at ``at``; whether it is over the cap."""
         held = self.awards.setdefault((member_id, award.cap_id), [])
+        self.caps_of.setdefault(member_id, set()).add(award.cap_id)
         if all(h.event_id != event_id for h in held):
             held.append(_Held(event_id, at, None))
             self.new.append((member_id, award.cap_id, event_id, at.isoformat(), None))
@@ -152,10 +156,8 @@ class CapKeeper:
     def confirm(self, member_id: str, event_id: str, correction_id: str) -> None:
         """The correction ``correction_id`` reversed the awards of ``event_id`` that
         were over their caps."""
-        for (member, cap_id), held in self.awards.items():
-            if member != member_id:
-                continue
-            for award in held:
+        for cap_id in sorted(self.caps_of.get(member_id, ())):
+            for award in self.awards[(member_id, cap_id)]:
                 if award.event_id == event_id and award.reversed_by == PENDING:
                     award.reversed_by = correction_id
                     self.reversed[(cap_id, event_id)] = correction_id

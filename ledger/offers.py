@@ -303,6 +303,8 @@ class OfferKeeper:
     """The offers one transaction sees used."""
 
     offers: dict[str, Offer] = field(default_factory=dict)
+    by_member: dict[str, dict[str, Offer]] = field(default_factory=dict)
+    """The same offers per member (read per member)."""
     loaded: set[str] = field(default_factory=set)
 
     def load(self, tx: Tx, offer_ids: Iterable[str]) -> None:
@@ -324,17 +326,13 @@ class OfferKeeper:
                 str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), int(row[5])
             )
             self.offers[offer.offer_id] = offer
+            self.by_member.setdefault(offer.member_id, {})[offer.offer_id] = offer
             self.loaded.add(offer.offer_id)
 
     def held(self, member_id: str, uses: SingleUses, since: str = "") -> list[dict[str, object]]:
-        return held_offers(
-            (
-                o
-                for o in self.offers.values()
-                if o.member_id == member_id and o.valid_until >= since
-            ),
-            uses,
-        )
+        """The member's offers with uses left that end on ``since`` or later."""
+        mine = self.by_member.get(member_id, {}).values()
+        return held_offers((o for o in mine if o.valid_until >= since), uses)
 
     def use(
         self,

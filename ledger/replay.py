@@ -28,7 +28,6 @@ from ledger.db import Tx
 from ledger.instants import instant
 from ledger.member_book import MemberBook, WorkingMember, load_all_members
 from ledger.members import POINTS
-from ledger.offers import Offer, held_offers
 from ledger.single_uses import SingleUses
 from ledger.tier_keeping import settled_as_of
 from loyalty.tier_metrics import SaleMemory
@@ -57,12 +56,9 @@ def replay(tx: Tx) -> Replayed:
     for member in book.by_id.values():
         _reset(member, reasons.get(member.member_id, set()))
     accounts.offers.load_members(tx, sorted(book.by_id))
-    assigned: dict[str, list[Offer]] = {}
-    for offer in accounts.offers.offers.values():
-        assigned.setdefault(offer.member_id, []).append(offer)
-    for member_id, offers in assigned.items():
+    for member_id in accounts.offers.by_member:
         if member_id in book.by_id:
-            book.by_id[member_id].offers = held_offers(offers, SingleUses())
+            book.by_id[member_id].offers = accounts.offers.held(member_id, SingleUses())
     accounts.tiers.load_join_dates(tx)
     sales = SaleMemory(
         {str(r[0]) for r in tx.query("SELECT DISTINCT refers_to FROM events WHERE kind = 'refund'")}
@@ -130,5 +126,4 @@ def _as_of_settle(accounts: Accounts, book: MemberBook) -> None:
     day = settled.isoformat()
     for member in book.by_id.values():
         member.vouchers = [v for v in member.vouchers if str(v["valid_until"]) >= day]
-        mine = [o for o in accounts.offers.offers.values() if o.member_id == member.member_id]
-        member.offers = held_offers((o for o in mine if o.valid_until >= day), accounts.uses)
+        member.offers = accounts.offers.held(member.member_id, accounts.uses, since=day)
