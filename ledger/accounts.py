@@ -20,6 +20,7 @@ A replay makes the same decisions at the same places, so the cap counts agree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -258,6 +259,4 @@ def counted_place(
 
 
 def _store_of(document: str) -> str:
-    import json
-
     return str(json.loads(document).get("store", ""))

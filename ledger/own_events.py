@@ -17,7 +17,7 @@ from typing import Any
 from ledger.db import Tx
 from ledger.event_store import insert_events
 from ledger.member_book import WorkingMember
-from ledger.terminals import LEDGER_TERMINAL, terminal_position
+from ledger.terminals import LEDGER_TERMINAL, record_position, terminal_position
 from loyalty.canonical import canonical_json
 from loyalty.events import Event, EventKind, build_event, utc_now_iso
 
@@ -86,13 +86,7 @@ def append_own_events(tx: Tx, events: Sequence[OwnEvent]) -> list[Event]:
         )
     insert_events(tx, rows)
     if built:
-        tx.execute(
-            "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
-            "high_water = excluded.high_water, last_hash = excluded.last_hash, "
-            "updated_at = excluded.updated_at",
-            (LEDGER_TERMINAL, built[-1].seq, built[-1].hash, now),
-        )
+        record_position(tx, LEDGER_TERMINAL, built[-1].seq, built[-1].hash, now)
     return built
 
 

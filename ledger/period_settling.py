@@ -297,7 +297,7 @@ def _pay(
                 if m not in {p.member_id for p in found}
             ]
             found = [
-                p for p in found if p.amount > 0 or (p.amount < 0 and settlement_wallet(settlement))
+                p for p in found if p.amount > 0 or (p.amount < 0 and settlement.wallet is not None)
             ]
 
         total = sum(p.amount for p in found)
@@ -324,13 +324,8 @@ def _pay(
         count = apply_ledger_events(tx, [p.member_id for p in found], make, end)
         if run is None:  # the period is paid: it is no longer accrued for anyone
             refresh_accrued(tx, settlement.id, key)
-        what = settlement_wallet(settlement) or "voucher"
+        what = settlement.wallet or "voucher"
         return count, ({what: total} if found else {})
-
-
-def settlement_wallet(settlement: PeriodSettlement) -> str | None:
-    """The wallet a settlement pays into; None for one paid as a voucher."""
-    return settlement.wallet
 
 
 def _payout_event(

@@ -63,7 +63,7 @@ from ledger.own_events import OwnEvent
 from ledger.own_work import apply_own_events, finish
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
-from ledger.terminals import terminal_position
+from ledger.terminals import record_position, terminal_position
 from ledger.tier_keeping import settled_as_of
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
@@ -357,13 +357,7 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
         insert_events(tx, [_event_row(a, first + i, stamp) for i, a in enumerate(batch.applied)])
-        tx.execute(
-            "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
-            "high_water = excluded.high_water, last_hash = excluded.last_hash, "
-            "updated_at = excluded.updated_at",
-            (batch.terminal_id, batch.high_water, batch.last_hash, stamp),
-        )
+        record_position(tx, batch.terminal_id, batch.high_water, batch.last_hash, stamp)
         corrections = (
             batch.follow_ups
             + [cap_correction(o) for o in accounts.over_cap]

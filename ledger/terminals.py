@@ -111,3 +111,14 @@ def terminal_position(tx: Tx, terminal_id: str) -> tuple[int, str]:
         "SELECT high_water, last_hash FROM terminal_state WHERE terminal_id = ?", (terminal_id,)
     )
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+
+
+def record_position(tx: Tx, terminal_id: str, high_water: int, last_hash: str, now: str) -> None:
+    """The terminal's new high water and the hash of that event, once applied."""
+    tx.execute(
+        "INSERT INTO terminal_state (terminal_id, high_water, last_hash, updated_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
+        "high_water = excluded.high_water, last_hash = excluded.last_hash, "
+        "updated_at = excluded.updated_at",
+        (terminal_id, high_water, last_hash, now),
+    )

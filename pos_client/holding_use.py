@@ -73,11 +73,6 @@ class HoldingUse:
             )
             return self._sale_view()
 
-    def remove_vouchers(self) -> SaleView:
-        with self._lock:
-            self.draft.vouchers = []
-            return self._sale_view()
-
     def _fit_holdings(self, member: MemberView | None, at: datetime) -> None:
         """Before the basket is evaluated: the member's usable offers go in, and
         vouchers that are not the member's come out (another member was scanned)."""
