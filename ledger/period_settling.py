@@ -262,17 +262,26 @@ def _settlement_rows(tx: Tx, member_ids: Sequence[str]) -> list[Any]:
     )
 
 
+PAY_CHUNK = 1000
+"""Members paid per write transaction: pushes wait for one chunk, never a whole run."""
+
+
 def _pay(
     db: Database, version: ProgrammeVersion, settlement: PeriodSettlement, key: str, as_of: date
 ) -> tuple[int, dict[str, int]]:
-    """Pay one period of one settlement in one write transaction: everyone if it was
-    never paid, else the differences of the members with events applied since. A
-    voucher paid is issued on the period's last day, or on the last day the run
-    settles if that is later (a late run or a top-up never issues a voucher that
-    has run out already)."""
+    """Pay one period of one settlement: everyone if it was never paid, else the
+    members with events applied since; (events, paid per wallet or ``voucher``).
+
+    What is due is read from one snapshot, through the ledger's last event then; it
+    is paid in chunks of :data:`PAY_CHUNK` members, one write transaction each, each
+    member the difference between what is due and what the period's settlement
+    events gave them already (so a run cut short pays the rest when run again, and
+    nothing twice). The run is recorded last. A voucher paid is issued on the
+    period's last day, or on the last day the run settles if that is later (a late
+    run or a top-up never issues a voucher that has run out already)."""
     _, end = bounds(settlement.period, key, version.programme.timezone)
     issued_on = max(local_time(end, version.programme.timezone).date(), as_of - timedelta(days=1))
-    with db.write() as tx:
+    with db.snapshot() as tx:
         run = tx.one(
             "SELECT last_seq FROM settlement_runs WHERE settlement_id = ? AND period = ?",
             (settlement.id, key),
@@ -280,52 +289,64 @@ def _pay(
         counter = tx.one("SELECT value FROM counters WHERE name = 'ledger_seq'")
         through = int(counter[0]) if counter else 0
         if run is None:
-            found = [p for p in payouts(tx, version.programme, settlement, key) if p.amount]
+            due = payouts(tx, version.programme, settlement, key, through)
         else:
             since = int(run[0])
             if since >= through:
                 return 0, {}
             changed = _members_with_events_since(tx, version.programme, settlement, key, since)
-            before = paid_so_far(tx, settlement.id, key, changed)
-            found = [
-                Payout(p.member_id, p.basis_minor, p.amount - before.get(p.member_id, 0))
-                for p in payouts(tx, version.programme, settlement, key, member_ids=changed)
-            ]
-            found += [
-                Payout(m, 0, -amount)
-                for m, amount in before.items()
-                if m not in {p.member_id for p in found}
-            ]
-            found = [
-                p for p in found if p.amount > 0 or (p.amount < 0 and settlement.wallet is not None)
-            ]
-
-        total = sum(p.amount for p in found)
+            due = payouts(tx, version.programme, settlement, key, through, changed)
+            due += [Payout(m, 0, 0) for m in sorted(set(changed) - {p.member_id for p in due})]
+    count, total, members = 0, 0, 0
+    for start in range(0, len(due), PAY_CHUNK):
+        events, paid, paid_members = _pay_chunk(
+            db, version, settlement, key, due[start : start + PAY_CHUNK], end, issued_on
+        )
+        count, total, members = count + events, total + paid, members + paid_members
+    with db.write() as tx:
         if run is None:
             tx.execute(
                 "INSERT INTO settlement_runs (settlement_id, period, first_seq, members, paid, "
                 "last_seq) VALUES (?, ?, ?, ?, ?, ?)",
-                (settlement.id, key, through + 1, len(found), total, through),
+                (settlement.id, key, through + 1, members, total, through),
             )
+            refresh_accrued(tx, settlement.id, key)  # paid: no longer accrued for anyone
         else:
             tx.execute(
                 "UPDATE settlement_runs SET last_seq = ?, members = members + ?, "
                 "paid = paid + ? WHERE settlement_id = ? AND period = ?",
-                (through, len(found), total, settlement.id, key),
+                (through, members, total, settlement.id, key),
             )
+    return count, ({settlement.wallet or "voucher": total} if members else {})
+
+
+def _pay_chunk(
+    db: Database,
+    version: ProgrammeVersion,
+    settlement: PeriodSettlement,
+    key: str,
+    due: list[Payout],
+    end: datetime,
+    issued_on: date,
+) -> tuple[int, int, int]:
+    """Pay ``due`` less what each member was paid already, in one write transaction
+    (a voucher is never taken back); (events, amount paid, members paid)."""
+    with db.write() as tx:
+        before = paid_so_far(tx, settlement.id, key, [p.member_id for p in due])
+        owed = [
+            Payout(p.member_id, p.basis_minor, p.amount - before.get(p.member_id, 0)) for p in due
+        ]
+        owed = [p for p in owed if p.amount > 0 or (p.amount < 0 and settlement.wallet is not None)]
 
         def make(_: Accounts, book: MemberBook) -> list[OwnEvent]:
             return [
                 _payout_event(version, settlement, key, p, book.by_id[p.member_id], end, issued_on)
-                for p in found
+                for p in owed
                 if p.member_id in book.by_id
             ]
 
-        count = apply_ledger_events(tx, [p.member_id for p in found], make, end)
-        if run is None:  # the period is paid: it is no longer accrued for anyone
-            refresh_accrued(tx, settlement.id, key)
-        what = settlement.wallet or "voucher"
-        return count, ({what: total} if found else {})
+        count = apply_ledger_events(tx, [p.member_id for p in owed], make, end)
+        return count, sum(p.amount for p in owed), len(owed)
 
 
 def _payout_event(

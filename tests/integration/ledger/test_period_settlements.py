@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ledger import programmes
+from ledger import period_settling, programmes
 from ledger.cli import open_ledger
 from ledger.errors import AdminError
 from ledger.settle import settle
@@ -67,6 +67,36 @@ def test_the_coop_dividend_pays_3_percent_at_home_and_1_percent_elsewhere(coop: 
     assert settle(coop.db, date(2027, 3, 1)).settlement_events == 0
     report = verify(coop.db)
     assert report.ok, report.differences
+
+
+def test_a_run_cut_short_between_chunks_pays_the_rest_when_run_again_and_nothing_twice(
+    coop: Rig, monkeypatch: pytest.MonkeyPatch
+):
+    cards = [fresh_card() for _ in range(5)]
+    coop.at("2026-03-02T12:00:00+01:00")
+    coop.push(*(coop.sale(card, 100000, store="OSLO01") for card in cards))
+    monkeypatch.setattr(period_settling, "PAY_CHUNK", 2)  # three chunks of members
+    chunks = 0
+    paying = period_settling._pay_chunk
+
+    def cut_after_two(*args: Any) -> tuple[int, int, int]:
+        nonlocal chunks
+        chunks += 1
+        if chunks == 3:
+            raise RuntimeError("the server stopped")
+        return paying(*args)
+
+    monkeypatch.setattr(period_settling, "_pay_chunk", cut_after_two)
+    with pytest.raises(RuntimeError):
+        settle(coop.db, date(2027, 1, 1))
+    paid = [c for c in cards if coop.member(c).accounts.get("dividend")]
+    assert len(paid) == 4  # two chunks committed, the third never ran
+    monkeypatch.setattr(period_settling, "_pay_chunk", paying)
+    report = settle(coop.db, date(2027, 1, 1))
+    assert (report.settlement_events, report.paid) == (1, {"dividend": 3000})
+    assert all(coop.member(c).accounts["dividend"] == 3000 for c in cards)
+    assert settle(coop.db, date(2027, 1, 2)).settlement_events == 0
+    assert verify(coop.db).ok
 
 
 def test_a_refund_in_the_next_year_lowers_the_year_of_its_sale(coop: Rig):
