@@ -35,7 +35,9 @@ def recount_tiers(tx: Tx, member_ids: Sequence[str]) -> int:
     versions = published(tx).versions
     keeper = TierKeeper(versions, settled_as_of(tx))
     keeper.load_join_dates(tx, member_ids)
-    keeper.loaded.update(member_ids)  # from nothing: the stored counts are the old ones
+    for member_id in member_ids:  # from nothing: the stored counts are the old ones
+        keeper.state(member_id)
+    keeper.loaded.update(member_ids)
     keeper.changed.update(member_ids)  # rewritten even if no event counts any more
     book = load_members_by_id(tx, list(member_ids))
     tiers = {m.member_id: m.base_tier for m in book.by_id.values()}

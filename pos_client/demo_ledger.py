@@ -70,7 +70,8 @@ class DemoLedger:
     def use_programme(self, document: Path, content_hash: str, members: list[CachedMember]) -> None:
         """Publish ``document`` at once unless it is the version in force, and give the
         members the tiers of its levels (importing known members changes only names and
-        tiers, never balances)."""
+        tiers, never balances; a member with receipts keeps a higher tier they earned,
+        and a new tier rule applies to them from their next receipt)."""
         shown = json.loads(self._admin("rules", "show"))
         if shown.get("content_hash") != content_hash:
             self._admin("rules", "publish", str(document), "--effective-from", "now")

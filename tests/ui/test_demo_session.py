@@ -80,7 +80,10 @@ def test_the_demo_runs_an_example_programme_with_its_catalogue(tmp_path):
     again = start_demo(tmp_path / "demo", "sephora")
     try:
         assert again.till.version().programme.name == "Beauty Insider"
-        tiers = {again.till.lookup(c).tier for c in again.till.store.members.sample_cards(10)}
+        found = [again.till.lookup(c) for c in again.till.store.members.sample_cards(40)]
+        # members with the made-up Starbucks past keep the tier their receipts gave
+        # until their next receipt; the others hold the tier the import gave them
+        tiers = {m.tier for m in found if not m.total("stars")}
         assert tiers <= {"insider", "vib", "rouge"} and len(tiers) > 1
     finally:
         again.close()

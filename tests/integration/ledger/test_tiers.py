@@ -233,9 +233,13 @@ def test_an_import_that_lowers_the_given_tier_counts_the_tier_again(rig: Rig, tm
     rig.at("2026-06-01T12:00:00-04:00")
     rig.push(rig.sale(card, 40000))
     assert rig.member(card).tier == "rouge"  # as imported; the spend earns VIB
-    members.write_text(f"card,name,tier\n{card},Ada,insider\n", encoding="utf-8")
+    quiet = fresh_card()  # no receipts yet
+    members.write_text(f"card,name,tier\n{card},Ada,insider\n{quiet},Bo,vib\n", "utf-8")
     admin.import_members(rig.db, members)
     assert rig.member(card).tier == "vib"  # what the spend earned, not the old import's
+    members.write_text(f"card,name,tier\n{quiet},Bo,rouge\n", "utf-8")
+    admin.import_members(rig.db, members)
+    assert rig.member(quiet).tier == "rouge"  # nothing counted: the tier the import gives
     assert verify(rig.db).ok
 
 
