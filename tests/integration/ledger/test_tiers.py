@@ -226,19 +226,14 @@ def test_importing_members_again_keeps_a_tier_they_qualified_for(rig: Rig, tmp_p
 
 
 def test_an_import_that_lowers_the_given_tier_counts_the_tier_again(rig: Rig, tmp_path: Path):
-    card = fresh_card()
-    members = tmp_path / "members.csv"
-    members.write_text(f"card,name,tier\n{card},Ada,rouge\n", encoding="utf-8")
-    admin.import_members(rig.db, members)
+    card, quiet = fresh_card(), fresh_card()  # quiet: no receipts yet
+    rig.import_members(tmp_path, "card,name,tier", f"{card},Ada,rouge")
     rig.at("2026-06-01T12:00:00-04:00")
     rig.push(rig.sale(card, 40000))
     assert rig.member(card).tier == "rouge"  # as imported; the spend earns VIB
-    quiet = fresh_card()  # no receipts yet
-    members.write_text(f"card,name,tier\n{card},Ada,insider\n{quiet},Bo,vib\n", "utf-8")
-    admin.import_members(rig.db, members)
+    rig.import_members(tmp_path, "card,name,tier", f"{card},Ada,insider", f"{quiet},Bo,vib")
     assert rig.member(card).tier == "vib"  # what the spend earned, not the old import's
-    members.write_text(f"card,name,tier\n{quiet},Bo,rouge\n", "utf-8")
-    admin.import_members(rig.db, members)
+    rig.import_members(tmp_path, "card,name,tier", f"{quiet},Bo,rouge")
     assert rig.member(quiet).tier == "rouge"  # nothing counted: the tier the import gives
     assert verify(rig.db).ok
 

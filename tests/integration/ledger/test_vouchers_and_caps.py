@@ -221,19 +221,22 @@ def test_a_bag_that_reaches_the_ledger_after_six_later_bags_is_the_one_reversed(
     assert verify(rig.db).ok
 
 
+def big_basket_rules(count: int) -> list[dict[str, Any]]:
+    """1 point per pound, and 50 points for a basket of £100 or more, ``count`` a month."""
+    return [
+        {"id": "base", "kind": "earn_rate", "rate": "1"},
+        {
+            "id": "big-basket",
+            "kind": "fixed_bonus",
+            "amount": 50,
+            "when": {"min_basket_minor": 10000},
+            "cap": {"count": count, "months": 1},
+        },
+    ]
+
+
 def test_a_capped_campaign_bonus_is_reversed_over_its_cap(fresh_db_url: str, tmp_path: Path):
-    document = hm(
-        rules=[
-            {"id": "base", "kind": "earn_rate", "rate": "1"},
-            {
-                "id": "big-basket",
-                "kind": "fixed_bonus",
-                "amount": 50,
-                "when": {"min_basket_minor": 10000},
-                "cap": {"count": 2, "months": 1},
-            },
-        ]
-    )
+    document = hm(rules=big_basket_rules(2))
     rig = open_rig(fresh_db_url, document, "2026-01-01T00:00", prefix="HMB")
     rig.directory = tmp_path
     try:
@@ -254,18 +257,7 @@ def test_a_capped_campaign_bonus_is_reversed_over_its_cap(fresh_db_url: str, tmp
 @pytest.fixture
 def big_basket(fresh_db_url: str, tmp_path: Path) -> Iterator[Rig]:
     """One 50-point bonus a month for a basket of £100 or more; no vouchers."""
-    document = hm(
-        rules=[
-            {"id": "base", "kind": "earn_rate", "rate": "1"},
-            {
-                "id": "big-basket",
-                "kind": "fixed_bonus",
-                "amount": 50,
-                "when": {"min_basket_minor": 10000},
-                "cap": {"count": 1, "months": 1},
-            },
-        ]
-    )
+    document = hm(rules=big_basket_rules(1))
     del document["settlements"]
     rig = open_rig(fresh_db_url, document, "2026-01-01T00:00", prefix="HMB")
     rig.directory = tmp_path
