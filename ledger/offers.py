@@ -349,7 +349,7 @@ class OfferKeeper:
         for entry in content.get("offers_used", []):
             offer_id = str(entry["id"])
             offer = self.offers.get(offer_id)
-            allowed = 1
+            allowed = offer.uses if offer is not None else 1  # the owner's uses count
             if offer is None:
                 flags.append(("offer_unknown", f"offer {offer_id} was never assigned"))
             elif offer.member_id != member.member_id:
@@ -357,7 +357,6 @@ class OfferKeeper:
                     ("offer_not_members", f"offer {offer_id} is member {offer.member_id}'s")
                 )
             else:
-                allowed = offer.uses
                 if not offer.valid_from <= day <= offer.valid_until:
                     flags.append(
                         (

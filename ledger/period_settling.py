@@ -303,20 +303,25 @@ def _pay(
             db, version, settlement, key, due[start : start + PAY_CHUNK], end, issued_on
         )
         count, total, members = count + events, total + paid, members + paid_members
-    with db.write() as tx:
-        if run is None:
+    with db.write() as tx:  # another run of this period may have ended meanwhile
+        recorded = tx.one(
+            "SELECT last_seq FROM settlement_runs WHERE settlement_id = ? AND period = ?",
+            (settlement.id, key),
+        )
+        if recorded is None:
             tx.execute(
                 "INSERT INTO settlement_runs (settlement_id, period, first_seq, members, paid, "
                 "last_seq) VALUES (?, ?, ?, ?, ?, ?)",
                 (settlement.id, key, through + 1, members, total, through),
             )
-            refresh_accrued(tx, settlement.id, key)  # paid: no longer accrued for anyone
         else:
             tx.execute(
                 "UPDATE settlement_runs SET last_seq = ?, members = members + ?, "
                 "paid = paid + ? WHERE settlement_id = ? AND period = ?",
-                (through, members, total, settlement.id, key),
+                (max(through, int(recorded[0])), members, total, settlement.id, key),
             )
+        if run is None:
+            refresh_accrued(tx, settlement.id, key)  # paid: no longer accrued for anyone
     return count, ({settlement.wallet or "voucher": total} if members else {})
 
 

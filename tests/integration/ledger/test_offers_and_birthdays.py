@@ -220,3 +220,31 @@ def test_the_window_is_longer_for_higher_tiers_and_outside_it_the_use_is_flagged
     birthday_sale(starbucks, unknown, "gold")
     assert "birthday_not_due" in starbucks.member(unknown).flag_reasons
     assert verify(starbucks.db).ok
+
+
+def test_another_members_use_of_a_three_use_offer_leaves_the_owners_uses_standing(
+    fresh_db_url: str, tmp_path: Path
+):
+    doc = document("hm")
+    for template in doc["offer_templates"]:  # type: ignore[attr-defined]
+        if template["id"] == "jeans-20":
+            template["uses"] = 3
+    rig = open_rig(fresh_db_url, doc, "2026-01-01T00:00", prefix="OF")
+    rig.directory = tmp_path
+    try:
+        rig.at("2026-03-02T12:00:00+00:00")
+        owner, other = member_card(rig), member_card(rig)
+        offers = offers_file(rig, "card,template", f"{owner},jeans-20")
+        import_offers(rig.db, offers, date(2026, 3, 1))
+        (held,) = rig.member(owner).offers
+        offer = AppliedOffer(held.id, held.template)
+        for day in (3, 4):
+            rig.at(f"2026-03-0{day}T12:00:00+00:00")
+            rig.push(rig.sell(owner, JEANS, offers=(offer,)))
+        rig.at("2026-03-05T12:00:00+00:00")
+        rig.push(rig.sell(other, JEANS, offers=(offer,)))  # flagged on its own sale
+        assert rig.anomalies(owner) == []
+        assert rig.member(owner).offers[0].uses_left == 1
+        assert verify(rig.db).ok
+    finally:
+        rig.db.close()

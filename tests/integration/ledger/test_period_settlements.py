@@ -99,6 +99,31 @@ def test_a_run_cut_short_between_chunks_pays_the_rest_when_run_again_and_nothing
     assert verify(coop.db).ok
 
 
+def test_two_settle_runs_of_one_period_at_once_pay_once_and_both_end(
+    coop: Rig, monkeypatch: pytest.MonkeyPatch
+):
+    """The server's schedule and an operator's command may settle one period at the
+    same time: the one that ends second records the run too, and nobody is paid twice."""
+    cards = [fresh_card() for _ in range(3)]
+    coop.at("2026-03-02T12:00:00+01:00")
+    coop.push(*(coop.sale(card, 100000, store="OSLO01") for card in cards))
+    paying = period_settling._pay_chunk
+    other_ran = False
+
+    def other_run_first(*args: Any) -> tuple[int, int, int]:
+        nonlocal other_ran
+        if not other_ran:  # between this run's snapshot and its first chunk
+            other_ran = True
+            period_settling.settle_periods(coop.db, date(2027, 1, 1))
+        return paying(*args)
+
+    monkeypatch.setattr(period_settling, "_pay_chunk", other_run_first)
+    report = settle(coop.db, date(2027, 1, 1))
+    assert report.settlement_events == 0  # the other run paid everyone
+    assert all(coop.member(card).accounts["dividend"] == 3000 for card in cards)
+    assert verify(coop.db).ok
+
+
 def test_a_refund_in_the_next_year_lowers_the_year_of_its_sale(coop: Rig):
     card = fresh_card()
     coop.at("2026-12-20T12:00:00+01:00")
