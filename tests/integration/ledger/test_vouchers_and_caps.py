@@ -16,8 +16,10 @@ import pytest
 
 from ledger.settle import settle
 from ledger.verify import verify
-from loyalty.programme import Line
+from loyalty.events import EventKind
+from loyalty.programme import NEW_MEMBER, Basket, Line, evaluate, reverse
 from loyalty.programme.basket import AppliedVoucher
+from pos_client.recording import sale_fields
 from tests.integration.ledger.ledger_rig import Rig, open_rig
 from tests.integration.ledger.support import REPO_ROOT, fresh_card
 
@@ -318,3 +320,44 @@ def test_a_sale_over_its_cap_and_its_refund_in_one_push_net_to_zero(big_basket: 
     reasons = [c["reason"] for c in rig.own_events(card, "correction")]
     assert sorted(reasons) == ["cap", "cap_refund"]
     assert verify(rig.db).ok
+
+
+def test_a_till_from_before_bonuses_were_recorded_is_not_flagged_under_engine_1(
+    fresh_db_url: str, tmp_path: Path
+):
+    """Tills from before caps record neither ``bonuses`` on a sale nor
+    ``bonuses_returned`` on its refund; they run engine 1, where nothing is capped."""
+    path = REPO_ROOT / "examples" / "programmes" / "weekend-dairy.toml"
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    document["rules"] = big_basket_rules(1)
+    del document["rules"][1]["cap"]  # engine 1 has no caps
+    rig = open_rig(fresh_db_url, document, "2026-01-01T00:00", prefix="OLD")
+    rig.directory = tmp_path
+    try:
+        card = member_card(rig)
+        rig.at("2026-03-03T12:00:00+01:00")
+        sold = Basket(rig.chain.at, rig.chain.store, (goods(100),))
+        outcome = evaluate(rig.version.programme, sold, NEW_MEMBER, version=rig.version.version)
+        fields = sale_fields("sale-old-1", rig.version, sold, NEW_MEMBER, outcome)
+        assert fields.pop("bonuses") == [{"rule": "big-basket", "wallet": "points", "amount": 50}]
+        sale = rig.chain._append(EventKind.SALE, card, event_id="sale-old-1", **fields)
+        rig.push(sale)
+        back = reverse(rig.version.programme, 1, sold, NEW_MEMBER, sale.event_id, {}, {1: 1})
+        assert back.bonuses_returned  # a till of today would record them
+        rig.push(
+            rig.chain._append(
+                EventKind.REFUND,
+                card,
+                refers_to=sale.event_id,
+                returned=[{"line": 1, "qty": 1}],
+                programme=sale.get("programme"),
+                postings=dict(back.postings),
+                refund_minor=back.refund_minor,
+                outcome_hash=back.outcome_hash,
+            )
+        )
+        assert rig.anomalies(card) == []
+        assert rig.member(card).accounts.get("points", 0) == 0
+        assert verify(rig.db).ok
+    finally:
+        rig.db.close()
