@@ -38,7 +38,7 @@ from ledger.single_uses import SingleUses
 from ledger.tier_keeping import TierKeeper
 from ledger.vouchers import VoucherKeeper, voucher_item
 from loyalty.programme import Programme, ProgrammeVersion, version_in_force
-from loyalty.tier_metrics import RefundedSale
+from loyalty.tier_metrics import SALE_KINDS, RefundedSale
 
 Flag = tuple[str, str]
 """(anomaly kind, detail) about the event being applied."""
@@ -156,8 +156,7 @@ class Accounts:
                 flags.append(("overdraft", f"balance went to {balances}"))
         flags += apply_rewards(member, content)
         business_at = at.astimezone(UTC).isoformat()
-        if kind in ("sale", "earn"):
-            self.sale_places[str(content["event_id"])] = (at, str(content.get("store", "")))
+        remember_place(content, at, self.sale_places)
         if kind == "sale":
             flags += birthdays.claim(member, content, self._programme(content, at))
             for found, others in (
@@ -256,6 +255,14 @@ def counted_place(
     if content["kind"] not in ("refund", "correction"):
         return at, store
     return sale_places.get(str(content.get("refers_to") or ""), (at, store))
+
+
+def remember_place(
+    content: Mapping[str, Any], at: datetime, sale_places: dict[str, tuple[datetime, str]]
+) -> None:
+    """Note where a sale happened (business time, store), for its refunds."""
+    if content["kind"] in SALE_KINDS:
+        sale_places[str(content["event_id"])] = (at, str(content.get("store", "")))
 
 
 def _store_of(document: str) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ledger import members
-from ledger.csv_import import missing_and_unknown, read_csv
+from ledger.csv_import import day_within, missing_and_unknown, read_csv
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from ledger.tier_recount import recount_tiers
@@ -102,17 +102,9 @@ EARLIEST_DATE = date(1900, 1, 1)
 
 def _past_date(text: str, column: str) -> str:
     """An optional ``YYYY-MM-DD`` column from 1900 that cannot lie in the future."""
-    if not text:
-        return ""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise AdminError(f"{column} {text!r} is not a date like 1990-05-17.") from None
-    if len(text) != 10 or day > datetime.now(UTC).date() + timedelta(days=1):
-        raise AdminError(f"{column} {text} is in the future or not written YYYY-MM-DD.")
-    if day < EARLIEST_DATE:
-        raise AdminError(f"{column} {text} is before {EARLIEST_DATE}.")
-    return day.isoformat()
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    day = day_within(text, column, EARLIEST_DATE, tomorrow, "is in the future")
+    return "" if day is None else day.isoformat()
 
 
 def import_members(db: Database, path: Path) -> ImportReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,14 +79,22 @@ def _rows(
         except AdminError as exc:
             errors.append(f"{path}:{line}: {exc.reason}")
             continue
-        named = key(row) if key is not None else None
-        if named is not None:
-            if named in first:
-                errors.append(f"{path}:{line}: {named} is also on line {first[named]}.")
+        if key is not None:
+            repeat = repeated(path, first, key(row), line)
+            if repeat is not None:
+                errors.append(repeat)
                 continue
-            first[named] = line
         rows.append(row)
     return rows
+
+
+def repeated(path: Path, first: dict[str, int], named: str, line: int) -> str | None:
+    """The error for ``named`` (``"card 2900000000015"``) on ``line`` if it was on an
+    earlier line of the file (``first``: where each was first seen, kept up to date)."""
+    if named in first:
+        return f"{path}:{line}: {named} is also on line {first[named]}."
+    first[named] = line
+    return None
 
 
 def nothing_imported(errors: Sequence[str]) -> str:
@@ -101,3 +110,24 @@ def missing_and_unknown(
 ) -> tuple[list[str], list[str]]:
     """The required columns the header lacks, and its columns no import knows."""
     return [c for c in required if c not in header], [c for c in header if c not in allowed]
+
+
+def day_within(
+    text: str, column: str, first: date, last: date, after_last: str = ""
+) -> date | None:
+    """An optional ``YYYY-MM-DD`` value from ``first`` to ``last`` (empty: None); a
+    day after ``last`` is refused with ``after_last`` when given ("is in the
+    future"), else by naming ``last``."""
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise AdminError(f"{column} {text!r} is not a date written YYYY-MM-DD.")
+    if day < first:
+        raise AdminError(f"{column} {text} is before {first}.")
+    if day > last:
+        raise AdminError(f"{column} {text} {after_last or f'is after {last}'}.")
+    return day

@@ -28,7 +28,7 @@ from typing import Any
 
 from ledger import programmes
 from ledger.anomalies import Anomaly
-from ledger.csv_import import nothing_imported, read_csv
+from ledger.csv_import import day_within, nothing_imported, read_csv, repeated
 from ledger.db import Database, Tx, rows_where_in
 from ledger.errors import AdminError
 from ledger.member_book import WorkingMember, load_members_by_id
@@ -194,16 +194,11 @@ def _repeated_ids(path: Path, rows: list[_Row], offers: list[Offer]) -> list[str
     """An offer id on two lines of one file (given, or derived from the same member,
     template and first day) is an error naming both."""
     first: dict[str, int] = {}
-    errors = []
-    for row, offer in zip(rows, offers, strict=True):
-        if offer.offer_id in first:
-            errors.append(
-                f"{path}:{row.line}: offer {offer.offer_id} is also on line "
-                f"{first[offer.offer_id]}."
-            )
-        else:
-            first[offer.offer_id] = row.line
-    return errors
+    found = (
+        repeated(path, first, f"offer {offer.offer_id}", row.line)
+        for row, offer in zip(rows, offers, strict=True)
+    )
+    return [error for error in found if error is not None]
 
 
 def refresh_held_offers(tx: Tx, member_ids: list[str], since: str = "") -> None:
@@ -262,17 +257,7 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def _day(text: str, column: str) -> date | None:
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or len(text) != 10:
-        raise AdminError(f"{column} {text!r} is not a date like 2026-12-24.")
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise AdminError(f"{column} {text} is not between {FIRST_DAY} and {LAST_DAY}.")
-    return day
+    return day_within(text, column, FIRST_DAY, LAST_DAY)
 
 
 def _members(tx: Tx, rows: list[_Row]) -> dict[tuple[str, str], str]:

@@ -16,15 +16,13 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from ledger.accounts import counted_place
+from ledger.accounts import counted_place, remember_place
 from ledger.db import Tx, rows_where_in
 from ledger.instants import instant
 from ledger.member_book import load_members_by_id
 from ledger.programmes import published
 from ledger.tier_keeping import TierKeeper, settled_as_of
 from loyalty.tier_metrics import SaleMemory
-
-_SALE_KINDS = ("sale", "earn")
 
 
 def recount_tiers(tx: Tx, member_ids: Sequence[str]) -> int:
@@ -52,8 +50,7 @@ def recount_tiers(tx: Tx, member_ids: Sequence[str]) -> int:
         if tier is not None:
             tiers[member_id] = tier
         sales.remember(content, postings)
-        if content["kind"] in _SALE_KINDS:
-            places[str(content["event_id"])] = (at, str(content.get("store", "")))
+        remember_place(content, at, places)
     keeper.write(tx)
     for member in book.by_id.values():
         progress = keeper.windows.get(member.member_id)

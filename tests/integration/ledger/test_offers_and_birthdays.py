@@ -103,9 +103,7 @@ def test_a_bad_offers_file_is_refused_whole_naming_each_bad_line(rig: Rig):
     assert result.returncode == 1
     assert "offers.csv:2: valid_from '1.3.2026' is not a date" in result.stderr
     assert "offers.csv:3: valid_from '20260301' is not a date" in result.stderr
-    assert "offers.csv:4: valid_from 9999-12-31 is not between 2000-01-01 and 2099-12-31" in (
-        result.stderr
-    )
+    assert "offers.csv:4: valid_from 9999-12-31 is after 2099-12-31" in result.stderr
     other = member_card(rig)
     twice = offers_file(
         rig, "card,template,offer_id", f"{card},jeans-20,SPRING-1", f"{other},jeans-20,SPRING-1"
