@@ -22,13 +22,16 @@ stored data wrong.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
+from ledger.corrections import CAP_REFUND
 from ledger.db import Database, Tx
 from ledger.members import POINTS, decode_accounts
 from ledger.period_settling import check_runs
 from ledger.rebuild import differences, replayed_tables, stored_tables
 from ledger.replay import replay
+from ledger.terminals import LEDGER_TERMINAL
 from loyalty.errors import ChainBroken
 from loyalty.events import GENESIS_HASH, Event, verify_chain
 
@@ -92,8 +95,9 @@ def _check_balances(tx: Tx, report: VerifyReport) -> None:
 
 def _check_replay(tx: Tx, report: VerifyReport) -> None:
     """Every derived table as replaying every event gives it (:mod:`ledger.rebuild`),
-    every paid period as the events it counted give it, and no award left over its
-    cap without the correction that reverses it."""
+    every paid period as the events it counted give it, no award left over its cap
+    without the correction that reverses it, and each capped bonus a refund took
+    twice given back once."""
     replayed = replay(tx)
     report.differences += differences(stored_tables(tx), replayed_tables(replayed))
     report.differences += check_runs(tx, replayed.accounts.versions)
@@ -102,6 +106,21 @@ def _check_replay(tx: Tx, report: VerifyReport) -> None:
             f"member {member_id}: award {event_id} is over the cap {cap}, but no correction "
             "reversed it"
         )
+    given = Counter(
+        str(json.loads(str(document)).get("refers_to"))
+        for (document,) in tx.query(
+            "SELECT document FROM events WHERE kind = 'correction' AND terminal_id = ?",
+            (LEDGER_TERMINAL,),
+        )
+        if json.loads(str(document)).get("reason") == CAP_REFUND
+    )
+    due = Counter(str(d.event["event_id"]) for d in replayed.accounts.cap_returns)
+    for refund_id in sorted(set(given) | set(due)):
+        if given[refund_id] != due[refund_id]:
+            report.differences.append(
+                f"refund {refund_id}: {due[refund_id]} capped bonus give-back(s) due, "
+                f"{given[refund_id]} recorded"
+            )
 
 
 def _check_chains(tx: Tx, report: VerifyReport) -> None:

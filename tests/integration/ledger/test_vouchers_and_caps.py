@@ -293,6 +293,15 @@ def test_refunding_a_sale_whose_bonus_the_ledger_took_back_gives_it_back_once(bi
     rig.push(rig.refund(sales[0]))
     assert rig.member(card).accounts.get("points", 0) == 0
     assert verify(rig.db).ok
+    with rig.db.write() as tx:  # a give-back the ledger did not record
+        tx.execute(
+            "UPDATE events SET document = replace(document, '\"cap_refund\"', '\"cap\"') "
+            "WHERE event_id = ?",
+            (back["event_id"],),
+        )
+    assert f"refund {refund.event_id}: 1 capped bonus give-back(s) due, 0 recorded" in (
+        verify(rig.db).differences
+    )
 
 
 def test_a_refunded_bonus_no_longer_counts_towards_the_cap(big_basket: Rig):
