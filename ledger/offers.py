@@ -349,34 +349,23 @@ class OfferKeeper:
                             f"offer {offer_id} is for {offer.valid_from} to {offer.valid_until}",
                         )
                     )
-            use = Use(
+            use = Use.by_sale(
                 offer_item(offer_id),
-                str(content["event_id"]),
+                content,
                 member.member_id,
                 business_at,
-                str(content["terminal_id"]),
-                int(content["seq"]),
                 int(entry["discount_minor"]),
             )
-            owner = offer.member_id if offer is not None else None
-            for over in uses.record(use, allowed, owner):
-                detail = (
-                    f"offer {offer_id} was used more than {allowed} time(s): exposure "
-                    f"{over.discount_minor} minor units {content['currency']}"
-                )
-                if over.event_id == use.event_id:
-                    flags.append(("offer_overuse", detail))
-                else:
-                    others.append(
-                        Anomaly(
-                            "offer_overuse",
-                            over.terminal_id,
-                            over.event_id,
-                            over.seq,
-                            over.member_id,
-                            detail,
-                        )
-                    )
+            found, pushed_out = uses.judge(
+                use,
+                allowed,
+                offer.member_id if offer is not None else None,
+                "offer_overuse",
+                f"offer {offer_id} was used more than {allowed} time(s)",
+                str(content["currency"]),
+            )
+            flags += found
+            others += pushed_out
             member.offers = [
                 {**o, "uses_left": max(0, int(str(o["uses_left"])) - 1)}
                 if o["id"] == offer_id

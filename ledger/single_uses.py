@@ -18,9 +18,11 @@ order of arrival gives the same accepted set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from ledger.anomalies import Anomaly
 from ledger.db import Tx
 
 
@@ -41,6 +43,21 @@ class Use:
     @property
     def order(self) -> tuple[str, str, int]:
         return (self.business_at, self.terminal_id, self.seq)
+
+    @classmethod
+    def by_sale(
+        cls, item: str, content: Mapping[str, Any], member_id: str, business_at: str, discount: int
+    ) -> Use:
+        """The use of ``item`` by the sale ``content`` (its member ``member_id``)."""
+        return cls(
+            item,
+            str(content["event_id"]),
+            member_id,
+            business_at,
+            str(content["terminal_id"]),
+            int(content["seq"]),
+            discount,
+        )
 
 
 @dataclass
@@ -94,6 +111,34 @@ class SingleUses:
         self.accepted[use.item] = now
         self.changed.add(use.item)
         return [u for u in ranked[allowed:] if u.event_id in before | {use.event_id}]
+
+    def judge(
+        self, use: Use, allowed: int, owner: str | None, kind: str, what: str, currency: str
+    ) -> tuple[list[tuple[str, str]], list[Anomaly]]:
+        """:meth:`record` ``use``; the overuses it makes, each ``(kind, "<what>:
+        exposure <its discount>")``: a flag on the sale itself, an anomaly on another
+        event pushed out."""
+        flags: list[tuple[str, str]] = []
+        others: list[Anomaly] = []
+
+        def detail(over: Use) -> str:
+            return f"{what}: exposure {over.discount_minor} minor units {currency}"
+
+        for over in self.record(use, allowed, owner):
+            if over.event_id == use.event_id:
+                flags.append((kind, detail(over)))
+            else:
+                others.append(
+                    Anomaly(
+                        kind,
+                        over.terminal_id,
+                        over.event_id,
+                        over.seq,
+                        over.member_id,
+                        detail(over),
+                    )
+                )
+        return flags, others
 
     def count(self, item: str, member_id: str) -> int:
         """Uses known of ``item`` by ``member_id`` (accepted or not)."""

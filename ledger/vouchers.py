@@ -146,35 +146,17 @@ class VoucherKeeper:
         for entry in content.get("vouchers_used", []):
             number, discount = str(entry["number"]), int(entry["discount_minor"])
             flags += self._check(member, number, terms.get(number, {}), day)
-            use = Use(
-                voucher_item(number),
-                str(content["event_id"]),
-                member.member_id,
-                business_at,
-                str(content["terminal_id"]),
-                int(content["seq"]),
-                discount,
-            )
             voucher = self.vouchers.get(number)
-            owner = voucher.member_id if voucher is not None else None
-            for over in uses.record(use, 1, owner):
-                detail = (
-                    f"voucher {number} was used before: exposure {over.discount_minor} "
-                    f"minor units {content['currency']}"
-                )
-                if over.event_id == use.event_id:
-                    flags.append(("voucher_overuse", detail))
-                else:
-                    others.append(
-                        Anomaly(
-                            "voucher_overuse",
-                            over.terminal_id,
-                            over.event_id,
-                            over.seq,
-                            over.member_id,
-                            detail,
-                        )
-                    )
+            found, pushed_out = uses.judge(
+                Use.by_sale(voucher_item(number), content, member.member_id, business_at, discount),
+                1,
+                voucher.member_id if voucher is not None else None,
+                "voucher_overuse",
+                f"voucher {number} was used before",
+                str(content["currency"]),
+            )
+            flags += found
+            others += pushed_out
             member.vouchers = [v for v in member.vouchers if v["number"] != number]
         return flags, others
 
