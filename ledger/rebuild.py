@@ -77,35 +77,11 @@ def replayed_tables(replayed: Replayed) -> Tables:
         tables["tier_grants"] |= {
             (member_id, level, w, day.isoformat()) for (level, w), day in state.grants.items()
         }
-    tables["vouchers"] = {
-        (
-            v.number,
-            v.member_id,
-            v.settlement_id,
-            v.value_minor,
-            v.currency,
-            v.min_spend_minor,
-            v.valid_until,
-            v.issued_by,
-        )
-        for v in accounts.vouchers.vouchers.values()
-    }
+    tables["vouchers"] = {v.row() for v in accounts.vouchers.vouchers.values()}
     uses = accounts.uses
     for item, known in uses.uses.items():
         accepted = uses.accepted.get(item, set())
-        tables["single_uses"] |= {
-            (
-                u.item,
-                u.event_id,
-                u.member_id,
-                u.business_at,
-                u.terminal_id,
-                u.seq,
-                u.discount_minor,
-                int(u.event_id in accepted),
-            )
-            for u in known
-        }
+        tables["single_uses"] |= {u.row(u.event_id in accepted) for u in known}
     for (member_id, cap_id), awards in accounts.caps.awards.items():
         tables["cap_awards"] |= {
             (member_id, cap_id, a.event_id, a.at.isoformat(), a.reversed_by) for a in awards

@@ -19,7 +19,7 @@ order of arrival gives the same accepted set.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from ledger.anomalies import Anomaly
@@ -43,6 +43,10 @@ class Use:
     @property
     def order(self) -> tuple[str, str, int]:
         return (self.business_at, self.terminal_id, self.seq)
+
+    def row(self, accepted: bool) -> tuple[object, ...]:
+        """The ``single_uses`` table's row (these fields in order, then accepted)."""
+        return (*astuple(self), int(accepted))
 
     @classmethod
     def by_sale(
@@ -149,19 +153,7 @@ class SingleUses:
         rows = []
         for item in sorted(self.changed):
             accepted = self.accepted.get(item, set())
-            rows += [
-                (
-                    u.item,
-                    u.event_id,
-                    u.member_id,
-                    u.business_at,
-                    u.terminal_id,
-                    u.seq,
-                    u.discount_minor,
-                    int(u.event_id in accepted),
-                )
-                for u in self.uses[item]
-            ]
+            rows += [u.row(u.event_id in accepted) for u in self.uses[item]]
         tx.executemany(
             "INSERT INTO single_uses (item, event_id, member_id, business_at, terminal_id, seq, "
             "discount_minor, accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "

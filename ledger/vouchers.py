@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,6 +62,10 @@ class Voucher:
     min_spend_minor: int
     valid_until: str
     issued_by: str
+
+    def row(self) -> tuple[object, ...]:
+        """The ``vouchers`` table's row (its columns are these fields, in order)."""
+        return astuple(self)
 
     def held(self) -> dict[str, object]:
         """As the member's ``vouchers`` list and the feed carry it."""
@@ -186,18 +190,6 @@ class VoucherKeeper:
         tx.executemany(
             "INSERT INTO vouchers (number, member_id, settlement_id, value_minor, currency, "
             "min_spend_minor, valid_until, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    v.number,
-                    v.member_id,
-                    v.settlement_id,
-                    v.value_minor,
-                    v.currency,
-                    v.min_spend_minor,
-                    v.valid_until,
-                    v.issued_by,
-                )
-                for v in self.issued
-            ],
+            [v.row() for v in self.issued],
         )
         self.issued.clear()
