@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ledger import programmes
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 from ledger.member_book import load_members_by_id
 from loyalty.programme import Programme, ProgrammeVersion, version_in_force
 from loyalty.programme.model import QUALIFYING_SPEND
@@ -44,10 +44,9 @@ class AccrualKeeper:
     changed: set[Key] = field(default_factory=set)
 
     def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
-        wanted = sorted(set(member_ids) - self.loaded)
+        wanted = not_yet(self.loaded, member_ids)
         if not wanted:
             return
-        self.loaded.update(wanted)
         condition, params = tx.in_list("member_id", wanted)
         for member_id, settlement_id, period, basis in tx.query(
             f"SELECT member_id, settlement_id, period, basis FROM accruals WHERE {condition}",

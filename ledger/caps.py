@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 from loyalty.programme import Programme
 from loyalty.programme.model import Cap, FixedBonus
 
@@ -110,10 +110,9 @@ class CapKeeper:
     """(cap, event) → the correction that reversed it, decided in this transaction."""
 
     def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
-        wanted = sorted(set(member_ids) - self.loaded)
+        wanted = not_yet(self.loaded, member_ids)
         if not wanted:
             return
-        self.loaded.update(wanted)
         condition, params = tx.in_list("member_id", wanted)
         for member_id, cap, event_id, business_at, reversed_by in tx.query(
             f"SELECT member_id, cap, event_id, business_at, reversed_by FROM cap_awards "

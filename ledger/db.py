@@ -24,7 +24,7 @@ import queue
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,14 @@ class Tx(ABC):
 
 IN_CHUNK = 5000
 """Values per ``IN`` list, within every dialect's parameter limits."""
+
+
+def not_yet(loaded: set[str], keys: Iterable[str]) -> list[str]:
+    """The ``keys`` not in ``loaded`` (sorted), now added to it: what a keeper that
+    reads its rows once per transaction still has to read."""
+    wanted = sorted(set(keys) - loaded)
+    loaded.update(wanted)
+    return wanted
 
 
 def rows_where_in(tx: Tx, select: str, column: str, values: Sequence[Any]) -> Iterator[Row]:

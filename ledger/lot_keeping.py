@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 from loyalty.lots import ExpiryDay, WalletLots, spend_order
 from loyalty.programme import ProgrammeVersion, version_in_force
 from loyalty.programme.model import is_wallet_account
@@ -117,10 +117,9 @@ class LotKeeper:
 
     def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
         """Read the lots holding something of these members (once per member)."""
-        wanted = sorted(set(member_ids) - self.loaded)
+        wanted = not_yet(self.loaded, member_ids)
         if not wanted:
             return
-        self.loaded.update(wanted)
         condition, params = tx.in_list("member_id", wanted)
         for member_id, wallet, last_day, remaining in tx.query(
             f"SELECT member_id, wallet, last_day, remaining FROM lots WHERE {condition} "

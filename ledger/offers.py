@@ -29,7 +29,7 @@ from typing import Any
 from ledger import programmes
 from ledger.anomalies import Anomaly
 from ledger.csv_import import day_within, nothing_imported, read_csv, repeated
-from ledger.db import Database, Tx, rows_where_in
+from ledger.db import Database, Tx, not_yet, rows_where_in
 from ledger.errors import AdminError
 from ledger.member_book import WorkingMember, load_members_by_id
 from ledger.single_uses import SingleUses, Use
@@ -293,9 +293,8 @@ class OfferKeeper:
     loaded: set[str] = field(default_factory=set)
 
     def load(self, tx: Tx, offer_ids: Iterable[str]) -> None:
-        wanted = sorted(set(offer_ids) - self.loaded)
+        wanted = not_yet(self.loaded, offer_ids)
         if wanted:
-            self.loaded.update(wanted)
             self._read(tx, "offer_id", wanted)
 
     def load_members(self, tx: Tx, member_ids: list[str]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from ledger.anomalies import Anomaly
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,9 @@ class SingleUses:
     changed: set[str] = field(default_factory=set)
 
     def load(self, tx: Tx, items: Iterable[str]) -> None:
-        wanted = sorted(set(items) - self.loaded)
+        wanted = not_yet(self.loaded, items)
         if not wanted:
             return
-        self.loaded.update(wanted)
         condition, params = tx.in_list("item", wanted)
         for row in tx.query(
             "SELECT item, event_id, member_id, business_at, terminal_id, seq, discount_minor, "

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 from loyalty.programme import ProgrammeVersion, version_in_force
 from loyalty.tier_metrics import RefundedSale, metric_amount
 from loyalty.tier_windows import count_in, window_of
@@ -54,10 +54,9 @@ class TierKeeper:
 
     def load(self, tx: Tx, member_ids: Iterable[str]) -> None:
         """Read the counts, grants and join dates of these members (once each)."""
-        wanted = sorted(set(member_ids) - self.loaded)
+        wanted = not_yet(self.loaded, member_ids)
         if not wanted:
             return
-        self.loaded.update(wanted)
         self.load_join_dates(tx, wanted)
         condition, params = tx.in_list("member_id", wanted)
         for member_id, window, counted in tx.query(

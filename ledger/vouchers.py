@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.anomalies import Anomaly
-from ledger.db import Tx
+from ledger.db import Tx, not_yet
 from ledger.member_book import WorkingMember
 from ledger.single_uses import SingleUses, Use
 from loyalty.programme.settlements import VoucherTerms
@@ -91,10 +91,9 @@ class VoucherKeeper:
     loaded: set[str] = field(default_factory=set)
 
     def load(self, tx: Tx, numbers: Iterable[str]) -> None:
-        wanted = sorted(set(numbers) - self.loaded)
+        wanted = not_yet(self.loaded, numbers)
         if not wanted:
             return
-        self.loaded.update(wanted)
         condition, params = tx.in_list("number", wanted)
         for row in tx.query(
             "SELECT number, member_id, settlement_id, value_minor, currency, min_spend_minor, "

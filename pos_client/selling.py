@@ -9,9 +9,8 @@ member is selected), so the screen shows exactly what finishing would record.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,28 +48,19 @@ from pos_client.views import (
 
 if TYPE_CHECKING:
     from pos_client.config import TillConfig
-    from pos_client.ledger_link import LedgerLink
     from pos_client.programme_book import ProgrammeBook
-    from pos_client.store import LocalStore
 
 
 class Selling(HoldingUse):
-    """Basket, sale, refund, redemption and action operations of the Till."""
+    """Basket, sale, refund, redemption and action operations of the Till (the
+    till's state it shares with :class:`HoldingUse` is declared there)."""
 
     config: TillConfig
-    store: LocalStore
     book: ProgrammeBook
-    draft: SaleDraft
     outcomes: OutcomeMemo
-    link: LedgerLink | None
-    _lock: threading.RLock
-    _member: MemberView | None
-    clock: Callable[[], datetime]
 
     if TYPE_CHECKING:
 
-        def version(self, at: datetime | None = None) -> ProgrammeVersion: ...
-        def select_member(self, card: str) -> MemberView: ...
         def _require_member(self) -> MemberView: ...
         def _view(self, card: str) -> MemberView: ...
         def _record(
