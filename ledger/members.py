@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from ledger.db import Row, Tx
 from ledger.errors import AdminError
+from loyalty import tiers
 from loyalty.canonical import canonical_json
 from sync.protocol import MemberState
 
@@ -50,7 +51,7 @@ class MemberRow(NamedTuple):
 MEMBER_COLUMNS = ", ".join(MemberRow._fields)
 POINTS = "points"
 """The account release 0.1.0 tills know as ``balance``."""
-DEFAULT_TIER = "basic"
+DEFAULT_TIER = tiers.DEFAULT_TIER
 
 
 def unknown_member_id(card: str) -> str:

@@ -34,6 +34,10 @@ from datetime import date, timedelta
 from loyalty.programme.model import TierQualification
 from loyalty.tier_windows import count_in, held_until, window_of, windows_touched
 
+DEFAULT_TIER = "basic"
+"""The tier of a member nobody gave one (a members import without a tier, a card
+first met in an event)."""
+
 
 @dataclass
 class TierState:

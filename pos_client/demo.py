@@ -27,6 +27,7 @@ from loyalty.cards import make_card_number
 from loyalty.money import parse_money
 from loyalty.programme import Programme, load_programme_file, parse_programme
 from loyalty.programme.default import simple_programme_document
+from loyalty.tiers import DEFAULT_TIER
 from pos_client.config import APP_NAME, LedgerConfig, QuickKey, TillConfig
 from pos_client.demo_ledger import DemoLedger, DemoLedgerError
 from pos_client.store import CachedMember, Product
@@ -154,7 +155,7 @@ def demo_members(
                 card=make_card_number(serial * 7919 % 10**9, prefix="29"),
                 member_id=f"M{serial:06d}",
                 name=name,
-                tier=tiers[min(serial % 5, len(tiers) - 1)] if tiers else "",
+                tier=tiers[min(serial % 5, len(tiers) - 1)] if tiers else DEFAULT_TIER,
                 accounts={"points": balance} if balance else {},
                 status="blocked" if serial % 97 == 0 else "active",
                 flagged=False,
