@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from loyalty.enrolment import enrolment_problem
 from loyalty.field_checks import (
     MAX_AMOUNT,
     Check,
+    approval,
     bonus,
     expired_lot,
     extended_lot,
@@ -55,8 +57,14 @@ KINDS_V2: Final = frozenset(
         "extend",
         "settlement",
         "correction",
+        "enrol",
+        "replace",
+        "block",
     }
 )
+MEMBER_KINDS: Final = frozenset({"enrol", "replace", "block"})
+"""A till's events about the member and their cards rather than points: a sign-up,
+a card replaced, a card blocked (their ``postings`` are empty)."""
 LEDGER_KINDS: Final = frozenset({"expire", "extend", "settlement", "correction"})
 """Kinds only the ledger records (its settlements); a till's event of one is malformed."""
 KINDS_V1: Final = frozenset({"earn", "redeem", "refund", "adjust"})
@@ -89,6 +97,8 @@ SALE = frozenset({"sale"})
 REFUND = frozenset({"refund"})
 SETTLEMENT = frozenset({"settlement"})
 CORRECTION = frozenset({"correction"})
+TILL_KINDS = KINDS_V2 - LEDGER_KINDS
+CARD_KINDS = frozenset({"replace", "block"})
 
 FIELDS: Final[tuple[EventField, ...]] = (
     _field("schema", integer(SCHEMA, SCHEMA), ALL, None, "the event schema, 2"),
@@ -100,7 +110,8 @@ FIELDS: Final[tuple[EventField, ...]] = (
         one_of(KINDS_V2),
         ALL,
         None,
-        "sale, redeem, refund, adjust, action; the ledger's expire, extend, settlement, correction",
+        "sale, redeem, refund, adjust, action, enrol, replace, block; the ledger's expire, "
+        "extend, settlement, correction",
     ),
     _field("recorded_at", text(64), ALL, None, "the till's clock, UTC; never trusted for order"),
     _field("prev_hash", hex_hash, ALL, None, "hash of the till's previous event"),
@@ -110,6 +121,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field("store", text(40), ALL, None, "the store of the till"),
     _field("currency", text(3), ALL, None, "ISO 4217 code of every amount"),
     _field("operator", text(64), NONE, ALL, "who was signed in at the till"),
+    _field(
+        "approval",
+        approval,
+        NONE,
+        TILL_KINDS,
+        "the manager who approved it, {manager, action, amount} (programme [approvals])",
+    ),
     _field(
         "programme",
         programme_ref,
@@ -196,16 +214,31 @@ FIELDS: Final[tuple[EventField, ...]] = (
     _field(
         "reason",
         text(40),
-        frozenset({"adjust"}) | CORRECTION,
+        frozenset({"adjust"}) | CORRECTION | CARD_KINDS,
         None,
-        "adjust: the reason code; correction (ledger): why (cap, stale_version, ...)",
+        "adjust: the reason code; replace, block: lost, stolen, damaged, ...; correction "
+        "(ledger): why (cap, stale_version, ...)",
     ),
     _field(
         "note",
         text(1000),
         NONE,
-        frozenset({"adjust"}) | CORRECTION,
-        "adjust: the manager's note; correction: the rule in words",
+        frozenset({"adjust"}) | CORRECTION | CARD_KINDS,
+        "adjust, replace, block: the manager's note; correction: the rule in words",
+    ),
+    _field(
+        "new_card",
+        text(64),
+        frozenset({"replace"}),
+        None,
+        "replace: the member's new card (the old one is ``card``)",
+    ),
+    _field(
+        "enrolment",
+        enrolment_problem,
+        frozenset({"enrol"}),
+        None,
+        "enrol: {name, phone, email, birth_date, privacy_accepted_at, marketing}",
     ),
     _field(
         "expired",

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from loyalty.staff import APPROVAL_ACTIONS
+
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 MAX_AMOUNT = 10**15
 
@@ -162,6 +164,15 @@ voucher_issued = object_of(
         "value_minor": integer(1, MAX_AMOUNT),
         "min_spend_minor": integer(0, MAX_AMOUNT),
         "valid_until": text(10),
+    }
+)
+
+
+approval = object_of(
+    {
+        "manager": text(64),
+        "action": one_of(APPROVAL_ACTIONS),
+        "amount": integer(-MAX_AMOUNT, MAX_AMOUNT),
     }
 )
 

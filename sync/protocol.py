@@ -23,10 +23,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from loyalty.event_fields import event_problem
 from loyalty.events import Event
+from sync.member_wire import (
+    Accrued,
+    MemberState,
+    MemberStatus,
+    OfferHeld,
+    RewardHeld,
+    VoucherHeld,
+)
+from sync.wire_base import _Answer, _Request
 
 PROTOCOL_VERSION = 1
 """Bumped on any incompatible change; the ledger serves it at ``GET /health``."""
@@ -42,17 +51,8 @@ MAX_CHANGES_LIMIT = 10_000
 
 EventStatus = Literal["accepted", "duplicate", "conflict", "rejected"]
 StopCode = Literal["gap", "fork", "conflict", "malformed"]
-MemberStatus = Literal["active", "blocked"]
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
 
 # --------------------------------------------------------------------------- requests
@@ -87,6 +87,21 @@ def wire_problem(data: dict[str, Any]) -> tuple[str, str] | None:
     return event_problem({k: v for k, v in data.items() if k != "hash"})
 
 
+class Void(_Request):
+    """A manager's decision at the till that a parked event must not count.
+
+    The ledger stores the event in the terminal's chain as sent (its hash and link
+    are checked, its fields are not), applies nothing of it, flags it ``voided`` and
+    lists it as an anomaly naming the manager and the note, so the stream goes on."""
+
+    seq: int = Field(ge=1)
+    event_id: str = Field(min_length=1, max_length=64)
+    manager: str = Field(min_length=1, max_length=64)
+    """The staff number of the manager who decided."""
+    note: str = Field(min_length=1, max_length=1000)
+    decided_at: str = Field(min_length=1, max_length=64)
+
+
 class PushRequest(_Request):
     """``POST /v1/events``: a batch of one terminal's events in sequence order."""
 
@@ -94,117 +109,11 @@ class PushRequest(_Request):
     """Must be the authenticated terminal (else 403)."""
     events: list[WireEvent]
     """At most :data:`MAX_EVENTS_PER_BATCH`; may be empty (a cheap status probe)."""
+    voids: list[Void] = Field(default_factory=list)
+    """Events of this batch a manager voided (left out of the request when empty)."""
 
 
 # ---------------------------------------------------------------------------- answers
-
-
-class RewardHeld(_Answer):
-    """An issued reward a member holds (from a completed stamp card, say)."""
-
-    id: str
-    reward: str
-    """The programme's reward id (``free-coffee``)."""
-
-
-class Expiring(_Answer):
-    """A wallet's soonest-expiring lot: ``amount`` may be used up to and including
-    the local day ``on`` (``YYYY-MM-DD``), then it expires."""
-
-    wallet: str
-    amount: int
-    on: str
-
-
-class TierProgress(_Answer):
-    """The member's tier metric counted in a window, as of their latest event at the
-    ledger; the programme's ``[tiers.qualify]`` says what it counts. The window is a
-    label of :mod:`loyalty.tier_windows`: a year (``"2026"``), the 12 months ending
-    with a month (``"2026-03"``) or a membership year (``"2026-04-15/2027-04-14"``)."""
-
-    window: str
-    count: int
-
-
-class VoucherHeld(_Answer):
-    """A bonus voucher the member holds: issued by the ledger, not used yet."""
-
-    number: str
-    """``VCH-...``, printed as Code 128."""
-    value_minor: int
-    currency: str
-    min_spend_minor: int = 0
-    """The basket must be paid at least this before the voucher."""
-    valid_until: str
-    """The last local day it may be used (``YYYY-MM-DD``)."""
-
-
-class OfferHeld(_Answer):
-    """A personal offer assigned to the member, with uses left."""
-
-    id: str
-    template: str
-    """The programme's ``[[offer_templates]]`` id: what it takes off, and its offline
-    policy."""
-    valid_from: str
-    valid_until: str
-    """The first and last local days it may be used (``YYYY-MM-DD``)."""
-    uses_left: int
-    """Uses left as the ledger counts them (a till subtracts its own unsynced uses)."""
-
-
-class Accrued(_Answer):
-    """What a period settlement would pay the member for a period so far (a member
-    dividend accrued this year): provisional until the period is settled."""
-
-    settlement: str
-    period: str
-    """``2026`` or ``2026-03``."""
-    amount: int
-    """Minor units of the programme currency (a money wallet, or a voucher's value)."""
-    wallet: str | None = None
-    """The wallet it will be paid into; None: paid as a voucher."""
-
-
-class MemberState(_Answer):
-    """A member as the ledger knows it now: the confirmed balance and status."""
-
-    member_id: str
-    card: str
-    """The member's current card."""
-    name: str
-    tier: str
-    balance: int
-    """Confirmed ``points`` account (kept for release 0.1.0 tills; see ``accounts``)."""
-    accounts: dict[str, int] = Field(default_factory=dict)
-    """Confirmed balance of every account: wallets, ``stamps:<card>``,
-    ``qualifying_spend``; zeros left out. Negative after an overdraft or a refund of
-    points already spent (a debt)."""
-    rewards: list[RewardHeld] = Field(default_factory=list)
-    """Issued rewards the member holds and may use."""
-    status: MemberStatus
-    flagged: bool
-    """Set for review by a manager (overdraft, unknown or blocked card, rule mismatch)."""
-    flag_reasons: list[str]
-    """Distinct reasons, e.g. ``["overdraft"]``; empty when not flagged."""
-    version: int
-    """The ledger change number of this state; larger is newer. A till keeps the
-    state with the highest version it has seen and ignores older ones."""
-    expiring: list[Expiring] = Field(default_factory=list)
-    """Per wallet with lots that expire, the soonest one (the ledger's lots)."""
-    progress: TierProgress | None = None
-    """Tier qualification so far, for programmes that qualify tiers."""
-    birthday: str = ""
-    """The member's birthday as ``MM-DD`` (never the year), empty when unknown: the
-    till opens the birthday reward's window from it, offline too."""
-    birthday_claimed: int = 0
-    """The year of the birthday whose reward the member last used (0: never)."""
-    vouchers: list[VoucherHeld] = Field(default_factory=list)
-    """Bonus vouchers the member holds."""
-    offers: list[OfferHeld] = Field(default_factory=list)
-    """Personal offers the member holds."""
-    accrued: list[Accrued] = Field(default_factory=list)
-    """Period settlements accrued so far for the member's latest period."""
 
 
 class EventResult(_Answer):
@@ -301,6 +210,37 @@ class RevokedCardChange(_Answer):
     change: int
 
 
+class StaffChange(_Answer):
+    """A staff member added or changed (role, PIN, disabled): tills check PINs offline
+    against ``pin_hash`` (salted scrypt, :mod:`loyalty.staff`)."""
+
+    type: Literal["staff"] = "staff"
+    staff_id: str
+    name: str
+    role: Literal["cashier", "manager"]
+    pin_hash: str
+    badge: str = ""
+    stores: list[str] = Field(default_factory=list)
+    """Empty: every store."""
+    active: bool
+    change: int
+
+
+class CardRange(_Answer):
+    """Card numbers the ledger set aside for one till's enrolments: the twelve-digit
+    bodies ``first`` to ``last`` (each number is its body and EAN-13 check digit).
+    No other till is given any of them, so two offline tills never collide."""
+
+    first: int
+    last: int
+
+
+class CardRangesResponse(_Answer):
+    """``POST /v1/card-ranges``: every range this terminal holds, a new one included."""
+
+    ranges: list[CardRange]
+
+
 class UnknownChange(_Answer):
     """A change of a kind this till does not know: read, then left out of
     :attr:`ChangesResponse.changes` (a newer ledger may announce more kinds of change
@@ -309,7 +249,9 @@ class UnknownChange(_Answer):
     type: Any = None
 
 
-CHANGE_TYPES: frozenset[str] = frozenset({"member", "programme", "product", "revoked_card"})
+CHANGE_TYPES: frozenset[str] = frozenset(
+    {"member", "programme", "product", "revoked_card", "staff"}
+)
 
 
 def _change_kind(value: Any) -> str:
@@ -322,7 +264,7 @@ def _change_kind(value: Any) -> str:
     return kind if isinstance(kind, str) and kind in CHANGE_TYPES else "unknown"
 
 
-Change = MemberChange | ProgrammeChange | ProductChange | RevokedCardChange
+Change = MemberChange | ProgrammeChange | ProductChange | RevokedCardChange | StaffChange
 """A change this till acts on (:attr:`ChangesResponse.changes` holds only these)."""
 
 _AnyChange = Annotated[
@@ -330,6 +272,7 @@ _AnyChange = Annotated[
     | Annotated[ProgrammeChange, Tag("programme")]
     | Annotated[ProductChange, Tag("product")]
     | Annotated[RevokedCardChange, Tag("revoked_card")]
+    | Annotated[StaffChange, Tag("staff")]
     | Annotated[UnknownChange, Tag("unknown")],
     Discriminator(_change_kind),
 ]
@@ -363,6 +306,8 @@ class ChangesResponse(_Answer):
     when none): the till checks it is its own event before trusting ``high_water``."""
     has_more: bool
     """True when more changes follow; pull again with ``next_cursor``."""
+    card_ranges: list[CardRange] = Field(default_factory=list)
+    """The card number ranges the ledger gave this terminal for enrolments."""
 
 
 class MemberResponse(_Answer):
@@ -395,6 +340,8 @@ __all__ = [
     "MAX_EVENTS_PER_BATCH",
     "PROTOCOL_VERSION",
     "Accrued",
+    "CardRange",
+    "CardRangesResponse",
     "Change",
     "ChangesResponse",
     "ErrorResponse",
@@ -414,8 +361,10 @@ __all__ = [
     "RevokedCardChange",
     "RewardHeld",
     "RulesResponse",
+    "StaffChange",
     "StopCode",
     "StopInfo",
+    "Void",
     "VoucherHeld",
     "WireEvent",
     "event_from_wire",

@@ -22,6 +22,7 @@ from typing import Any, get_args
 from loyalty.canonical import sha256_hex
 from loyalty.money import MINOR_UNIT_DIGITS
 from loyalty.programme import rule_tables
+from loyalty.programme.approvals import approvals
 from loyalty.programme.arithmetic import ROUNDING_MODES
 from loyalty.programme.birthday import birthday
 from loyalty.programme.model import (
@@ -151,6 +152,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
         _paths("offer_templates", len(offer_templates)),
     )
     birthday_reward = birthday(top, names, [r.id for r in rewards])
+    approval_policy = approvals(top)
     top.done()
 
     programme = Programme(
@@ -178,6 +180,7 @@ def parse_programme(raw: Mapping[str, Any], source: str = "<programme>") -> Prog
         settlements=settlements,
         offer_templates=offer_templates,
         birthday=birthday_reward,
+        approvals=approval_policy,
         document=document,
         content_hash=content_hash(document),
     )

@@ -14,6 +14,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Final, Literal
 
+from loyalty.programme.approvals import Approvals
 from loyalty.programme.arithmetic import RoundingMode
 from loyalty.programme.birthday import Birthday
 from loyalty.programme.conditions import ALWAYS, Conditions
@@ -319,6 +320,8 @@ class Programme:
     """Personal offers the ledger may assign (engine 2)."""
     birthday: Birthday | None
     """The birthday reward (engine 2)."""
+    approvals: Approvals
+    """Which till actions need a manager's approval (``[approvals]``)."""
     document: dict[str, Any] = field(compare=False, repr=False)
     """The document as written (TOML dates as ISO text): what :attr:`content_hash`
     covers and what travels to tills."""
