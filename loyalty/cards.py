@@ -85,3 +85,17 @@ def make_card_number(serial: int, prefix: str = "29") -> str:
 def mask_card_number(number: str) -> str:
     """Show only the last four digits, as receipts and screens do: ``•••• 1234``."""
     return "•••• " + number[-4:]
+
+
+ENROLMENT_PREFIX = "27"
+"""Card numbers the ledger sets aside for enrolments at tills start with this (the
+bodies of a till's ranges are twelve digits that start with it)."""
+
+
+def card_of_body(body: int) -> str:
+    """The card number whose first twelve digits are ``body``: the body and its
+    EAN-13 check digit. Raises ValueError unless ``body`` is twelve digits from 2."""
+    digits = f"{body:012d}"
+    if len(digits) != CARD_LENGTH - 1 or not digits.startswith(IN_STORE_PREFIX):
+        raise ValueError(f"{body} is not the body of a member card number")
+    return digits + str(ean13_check_digit(digits))

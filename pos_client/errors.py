@@ -11,7 +11,16 @@
         ├── RefundRefused      a refund that cannot be made (wrong kind, twice)
         ├── SaleRefused        the basket cannot be sold or changed as asked
         ├── UnknownProduct     a product barcode that is not in the catalogue
-        └── StoreError         the local database cannot be opened or trusted
+        ├── StoreError         the local database cannot be opened or trusted
+        ├── StaffRefused       a sign-in or approval refused
+        │   ├── UnknownStaff   no such staff number or badge at this store
+        │   ├── WrongPin       the PIN does not match (tries left)
+        │   ├── LockedOut      too many wrong PINs at this till (until when)
+        │   └── NotAManager    a manager's action with a cashier's PIN
+        ├── NotSignedIn        nobody is signed in
+        ├── ApprovalRequired   the action needs a manager's approval
+        ├── ManagerActionRefused  a manager's action that cannot be recorded as asked
+        └── NoCardNumbers      no card numbers left for enrolments
     ConfigError                the configuration file is missing or wrong
 
 Domain errors (``InvalidCardNumber``, ``InvalidAmount``, ``RedemptionRefused``) pass
@@ -83,3 +92,55 @@ class ConfigError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class StaffRefused(TillError):
+    """A sign-in or approval that cannot be accepted (the message says why)."""
+
+
+class UnknownStaff(StaffRefused):
+    """No active staff member of this store has that number or badge."""
+
+
+class WrongPin(StaffRefused):
+    """The PIN does not match; ``tries_left`` before the lockout."""
+
+    def __init__(self, message: str, tries_left: int) -> None:
+        super().__init__(message)
+        self.tries_left = tries_left
+
+
+class LockedOut(StaffRefused):
+    """Too many wrong PINs at this till: refused until ``until`` (ISO 8601)."""
+
+    def __init__(self, message: str, until: str) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class NotAManager(StaffRefused):
+    """A manager's action attempted with a cashier's PIN."""
+
+
+class NotSignedIn(TillError):
+    """Nobody is signed in at this till: sign in first."""
+
+
+class ApprovalRequired(TillError):
+    """The programme says this action needs a manager's approval and none was given:
+    the UI asks a manager for their PIN and tries again with the approval."""
+
+    def __init__(self, action: str, amount: int, message: str) -> None:
+        super().__init__(message)
+        self.action = action
+        self.amount = amount
+
+
+class ManagerActionRefused(TillError):
+    """A manager's action that cannot be recorded as asked (a correction without a
+    reason, a card already in use, ...); the message says why and nothing is recorded."""
+
+
+class NoCardNumbers(TillError):
+    """This till has no card numbers left for enrolments (the ledger gives more when
+    it syncs)."""

@@ -426,3 +426,7 @@ def m011_held_vouchers(db: Database) -> None:
     db.conn.execute("CREATE TABLE held_vouchers (number TEXT PRIMARY KEY, member_id TEXT NOT NULL)")
     db.conn.execute("CREATE INDEX held_vouchers_member ON held_vouchers (member_id)")
     index_vouchers(db.conn, "members")
+
+
+# Later migrations live in their own modules; importing them registers them, in order.
+from pos_client.store import schema_staff  # noqa: E402, F401
