@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from loyalty.cards import validate_card_number
 from loyalty.errors import InvalidCardNumber
@@ -121,24 +121,19 @@ class ManagerActions(DeskBase):
             old = _card(old_card, "old card")
             new = _card(new_card, "new card")
             member = self._known_card(old)
-            if self.store.members.card_state(old) == REPLACED:
+            if self._card_state(old) == REPLACED:
                 raise ManagerActionRefused(
                     f"Card {member.masked_card} was already replaced; replace the member's "
                     "current card instead."
                 )
-            if new == old or self.store.members.card_state(new) is not None:
+            if new == old or self._card_state(new) is not None:
                 raise ManagerActionRefused(
                     f"The new card {new[-4:]} is already known to this till: give the "
                     "member an unused card."
                 )
-            version = self.version()
             fields = {
-                "programme": programme_ref(version),
-                "postings": {},
-                "reason": checked_reason(reason, note, CARD_REASONS, "card replacement"),
-                "note": note.strip() or None,
+                **self._card_fields("card replacement", reason, note, approval),
                 "new_card": new,
-                **approval_fields(version.programme.approvals, "replace_card", 0, approval),
             }
 
             def replace_here(conn: sqlite3.Connection, event: Event) -> None:
@@ -158,16 +153,9 @@ class ManagerActions(DeskBase):
         with self._lock:
             blocked = _card(card, "card")
             member = self._known_card(blocked)
-            if self.store.members.card_state(blocked) == REVOKED:
+            if self._card_state(blocked) == REVOKED:
                 raise ManagerActionRefused(f"Card {member.masked_card} is already blocked.")
-            version = self.version()
-            fields = {
-                "programme": programme_ref(version),
-                "postings": {},
-                "reason": checked_reason(reason, note, CARD_REASONS, "card block"),
-                "note": note.strip() or None,
-                **approval_fields(version.programme.approvals, "replace_card", 0, approval),
-            }
+            fields = self._card_fields("card block", reason, note, approval)
 
             def block_here(conn: sqlite3.Connection, event: Event) -> None:
                 apply_block(conn, event.member_id, event.card, event.recorded_at)
@@ -175,6 +163,23 @@ class ManagerActions(DeskBase):
             self._record(EventKind.BLOCK, member, fields, also=block_here)
             self._refresh_selected(member.member_id)
             return self._member_by_id(member.member_id)
+
+    def _card_fields(
+        self, what: str, reason: str, note: str, approval: Approval | None
+    ) -> dict[str, Any]:
+        """The fields of a ``replace`` or ``block`` (an approval of ``replace_card``)."""
+        version = self.version()
+        return {
+            "programme": programme_ref(version),
+            "postings": {},
+            "reason": checked_reason(reason, note, CARD_REASONS, what),
+            "note": note.strip() or None,
+            **approval_fields(version.programme.approvals, "replace_card", 0, approval),
+        }
+
+    def _card_state(self, card: str) -> str | None:
+        with self.store.lock:
+            return self.store.members.card_state(card)
 
     def _known_card(self, card: str) -> MemberView:
         """The member who has or had ``card``, under that card."""

@@ -11,7 +11,8 @@ turn and the hits are kept in that order, once per member:
 5. a name containing every word typed, whatever the case (``casefold``, so ``ø``
    matches ``Ø``).
 
-Searches 3 (digits), 4 and 5 scan the table; limits keep them short.
+An exact key (1, 2, or a whole phone number) answers alone; only without one are
+3 (digits), 4 and 5 tried, which scan the table (LIMIT keeps them short).
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> list[Found]:
     text = " ".join(text.split())
     if not text or limit <= 0:
         return []
-    conn.create_function("casefold", 1, _casefold, deterministic=True)
     found: dict[str, Found] = {}
 
     def keep(rows: list[tuple[object, ...]]) -> None:
@@ -68,29 +68,50 @@ def search(conn: sqlite3.Connection, text: str, limit: int) -> list[Found]:
     )
     keep(conn.execute(f"{active} WHERE m.member_id = ?", [text]).fetchall())
     digits = _NOT_DIGITS.sub("", text)
-    if digits.isdigit() and digits.isascii():
-        if len(digits) == CARD_LENGTH:
-            keep(_by_cards(conn, "c.card = ?", [digits], limit))
-        phone = _phone(text)
-        if phone:
-            keep(conn.execute(f"{active} WHERE m.phone = ? LIMIT ?", [phone, limit]).fetchall())
-        if len(digits) >= MIN_DIGITS:
-            keep(
-                conn.execute(
-                    f"{active} WHERE m.phone != '' AND instr(m.phone, ?) > 0 LIMIT ?",
-                    [digits, limit],
-                ).fetchall()
-            )
-            keep(_by_cards(conn, "c.card LIKE ? ESCAPE '\\'", ["%" + _like_escaped(digits)], limit))
-    words = [w.casefold() for w in text.split()]
-    if any(not w.isdigit() for w in words):
-        condition = " AND ".join("instr(casefold(m.name), ?) > 0" for _ in words)
+    typed_digits = digits.isdigit() and digits.isascii()
+    if typed_digits and len(digits) == CARD_LENGTH:
+        keep(_by_cards(conn, "c.card = ?", [digits], limit))
+    phone = _phone(text) if typed_digits else ""
+    if phone:
         keep(
             conn.execute(
-                f"{active} WHERE {condition} ORDER BY m.name LIMIT ?", [*words, limit]
+                f"{active} WHERE m.phone = ? AND m.phone != '' LIMIT ?", [phone, limit]
             ).fetchall()
         )
+    if found:
+        return list(found.values())  # an exact key: no need to scan
+    if typed_digits and len(digits) >= MIN_DIGITS:
+        keep(
+            conn.execute(
+                f"{active} WHERE m.phone != '' AND instr(m.phone, ?) > 0 LIMIT ?",
+                [digits, limit],
+            ).fetchall()
+        )
+        keep(_by_cards(conn, "c.card LIKE ? ESCAPE '\\'", ["%" + _like_escaped(digits)], limit))
+    words = [w.casefold() for w in text.split()]
+    if any(c.isalpha() for c in text):
+        keep(_by_name(conn, active, words, limit))
     return list(found.values())
+
+
+def _by_name(
+    conn: sqlite3.Connection, select: str, words: list[str], limit: int
+) -> list[tuple[object, ...]]:
+    """Members whose name holds every word, whatever the case. A word in ASCII is
+    matched by SQLite's LIKE (case-blind for ASCII, and fast); any other word by
+    Python's ``casefold``."""
+    conn.create_function("casefold", 1, _casefold, deterministic=True)
+    conditions, params = [], []
+    for word in words:
+        if word.isascii():
+            conditions.append("m.name LIKE ? ESCAPE '\\'")
+            params.append(f"%{_like_escaped(word)}%")
+        else:
+            conditions.append("instr(casefold(m.name), ?) > 0")
+            params.append(word)
+    return conn.execute(
+        f"{select} WHERE {' AND '.join(conditions)} ORDER BY m.name LIMIT ?", [*params, limit]
+    ).fetchall()
 
 
 def _phone(text: str) -> str:
