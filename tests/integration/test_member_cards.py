@@ -9,11 +9,7 @@ from loyalty.cards import make_card_number
 from loyalty.events import EventKind
 from pos_client.approvals import Approval
 from pos_client.errors import ApprovalRequired, CardReplaced, ManagerActionRefused
-from pos_client.store.card_events import reapply_unconfirmed
-from pos_client.store.member_states import store_states
-from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
-from tests.conftest import member
 
 KARI, OLA = make_card_number(1), make_card_number(2)
 NEW = make_card_number(500)
@@ -41,19 +37,6 @@ def test_a_replaced_card_is_refused_at_once_and_the_new_one_selects_the_member(t
     assert till.earn("10").balance_after == 1110
     cards = [(c.card, c.state) for c in till.member_status("M000001").cards]
     assert cards == [(NEW, "active"), (KARI, "replaced")]
-
-
-def test_a_replacement_survives_a_stale_state_from_the_ledger(till: Till):
-    """A sync storing the member's state from before the ledger applied the
-    replacement does not give them their old card back."""
-    till.replace_card(KARI, NEW, "damaged", "", CARD_OK)
-    stale = member(1, 1000, "Kari Nordmann")
-    with till.store.lock, write_transaction(till.store.conn) as conn:
-        store_states(conn, [stale.row()], newer_only=False)
-        reapply_unconfirmed(conn)
-    assert till.scan(NEW).member_id == "M000001"
-    with pytest.raises(CardReplaced):
-        till.scan(KARI)
 
 
 def test_a_replacement_needs_an_approval_under_the_default_policy(till: Till):
