@@ -9,7 +9,7 @@ card travels with each view for the actions that need it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from loyalty.cards import mask_card_number
@@ -157,5 +157,5 @@ class Enrolled:
 
     member: MemberView
     card: str
-    numbers_left: int = field(default=0)
+    numbers_left: int = 0
     """Card numbers this till has left after this one."""
