@@ -32,6 +32,7 @@ from pos_client.config import TillConfig
 from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
 from pos_client.holdings import accrued_unsynced
 from pos_client.ledger_link import LedgerLink
+from pos_client.member_desk import MemberDesk
 from pos_client.member_state import after_event, member_view
 from pos_client.outcome_memo import OutcomeMemo
 from pos_client.programme_book import ProgrammeBook
@@ -54,7 +55,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling):
+class Till(Selling, MemberDesk):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:

@@ -20,6 +20,13 @@ _KIND_TITLES = {
     "refund": "Purchase returned",
     "adjust": "Points corrected",
     "action": "Action rewarded",
+    "enrol": "Member joined",
+    "replace": "Card replaced",
+    "block": "Card blocked",
+    "expire": "Points expired",
+    "extend": "Expiry extended",
+    "settlement": "Bonus paid",
+    "correction": "Ledger correction",
 }
 
 

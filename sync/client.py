@@ -22,7 +22,14 @@ from sync.errors import (
     LedgerUnreachable,
     NotAuthorised,
 )
-from sync.protocol import ChangesResponse, MemberResponse, PushResponse, RulesResponse
+from sync.history_wire import MemberHistoryResponse
+from sync.protocol import (
+    CardRangesResponse,
+    ChangesResponse,
+    MemberResponse,
+    PushResponse,
+    RulesResponse,
+)
 
 Answer = TypeVar("Answer", bound=BaseModel)
 RETRYABLE_STATUS = {409, 429}
@@ -86,6 +93,27 @@ class LedgerClient:
             if error.status_code == 404:
                 return None
             raise
+
+    def member_events(
+        self, member_id: str, before: int | None, limit: int, timeout: float | None = None
+    ) -> MemberHistoryResponse:
+        """``GET /v1/members/{member_id}/events``: a page of the member's history,
+        newest first, older than ``before`` (the newest page when None)."""
+        params: dict[str, str | int] = {"limit": limit}
+        if before is not None:
+            params["before"] = before
+        return self._request(
+            "GET",
+            f"/v1/members/{quote(member_id, safe='')}/events",
+            MemberHistoryResponse,
+            timeout=timeout,
+            params=params,
+        )
+
+    def card_ranges(self) -> CardRangesResponse:
+        """``POST /v1/card-ranges``: ask for more card numbers for enrolments; the
+        answer lists every range this terminal holds, a new one included."""
+        return self._request("POST", "/v1/card-ranges", CardRangesResponse)
 
     def rules(self) -> RulesResponse:
         return self._request("GET", "/v1/rules", RulesResponse)

@@ -39,6 +39,8 @@ from sync.protocol import PushResponse
 
 MAX_BATCHES_PER_RUN = 10_000
 MAX_PAGES_PER_RUN = 100_000
+CARD_NUMBERS_LOW = 200
+"""Fewer card numbers left than this after a pull: the engine asks for more."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ class SyncEngine:
         for _ in range(MAX_PAGES_PER_RUN):
             page = self.client.changes(cursor, self.page_size)
             self.local.stage_changes(page.changes)
+            if page.card_ranges:
+                self.local.store_card_ranges(page.card_ranges)
             cursor = page.next_cursor
             if not page.has_more:
                 if not self.local.chain_agrees(page.high_water, page.last_hash):
@@ -193,8 +197,22 @@ class SyncEngine:
                         "using the same terminal id. Ask a manager; nothing was changed.",
                         409,
                     )
-                return self.local.finish_pull(cursor, page.high_water)
+                updated = self.local.finish_pull(cursor, page.high_water)
+                self._top_up_card_numbers()
+                return updated
         raise SyncError("The ledger's change feed did not end; will continue next sync.")
+
+    def _top_up_card_numbers(self) -> None:
+        """Ask for more card numbers when few are left. A failure here never fails
+        the sync: enrolments go on with the numbers left, and the next sync asks again."""
+        if self.local.card_numbers_left() >= CARD_NUMBERS_LOW:
+            return
+        try:
+            answer = self.client.card_ranges()
+        except SyncError as error:
+            self._status = replace(self._status, last_error=error.message)
+            return
+        self.local.store_card_ranges(answer.ranges)
 
     # --- lookup --------------------------------------------------------------------
 

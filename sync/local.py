@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from loyalty.events import Event
-from sync.protocol import Change, MemberState
+from sync.protocol import CardRange, Change, MemberState
 
 
 @dataclass(frozen=True)
@@ -83,4 +83,13 @@ class LocalSide(Protocol):
 
     def cache_member(self, member: MemberState, high_water: int) -> bool:
         """Add a member found by an online lookup; False if it could double-count."""
+        ...
+
+    def store_card_ranges(self, ranges: Sequence[CardRange]) -> None:
+        """Keep the card number ranges the ledger gave this till for enrolments
+        (ranges already held keep the next number to give out)."""
+        ...
+
+    def card_numbers_left(self) -> int:
+        """How many card numbers this till may still give new members."""
         ...

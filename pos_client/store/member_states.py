@@ -43,6 +43,8 @@ MEMBER_COLUMNS = (
     "vouchers",
     "offers",
     "accrued",
+    "phone",
+    "flag_reasons",
 )
 """The columns of ``members``: one row per member id."""
 STATE_COLUMNS = ("card", *MEMBER_COLUMNS)

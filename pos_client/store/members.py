@@ -83,6 +83,10 @@ class CachedMember:
     vouchers: tuple[HeldVoucher, ...] = ()
     offers: tuple[HeldOffer, ...] = ()
     accrued: tuple[Accrual, ...] = ()
+    phone: str = ""
+    """``+`` and digits, as the ledger or an enrolment here gave it; empty: unknown."""
+    flag_reasons: tuple[str, ...] = ()
+    """Why the ledger flagged the member (``overdraft``, ...)."""
 
     @property
     def blocked(self) -> bool:
@@ -113,6 +117,8 @@ class CachedMember:
             _json_list(v.to_json() for v in self.vouchers),
             _json_list(o.to_json() for o in self.offers),
             _json_list(a.to_json() for a in self.accrued),
+            self.phone,
+            canonical_json(list(self.flag_reasons)) if self.flag_reasons else "[]",
         )
 
 
@@ -152,6 +158,8 @@ def row_to_member(row: Sequence[object]) -> CachedMember:
         vouchers=tuple(HeldVoucher.of(v) for v in _read_list(data["vouchers"])),
         offers=tuple(HeldOffer.of(o) for o in _read_list(data["offers"])),
         accrued=tuple(Accrual.of(a) for a in _read_list(data["accrued"])),
+        phone=str(data["phone"]),
+        flag_reasons=tuple(str(r) for r in _read_list(data["flag_reasons"])),
     )
 
 

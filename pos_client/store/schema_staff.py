@@ -77,3 +77,7 @@ def m012_staff_and_day(db: Database) -> None:
     for table in ("members", "pull_members"):
         conn.execute(f"ALTER TABLE {table} ADD COLUMN phone TEXT NOT NULL DEFAULT ''")
     conn.execute("CREATE INDEX members_phone ON members (phone) WHERE phone != ''")
+
+
+# Later migrations live in their own modules; importing them registers them, in order.
+from pos_client.store import schema_members  # noqa: E402, F401

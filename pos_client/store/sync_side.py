@@ -18,6 +18,8 @@ from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
+from pos_client.store.card_events import reapply_unconfirmed
+from pos_client.store.card_ranges import numbers_left, store_ranges
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import (
     PULLED,
@@ -31,6 +33,7 @@ from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
 from sync.protocol import (
+    CardRange,
     Change,
     MemberChange,
     MemberState,
@@ -65,6 +68,8 @@ def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
         vouchers=tuple(HeldVoucher.of(v.model_dump()) for v in member.vouchers),
         offers=tuple(HeldOffer.of(o.model_dump()) for o in member.offers),
         accrued=tuple(Accrual.of(a.model_dump()) for a in member.accrued),
+        phone=member.phone,
+        flag_reasons=tuple(member.flag_reasons),
     ).row()
 
 
@@ -113,6 +118,7 @@ class StoreSyncSide:
         with self.store.lock, write_transaction(self.conn) as conn:
             store_states(conn, [_member_row(m, now) for m in members], newer_only=True)
             self._raise_confirmed(high_water)
+            reapply_unconfirmed(conn)
 
     def _raise_confirmed(self, high_water: int) -> None:
         self.conn.execute(
@@ -210,6 +216,7 @@ class StoreSyncSide:
             self.store.settings.set(PULL_CURSOR, next_cursor)
             self.store.settings.set(LAST_SYNC_AT, _now())
             self._raise_confirmed(high_water)
+            reapply_unconfirmed(conn)
             conn.execute(f"DELETE FROM {PULLED}")
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
@@ -259,7 +266,18 @@ class StoreSyncSide:
             if overlap:
                 return False
             store_states(conn, [_member_row(member, _now())], newer_only=True)
+            reapply_unconfirmed(conn)
         return True
+
+    def store_card_ranges(self, ranges: Sequence[CardRange]) -> None:
+        """Keep the card number ranges the ledger gave this till (a range already
+        held keeps its next number)."""
+        with self.store.lock, write_transaction(self.conn) as conn:
+            store_ranges(conn, [(r.first, r.last) for r in ranges])
+
+    def card_numbers_left(self) -> int:
+        with self.store.lock:
+            return numbers_left(self.conn)
 
 
 def _now() -> str:
