@@ -13,6 +13,7 @@ import pytest
 from loyalty.cards import make_card_number
 from loyalty.events import Event
 from loyalty.programme import parse_programme
+from loyalty.programme.default import simple_programme_document
 from pos_client.approvals import Approval
 from pos_client.config import TillConfig
 from pos_client.errors import ApprovalRequired
@@ -24,33 +25,19 @@ from tests.integration.staff_feed import pull_staff, staff_change
 KARI = make_card_number(1)
 CASHIER_PIN, MANAGER_PIN = "1357", "8642"
 
-PROGRAMME = """
-[programme]
-id = "points"
-name = "Points"
-engine = 1
-currency = "NOK"
-timezone = "Europe/Oslo"
-
-[[rules]]
-id = "base"
-kind = "earn_rate"
-rate = "1"
-
-[redeem]
-points = 100
-value_minor = 1000
-min_points = 100
-
+APPROVALS = """
 [approvals]
 refund_above_minor = 50000   # more than 500.00 NOK back
 redeem_above = 500           # more than 500 points at once
 """
+"""The [approvals] table added to the default points programme (1 point per krone,
+100 points = 10.00 NOK)."""
 
 
 @pytest.fixture
 def till(tmp_path: Path) -> Iterator[Till]:
-    programme = parse_programme(tomllib.loads(PROGRAMME), "approvals test")
+    document = simple_programme_document() | tomllib.loads(APPROVALS)
+    programme = parse_programme(document, "approvals test")
     config = TillConfig(terminal_id="OSLO01-T1", data_dir=tmp_path / "till", programme=programme)
     opened = Till.open(config)
     opened.store.members.upsert_many([member(1, 5000, "Kari Nordmann")])
