@@ -7,6 +7,7 @@
     pos-client sync                        one sync with the ledger; non-zero on failure
     pos-client status [--json]             pending events, ledger state, last sync
     pos-client parked                      events the ledger refused, with its reasons
+    pos-client staff                       the staff this till knows, and who is locked out
     pos-client scanners | scan-test PORT | scanner-sim | card CARD --out FILE
                                            installer tools (docs/SCANNERS.md)
     pos-client programme check FILE | evaluate FILE --basket B.json [--member M.json]
@@ -33,6 +34,7 @@ from pos_client.config import TillConfig, load_config
 from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
 from pos_client.programme_commands import add_programme_commands
+from pos_client.store.staff import StaffStore
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.till import Till
 from pos_client.views import Receipt
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="pending events, ledger state, last sync")
     status.add_argument("--json", action="store_true", help="one JSON object")
     commands.add_parser("parked", help="events the ledger refused, with its reasons")
+    commands.add_parser("staff", help="the staff this till knows, and who is locked out")
     add_device_commands(commands)
     add_programme_commands(commands)
     return parser
@@ -91,7 +94,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         return _run_demo(args.data_dir, args.programme)
     config = load_config(args.config)
-    for notice in config.notices:
+    for notice in (*config.notices, *config.warnings):
         print(f"pos-client: {notice}", file=sys.stderr)
     if command == "run":
         from pos_client.ui.app import TillApp  # the only commands that load Textual
@@ -119,6 +122,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _print_status(till, as_json=args.json)
         if command == "parked":
             return _print_parked(till)
+        if command == "staff":
+            return _print_staff(till)
     finally:
         till.close()
     raise AssertionError(f"unhandled command {command}")
@@ -185,6 +190,28 @@ def _print_parked(till: Till) -> int:
     if not parked:
         print("No parked events: the ledger has accepted everything it was sent.")
     return 1 if parked else 0
+
+
+def _print_staff(till: Till) -> int:
+    """One line per person the ledger sent: number, role, name, and whether they can
+    sign in here (disabled, another store, locked out at this till until when)."""
+    now = till.clock()
+    with till.store.lock:
+        staff = StaffStore(till.store.conn)
+        rows = [(m, staff.locked_until(m.staff_id, now)) for m in staff.everyone()]
+    if not rows:
+        print("This till knows no staff: events name the configured operator.")
+    for member, locked in rows:
+        if not member.active:
+            state = "disabled"
+        elif not member.works_at(till.config.store_id):
+            state = "another store"
+        elif locked is not None:
+            state = f"locked out until {locked.astimezone(now.tzinfo):%H:%M}"
+        else:
+            state = "can sign in"
+        print(f"{member.staff_id:12s} {member.role:8s} {member.name:24s} {state}")
+    return 0
 
 
 def _print_status(till: Till, as_json: bool) -> int:

@@ -14,6 +14,7 @@ file and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -118,6 +119,9 @@ class TillConfig:
     """The file this came from, for messages."""
     notices: tuple[str, ...] = ()
     """What the file asks for that this till does not do (said at start, never fatal)."""
+    warnings: tuple[str, ...] = ()
+    """What is unsafe about the file itself (a ledger token others can read): said at
+    start and shown on the screen, never fatal."""
 
     def __post_init__(self) -> None:
         if self.ledger.url and self.programme.content_hash != _default_programme().content_hash:
@@ -174,7 +178,28 @@ def load_config(cli_path: str | Path | None = None) -> TillConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: is not valid TOML ({error}).") from error
-    return parse_config(data, source=str(path), base_dir=path.parent)
+    config = parse_config(data, source=str(path), base_dir=path.parent)
+    warning = readable_token_warning(path, config)
+    return config if warning is None else dataclasses.replace(config, warnings=(warning,))
+
+
+def readable_token_warning(path: Path, config: TillConfig) -> str | None:
+    """A warning when ``path`` holds a ledger token and its group or other users may
+    read it: whoever reads the token can send events as this till."""
+    if not config.ledger.token:
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"{path} holds this till's ledger token and is open to other users of this "
+        f"computer (mode {mode & 0o777:o}); anyone who reads the token can send events as "
+        "this till. "
+        f"Run: chmod 600 {path}"
+    )
 
 
 def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfig:

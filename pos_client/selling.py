@@ -26,6 +26,7 @@ from loyalty.programme.redemption import (
     redeem_terms,
 )
 from loyalty.scans import ScanKind, classify_scan
+from pos_client.approvals import Approval
 from pos_client.config import QuickKey
 from pos_client.errors import ReceiptNotFound, RefundRefused, SaleRefused, UnknownProduct
 from pos_client.holding_use import HoldingUse
@@ -63,6 +64,9 @@ class Selling(HoldingUse):
 
         def _require_member(self) -> MemberView: ...
         def _view(self, card: str) -> MemberView: ...
+        def _approval(
+            self, action: str, amount: int, approval: Approval | None, *named: Any
+        ) -> dict[str, Any]: ...
         def _record(
             self,
             kind: EventKind,
@@ -256,8 +260,10 @@ class Selling(HoldingUse):
 
     # --- finishing ---------------------------------------------------------------------
 
-    def finish_sale(self) -> Receipt:
-        """Record the basket as a sale for the member; durable on return."""
+    def finish_sale(self, approval: Approval | None = None) -> Receipt:
+        """Record the basket as a sale for the member; durable on return. A basket
+        spending more points than the programme lets a cashier alone raises
+        ApprovalRequired (``redeem``, the points) unless ``approval`` covers it."""
         with self._lock:
             member = self._require_member()
             if self.draft.is_empty:
@@ -269,8 +275,11 @@ class Selling(HoldingUse):
             member_snapshot = snapshot(member)
             outcome = self.outcomes.evaluate(version, basket, member_snapshot)
             self._check_spending(member, version, outcome)
+            main = version.programme.main_wallet
+            spent = outcome.spent.get(main.id, 0) if main is not None else 0
+            approved = self._approval("redeem", spent, approval, version) if spent else {}
             event_id = str(uuid.uuid4())
-            fields = sale_fields(event_id, version, basket, member_snapshot, outcome)
+            fields = sale_fields(event_id, version, basket, member_snapshot, outcome) | approved
             receipt = self._record(
                 EventKind.SALE,
                 member,
@@ -301,9 +310,12 @@ class Selling(HoldingUse):
 
     # --- standalone redemption, actions ------------------------------------------------
 
-    def redeem(self, points: int, purchase: str | Money | None = None) -> Receipt:
+    def redeem(
+        self, points: int, purchase: str | Money | None = None, approval: Approval | None = None
+    ) -> Receipt:
         """Redeem ``points`` as a discount outside a basket (within the balance and the
-        purchase, if given); durable on return."""
+        purchase, if given); durable on return. Raises ApprovalRequired (``redeem``,
+        ``points``) when the programme needs a manager and ``approval`` does not cover it."""
         with self._lock:
             member = self._view(self._require_member().card)
             version = self.version()
@@ -315,6 +327,7 @@ class Selling(HoldingUse):
             self._check_offline(member, programme, points)
             wallet = redeem_terms(programme).wallet
             fields = redeem_fields(version, wallet, points, discount, cap)
+            fields |= self._approval("redeem", points, approval, version)
             return self._record(EventKind.REDEEM, member, fields)
 
     def record_action(self, action_id: str) -> Receipt:
@@ -358,17 +371,27 @@ class Selling(HoldingUse):
                 rewards_already_used=sum(1 for r in plan.rewards_revoked if r not in held),
             )
 
-    def refund(self, receipt_no: str, lines: Mapping[int, int] | None = None) -> Receipt:
+    def refund(
+        self,
+        receipt_no: str,
+        lines: Mapping[int, int] | None = None,
+        approval: Approval | None = None,
+    ) -> Receipt:
         """Refund ``lines`` of a sale of this till (None: everything left); the
-        reversal is computed by difference. Works with or without a member selected."""
+        reversal is computed by difference. Works with or without a member selected.
+        Raises ApprovalRequired (``refund``, the money given back) when the version in
+        force or the sale's needs a manager and ``approval`` does not cover it."""
         with self._lock:
             plan, member = self._refund_plan(receipt_no, lines)
+            ref = plan.programme
+            named = self.book.by_number(int(ref["version"]), str(ref["hash"]))
+            approved = self._approval("refund", plan.refund_minor, approval, named)
             with self.store.lock:
                 earlier = self.store.journal.refunds_of(plan.sale.event_id)
             return self._record(
                 EventKind.REFUND,
                 member,
-                plan.fields(),
+                plan.fields() | approved,
                 also=plan.write_units(returned_before(earlier)),
                 lines=plan.receipt_lines(),
                 currency=plan.sale.currency,  # money goes back in the sale's currency

@@ -41,6 +41,7 @@ from pos_client.receipts import receipt_of
 from pos_client.sale_draft import SaleDraft
 from pos_client.scanning import card_from_scan
 from pos_client.selling import Selling
+from pos_client.staffing import Staffing
 from pos_client.store import LocalStore
 from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
@@ -55,7 +56,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling, MemberDesk):
+class Till(Selling, MemberDesk, Staffing):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from loyalty.canonical import canonical_json, sha256_hex
 from loyalty.events import GENESIS_HASH, Event
+from loyalty.staff import StaffError, StaffMember, check_staff_id
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
 from pos_client.store.card_events import reapply_unconfirmed
@@ -29,6 +30,7 @@ from pos_client.store.member_states import (
     store_states,
 )
 from pos_client.store.members import Expiring
+from pos_client.store.staff import store_staff
 from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
@@ -40,6 +42,7 @@ from sync.protocol import (
     ProductChange,
     ProgrammeChange,
     RevokedCardChange,
+    StaffChange,
 )
 
 PULL_CURSOR = "pull_cursor"
@@ -170,6 +173,10 @@ class StoreSyncSide:
                 )
             elif isinstance(change, RevokedCardChange):
                 others.append((f"revoked:{change.card}", change.change, change.model_dump_json()))
+            elif isinstance(change, StaffChange):
+                others.append(
+                    (f"staff:{_staff_id(change)}", change.change, change.model_dump_json())
+                )
         with self.store.lock, write_transaction(self.conn) as conn:
             stage_states(conn, PULLED, [_member_row(m, now) for m in members], newer_only=True)
             conn.executemany(
@@ -206,13 +213,17 @@ class StoreSyncSide:
                 "change = excluded.change WHERE excluded.change > products.change"
             )
             revoked: list[tuple[str, str, str]] = []
+            staff: list[tuple[StaffMember, int]] = []
             for key, payload in conn.execute("SELECT key, payload FROM pull_other ORDER BY change"):
                 if key.startswith("programme:"):
                     self._store_version(ProgrammeChange.model_validate_json(payload))
+                elif key.startswith("staff:"):
+                    staff.append(_staff_member(StaffChange.model_validate_json(payload)))
                 else:
                     card = RevokedCardChange.model_validate_json(payload)
                     revoked.append((card.card, card.member_id, card.revoked_at))
             revoke_cards(conn, revoked)
+            store_staff(conn, staff)
             self.store.settings.set(PULL_CURSOR, next_cursor)
             self.store.settings.set(LAST_SYNC_AT, _now())
             self._raise_confirmed(high_water)
@@ -278,6 +289,29 @@ class StoreSyncSide:
     def card_numbers_left(self) -> int:
         with self.store.lock:
             return numbers_left(self.conn)
+
+
+def _staff_id(change: StaffChange) -> str:
+    """The staff number of a staff change, or :class:`InvalidAnswer` for one no event
+    could name as its operator."""
+    try:
+        return check_staff_id(change.staff_id)
+    except StaffError as error:
+        raise InvalidAnswer(f"A staff change from the ledger is unusable: {error}") from None
+
+
+def _staff_member(change: StaffChange) -> tuple[StaffMember, int]:
+    """A staged staff change as the till stores it, with its change number."""
+    member = StaffMember(
+        staff_id=change.staff_id,
+        name=change.name,
+        role=change.role,
+        pin_hash=change.pin_hash,
+        badge=change.badge,
+        stores=tuple(change.stores),
+        active=change.active,
+    )
+    return member, change.change
 
 
 def _now() -> str:
