@@ -29,6 +29,7 @@ from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
 from loyalty.programme.model import QUALIFYING_SPEND
 from pos_client.config import TillConfig
+from pos_client.day_desk import DayDesk
 from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
 from pos_client.holdings import accrued_unsynced
 from pos_client.ledger_link import LedgerLink
@@ -54,7 +55,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling):
+class Till(Selling, DayDesk):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:

@@ -27,6 +27,7 @@ from pos_client.store.member_states import (
     store_states,
 )
 from pos_client.store.members import Expiring
+from pos_client.store.parked import voids_between
 from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
@@ -37,6 +38,7 @@ from sync.protocol import (
     ProductChange,
     ProgrammeChange,
     RevokedCardChange,
+    Void,
 )
 
 PULL_CURSOR = "pull_cursor"
@@ -136,6 +138,10 @@ class StoreSyncSide:
                 "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
             ).fetchall()
         return [ParkedEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def voids(self, first: int, last: int) -> list[Void]:
+        with self.store.lock:
+            return voids_between(self.conn, first, last)
 
     def pull_cursor(self) -> str | None:
         with self.store.lock:
