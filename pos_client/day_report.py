@@ -147,10 +147,10 @@ class DayReport:
         ]
         lines = [two_columns(f"  {label}", str(n), width) for label, n in counts]
         for label, accounts, sign in (
-            ("Earned", day.earned, False),
-            ("Redeemed", day.redeemed, False),
-            ("Refunds", day.returned, True),
-            ("Corrections", day.corrected, True),
+            ("Points earned", day.earned, False),
+            ("Points redeemed", day.redeemed, False),
+            ("Points refunded", day.returned, True),
+            ("Points corrected", day.corrected, True),
         ):
             for account, value in sorted(accounts.items()):
                 amount = wording.account_amount(account, value, self.info, sign=sign)
