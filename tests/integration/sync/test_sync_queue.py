@@ -118,28 +118,6 @@ def test_a_void_needs_a_note_a_parked_event_and_a_manager(ledger: LedgerUnderTes
         rig.close()
 
 
-def test_a_fork_cannot_be_voided_at_the_till(ledger: LedgerUnderTest, tmp_path: Path):
-    (card,) = ledger.add_members(1000)
-    terminal_id, token = ledger.add_terminal("FORKQ")
-    first = TillRig(ledger, Path(tempfile.mkdtemp(dir=tmp_path)), terminal_id, token)
-    second = TillRig(ledger, Path(tempfile.mkdtemp(dir=tmp_path)), terminal_id, token)
-    try:
-        assert first.sync() and second.sync()
-        first.earn(card, "100")
-        first.sync_until_settled()
-        second.earn(card, "50")
-        assert not second.sync()
-        (parked,) = second.till.sync_queue().parked
-        assert parked.code == "fork" and not parked.voidable
-        with pytest.raises(ManagerActionRefused, match="head office"):
-            second.till.resolve_parked(1, "looks wrong", "9001")
-        assert resolutions(second) == []
-        assert [p.seq for p in second.till.sync_queue().parked] == [1]
-    finally:
-        first.close()
-        second.close()
-
-
 def test_a_batch_refused_as_a_whole_parks_the_event_refused(
     ledger: LedgerUnderTest, tmp_path: Path
 ):
