@@ -6,8 +6,11 @@
     pos-client verify                      check the journal's hash chain
     pos-client sync                        one sync with the ledger; non-zero on failure
     pos-client status [--json]             pending events, ledger state, last sync
-    pos-client parked                      events the ledger refused, with its reasons
     pos-client staff                       the staff this till knows, and who is locked out
+    pos-client parked [list] | retry SEQ --manager ID | resolve SEQ --note TEXT --manager ID
+                                           parked events and a manager's decisions
+    pos-client day report [--date YYYY-MM-DD] [--print]
+                                           the store's day at this till
     pos-client scanners | scan-test PORT | scanner-sim | card CARD --out FILE
                                            installer tools (docs/SCANNERS.md)
     pos-client programme check FILE | evaluate FILE --basket B.json [--member M.json]
@@ -33,9 +36,9 @@ from loyalty.errors import LoyaltyError
 from pos_client.config import TillConfig, load_config
 from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
+from pos_client.manager_commands import add_manager_commands, run_day, run_parked
 from pos_client.programme_commands import add_programme_commands
 from pos_client.store.staff import StaffStore
-from pos_client.store.sync_side import StoreSyncSide
 from pos_client.till import Till
 from pos_client.views import Receipt
 from sync.errors import SyncError
@@ -66,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sync", help="sync once with the ledger; exit 1 on failure")
     status = commands.add_parser("status", help="pending events, ledger state, last sync")
     status.add_argument("--json", action="store_true", help="one JSON object")
-    commands.add_parser("parked", help="events the ledger refused, with its reasons")
     commands.add_parser("staff", help="the staff this till knows, and who is locked out")
+    add_manager_commands(commands)
     add_device_commands(commands)
     add_programme_commands(commands)
     return parser
@@ -121,7 +124,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         if command == "status":
             return _print_status(till, as_json=args.json)
         if command == "parked":
-            return _print_parked(till)
+            return run_parked(till, args)
+        if command == "day":
+            return run_day(till, args)
         if command == "staff":
             return _print_staff(till)
     finally:
@@ -180,16 +185,6 @@ def _sync_once(till: Till) -> int:
         f"{status.pending_events} pending, {status.parked_events} parked"
     )
     return 1 if status.parked_events else 0
-
-
-def _print_parked(till: Till) -> int:
-    """One JSON object per parked event; exit 1 when there are any (a manager must act)."""
-    parked = StoreSyncSide(till.store).parked()
-    for event in parked:
-        print(json.dumps(dataclasses.asdict(event), ensure_ascii=False))
-    if not parked:
-        print("No parked events: the ledger has accepted everything it was sent.")
-    return 1 if parked else 0
 
 
 def _print_staff(till: Till) -> int:

@@ -6,15 +6,20 @@ thread, and a missing, slow or jammed printer only shows up as a printer error i
 the status bar. The queue is bounded; if the printer is gone for a long time the
 oldest unprinted receipts are dropped from the queue (they stay in the journal and
 ``pos-client receipts`` lists them).
+
+Other documents (the end-of-day report) go through the same queue and thread as
+print jobs (:class:`PrintJob`), so they never interleave with a receipt on paper; whoever
+submits one may wait for its result (:meth:`ReceiptPrinter.print_lines`).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from dataclasses import dataclass, field
 
 from devices.escpos import ReceiptLines, two_columns
-from devices.printer import print_receipt
+from devices.printer import PrintResult, print_receipt
 from loyalty.money import Money, format_money
 from loyalty.programme.model import STAMPS_PREFIX
 from pos_client import wording
@@ -22,6 +27,17 @@ from pos_client.config import PrinterConfig
 from pos_client.views import Receipt
 
 QUEUE_LIMIT = 50
+PHASES_PER_JOB = 3
+"""Connect, write, close: how many printer timeouts one job may take at most."""
+
+
+@dataclass
+class PrintJob:
+    """A document other than a receipt, and its result once the printer thread is done."""
+
+    lines: ReceiptLines
+    done: threading.Event = field(default_factory=threading.Event)
+    result: PrintResult | None = None
 
 
 def receipt_lines(receipt: Receipt, store_name: str) -> ReceiptLines:
@@ -92,7 +108,7 @@ class ReceiptPrinter:
         self.last_error: str | None = None
         """Why the last receipt did not print; None after a successful print."""
         self.printed = 0
-        self._queue: queue.Queue[Receipt | None] = queue.Queue(QUEUE_LIMIT)
+        self._queue: queue.Queue[Receipt | PrintJob | None] = queue.Queue(QUEUE_LIMIT)
         self._thread = threading.Thread(target=self._loop, name="printer", daemon=True)
         self._thread.start()
 
@@ -103,6 +119,19 @@ class ReceiptPrinter:
         except queue.Full:
             self.last_error = "The printer is not printing; receipts are waiting."
 
+    def print_lines(self, lines: ReceiptLines) -> PrintResult | None:
+        """Print ``lines`` after what is queued and wait for the result; None when the
+        printer has not finished in the time the queue ahead of it may take (the job
+        stays queued and prints when the printer is ready)."""
+        job = PrintJob(lines)
+        wait = self.config.timeout * PHASES_PER_JOB * (self._queue.qsize() + 1) + 1.0
+        try:
+            self._queue.put(job, timeout=wait)
+        except queue.Full:
+            return None
+        job.done.wait(wait)
+        return job.result
+
     def close(self, timeout: float = 5.0) -> None:
         """Finish what is queued (up to ``timeout``) and stop."""
         try:
@@ -112,9 +141,12 @@ class ReceiptPrinter:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while (receipt := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
+            lines = (
+                item.lines if isinstance(item, PrintJob) else receipt_lines(item, self.store_name)
+            )
             result = print_receipt(
-                receipt_lines(receipt, self.store_name),
+                lines,
                 str(self.config.url),
                 timeout=self.config.timeout,
                 baudrate=self.config.baudrate,
@@ -124,3 +156,6 @@ class ReceiptPrinter:
                 self.last_error = None
             else:
                 self.last_error = result.error
+            if isinstance(item, PrintJob):
+                item.result = result
+                item.done.set()

@@ -29,6 +29,7 @@ from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
 from loyalty.programme.model import QUALIFYING_SPEND
 from pos_client.config import TillConfig
+from pos_client.day_desk import DayDesk
 from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
 from pos_client.holdings import accrued_unsynced
 from pos_client.ledger_link import LedgerLink
@@ -56,7 +57,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling, MemberDesk, Staffing):
+class Till(Selling, MemberDesk, Staffing, DayDesk):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:
@@ -251,11 +252,11 @@ class Till(Selling, MemberDesk, Staffing):
             self.link.trigger()
         shown = after_event(member, Pending.of(event), self.book.info(version))
         updated = self._estimated(replace(shown, as_of=business.date()))
-        shown = self._member
-        if shown is not None and shown.member_id == member.member_id:
+        current = self._member
+        if current is not None and current.member_id == member.member_id:
             # The same member (a refund of a sale on another of their cards, say)
             # stays under the card they were identified by.
-            self._member = replace(updated, card=shown.card, card_replaced=shown.card_replaced)
+            self._member = replace(updated, card=current.card, card_replaced=current.card_replaced)
         receipt = receipt_of(event, member.name, updated, outcome, lines)
         if self.printer is not None:
             self.printer.submit(receipt)

@@ -8,6 +8,7 @@ retry can help. Nothing here retries or sleeps; the engine decides.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ from sync.protocol import (
     MemberResponse,
     PushResponse,
     RulesResponse,
+    Void,
 )
 
 Answer = TypeVar("Answer", bound=BaseModel)
@@ -58,14 +60,20 @@ class LedgerClient:
     def close(self) -> None:
         self._http.close()
 
-    def push(self, events: list[Event]) -> PushResponse:
+    def push(self, events: list[Event], voids: Sequence[Void] = ()) -> PushResponse:
         """``POST /v1/events`` with one batch of this terminal's events, in order.
 
         The body is a :class:`~sync.protocol.PushRequest`, encoded straight from the
         journal's events (their ``to_dict`` is exactly the wire form of ``EventIn``);
-        the ledger validates it.
+        the ledger validates it. ``voids`` (events of this batch a manager voided) are
+        left out of the body when there are none, as older ledgers expect.
         """
-        body = {"terminal_id": self.terminal_id, "events": [e.to_dict() for e in events]}
+        body: dict[str, object] = {
+            "terminal_id": self.terminal_id,
+            "events": [e.to_dict() for e in events],
+        }
+        if voids:
+            body["voids"] = [v.model_dump() for v in voids]
         answer = self._request(
             "POST",
             "/v1/events",

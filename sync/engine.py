@@ -9,8 +9,10 @@ One :meth:`SyncEngine.run_once` is a whole sync:
    (``LocalSide.settle``). A lost answer is harmless: the retry is answered
    ``duplicate`` with the same figures (guarantee 2).
 2. **Park.** If the ledger stops the stream at an event (conflict, malformed, gap,
-   fork) or refuses a batch with a 4xx, that event is parked with the ledger's reason
-   for a manager; the till keeps recording, and pushing waits until it is resolved.
+   fork) or refuses a batch with a 4xx (then smaller batches are sent until the event
+   refused goes alone), that event is parked with the ledger's reason
+   for a manager; the till keeps recording, and pushing waits until a manager
+   retries it or voids it (a void travels with its event, ``PushRequest.voids``).
 3. **Pull.** Changes after the cursor are staged page by page and applied in one
    transaction at the end, together with the final page's high-water mark, so the
    balances shown never include an event twice, even on the turn of a sync.
@@ -130,20 +132,27 @@ class SyncEngine:
 
     def _push_all(self) -> int:
         confirmed_total = 0
+        limit = self.batch_size
         for _ in range(MAX_BATCHES_PER_RUN):
             confirmed = self.local.confirmed_seq()
             if any(p.seq == confirmed + 1 for p in self.local.parked()):
                 return confirmed_total  # waits for a manager
-            batch = self.local.events_after(confirmed, self.batch_size)
+            batch = self.local.events_after(confirmed, limit)
             if not batch:
                 return confirmed_total
             try:
-                answer = self.client.push(batch)
+                answer = self.client.push(batch, self.local.voids(batch[0].seq, batch[-1].seq))
             except LedgerRefused as error:
                 if isinstance(error, NotAuthorised):
                     raise
                 if error.status_code == 413 and self.batch_size > 1:
                     self.batch_size = max(1, self.batch_size // 2)  # too large: split
+                    continue
+                if len(batch) > 1:
+                    # A refusal names the batch, not an event: halve the batches until the
+                    # one refused goes alone, so it is the one parked (a manager may void
+                    # it) and the events before it are confirmed.
+                    limit = len(batch) // 2
                     continue
                 head = batch[0]
                 self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from loyalty.events import Event
-from sync.protocol import CardRange, Change, MemberState
+from sync.protocol import CardRange, Change, MemberState, Void
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class LocalSide(Protocol):
         ...
 
     def parked(self) -> list[ParkedEvent]: ...
+
+    def voids(self, first: int, last: int) -> list[Void]:
+        """The voids a manager decided for events ``first`` to ``last``: each goes to
+        the ledger with its event, which the ledger then keeps but does not apply."""
+        ...
 
     def pull_cursor(self) -> str | None:
         """Where the last completed pull ended (None: never pulled)."""

@@ -30,6 +30,7 @@ from pos_client.store.member_states import (
     store_states,
 )
 from pos_client.store.members import Expiring
+from pos_client.store.parked import voids_between
 from pos_client.store.staff import store_staff
 from pos_client.store.transaction import write_transaction
 from sync.errors import InvalidAnswer
@@ -43,6 +44,7 @@ from sync.protocol import (
     ProgrammeChange,
     RevokedCardChange,
     StaffChange,
+    Void,
 )
 
 PULL_CURSOR = "pull_cursor"
@@ -145,6 +147,10 @@ class StoreSyncSide:
                 "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
             ).fetchall()
         return [ParkedEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def voids(self, first: int, last: int) -> list[Void]:
+        with self.store.lock:
+            return voids_between(self.conn, first, last)
 
     def pull_cursor(self) -> str | None:
         with self.store.lock:

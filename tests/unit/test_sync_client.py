@@ -18,7 +18,7 @@ from sync.errors import (
     LedgerUnreachable,
     NotAuthorised,
 )
-from sync.protocol import PushRequest, event_from_wire
+from sync.protocol import PushRequest, Void, event_from_wire
 
 EVENT = build_event(
     terminal_id="T1", seq=1, prev_hash=GENESIS_HASH, kind=EventKind.ADJUST,
@@ -59,6 +59,21 @@ def test_a_push_sends_a_valid_push_request_with_the_bearer_token():
     assert seen["auth"] == "Bearer tok"
     assert event_from_wire(seen["body"].events[0]) == EVENT
     assert answer.high_water == 1
+
+
+def test_a_push_carries_the_voids_of_its_batch_and_leaves_the_field_out_without_any():
+    bodies = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return push_answer(request)
+
+    void = Void(seq=1, event_id=EVENT.event_id, manager="9001", note="wrong card",
+                decided_at="2026-11-25T10:05:00Z")  # fmt: skip
+    client(handler).push([EVENT], [void])
+    client(handler).push([EVENT])
+    assert PushRequest.model_validate(bodies[0]).voids == [void]
+    assert "voids" not in bodies[1]
 
 
 @pytest.mark.parametrize(

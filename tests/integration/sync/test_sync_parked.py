@@ -7,7 +7,10 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from pos_client.cli import main
+from pos_client.errors import ManagerActionRefused
 from tests.integration.sync.rig import LedgerUnderTest, TillRig
 
 
@@ -34,6 +37,11 @@ def test_a_forked_stream_is_parked_with_the_reason_and_nothing_behind_it_is_lost
         (parked,) = second.link.status.parked
         assert (parked.seq, parked.code) == (1, "fork")
         assert "already recorded with another id" in parked.reason
+        # No decision at this till mends a fork: a manager cannot void it here.
+        assert not second.till.sync_queue().parked[0].voidable
+        with pytest.raises(ManagerActionRefused, match="head office"):
+            second.till.resolve_parked(1, "looks wrong", "9001")
+        assert [p.seq for p in second.till.sync_queue().parked] == [1]
         # Shown: the last balance it trusted plus both of its own, neither counted twice.
         assert second.till.lookup(card).balance == 1000 + 50 + 60
 
