@@ -98,8 +98,10 @@ class Staffing:
         if on_duty is not None:
             return on_duty.staff_id
         if self._knows_staff():
-            raise NotSignedIn("Nobody is signed in at this till: sign in with your staff "
-                              "number or badge and your PIN.")  # fmt: skip
+            raise NotSignedIn(
+                "Nobody is signed in at this till: sign in with your staff number or badge "
+                "and your PIN."
+            )
         return self._configured_operator
 
     @operator.setter
@@ -191,8 +193,9 @@ class Staffing:
             return None
         manager = self._manager
         if manager is None:
-            raise NotAManager(f"{ACTION_WORDS[action].capitalize()} needs a manager: open "
-                              "manager mode first.")  # fmt: skip
+            raise NotAManager(
+                f"{ACTION_WORDS[action].capitalize()} needs a manager: open manager mode first."
+            )
         return Approval(manager.staff_id, action, amount)
 
     def _approval(
@@ -232,8 +235,10 @@ class Staffing:
         if person is None:
             raise UnknownStaff(f"{who} is not a staff number or badge this till knows.")
         if not person.active:
-            raise UnknownStaff(f"{person.name} ({person.staff_id}) can no longer sign in: "
-                               "disabled at the head office.")  # fmt: skip
+            raise UnknownStaff(
+                f"{person.name} ({person.staff_id}) can no longer sign in: disabled at the "
+                "head office."
+            )
         if not person.works_at(self.config.store_id):
             raise UnknownStaff(
                 f"{person.name} ({person.staff_id}) does not work at this store "
