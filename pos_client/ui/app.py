@@ -29,15 +29,18 @@ from loyalty.scans import ScanKind, classify_scan
 from pos_client.till import Till
 from pos_client.ui import till_calls
 from pos_client.ui.answer_dialogs import AnswerDialogs
+from pos_client.ui.asking import Answered
 from pos_client.ui.background import BackgroundServices
 from pos_client.ui.call_queue import CallQueue
 from pos_client.ui.confirmations import Confirmations
 from pos_client.ui.demo_keys import DEMO_BINDINGS, DemoKeys
 from pos_client.ui.dialog_gate import DialogGate
+from pos_client.ui.manager_mode import MANAGER_IDLE_SECONDS, StaffDesk
 from pos_client.ui.messages import (
     ActionRequested,
     ActionsListed,
     AmountEntered,
+    ApprovalAsked,
     CashierReady,
     DemoCardDrawn,
     DemoCardsLoaded,
@@ -66,9 +69,12 @@ from pos_client.ui.messages import (
 )
 from pos_client.ui.screens.cashier import CashierScreen
 from pos_client.ui.screens.refund_dialog import RefundDialog
+from pos_client.ui.staff_handlers import StaffHandlers
 
 _ANSWERS = (
     ActionsListed,
+    Answered,
+    ApprovalAsked,
     DemoCardDrawn,
     DemoCardsLoaded,
     MemberCleared,
@@ -96,7 +102,7 @@ DIALOG_CALLS = frozenset({"redeem limits", "refund preview", "rewards", "quick k
 """Calls whose answer opens a dialog: scans wait for them as for the dialog."""
 
 
-class TillApp(DemoKeys, App[None]):
+class TillApp(StaffHandlers, DemoKeys, App[None]):
     """The cashier's terminal. Construct with an open Till; the caller closes it."""
 
     CSS_PATH = "till.tcss"
@@ -114,10 +120,12 @@ class TillApp(DemoKeys, App[None]):
         scanner: ScannerConfig | None = None,
         simulator: ScannerSimulator | None = None,
         demo_settle: Callable[[], str] | None = None,
+        manager_idle: float = MANAGER_IDLE_SECONDS,
     ) -> None:
         """``scanner``: read a serial scanner; ``simulator``: the demo's simulated one,
         through which the demo's simulated scans travel (the real serial path);
-        ``demo_settle``: runs the demo ledger's settle for today (F12)."""
+        ``demo_settle``: runs the demo ledger's settle for today (F12);
+        ``manager_idle``: seconds without a key before manager mode closes."""
         super().__init__()
         self.till = till
         self.demo = demo
@@ -132,6 +140,7 @@ class TillApp(DemoKeys, App[None]):
         self.dialogs = DialogGate(self)
         self._answers = AnswerDialogs(self)
         self._confirm = Confirmations(self)
+        self.staff = StaffDesk(self, manager_idle)
         self._finishing = False
         config = till.config
         parts = [config.store_name, config.terminal_id] + (["DEMO"] if demo else [])
@@ -162,6 +171,7 @@ class TillApp(DemoKeys, App[None]):
             self._calls.submit("demo", till_calls.demo_cards(DEMO_CARD_COUNT), with_status=False)
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
         self._background.start()
+        self.staff.check_sign_in()
 
     def on_unmount(self) -> None:
         self._background.stop()
@@ -178,6 +188,8 @@ class TillApp(DemoKeys, App[None]):
         From another thread, post :class:`ScanReceived` instead. Keys typed while a
         card is looked up are held and replayed where its answer puts the focus.
         """
+        if self.staff.take_scan(text):
+            return
         if self.dialogs.hold(text, source):
             self.cashier.show_info("Scan received; it applies when the dialog closes.")
             return
@@ -283,6 +295,8 @@ class TillApp(DemoKeys, App[None]):
         self._calls.worker_state_changed(event.worker)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.staff.touched()
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded

@@ -8,11 +8,14 @@ thread hands over a scan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
 from loyalty.programme.redemption import RedeemLimits
+from pos_client.approvals import Approval
 from pos_client.views import MemberView, Receipt, RefundPreview, SaleView, TillStatus, WalletInfo
 
 
@@ -254,3 +257,26 @@ class DemoCardDrawn(Message):
     card: str | None
     """The code to submit as a scan; None when it was sent through the demo's
     simulated serial scanner and arrives from there."""
+
+
+@dataclass
+class ApprovalAsked(Message):
+    """A till call was refused because it needs a manager's approval: the App asks a
+    manager for their PIN and, once approved, runs ``retry`` with the approval.
+    Nothing was recorded."""
+
+    action: str
+    amount: int
+    message: str
+    retry: Callable[[Approval], Callable[[Any], Message]]
+    """The same call again, with the approval."""
+    operation: str
+    held: bool = False
+
+
+class ManagerRequested(Message):
+    """F1: a manager's PIN, then manager mode."""
+
+
+class SignOutRequested(Message):
+    """Ctrl+L: the cashier signs out (the sign-in screen covers the till)."""

@@ -25,7 +25,9 @@ from loyalty.errors import (
     RedemptionRefused,
 )
 from loyalty.programme.redemption import RedeemLimits
+from pos_client.approvals import Approval
 from pos_client.errors import (
+    ApprovalRequired,
     CardBlocked,
     NoMemberSelected,
     SaleRefused,
@@ -38,6 +40,7 @@ from pos_client.till import Till
 from pos_client.ui import formatting
 from pos_client.ui.messages import (
     ActionsListed,
+    ApprovalAsked,
     DemoCardDrawn,
     DemoCardsLoaded,
     MemberCleared,
@@ -107,9 +110,10 @@ def add_amount(amount: str) -> TillCall:
     return call
 
 
-def finish(card: str, amount: str) -> TillCall:
+def finish(card: str, amount: str, approval: Approval | None = None) -> TillCall:
     """Finish the sale; an amount still typed is added as a line first (and taken off
-    again if the sale cannot be finished, so nothing half-done stays behind)."""
+    again if the sale cannot be finished, so nothing half-done stays behind). A sale
+    that needs a manager's approval answers :class:`ApprovalAsked`."""
 
     def call(till: Till) -> Message:
         _require_member(till, card)
@@ -117,7 +121,18 @@ def finish(card: str, amount: str) -> TillCall:
         if added:
             till.add_amount(amount)
         try:
-            receipt = till.finish_sale()
+            receipt = till.finish_sale(approval=approval)
+        except ApprovalRequired as asked:
+            if added:
+                till.remove_line(len(till.draft.lines))
+            return ApprovalAsked(
+                asked.action,
+                asked.amount,
+                str(asked),
+                lambda given: finish(card, amount, given),
+                "finish",
+                held=True,
+            )
         except LoyaltyError:
             if added:
                 till.remove_line(len(till.draft.lines))
@@ -190,9 +205,20 @@ def refund_preview(receipt_no: str, lines: Mapping[int, int] | None) -> TillCall
     return call
 
 
-def refund(receipt_no: str, lines: Mapping[int, int] | None) -> TillCall:
+def refund(
+    receipt_no: str, lines: Mapping[int, int] | None, approval: Approval | None = None
+) -> TillCall:
     def call(till: Till) -> Message:
-        receipt = till.refund(_receipt_no(till, receipt_no), lines)
+        try:
+            receipt = till.refund(_receipt_no(till, receipt_no), lines, approval=approval)
+        except ApprovalRequired as asked:
+            return ApprovalAsked(
+                asked.action,
+                asked.amount,
+                str(asked),
+                lambda given: refund(receipt_no, lines, given),
+                "refund",
+            )
         return SaleRecorded(receipt, till.member, till.sale())
 
     return call

@@ -7,6 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 KEYS = (
+    ("F1 ", "manager mode"),
     ("F9 ", "scan a member"),
     ("F10", "scan a product"),
     ("F2 ", "finish the sale"),

@@ -40,12 +40,14 @@ from pos_client.ui.messages import (
     CashierReady,
     FinishRequested,
     KeyHandled,
+    ManagerRequested,
     NextCustomerRequested,
     QuickKeysRequested,
     RedeemRequested,
     RefundRequested,
     RewardRequested,
     ScanReceived,
+    SignOutRequested,
 )
 from pos_client.ui.wedge import split_wedge_scan
 from pos_client.views import MemberView, Receipt, SaleView, TillStatus
@@ -57,6 +59,8 @@ class CashierScreen(Screen[None]):
     """The till's main screen. :attr:`member` is the member the cashier sees."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "manager", "Manager", key_display="F1", show=False),
+        Binding("ctrl+l", "sign_out", "Sign out", key_display="^L", show=False),
         Binding("f2", "finish", "Finish", key_display="F2"),
         Binding("f3", "redeem", "Redeem", key_display="F3"),
         Binding("f4", "refund", "Refund", key_display="F4"),
@@ -334,6 +338,12 @@ class CashierScreen(Screen[None]):
 
     def action_next_customer(self) -> None:
         self._request(NextCustomerRequested())
+
+    def action_manager(self) -> None:
+        self._request(ManagerRequested())
+
+    def action_sign_out(self) -> None:
+        self._request(SignOutRequested())
 
     @on(Input.Submitted, "#scan")
     def _scan_submitted(self, event: Input.Submitted) -> None:

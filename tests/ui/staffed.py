@@ -1,0 +1,40 @@
+"""A till that knows its store's staff (a cashier and a manager with a badge), under a
+programme whose [approvals] ask a manager for large redemptions and refunds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loyalty.programme import parse_programme
+from loyalty.programme.default import simple_programme_document
+from pos_client.till import Till
+from tests.integration.staff_feed import pull_staff, staff_change
+from tests.ui.conftest import open_till
+
+CASHIER, CASHIER_PIN = "C1", "1111"
+MANAGER, MANAGER_PIN, MANAGER_BADGE = "M1", "2468", "99001"
+REDEEM_ABOVE = 100
+REFUND_ABOVE_MINOR = 3000
+
+
+def approvals_programme():
+    document = simple_programme_document()
+    document["approvals"] = {
+        "redeem_above": REDEEM_ABOVE,
+        "refund_above_minor": REFUND_ABOVE_MINOR,
+    }
+    return parse_programme(document)
+
+
+def open_staffed_till(directory: Path) -> Till:
+    till = open_till(directory, programme=approvals_programme())
+    pull_staff(
+        till.store,
+        [
+            staff_change(CASHIER, CASHIER_PIN, 1, name="Cato Cashier"),
+            staff_change(
+                MANAGER, MANAGER_PIN, 2, name="Mona Manager", role="manager", badge=MANAGER_BADGE
+            ),
+        ],
+    )
+    return till
