@@ -25,6 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from loyalty.cards import mask_card_number
 from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
 from loyalty.programme.model import QUALIFYING_SPEND
@@ -140,7 +141,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
                     raise
                 member = self._view(card)
             if member.card_replaced:
-                raise CardReplaced.of(card)
+                raise self._card_out_of_use(card, member.member_id)
             if member.blocked:
                 raise CardBlocked(
                     f"Card {member.masked_card} is blocked. Ask a manager; the member "
@@ -172,6 +173,18 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def lookup(self, card: str) -> MemberView:
         """A member's current view without selecting them."""
         return self._view(card)
+
+    def _card_out_of_use(self, card: str, member_id: str) -> CardReplaced:
+        """The refusal of a card the member no longer uses: replaced by a new card, or
+        blocked (lost, stolen) while the member has no card in use."""
+        with self.store.lock:
+            has_card = self.store.members.has_active_card(member_id)
+        if not has_card:
+            return CardReplaced(
+                f"Card {mask_card_number(card)} is blocked (reported lost or stolen). The "
+                "member keeps their points: a manager can give them a new card."
+            )
+        return CardReplaced.of(card)
 
     def _view(self, card: str) -> MemberView:
         """The member who has or had ``card``, as the cashier sees them. Raises

@@ -217,6 +217,15 @@ class MemberCache:
         row = self._conn.execute(f"{_SELECT_MEMBER} WHERE m.member_id = ?", [member_id]).fetchone()
         return None if row is None else row_to_member(row)
 
+    def has_active_card(self, member_id: str) -> bool:
+        """Whether the member has a card in use (not only replaced or blocked ones)."""
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM cards WHERE member_id = ? AND state = 'active'", (member_id,)
+            ).fetchone()
+            is not None
+        )
+
     def card_state(self, card: str) -> str | None:
         """``active``, ``replaced`` or ``revoked``; None for a card the till never saw."""
         row = self._conn.execute("SELECT state FROM cards WHERE card = ?", [card]).fetchone()
