@@ -30,6 +30,7 @@ from loyalty.programme.default import simple_programme_document
 from loyalty.tiers import DEFAULT_TIER
 from pos_client.config import APP_NAME, LedgerConfig, QuickKey, TillConfig
 from pos_client.demo_ledger import DemoLedger, DemoLedgerError
+from pos_client.demo_staff import DEMO_STAFF, seed_staff_locally, sign_in_demo_cashier
 from pos_client.store import CachedMember, Product
 from pos_client.till import Till
 from sync.errors import SyncError
@@ -279,6 +280,7 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
         token = candidate.prepare(members, PRODUCTS_CSV, EXAMPLES / "starbucks.toml")
         if path is not None:
             candidate.use_programme(path, chosen.content_hash, members)
+        candidate.ensure_staff(DEMO_STAFF)
         url = candidate.start()
     except DemoLedgerError as error:
         notice = f"{error} The demo runs offline."
@@ -292,6 +294,8 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
         with contextlib.suppress(SyncError):
             till.link.sync_now()  # members, products and programme from the ledger
     _seed_locally(till, members)
+    seed_staff_locally(till)
+    sign_in_demo_cashier(till)
     simulator = ScannerSimulator(framing="crlf")
     port = simulator.open()
     scanner = ScannerConfig.from_mapping({"port": port, "suffix": "crlf"}, section="scanner")

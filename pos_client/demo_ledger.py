@@ -15,11 +15,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import httpx
 
+from pos_client.demo_staff import DemoPerson
 from pos_client.store import CachedMember
 
 START_TIMEOUT_S = 20.0
@@ -124,15 +126,30 @@ class DemoLedger:
         """``pos-ledger settle`` for today: what it paid and expired, in its words."""
         return self._admin("settle", "--as-of", date.today().isoformat()).strip()
 
+    def ensure_staff(self, people: Sequence[DemoPerson]) -> None:
+        """Give the ledger the demo's staff once (a demo created by an older release
+        gets them on its next start); their PINs go on stdin, never the command line."""
+        marker = self.directory / "staff.added"
+        if marker.exists():
+            return
+        for person in people:
+            args = ["staff", "add", person.staff_id, "--name", person.name]
+            args += ["--role", person.role, "--pin-stdin"]
+            if person.badge:
+                args += ["--badge", person.badge]
+            self._run("ledger.cli", *args, stdin=person.pin + "\n")
+        marker.write_text("the demo's staff are in the ledger\n", encoding="utf-8")
+
     def _admin(self, *args: str) -> str:
         return self._run("ledger.cli", *args)
 
-    def _run(self, module: str, *args: str) -> str:
+    def _run(self, module: str, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
             [sys.executable, "-m", module, *args, "--db", str(self.db)],
             capture_output=True,
             text=True,
             timeout=60,
+            input=stdin,
         )
         if done.returncode != 0:
             raise DemoLedgerError(f"{module} {args[0]} failed: {done.stderr.strip()}")

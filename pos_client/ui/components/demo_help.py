@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from pos_client.demo_staff import staff_help
+
 KEYS = (
     ("F1 ", "manager mode"),
     ("F9 ", "scan a member"),
@@ -47,6 +49,9 @@ class DemoHelp(Static):
             text.append("Products:\n", style="bold")
             for sku, name in self.products[:2]:
                 text.append(f"{sku} {name[:6]}\n")
+        text.append("Staff:\n", style="bold")
+        for line in staff_help():
+            text.append(f"{line}\n")
         for key, what in KEYS:
             text.append(f"{key} ", style="bold")
             text.append(f"{what}\n")
