@@ -3,6 +3,7 @@ programme whose [approvals] ask a manager for large redemptions and refunds."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from loyalty.programme import parse_programme
@@ -26,8 +27,14 @@ def approvals_programme():
     return parse_programme(document)
 
 
-def open_staffed_till(directory: Path) -> Till:
+FIXED_NOW = datetime(2026, 12, 4, 10, 30, tzinfo=timezone(timedelta(hours=1)))
+"""The clock of a till whose screens are snapshotted (dates and times stay put)."""
+
+
+def open_staffed_till(directory: Path, fixed_clock: bool = False) -> Till:
     till = open_till(directory, programme=approvals_programme())
+    if fixed_clock:
+        till.clock = lambda: FIXED_NOW
     pull_staff(
         till.store,
         [

@@ -56,8 +56,8 @@ class QueuePage(Vertical):
             summary.update(str(result))
             return
         oldest = (
-            f", the oldest {age_words(result.oldest_age_s)} old"
-            if result.oldest_age_s is not None
+            f", the oldest {age_words(result.oldest_pending_age_s)} old"
+            if result.oldest_pending_age_s is not None
             else ""
         )
         lines = [

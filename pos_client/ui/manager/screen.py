@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from pos_client.ui.manager.day import DayPage
 from pos_client.ui.manager.enrol import EnrolPage
@@ -48,7 +48,6 @@ class ManagerScreen(Screen[None]):
         Binding("f7", "act(7)", "Action", key_display="F7", show=False),
     ]
     DEFAULT_CSS = """
-    ManagerScreen #manager-title { height: 1; background: $warning 30%; padding: 0 1; }
     ManagerScreen TabPane { padding: 0; }
     """
 
@@ -60,11 +59,6 @@ class ManagerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            f"Manager mode · {self.manager_name} ({self.manager_id}) · Esc: back to the "
-            f"cashier (also after {self.idle_minutes:g} min idle)",
-            id="manager-title",
-        )
         with TabbedContent(initial="members", id="pages"):
             with TabPane(PAGES[0][1], id="members"):
                 yield MembersPage(id="members-page")
@@ -77,6 +71,8 @@ class ManagerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.title = f"Manager mode · {self.manager_name} ({self.manager_id})"
+        self.sub_title = f"cashier after {self.idle_minutes:g} min idle"
         self.query_one(MembersPage).focus_search()
 
     @property
