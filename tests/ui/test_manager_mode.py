@@ -20,6 +20,7 @@ from pos_client.ui.manager.screen import ManagerScreen
 from pos_client.ui.messages import ScanReceived
 from pos_client.ui.screens.pin_dialog import PinDialog
 from pos_client.ui.screens.sign_in import SignInScreen
+from sync.local import ParkedEvent
 from sync.protocol import CardRange
 from tests.ui.staffed import (
     CASHIER,
@@ -346,3 +347,56 @@ async def test_manager_mode_closes_by_itself_when_idle(staffed, fill_field, wait
         assert app.screen is app.cashier
         assert staffed.manager_on_duty is None
         assert staffed.signed_in.staff_id == CASHIER  # the cashier carries on
+
+
+async def test_a_parked_event_is_voided_from_the_queue_page_with_a_note(
+    staffed, cards, fill_field, wait_for_workers
+):
+    staffed.sign_in(CASHIER, CASHIER_PIN)
+    staffed.scan(cards.nora)
+    staffed.earn("149.90")
+    staffed.clear_member()
+    staffed.sign_out()
+    event = staffed.store.journal.recent(1)[0]
+    StoreSyncSide(staffed.store).park(
+        ParkedEvent(event.seq, event.event_id, "malformed", "needs a manager's approval")
+    )
+    app = make(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        manager = await open_manager_mode(pilot, fill_field, wait_for_workers)
+        await pilot.press("f3")
+        await wait_for_workers(pilot)
+        assert manager.query_one("#parked", DataTable).row_count == 1
+        await pilot.press("f6")
+        await wait_for_workers(pilot)
+        await pilot.press("ctrl+s")
+        await wait_for_workers(pilot)
+        assert "note is needed" in text_of(app.screen, "#dialog-error")
+        await type_in(pilot, "#note", "Test receipt, not a real sale", fill_field)
+        await wait_for_workers(pilot)
+        assert app.screen is manager
+        row = manager.query_one("#parked", DataTable).get_row_at(0)
+        assert row[-1] == f"void by {MANAGER}: Test receipt, not a real sale"
+    queue = staffed.sync_queue()
+    assert not queue.parked  # un-parked: the void travels with the event's next push
+    (decided,) = queue.decided
+    assert (decided.decision, decided.manager) == ("void", MANAGER)
+
+
+async def test_the_cashier_signs_out_between_customers_only(
+    staffed, cards, fill_field, wait_for_workers
+):
+    app = make(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, fill_field, wait_for_workers)
+        await scan(pilot, fill_field, wait_for_workers, cards.nora)
+        await pilot.press("ctrl+l")
+        await wait_for_workers(pilot)
+        assert app.screen is app.cashier
+        assert "Finish the sale" in app.cashier.query_one(NoticeLine).notice.text
+        await pilot.press("escape")
+        await wait_for_workers(pilot)
+        await pilot.press("ctrl+l")
+        await wait_for_workers(pilot)
+        assert isinstance(app.screen, SignInScreen)
+    assert staffed.signed_in is None

@@ -62,7 +62,8 @@ class QueuePage(Vertical):
         )
         lines = [
             f"Ledger: {result.ledger_state} · {result.pending} event(s) not synced{oldest}.",
-            f"Last sync: {result.last_sync or 'never'} · {len(result.parked)} parked.",
+            f"Last sync: {result.last_sync or 'never'} · {len(result.parked)} parked"
+            f" · {len(result.decided)} decided, waiting for the ledger.",
             HINT if result.parked else "Nothing is parked.",
         ]
         summary.update("\n".join(lines))
@@ -78,6 +79,15 @@ class QueuePage(Vertical):
                 decision,
                 key=str(parked.seq),
             )
+        for decided in result.decided:
+            table.add_row(
+                str(decided.seq),
+                "",
+                "",
+                "sent again; waiting for the ledger",
+                resolution_words(decided),
+                key=f"decided-{decided.seq}",
+            )
         if result.parked:
             table.focus()
 
@@ -86,7 +96,9 @@ class QueuePage(Vertical):
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        if key is None or not key.isdigit():
+            return None  # a decision already taken, waiting for the ledger
+        return int(key)
 
     def page_action(self, number: int) -> None:
         seq = self._selected()
