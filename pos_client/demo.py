@@ -29,8 +29,14 @@ from loyalty.programme import Programme, load_programme_file, parse_programme
 from loyalty.programme.default import simple_programme_document
 from loyalty.tiers import DEFAULT_TIER
 from pos_client.config import APP_NAME, LedgerConfig, QuickKey, TillConfig
+from pos_client.demo_faults import seed_unapproved_corrections
 from pos_client.demo_ledger import DemoLedger, DemoLedgerError
-from pos_client.demo_staff import DEMO_STAFF, seed_staff_locally, sign_in_demo_cashier
+from pos_client.demo_staff import (
+    DEMO_CASHIER,
+    DEMO_STAFF,
+    seed_staff_locally,
+    sign_in_demo_cashier,
+)
 from pos_client.store import CachedMember, Product
 from pos_client.till import Till
 from sync.errors import SyncError
@@ -290,6 +296,8 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     # With a ledger, the till runs the versions it publishes (the chosen one included).
     own = chosen if ledger is None else parse_programme(simple_programme_document())
     till = Till.open(demo_config(directory / "till", own, ledger_config))
+    if ledger is not None:
+        seed_unapproved_corrections(till, members, DEMO_CASHIER.staff_id)
     if till.link is not None:
         with contextlib.suppress(SyncError):
             till.link.sync_now()  # members, products and programme from the ledger

@@ -66,7 +66,7 @@ class StaffDesk:
 
     def _needs_sign_in(self, needed: Any) -> None:
         if needed is True and self.signing_in is None:
-            warnings = tuple(getattr(self._app.till.config, "warnings", ()) or ())
+            warnings = self._app.till.config_warnings
             self.signing_in = SignInScreen(self._app.till.config.store_name, warnings)
             self._app.push_screen(self.signing_in, self._signed_in)
 

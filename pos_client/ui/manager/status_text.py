@@ -19,8 +19,10 @@ def age_words(seconds: float | None) -> str:
     """``3 min``, ``2 h``, ``4 days``."""
     if seconds is None:
         return "-"
+    if seconds < 60:
+        return "under a minute"
     if seconds < 3600:
-        return f"{max(int(seconds // 60), 0)} min"
+        return f"{int(seconds // 60)} min"
     if seconds < 2 * 86400:
         return f"{int(seconds // 3600)} h"
     return f"{int(seconds // 86400)} days"
