@@ -30,12 +30,10 @@ from pos_client.store.day import (
     DayCloseRow,
     day_close,
     events_of_day,
-    knows_staff,
     record_day_close,
-    staff_names,
-    staff_role,
 )
 from pos_client.store.parked import ParkedRow, Resolution, resolve
+from pos_client.store.staff import StaffStore
 from pos_client.store.transaction import read_transaction
 from pos_client.sync_queue import QueueView, check_voidable, queue_view
 from pos_client.views import ProgrammeInfo, TillStatus
@@ -80,7 +78,7 @@ class DayDesk:
         day = day or self.clock().date()
         with self.store.lock, read_transaction(self.store.conn) as conn:
             events = events_of_day(conn, day)
-            names = staff_names(conn)
+            names = StaffStore(conn).names()
             stored = day_close(conn, day)
             confirmed = self.store.confirmed_seq
         closed = None
@@ -137,7 +135,7 @@ class DayDesk:
             policy = self.version().programme.approvals
             fields = approval_fields(policy, "close_day", report.unsynced, approval)
             with self.store.lock:
-                names = staff_names(self.store.conn)
+                names = StaffStore(self.store.conn).names()
             closed = DayClose(
                 closed_at=_utc(self.clock()),
                 closed_by=operator,
@@ -209,9 +207,11 @@ class DayDesk:
         except LoyaltyError as error:
             raise UnknownStaff(error.message) from None
         with self.store.lock:
-            if not knows_staff(self.store.conn):
+            staff = StaffStore(self.store.conn)
+            if not staff.everyone():
                 return manager
-            role = staff_role(self.store.conn, manager)
+            person = staff.find(manager)
+        role = person.role if person is not None and person.active else None
         if role is None:
             raise UnknownStaff(f"No active staff member has the number {manager}.")
         if role != "manager":

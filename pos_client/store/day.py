@@ -33,24 +33,6 @@ def events_of_day(conn: sqlite3.Connection, day: date) -> list[Event]:
     return [row_to_event(r) for r in rows]
 
 
-def staff_names(conn: sqlite3.Connection) -> dict[str, str]:
-    """Staff number to name, for every staff member the ledger sent (none: ``{}``)."""
-    return {str(r[0]): str(r[1]) for r in conn.execute("SELECT staff_id, name FROM staff")}
-
-
-def staff_role(conn: sqlite3.Connection, staff_id: str) -> str | None:
-    """The role of an active staff member, or None when the till does not know them."""
-    row = conn.execute(
-        "SELECT role FROM staff WHERE staff_id = ? AND active", [staff_id]
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def knows_staff(conn: sqlite3.Connection) -> bool:
-    """Whether the ledger has sent this till any staff yet."""
-    return conn.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is not None
-
-
 @dataclass(frozen=True)
 class DayCloseRow:
     """A closed day as stored: when, by whom, the approval, the report (JSON)."""

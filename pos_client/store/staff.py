@@ -80,6 +80,12 @@ class StaffStore:
         ).fetchone()
         return None if row is None else _member(row)
 
+    def names(self) -> dict[str, str]:
+        """Staff number to name, for everyone the ledger sent (none: ``{}``)."""
+        return {
+            str(r[0]): str(r[1]) for r in self._conn.execute("SELECT staff_id, name FROM staff")
+        }
+
     def everyone(self) -> list[StaffMember]:
         """Every person the till knows, disabled ones too, by staff number."""
         rows = self._conn.execute(f"SELECT {_COLUMNS} FROM staff ORDER BY staff_id")

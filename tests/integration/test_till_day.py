@@ -22,6 +22,7 @@ from pos_client.config import PrinterConfig, TillConfig
 from pos_client.errors import ApprovalRequired, ManagerActionRefused, NotSignedIn
 from pos_client.till import Till
 from tests.conftest import member
+from tests.integration.staff_feed import pull_staff, staff_change
 from tests.integration.test_receipt_printing import FakeNetworkPrinter, wait_for
 
 OSLO = timezone(timedelta(hours=1))
@@ -58,13 +59,19 @@ def day_till(till_config: TillConfig, clock: Clock) -> Iterator[Till]:
         till.close()
 
 
+PIN = "1234"
+
+
 def add_staff(till: Till, *rows: tuple[str, str, str]) -> None:
-    with till.store.lock, till.store.conn:
-        till.store.conn.executemany(
-            "INSERT INTO staff (staff_id, name, role, pin_hash, active, version) "
-            "VALUES (?, ?, ?, 'scrypt$x', 1, 1)",
-            rows,
-        )
+    """The people of ``rows`` (number, name, role), each with the PIN :data:`PIN`, as
+    the ledger's feed brings them."""
+    pull_staff(
+        till.store,
+        [
+            staff_change(number, PIN, change, name=name, role=role)
+            for change, (number, name, role) in enumerate(rows, start=1)
+        ],
+    )
 
 
 def append(till: Till, kind: EventKind, card: str, member_id: str, **fields: Any) -> Event:
@@ -205,8 +212,8 @@ def closes(till: Till) -> int:
 
 def test_closing_a_day_with_unsynced_events_needs_a_manager(day_till: Till, clock: Clock):
     record_day(day_till, clock)
-    add_staff(day_till, ("9001", "Mona Manager", "manager"))
-    day_till.operator = "1002"
+    add_staff(day_till, ("9001", "Mona Manager", "manager"), ("1002", "Cato Cashier", "cashier"))
+    day_till.sign_in("1002", PIN)
     with pytest.raises(ApprovalRequired) as refused:
         day_till.close_day()
     assert (refused.value.action, refused.value.amount) == ("close_day", 6)
