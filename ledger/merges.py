@@ -5,8 +5,9 @@ merged into KEEP (table ``merges``; ``members.merged_into``). Nothing recorded i
 rewritten: every event keeps the member it was applied to. Instead, wherever the
 ledger finds an event's member — a push (:func:`ledger.member_book.load_members`),
 a refund's sale (:mod:`ledger.sales`), a replay (:mod:`ledger.replay`) and
-``verify`` — it resolves the member id through :func:`ledger.member_book.merge_map`, so OTHER's events
-count for KEEP. The merge then replays every derived table
+``verify`` — it resolves the member id through
+:func:`ledger.member_book.merge_map`, so OTHER's events count for KEEP. The merge
+then replays every derived table
 (:func:`ledger.rebuild.rebuild_in`) in its transaction, so OTHER's balances, lots,
 tier counts, vouchers and accruals end up with KEEP and ``verify`` finds the tables
 as the events give them. The facts no event carries move too: OTHER's opening

@@ -19,14 +19,18 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger import feed, members, programmes, service
 from ledger.auth import TerminalId, database
-from ledger.errors import Forbidden, Invalid, NotFound, TooLarge, describe_validation
+from ledger.card_ranges import allocate_range, terminal_ranges
+from ledger.errors import AdminError, Forbidden, Invalid, NotFound, TooLarge, describe_validation
+from ledger.history import member_history_page
 from ledger.terminals import terminal_position
 from ledger.voids import voids_of
+from sync.history_wire import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MemberHistoryResponse
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
     MAX_EVENTS_PER_BATCH,
     PROTOCOL_VERSION,
+    CardRangesResponse,
     ChangesResponse,
     ErrorResponse,
     HealthResponse,
@@ -172,6 +176,42 @@ def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
             raise NotFound(f"No member has card {card}.")
         high_water, _ = terminal_position(tx, terminal_id)
     return _json(MemberResponse(member=state, high_water=high_water))
+
+
+@router.get(
+    "/v1/members/{member_id}/events",
+    response_model=MemberHistoryResponse,
+    tags=["members"],
+    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No such member"}},
+)
+def member_events(
+    request: Request,
+    terminal_id: TerminalId,
+    member_id: str,
+    before: Annotated[
+        int | None, Query(ge=1, description="next_before of the page before (newest first)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT,
+) -> Response:
+    """A member's applied events, newest first, a page at a time (for a manager)."""
+    with database(request).snapshot() as tx:
+        page = member_history_page(tx, member_id, before, limit)
+    return _plain_json(page)
+
+
+@router.post(
+    "/v1/card-ranges", response_model=CardRangesResponse, tags=["members"], responses=_ERRORS
+)
+def card_ranges(request: Request, terminal_id: TerminalId) -> Response:
+    """Allocate one more block of enrolment card numbers to this terminal; answers
+    every range it holds."""
+    with database(request).write() as tx:
+        try:
+            allocate_range(tx, terminal_id)
+        except AdminError as exc:
+            raise Invalid(exc.reason) from None
+        ranges = terminal_ranges(tx, terminal_id)
+    return _plain_json({"ranges": ranges})
 
 
 @router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=_ERRORS)
