@@ -37,6 +37,7 @@ from ledger.offers import OfferKeeper, offer_ids_used, offer_item
 from ledger.single_uses import SingleUses
 from ledger.tier_keeping import TierKeeper
 from ledger.vouchers import VoucherKeeper, voucher_item
+from loyalty.event_fields import MEMBER_KINDS
 from loyalty.programme import Programme, ProgrammeVersion, version_in_force
 from loyalty.tier_metrics import SALE_KINDS, RefundedSale
 
@@ -139,6 +140,9 @@ class Accounts:
         kind = content["kind"]
         member_id = member.member_id
         self.touched.add(member_id)
+        if kind in MEMBER_KINDS:  # facts, not accounts: ledger.member_events
+            member.changed = True
+            return []
         counted_at, store = counted_place(content, at, self.sale_places)
         self.lots.apply(member_id, member.accounts, content, postings, at)
         for account, amount in postings.items():
@@ -158,7 +162,7 @@ class Accounts:
         business_at = at.astimezone(UTC).isoformat()
         remember_place(content, at, self.sale_places)
         if kind == "sale":
-            flags += birthdays.claim(member, content, self._programme(content, at))
+            flags += birthdays.claim(member, content, self.programme_of(content, at))
             for found, others in (
                 self.vouchers.use(member, content, business_at, self.uses),
                 self.offers.use(member, content, business_at, self.uses),
@@ -180,7 +184,7 @@ class Accounts:
         member.changed = True
         return flags
 
-    def _programme(self, content: Mapping[str, Any], at: datetime) -> Programme | None:
+    def programme_of(self, content: Mapping[str, Any], at: datetime) -> Programme | None:
         """The programme an event was computed under (else the one in force then)."""
         ref = content.get("programme")
         if isinstance(ref, Mapping) and ref.get("hash") in self.by_hash:
@@ -191,7 +195,7 @@ class Accounts:
     def _count_awards(
         self, member: WorkingMember, content: Mapping[str, Any], at: datetime
     ) -> list[Flag]:
-        programme = self._programme(content, at)
+        programme = self.programme_of(content, at)
         if programme is None:
             return []
         event_id = str(content["event_id"])
@@ -211,7 +215,7 @@ class Accounts:
     def _return_awards(
         self, member: WorkingMember, content: Mapping[str, Any], at: datetime
     ) -> None:
-        programme = self._programme(content, at)
+        programme = self.programme_of(content, at)
         if programme is None:
             return
         sale_id, refund_id = str(content["refers_to"]), str(content["event_id"])

@@ -244,7 +244,7 @@ def replace_card(db: Database, old: str, new: str) -> MemberState:
         change = tx.allocate("changes", 2)
         tx.execute(
             "INSERT INTO revoked_cards (card, member_id, revoked_at, change_no) "
-            "VALUES (?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",  # blocked at a till before
             (old, row[0], utc_now_iso(), change),
         )
         tx.execute(

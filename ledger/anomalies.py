@@ -7,10 +7,14 @@ some name another: when a voucher used at two offline tills reaches the ledger, 
 use that happened later is the overuse, whichever arrived first. The ``anomalies``
 table keeps each (kind, terminal, event) once; a member's ``flag_reasons`` are the
 kinds of the anomalies about them.
+
+Each anomaly has a stable short id (:func:`anomaly_id`, a digest of its key), by which
+a manager resolves it (:mod:`ledger.anomaly_admin`); a resolved anomaly is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,10 +31,32 @@ class Anomaly:
     detail: str
 
 
+ANOMALY_ID_LENGTH = 10
+
+
+def anomaly_id(kind: str, terminal_id: str, event_id: str) -> str:
+    """The short id of the anomaly ``(kind, terminal, event)``: the same every time,
+    so a manager can name it in ``pos-ledger anomalies resolve``."""
+    key = "\x1f".join((kind, terminal_id, event_id)).encode("utf-8")
+    return hashlib.sha256(key).hexdigest()[:ANOMALY_ID_LENGTH]
+
+
 def record_anomalies(tx: Tx, anomalies: Sequence[Anomaly], now: str) -> None:
     """Store ``anomalies`` (a kind already recorded for an event is kept as it was)."""
     tx.executemany(
         "INSERT INTO anomalies (kind, terminal_id, event_id, seq, member_id, detail, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(a.kind, a.terminal_id, a.event_id, a.seq, a.member_id, a.detail, now) for a in anomalies],
+        "created_at, anomaly_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            (
+                a.kind,
+                a.terminal_id,
+                a.event_id,
+                a.seq,
+                a.member_id,
+                a.detail,
+                now,
+                anomaly_id(a.kind, a.terminal_id, a.event_id),
+            )
+            for a in anomalies
+        ],
     )

@@ -1,9 +1,10 @@
 """``pos-ledger``: run the ledger server and administer its database.
 
     pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080] [--settle-every SECONDS]
-    pos-ledger terminal add NAME | revoke NAME | list
+    pos-ledger terminal add NAME | revoke NAME | rotate NAME | list
     pos-ledger members import FILE.csv
-    pos-ledger member show CARD | block CARD | unblock CARD
+    pos-ledger member show CARD | block CARD | unblock CARD | merge KEEP OTHER [--by NAME]
+    pos-ledger staff ... | anomalies ...   (ledger.cli_people)
     pos-ledger card replace OLD NEW
     pos-ledger rules publish FILE.toml --effective-from LOCAL|now
     pos-ledger rules show [--version N] | list | simulate FILE.toml --since DATE [--json]
@@ -31,7 +32,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ledger import admin, members, programmes, terminals
+from ledger import admin, cli_people, members, programmes, terminals
 from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
 from ledger.offers import import_offers
@@ -88,6 +89,8 @@ def _terminal(args: argparse.Namespace, db: Database, _: str) -> int:
                     f"{t.terminal_id}\t{state}\thigh_water={t.high_water}\tcreated {t.created_at}"
                 )
         return EXIT_OK
+    if args.action == "rotate":
+        return cli_people.terminal_rotate(args, db)
     with db.write() as tx:
         if args.action == "add":
             token = terminals.add_terminal(tx, args.name)
@@ -120,6 +123,8 @@ def _members(args: argparse.Namespace, db: Database, _: str) -> int:
 
 
 def _member(args: argparse.Namespace, db: Database, _: str) -> int:
+    if args.action == "merge":
+        return cli_people.member_merge(args, db)
     if args.action in ("block", "unblock"):
         with db.write() as tx:
             state = members.set_status(
@@ -326,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     terminal = command("terminal", _terminal, "add, revoke or list terminals")
     actions = terminal.add_subparsers(dest="action", required=True)
-    for action in ("add", "revoke"):
+    for action in ("add", "revoke", "rotate"):
         actions.add_parser(action, parents=[common]).add_argument("name")
     actions.add_parser("list", parents=[common])
 
@@ -339,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions = member.add_subparsers(dest="action", required=True)
     for action in ("show", "block", "unblock"):
         actions.add_parser(action, parents=[common]).add_argument("card")
+    cli_people.add_member_merge(actions, common)
 
     card = command("card", _card, "replace a member's card (the old one is revoked)")
     replace = card.add_subparsers(dest="action", required=True).add_parser(
@@ -384,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common]
     ).add_argument("file")
 
+    cli_people.add_commands(command, common)
     command("verify", _verify, "recompute balances and check every hash chain")
     command("rebuild", _rebuild, "make every derived table again from the events")
     return parser

@@ -1,6 +1,7 @@
 """The changes feed: what changed after a cursor, in ledger order.
 
-Every change to a member, a programme version, a product or a revoked card takes
+Every change to a member, a programme version, a product, a revoked card or a staff
+member (:mod:`ledger.staff`) takes
 the next number of the ``changes`` counter inside its write transaction;
 :mod:`ledger.db` makes those numbers commit in order. A page is read in one
 snapshot, so it holds a prefix of the changes up to some number, and the calling
@@ -12,6 +13,10 @@ the cursor appears once, with its newest state: the feed carries upserts, and
 applying a page twice, or restarting from an old or empty cursor, gives the same
 cache.
 
+A member merged into another (``merged_into``) is no longer sent: its cards were
+revoked in favour of the member kept. Every page also carries the calling
+terminal's enrolment card ranges (:mod:`ledger.card_ranges`).
+
 A cursor is ``<ledger id>.<change number>``, documented as opaque. A cursor from
 another ledger (a rebuilt database) or an empty one starts from the beginning.
 """
@@ -21,10 +26,12 @@ from __future__ import annotations
 from typing import Any
 
 from ledger import programmes
+from ledger.card_ranges import terminal_ranges
 from ledger.db import Tx
 from ledger.errors import Invalid
 from ledger.members import MEMBER_COLUMNS, member_dict
 from ledger.products import product_change
+from ledger.staff import STAFF_COLUMNS, staff_change
 from ledger.terminals import terminal_position
 from sync.protocol import ChangesResponse
 
@@ -62,7 +69,8 @@ def changes_answer(
     after = decode_cursor(ledger_id, since)
     numbered: list[tuple[int, dict[str, Any]]] = []
     for row in tx.query(
-        f"SELECT {MEMBER_COLUMNS} FROM members WHERE change_no > ? ORDER BY change_no LIMIT ?",
+        f"SELECT {MEMBER_COLUMNS} FROM members WHERE change_no > ? AND merged_into IS NULL "
+        "ORDER BY change_no LIMIT ?",
         (after, limit + 1),
     ):
         state = member_dict(row)
@@ -99,6 +107,11 @@ def changes_answer(
                 },
             )
         )
+    for row in tx.query(
+        f"SELECT {STAFF_COLUMNS} FROM staff WHERE change_no > ? ORDER BY change_no LIMIT ?",
+        (after, limit + 1),
+    ):
+        numbered.append((int(row[-1]), staff_change(row)))
     numbered.sort(key=lambda pair: pair[0])
     page = numbered[:limit]
     last = page[-1][0] if page else after
@@ -109,4 +122,5 @@ def changes_answer(
         "high_water": high_water,
         "last_hash": last_hash,
         "has_more": len(numbered) > limit,
+        "card_ranges": terminal_ranges(tx, terminal_id),
     }

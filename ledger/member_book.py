@@ -51,6 +51,8 @@ class WorkingMember:
     """Period settlements accrued so far (:mod:`ledger.accruals`)."""
     opening_balance: int = 0
     """Points from the member import, before any event."""
+    phone: str = ""
+    """From an enrolment (``+`` and digits), for a manager's search at the till."""
     is_new: bool = False
     changed: bool = False
 
@@ -75,6 +77,7 @@ class WorkingMember:
             "vouchers": self.vouchers,
             "offers": self.offers,
             "accrued": self.accrued,
+            "phone": self.phone,
         }
 
     def derived(self) -> dict[str, object]:
@@ -122,6 +125,8 @@ class MemberBook:
         self.by_id: dict[str, WorkingMember] = {}
         self.unknown_cards: set[str] = set()
         """Cards the ledger does not know that events named a known member with."""
+        self.merged: dict[str, str] = {}
+        """Merged member id → the member kept (:mod:`ledger.merges`)."""
 
     def add(self, member: WorkingMember, card: str | None = None) -> None:
         self.by_id.setdefault(member.member_id, member)
@@ -174,9 +179,12 @@ def load_members(tx: Tx, cards: set[str], member_ids: set[str] | None = None) ->
     book = MemberBook()
     if not cards:
         return book
+    book.merged = merge_map(tx) if member_ids else {}
     columns = ", ".join("m." + c.strip() for c in members.MEMBER_COLUMNS.split(","))
     condition, params = tx.in_list("card", sorted(cards))
-    for row in tx.query(f"SELECT {columns} FROM members m WHERE {condition}", params):
+    for row in tx.query(
+        f"SELECT {columns} FROM members m WHERE {condition} AND m.merged_into IS NULL", params
+    ):
         book.add(_from_row(row))
     condition, params = tx.in_list("r.card", sorted(cards))
     revoked_rows = tx.query(
@@ -187,11 +195,17 @@ def load_members(tx: Tx, cards: set[str], member_ids: set[str] | None = None) ->
     for row in revoked_rows:
         book.revoked.add(str(row[0]))
         book.add(_from_row(row[1:]), card=str(row[0]))
-    unseen = sorted((member_ids or set()) - set(book.by_id))
+    unseen = sorted({book.merged.get(m, m) for m in member_ids or set()} - set(book.by_id))
     if unseen:
         for member in load_members_by_id(tx, unseen).by_id.values():
             book.by_id.setdefault(member.member_id, member)
     return book
+
+
+def merge_map(tx: Tx) -> dict[str, str]:
+    """Merged member id → the member kept (:mod:`ledger.merges`; merges are few, so
+    they are read whole)."""
+    return {str(m): str(i) for m, i in tx.query("SELECT member_id, into_id FROM merges")}
 
 
 def load_members_by_id(tx: Tx, member_ids: list[str]) -> MemberBook:
@@ -238,6 +252,7 @@ def _from_row(row: Row) -> WorkingMember:
         offers=members.decode_list(stored.offers),
         accrued=members.decode_list(stored.accrued),
         opening_balance=int(stored.opening_balance),
+        phone=str(stored.phone),
     )
 
 
@@ -247,7 +262,8 @@ def member_of(book: MemberBook, content: Mapping[str, Any]) -> WorkingMember:
     else a new member first met through this card."""
     card = str(content["card"])
     member = book.by_card.get(card)
-    named = book.by_id.get(str(content.get("member_id", "")))
+    named_id = str(content.get("member_id", ""))
+    named = book.by_id.get(book.merged.get(named_id, named_id))
     if member is None and named is not None:
         member = named
         book.by_card[card] = named

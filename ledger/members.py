@@ -46,6 +46,7 @@ class MemberRow(NamedTuple):
     offers: str
     accrued: str
     opening_balance: int
+    phone: str
 
 
 MEMBER_COLUMNS = ", ".join(MemberRow._fields)
@@ -91,6 +92,7 @@ def member_dict(row: Row) -> dict[str, Any]:
         "vouchers": decode_list(member.vouchers),
         "offers": decode_list(member.offers),
         "accrued": decode_list(member.accrued),
+        "phone": member.phone,
     }
 
 

@@ -7,7 +7,9 @@ a function of the stored events (the tills' and the ledger's own), applied in th
 ledger's order with :meth:`ledger.accounts.Accounts.apply`, and of the facts no event
 carries: each member's opening points, imported tier, birth date and join date, the
 offers assigned, the programme versions, the last settle date, and the anomalies
-recorded (a member's ``flag_reasons`` are the kinds of the anomalies about them).
+recorded (a member's ``flag_reasons`` are the kinds of the anomalies about them),
+and the merges (an event of a merged member counts for the member kept:
+:mod:`ledger.merges`). Voided events (:mod:`ledger.voids`) are passed over.
 :func:`replay` applies them all to members reset to those facts, in memory.
 
 What ``settle`` does without an event is done here the same way, as of the last
@@ -26,7 +28,7 @@ from ledger.accounts import Accounts
 from ledger.accruals import paid_periods
 from ledger.db import Tx
 from ledger.instants import instant
-from ledger.member_book import MemberBook, WorkingMember, load_all_members
+from ledger.member_book import MemberBook, WorkingMember, load_all_members, merge_map
 from ledger.members import POINTS
 from ledger.single_uses import SingleUses
 from ledger.tier_keeping import settled_as_of
@@ -52,7 +54,8 @@ def replay(tx: Tx) -> Replayed:
     settled = settled_as_of(tx)
     accounts = Accounts(published.versions, published.by_hash, settled)
     book = load_all_members(tx)
-    reasons = _reasons(tx)
+    merged = merge_map(tx)
+    reasons = _reasons(tx, merged)
     for member in book.by_id.values():
         _reset(member, reasons.get(member.member_id, set()))
     accounts.offers.load_members(tx, sorted(book.by_id))
@@ -65,7 +68,7 @@ def replay(tx: Tx) -> Replayed:
     )
     count = 0
     for member_id, content, postings, business_at in _events(tx):
-        member = book.by_id[member_id]
+        member = book.by_id[merged.get(member_id, member_id)]
         refunded = sales.refund(content, postings) if content["kind"] == "refund" else None
         accounts.apply(member, content, postings, instant(business_at), refunded)
         sales.remember(content, postings)
@@ -88,12 +91,12 @@ def _reset(member: WorkingMember, reasons: set[str]) -> None:
     member.vouchers, member.offers = [], []
 
 
-def _reasons(tx: Tx) -> dict[str, set[str]]:
+def _reasons(tx: Tx, merged: dict[str, str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for member_id, kind in tx.query(
         "SELECT DISTINCT member_id, kind FROM anomalies WHERE member_id IS NOT NULL"
     ):
-        found.setdefault(str(member_id), set()).add(str(kind))
+        found.setdefault(merged.get(str(member_id), str(member_id)), set()).add(str(kind))
     return found
 
 
@@ -104,7 +107,7 @@ def _events(tx: Tx) -> Iterator[tuple[str, dict[str, object], dict[str, int], st
     while True:
         rows = tx.query(
             "SELECT ledger_seq, member_id, document, postings, business_at FROM events "
-            "WHERE ledger_seq > ? ORDER BY ledger_seq LIMIT ?",
+            "WHERE ledger_seq > ? AND kind <> 'voided' ORDER BY ledger_seq LIMIT ?",
             (after, BATCH),
         )
         for _, member_id, document, postings, business_at in rows:

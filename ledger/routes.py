@@ -9,6 +9,7 @@ through it) and the manual parse also lets it answer an over-long batch with 413
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -18,13 +19,18 @@ from starlette.concurrency import run_in_threadpool
 
 from ledger import feed, members, programmes, service
 from ledger.auth import TerminalId, database
-from ledger.errors import Forbidden, Invalid, NotFound, TooLarge, describe_validation
+from ledger.card_ranges import allocate_range, terminal_ranges
+from ledger.errors import AdminError, Forbidden, Invalid, NotFound, TooLarge, describe_validation
+from ledger.history import member_history_page
 from ledger.terminals import terminal_position
+from ledger.voids import voids_of
+from sync.history_wire import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MemberHistoryResponse
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
     MAX_EVENTS_PER_BATCH,
     PROTOCOL_VERSION,
+    CardRangesResponse,
     ChangesResponse,
     ErrorResponse,
     HealthResponse,
@@ -36,6 +42,7 @@ from sync.protocol import (
 )
 
 router = APIRouter()
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No token, or a token the ledger never issued"},
@@ -92,13 +99,15 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
     def run() -> Response:
         batch = _parse_push(body)
         if batch.terminal_id != terminal_id or any(
-            e["terminal_id"] != terminal_id for e in batch.events
+            e.get("terminal_id") != terminal_id for e in batch.events
         ):
             raise Forbidden(
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
             )
         clock = request.app.state.clock
-        return _plain_json(service.push_answer(db, terminal_id, list(batch.events), clock))
+        voids = [v.model_dump() for v in batch.voids]
+        answer = service.push_answer(db, terminal_id, list(batch.events), clock, voids)
+        return _plain_json(answer)
 
     return await run_in_threadpool(run)
 
@@ -113,11 +122,26 @@ def _parse_push(body: bytes) -> PushRequest:
             f"A batch holds at most {MAX_EVENTS_PER_BATCH} events; this one has "
             f"{len(batch.events)}. Send them in smaller batches."
         )
+    voided = voids_of(batch.events, [v.model_dump() for v in batch.voids])
     for index, event in enumerate(batch.events):
-        problem = wire_problem(event)
+        problem = (
+            _voided_problem(event) if str(event.get("event_id")) in voided else wire_problem(event)
+        )
         if problem is not None:
             raise Invalid(f"events[{index}].{problem[0]}: {problem[1]}")
     return batch
+
+
+def _voided_problem(event: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A voided event's fields are not checked, but it must still name its place in
+    the chain (:mod:`ledger.voids`)."""
+    if not isinstance(event.get("hash"), str) or not _HASH.match(event["hash"]):
+        return "hash", "must be 64 hex digits"
+    if not isinstance(event.get("prev_hash"), str):
+        return "prev_hash", "must be the hash of the previous event"
+    if not isinstance(event.get("seq"), int) or isinstance(event.get("seq"), bool):
+        return "seq", "must be a whole number"
+    return None
 
 
 @router.get("/v1/changes", response_model=ChangesResponse, tags=["sync"], responses=_ERRORS)
@@ -145,13 +169,49 @@ def changes(
 def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
     """One member by card, with the caller's high water read in the same snapshot."""
     with database(request).snapshot() as tx:
+        if members.revoked_card_owner(tx, card) is not None:
+            raise NotFound(f"Card {card} was revoked; ask the member for their new card.")
         state = members.member_by_card(tx, card)
         if state is None:
-            if members.revoked_card_owner(tx, card) is not None:
-                raise NotFound(f"Card {card} was revoked; ask the member for their new card.")
             raise NotFound(f"No member has card {card}.")
         high_water, _ = terminal_position(tx, terminal_id)
     return _json(MemberResponse(member=state, high_water=high_water))
+
+
+@router.get(
+    "/v1/members/{member_id}/events",
+    response_model=MemberHistoryResponse,
+    tags=["members"],
+    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No such member"}},
+)
+def member_events(
+    request: Request,
+    terminal_id: TerminalId,
+    member_id: str,
+    before: Annotated[
+        int | None, Query(ge=1, description="next_before of the page before (newest first)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT,
+) -> Response:
+    """A member's applied events, newest first, a page at a time (for a manager)."""
+    with database(request).snapshot() as tx:
+        page = member_history_page(tx, member_id, before, limit)
+    return _plain_json(page)
+
+
+@router.post(
+    "/v1/card-ranges", response_model=CardRangesResponse, tags=["members"], responses=_ERRORS
+)
+def card_ranges(request: Request, terminal_id: TerminalId) -> Response:
+    """Allocate one more block of enrolment card numbers to this terminal; answers
+    every range it holds."""
+    with database(request).write() as tx:
+        try:
+            allocate_range(tx, terminal_id)
+        except AdminError as exc:
+            raise Invalid(exc.reason) from None
+        ranges = terminal_ranges(tx, terminal_id)
+    return _plain_json({"ranges": ranges})
 
 
 @router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=_ERRORS)

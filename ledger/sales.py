@@ -16,6 +16,7 @@ from typing import Any
 
 from ledger.checks import EventInputs
 from ledger.db import Tx
+from ledger.member_book import merge_map
 from loyalty.programme.model import QUALIFYING_SPEND
 from loyalty.programme.refunds import LEGACY_LINE, returned_so_far
 from loyalty.tier_metrics import RefundedSale
@@ -58,13 +59,15 @@ class SaleBook:
         wanted = sorted({str(r["refers_to"]) for r in refunds if r.get("refers_to")})
         if not wanted:
             return
+        merged = merge_map(tx)
         condition, params = tx.in_list("event_id", wanted)
         for event_id, document, member_id in tx.query(
             f"SELECT event_id, document, member_id FROM events WHERE {condition} "
             "AND kind IN ('sale', 'earn')",
             params,
         ):
-            self.sales[str(event_id)] = Sale(json.loads(document), str(member_id))
+            kept = merged.get(str(member_id), str(member_id))  # ledger.merges
+            self.sales[str(event_id)] = Sale(json.loads(document), kept)
         condition, params = tx.in_list("refers_to", wanted)
         for refers_to, document in tx.query(
             f"SELECT refers_to, document FROM events WHERE {condition} AND kind = 'refund'",

@@ -37,6 +37,7 @@ Tables:
                     the count of the window of the member's latest event;
                     ``birth_date`` and ``joined_on`` (``YYYY-MM-DD``, or empty) from the
                     member import.
+Migration 8 (staff, card ranges, merges, audit): :mod:`ledger.schema_staff`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from contextlib import AbstractContextManager
 
 from ledger.db import Database, PostgresDatabase, Tx
 from ledger.errors import StorageError
+from ledger.schema_staff import V8
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 from loyalty.legacy_rules import ProgrammeRules
@@ -378,7 +380,7 @@ _V7: Sequence[Statement] = (
     "UPDATE settlement_runs SET last_seq = first_seq - 1",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, V8)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 

@@ -39,7 +39,7 @@ again once a manager has dealt with the stopping event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,24 +47,23 @@ from typing import Any
 from ledger import checks, members, programmes, rules
 from ledger.accounts import Accounts
 from ledger.anomalies import Anomaly, record_anomalies
+from ledger.approval_checks import DEFAULT_POLICY, approval_flags, approval_problem
 from ledger.conversions import conversions_due
 from ledger.corrections import cap_correction, cap_refund_correction, rerate_refund, rerate_sale
 from ledger.db import Database, Tx
 from ledger.event_store import insert_events
 from ledger.instants import instant
 from ledger.intake import Batch, Intake, Wire, read_batch
-from ledger.member_book import (
-    MemberBook,
-    WorkingMember,
-    load_members,
-    member_of,
-)
+from ledger.member_book import MemberBook, WorkingMember, load_members
+from ledger.member_events import MemberEvents
 from ledger.own_events import OwnEvent
 from ledger.own_work import apply_own_events, finish
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
+from ledger.staff import active_managers
 from ledger.terminals import record_position, terminal_position
 from ledger.tier_keeping import settled_as_of
+from ledger.voids import VOIDED, hash_matches, void_detail, voided_row, voids_of
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
 
@@ -80,6 +79,7 @@ class _Applied:
     event: Intake
     member_id: str
     flags: list[str]
+    voided: bool = False
 
 
 @dataclass
@@ -99,29 +99,40 @@ class _Decided:
 
 
 def push(
-    db: Database, terminal_id: str, events: list[Wire], clock: Clock = utc_now
+    db: Database,
+    terminal_id: str,
+    events: list[Wire],
+    clock: Clock = utc_now,
+    voids: Sequence[Mapping[str, Any]] = (),
 ) -> PushResponse:
     """Apply a batch already checked to belong to ``terminal_id``; see module doc."""
-    return PushResponse.model_validate(push_answer(db, terminal_id, events, clock))
+    return PushResponse.model_validate(push_answer(db, terminal_id, events, clock, voids))
 
 
 def push_answer(
-    db: Database, terminal_id: str, events: list[Wire], clock: Clock = utc_now
+    db: Database,
+    terminal_id: str,
+    events: list[Wire],
+    clock: Clock = utc_now,
+    voids: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, object]:
     """:func:`push` returning the plain JSON-ready answer the HTTP route sends as is
     (the till validates it against :class:`PushResponse`). ``clock`` says when the
-    ledger's own events happen (a voucher issued today)."""
+    ledger's own events happen (a voucher issued today); ``voids`` are the manager's
+    voids of events of this batch (:mod:`ledger.voids`)."""
+    voided = voids_of(events, voids)
     read = read_batch(db, terminal_id, events)
+    live = [e for e in events if str(e["event_id"]) not in voided]
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Decided(terminal_id, high_water, last_hash)
         known = _known_events(tx, [str(e["event_id"]) for e in events])
         book = load_members(
             tx,
-            {str(e["card"]) for e in events},
-            {str(e["member_id"]) for e in events if e.get("member_id")},
+            {str(e["card"]) for e in live} | {str(e["new_card"]) for e in live if "new_card" in e},
+            {str(e["member_id"]) for e in live if e.get("member_id")},
         )
-        context = _Context(tx, read, book)
+        context = _Context(tx, read, book, terminal_id, voided)
         for event in read.events:
             _decide(context, batch, known, book, event)
         _write(tx, batch, book, context, clock())
@@ -139,13 +150,24 @@ class _Context:
     refunds refer to, the programmes to recompute them with (read once), and the
     members' accounts."""
 
-    def __init__(self, tx: Tx, read: Batch, book: MemberBook) -> None:
+    def __init__(
+        self,
+        tx: Tx,
+        read: Batch,
+        book: MemberBook,
+        terminal_id: str,
+        voided: Mapping[str, Mapping[str, Any]],
+    ) -> None:
         self.tx = tx
-        self.sales = SaleBook(tx, [e.content for e in read.events if e.content["kind"] == "refund"])
+        self.voided = voided
+        contents = [e.content for e in read.events if str(e.content["event_id"]) not in voided]
+        self.sales = SaleBook(tx, [c for c in contents if c["kind"] == "refund"])
         self._read = read
         self.published = programmes.published(tx)
         self.accounts = Accounts(self.published.versions, self.published.by_hash, settled_as_of(tx))
-        self.accounts.load(tx, book.by_id.values(), [e.content for e in read.events])
+        self.accounts.load(tx, book.by_id.values(), contents)
+        self.member_events = MemberEvents(tx, terminal_id)
+        self.managers = active_managers(tx)
         self._recomputer: Recomputer | None = None
         self._ahead_valid = False
 
@@ -207,7 +229,11 @@ def _decide(
         else:
             _stop(batch, content, "conflict", "This event id was recorded with other content.")
         return
-    problem = event.problem()
+    void = context.voided.get(str(content["event_id"]))
+    if void is not None:
+        problem = None if hash_matches(event.document, event.hash) else "its hash does not match"
+    else:
+        problem = event.problem()
     if problem is not None:
         _stop(batch, content, "malformed", problem)
     elif content["seq"] > batch.high_water + 1:
@@ -218,15 +244,24 @@ def _decide(
         _stop(
             batch, content, "fork", f"Event {content['seq']} was already recorded with another id."
         )
-    elif content["prev_hash"] != batch.last_hash:
+    elif content.get("prev_hash") != batch.last_hash:
         _stop(
             batch,
             content,
             "fork",
             f"Event {content['seq']} does not follow event {batch.high_water} (hash chain broken).",
         )
+    elif void is not None:
+        _void(batch, known, event, void)
     else:
-        member = member_of(book, content)
+        at = instant(event.stored()[0])
+        programme = context.accounts.programme_of(content, at) if "schema" in content else None
+        policy = DEFAULT_POLICY if programme is None else programme.approvals
+        problem = approval_problem(content, event.postings(), policy)
+        if problem is not None:
+            _stop(batch, content, "malformed", problem)
+            return
+        member, flags = context.member_events.member(book, content)
         refund_problem = (
             context.sales.problem(content, member.member_id)
             if content["kind"] == "refund" and "schema" in content
@@ -235,7 +270,25 @@ def _decide(
         if refund_problem is not None:
             _stop(batch, content, "malformed", refund_problem)
             return
-        _apply(context, batch, known, book, member, event)
+        if content["kind"] in ("replace", "block"):
+            flags += context.member_events.apply(book, member, content)
+        flags += approval_flags(content, event.postings(), policy, context.managers)
+        _apply(context, batch, known, book, member, event, flags)
+
+
+def _void(
+    batch: _Decided, known: dict[str, tuple[str, str, str]], event: Intake, void: Mapping[str, Any]
+) -> None:
+    """Keep a voided event in the chain, applying nothing of it (:mod:`ledger.voids`)."""
+    content = event.content
+    seq = int(content["seq"])
+    batch.anomalies.append(
+        Anomaly(VOIDED, batch.terminal_id, str(content["event_id"]), seq, None, void_detail(void))
+    )
+    batch.applied.append(_Applied(event, "", [VOIDED], voided=True))
+    known[str(content["event_id"])] = (event.hash, event.document, "")
+    batch.high_water, batch.last_hash = seq, event.hash
+    batch.results.append(_result(content, "accepted", "Voided by a manager: kept, not applied."))
 
 
 def _apply(
@@ -245,11 +298,13 @@ def _apply(
     book: MemberBook,
     member: WorkingMember,
     event: Intake,
+    flags: list[tuple[str, str]],
 ) -> None:
     content = event.content
     card, kind = str(content["card"]), content["kind"]
-    flags: list[tuple[str, str]] = []
-    if member.is_new and not member.changed:
+    if kind == "enrol":
+        pass  # its card is new by design (ledger.member_events)
+    elif member.is_new and not member.changed:
         flags.append(("unknown_card", f"card {card} was not known to the ledger"))
     elif card in book.unknown_cards:
         flags.append(
@@ -259,7 +314,7 @@ def _apply(
                 f"{member.member_id}, whom the event names",
             )
         )
-    elif card in book.revoked:
+    elif card in book.revoked and kind not in ("replace", "block"):
         flags.append(("revoked_card", f"card {card} was revoked"))
     if member.status == "blocked":
         flags.append(("blocked_card", f"member {member.member_id} is blocked"))
@@ -356,7 +411,15 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
     accounts = context.accounts
     if batch.applied:
         first = tx.allocate("ledger_seq", len(batch.applied))
-        insert_events(tx, [_event_row(a, first + i, stamp) for i, a in enumerate(batch.applied)])
+        insert_events(
+            tx,
+            [
+                voided_row(a.event.content, a.event.hash, a.event.document, first + i, stamp)
+                if a.voided
+                else _event_row(a, first + i, stamp)
+                for i, a in enumerate(batch.applied)
+            ],
+        )
         record_position(tx, batch.terminal_id, batch.high_water, batch.last_hash, stamp)
         corrections = (
             batch.follow_ups
@@ -368,6 +431,7 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
         apply_own_events(tx, accounts, conversions_due(accounts.versions, changed, now))
     record_anomalies(tx, batch.anomalies + accounts.anomalies, stamp)
     finish(tx, accounts, book)
+    context.member_events.write()
 
 
 def _event_row(applied: _Applied, ledger_seq: int, now: str) -> tuple[object, ...]:

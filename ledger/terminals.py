@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from ledger.card_ranges import allocate_range
 from ledger.db import Tx
 from ledger.errors import AdminError, Forbidden, Unauthenticated
 from loyalty.events import GENESIS_HASH, utc_now_iso
@@ -50,7 +51,9 @@ def check_terminal_name(name: str) -> str:
 
 
 def add_terminal(tx: Tx, name: str) -> str:
-    """Register a terminal and return its new bearer token (never stored in clear)."""
+    """Register a terminal and return its new bearer token (never stored in clear);
+    it gets its first block of enrolment card numbers at once
+    (:mod:`ledger.card_ranges`)."""
     check_terminal_name(name)
     if tx.one("SELECT 1 FROM terminals WHERE terminal_id = ?", (name,)):
         raise AdminError(f"A terminal named {name!r} already exists (names are never reused).")
@@ -58,6 +61,22 @@ def add_terminal(tx: Tx, name: str) -> str:
     tx.execute(
         "INSERT INTO terminals (terminal_id, token_sha256, created_at) VALUES (?, ?, ?)",
         (name, hash_token(token), utc_now_iso()),
+    )
+    allocate_range(tx, name)
+    return token
+
+
+def rotate_token(tx: Tx, name: str) -> str:
+    """A new token for a terminal: the old one is refused from now on and a revocation
+    is cleared (a revoked till is restored this way); its high water, chain and every
+    event are kept."""
+    row = tx.one("SELECT revoked_at FROM terminals WHERE terminal_id = ?", (name,))
+    if row is None:
+        raise AdminError(f"No terminal named {name!r}.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    tx.execute(
+        "UPDATE terminals SET token_sha256 = ?, revoked_at = NULL WHERE terminal_id = ?",
+        (hash_token(token), name),
     )
     return token
 

@@ -14,6 +14,10 @@ Checks, in one snapshot:
   content, each ``prev_hash`` the previous hash) and the terminal's recorded high
   water and last hash are that chain's end.
 
+An event of a merged member counts for the member kept (:mod:`ledger.merges`); a
+voided event (:mod:`ledger.voids`) is part of its terminal's chain but of no
+member's accounts.
+
 Stream stops the ledger answered at push time (gaps, forks, conflicts, malformed
 events) are listed too, for information: they were refused, so they do not make the
 stored data wrong.
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 
 from ledger.corrections import CAP_REFUND
 from ledger.db import Database, Tx
+from ledger.member_book import merge_map
 from ledger.members import POINTS, decode_accounts
 from ledger.period_settling import check_runs
 from ledger.rebuild import differences, replayed_tables, stored_tables
@@ -66,9 +71,13 @@ def verify(db: Database) -> VerifyReport:
 def _check_balances(tx: Tx, report: VerifyReport) -> None:
     expected: dict[str, dict[str, int]] = {}
     counts: dict[str, int] = {}
-    for member_id, postings in tx.query("SELECT member_id, postings FROM events"):
-        totals = expected.setdefault(str(member_id), {})
-        counts[str(member_id)] = counts.get(str(member_id), 0) + 1
+    merged = merge_map(tx)
+    for stored_id, postings in tx.query(
+        "SELECT member_id, postings FROM events WHERE kind <> 'voided'"
+    ):
+        member_id = merged.get(str(stored_id), str(stored_id))
+        totals = expected.setdefault(member_id, {})
+        counts[member_id] = counts.get(member_id, 0) + 1
         for account, amount in json.loads(postings).items():
             totals[account] = totals.get(account, 0) + int(amount)
     known = set()

@@ -16,7 +16,7 @@ from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
 from pos_client import wording
 from pos_client.member_desk_views import HistoryRow, RowState
 from pos_client.views import receipt_number
-from sync.history_wire import MemberHistoryEvent
+from sync.history_wire import HistoryEvent
 
 
 def local_when(text: str, zone: tzinfo | None) -> str:
@@ -55,9 +55,7 @@ def row_of_event(event: Event, confirmed_seq: int, zone: tzinfo | None) -> Histo
     )
 
 
-def row_of_ledger_event(
-    event: MemberHistoryEvent, terminal_id: str, zone: tzinfo | None
-) -> HistoryRow:
+def row_of_ledger_event(event: HistoryEvent, terminal_id: str, zone: tzinfo | None) -> HistoryRow:
     """One event of the ledger's history as a row: this till's show their receipt
     number (and are confirmed: the ledger holds them), others are ``ledger``."""
     ours = event.terminal_id == terminal_id

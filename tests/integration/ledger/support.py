@@ -41,6 +41,7 @@ from ledger.terminals import add_terminal
 from loyalty.cards import make_card_number
 from loyalty.events import GENESIS_HASH, Event, EventKind, build_event, compute_hash, utc_now_iso
 from loyalty.programme import NEW_MEMBER, Basket, Line, ProgrammeVersion, evaluate, parse_programme
+from loyalty.programme.approvals import approval_record
 from loyalty.programme.default import simple_programme_document
 from loyalty.programme.redemption import redemption_value
 from loyalty.programme.versions import local_start
@@ -212,6 +213,10 @@ DEFAULT_PROGRAMME = ProgrammeVersion(
 """The programme a new ledger publishes as version 1 (1 point per NOK)."""
 
 
+APPROVER = "MGR-1"
+"""The manager :meth:`EventChain.adjust` names in its approval by default."""
+
+
 class EventChain:
     """One terminal's journal as a till writes it: gapless seq, hash-chained.
 
@@ -281,9 +286,13 @@ class EventChain:
         return self._append(EventKind.REDEEM, card, **fields)
 
     def adjust(self, card: str, points: int, note: str = "correction", **extra: Any) -> Event:
-        """A manager's correction (``extra``: optional fields, such as ``programme``)."""
+        """A manager's correction (``extra``: optional fields, such as ``programme``),
+        approved by :data:`APPROVER` unless ``approval`` is given (None: none)."""
         if self.legacy:
             return self._append(EventKind.ADJUST, card, points=points, amount_minor=0, note=note)
+        extra.setdefault("approval", approval_record(APPROVER, "adjust", abs(points)))
+        if extra["approval"] is None:  # an adjustment no manager approved
+            del extra["approval"]
         return self._append(
             EventKind.ADJUST,
             card,
