@@ -22,6 +22,7 @@ from ledger.checks import EventInputs
 from ledger.sales import Sale, returned_lines
 from loyalty.canonical import sha256_hex
 from loyalty.errors import LoyaltyError
+from loyalty.event_fields import PRICED_KINDS
 from loyalty.programme import (
     Programme,
     ProgrammeVersion,
@@ -55,8 +56,9 @@ class Recomputer:
         ``content``, so it is not read again)."""
         ref = content.get("programme")
         kind = content["kind"]
-        if ref is None or kind == "adjust":
-            return []  # a correction's postings are what the manager decided
+        if ref is None or kind not in PRICED_KINDS:
+            return []  # a correction's postings are what the manager decided; a sign-up,
+            # a card replaced or blocked post nothing
         programme = self.by_hash.get(ref["hash"])
         at = inputs.at if inputs is not None else parse_business_time(content["business_time"])
         found: list[Finding] = []

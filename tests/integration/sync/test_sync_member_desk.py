@@ -68,9 +68,12 @@ def form(name: str, phone: str) -> dict[str, object]:
 
 def test_a_failing_card_range_request_never_fails_the_sync(ledger: LedgerUnderTest, new_till):
     rig: TillRig = new_till(ledger)
+    (card,) = ledger.add_members(100)
+    assert rig.sync()  # the block the ledger gave the terminal when it was added
+    with rig.till.store.lock, rig.till.store.conn as conn:
+        conn.execute("UPDATE card_ranges SET next = last - 10")  # nearly used up
     failing = FailingPaths(lambda r: r.url.path == "/v1/card-ranges")
     rig.link.transport.inner = failing
-    (card,) = ledger.add_members(100)
     rig.earn(card, "10")
     assert rig.sync()
     assert failing.failed == 1 and rig.pending() == 0
