@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from loyalty.cards import card_of_body
-from loyalty.tiers import DEFAULT_TIER
 from loyalty.programme.approvals import approval_record
+from loyalty.tiers import DEFAULT_TIER
 from sync.history_wire import MemberHistoryResponse
 from sync.protocol import CardRangesResponse
 from tests.integration.ledger.manager_support import (
