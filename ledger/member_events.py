@@ -28,10 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger import members
 from ledger.card_ranges import in_ranges
 from ledger.db import Tx
-from ledger.member_book import MemberBook, WorkingMember, member_of
+from ledger.member_book import MemberBook, WorkingMember, member_of, new_member
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 
@@ -83,20 +82,12 @@ class MemberEvents:
     ) -> tuple[WorkingMember, list[Flag]]:
         details = content["enrolment"]
         card, member_id = str(content["card"]), str(content["member_id"])
-        member = WorkingMember(
+        member = new_member(
             member_id,
             card,
             name=str(details["name"]),
-            tier=members.DEFAULT_TIER,
-            accounts={},
-            rewards=[],
-            status="active",
-            reasons=set(),
-            version=0,
-            base_tier=members.DEFAULT_TIER,
             birth_date=str(details.get("birth_date", "")),
             phone=str(details.get("phone", "")),
-            is_new=True,
         )
         book.add(member)
         email = str(details.get("email", ""))

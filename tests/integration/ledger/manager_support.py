@@ -3,8 +3,6 @@ replacements and blocks as a till records them, staff added through the CLI."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -13,20 +11,7 @@ import httpx
 from loyalty.events import Event, EventKind
 from loyalty.programme.approvals import approval_record
 from sync.protocol import ChangesResponse, PushResponse
-from tests.integration.ledger.support import REPO_ROOT, EventChain, LedgerHandle
-
-
-def admin_with_input(db_url: str, text: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """``pos-ledger <args>`` with ``text`` on its standard input."""
-    return subprocess.run(
-        [sys.executable, "-m", "ledger.cli", *args, "--db", db_url],
-        cwd=REPO_ROOT,
-        input=text,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.integration.ledger.support import EventChain, LedgerHandle
 
 
 def enrol(chain: EventChain, card: str, name: str = "Ada", **details: Any) -> Event:

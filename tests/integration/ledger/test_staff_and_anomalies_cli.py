@@ -7,22 +7,12 @@ from __future__ import annotations
 import json
 
 from ledger.cli import open_ledger
-from ledger.db import connect
 from ledger.feed import read_changes
 from ledger.service import push
 from ledger.terminals import add_terminal
 from loyalty.staff import pin_matches
-from tests.integration.ledger.manager_support import admin_with_input
 from tests.integration.ledger.support import EventChain, fresh_card, run_admin
-
-
-def _sql(db_url: str, statement: str) -> list[tuple[object, ...]]:
-    db = connect(db_url)
-    try:
-        with db.snapshot() as tx:
-            return tx.query(statement)
-    finally:
-        db.close()
+from tests.integration.ledger.support import query_db as _sql
 
 
 def _staff_changes(db_url: str, *, first: bool = False) -> list[dict[str, object]]:
@@ -60,9 +50,8 @@ def test_staff_add_shows_a_made_pin_once_and_stores_only_its_hash(fresh_db_url: 
     (stored,) = _sql(fresh_db_url, "SELECT pin_hash, stores, badge, role FROM staff")
     assert pin_matches(str(stored[0]), pin) and pin not in json.dumps(stored)
     assert stored[1:] == ('["S01"]', "B-77", "cashier")
-    read = admin_with_input(
+    read = run_admin(
         fresh_db_url,
-        "8765\n",
         "staff",
         "add",
         "M01",
@@ -71,6 +60,7 @@ def test_staff_add_shows_a_made_pin_once_and_stores_only_its_hash(fresh_db_url: 
         "--role",
         "manager",
         "--pin-stdin",
+        stdin="8765\n",
     )
     assert read.returncode == 0 and "8765" not in read.stdout + read.stderr
     (hashed,) = _sql(fresh_db_url, "SELECT pin_hash FROM staff WHERE staff_id = 'M01'")
@@ -87,7 +77,7 @@ def test_staff_changes_travel_in_the_feed(fresh_db_url: str) -> None:
     first = _staff_changes(fresh_db_url, first=True)
     assert [(c["staff_id"], c["role"], c["active"]) for c in first] == [("C01", "cashier", True)]
     assert run_admin(fresh_db_url, "staff", "role", "C01", "manager").returncode == 0
-    reset = admin_with_input(fresh_db_url, "2468\n", "staff", "reset-pin", "C01", "--pin-stdin")
+    reset = run_admin(fresh_db_url, "staff", "reset-pin", "C01", "--pin-stdin", stdin="2468\n")
     assert reset.returncode == 0, reset.stderr
     assert run_admin(fresh_db_url, "staff", "disable", "C01").returncode == 0
     (change,) = _staff_changes(fresh_db_url)
@@ -106,13 +96,10 @@ def test_bad_staff_input_gets_a_clear_error_and_records_nothing(fresh_db_url: st
     for args, words in cases:
         refused = run_admin(fresh_db_url, *args)
         assert refused.returncode == 1 and words in refused.stderr, refused.stderr
-    short = admin_with_input(
-        fresh_db_url, "12\n", *base, "C02", "--name", "X", "--role", "cashier", "--pin-stdin"
-    )
+    new = (*base, "C02", "--name", "X", "--role", "cashier", "--pin-stdin")
+    short = run_admin(fresh_db_url, *new, stdin="12\n")
     assert short.returncode == 1 and "PIN" in short.stderr
-    empty = admin_with_input(
-        fresh_db_url, "\n", *base, "C02", "--name", "X", "--role", "cashier", "--pin-stdin"
-    )
+    empty = run_admin(fresh_db_url, *new, stdin="\n")
     assert empty.returncode == 1 and "PIN" in empty.stderr
     assert _sql(fresh_db_url, "SELECT staff_id FROM staff") == []
     run_admin(fresh_db_url, *base, "C01", "--name", "Cas", "--role", "cashier")

@@ -16,7 +16,6 @@ from loyalty.tiers import DEFAULT_TIER
 from sync.history_wire import MemberHistoryResponse
 from sync.protocol import CardRangesResponse
 from tests.integration.ledger.manager_support import (
-    admin_with_input,
     block,
     enrol,
     pull_all,
@@ -28,6 +27,7 @@ from tests.integration.ledger.support import (
     LedgerHandle,
     fresh_card,
     fresh_terminal_name,
+    run_admin,
 )
 
 
@@ -44,9 +44,8 @@ def _anomalies(ledger: LedgerHandle, terminal: str) -> list[dict[str, Any]]:
 
 def _manager(ledger: LedgerHandle) -> str:
     staff_id = "M" + uuid.uuid4().hex[:8]
-    added = admin_with_input(
+    added = run_admin(
         ledger.db_url,
-        "4321\n",
         "staff",
         "add",
         staff_id,
@@ -55,6 +54,7 @@ def _manager(ledger: LedgerHandle) -> str:
         "--role",
         "manager",
         "--pin-stdin",
+        stdin="4321\n",
     )
     assert added.returncode == 0, added.stderr
     return staff_id
