@@ -24,16 +24,18 @@ from ledger.errors import AdminError, Forbidden, Invalid, NotFound, TooLarge, de
 from ledger.history import member_history_page
 from ledger.terminals import terminal_position
 from ledger.voids import voids_of
-from sync.history_wire import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MemberHistoryResponse
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
+    DEFAULT_HISTORY_LIMIT,
     MAX_CHANGES_LIMIT,
     MAX_EVENTS_PER_BATCH,
+    MAX_HISTORY_LIMIT,
     PROTOCOL_VERSION,
     CardRangesResponse,
     ChangesResponse,
     ErrorResponse,
     HealthResponse,
+    MemberHistoryResponse,
     MemberResponse,
     PushRequest,
     PushResponse,

@@ -27,6 +27,12 @@ from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from loyalty.event_fields import event_problem
 from loyalty.events import Event
+from sync.history_wire import (
+    DEFAULT_HISTORY_LIMIT,
+    MAX_HISTORY_LIMIT,
+    HistoryEvent,
+    MemberHistoryResponse,
+)
 from sync.member_wire import (
     Accrued,
     MemberState,
@@ -335,9 +341,11 @@ class ErrorResponse(_Answer):
 
 __all__ = [
     "DEFAULT_CHANGES_LIMIT",
+    "DEFAULT_HISTORY_LIMIT",
     "MAX_BODY_BYTES",
     "MAX_CHANGES_LIMIT",
     "MAX_EVENTS_PER_BATCH",
+    "MAX_HISTORY_LIMIT",
     "PROTOCOL_VERSION",
     "Accrued",
     "CardRange",
@@ -348,7 +356,9 @@ __all__ = [
     "EventResult",
     "EventStatus",
     "HealthResponse",
+    "HistoryEvent",
     "MemberChange",
+    "MemberHistoryResponse",
     "MemberResponse",
     "MemberState",
     "MemberStatus",
