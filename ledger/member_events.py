@@ -37,6 +37,15 @@ from loyalty.events import utc_now_iso
 Flag = tuple[str, str]
 
 
+def enrolment_problem(content: Mapping[str, Any]) -> str | None:
+    """Why an ``enrol`` is malformed for its business day, the till's local date (a
+    birth date after it: the till refuses that, :mod:`loyalty.enrolment`), or None."""
+    born = content.get("enrolment", {}).get("birth_date") if content["kind"] == "enrol" else None
+    if born and str(born) > str(content["business_time"])[:10]:
+        return f"Event {content['seq']}: the birth date {born} is after the day of the enrolment."
+    return None
+
+
 @dataclass
 class _Enrolled:
     member: WorkingMember

@@ -62,7 +62,7 @@ from ledger.event_store import insert_events
 from ledger.instants import instant
 from ledger.intake import Batch, Intake, Wire, read_batch
 from ledger.member_book import MemberBook, WorkingMember, load_members
-from ledger.member_events import MemberEvents
+from ledger.member_events import MemberEvents, enrolment_problem
 from ledger.own_events import OwnEvent
 from ledger.own_work import apply_own_events, finish
 from ledger.push_reads import known_events, touched_states
@@ -247,6 +247,7 @@ def _decide(
         programme = context.accounts.programme_of(content, at) if "schema" in content else None
         policy = DEFAULT_POLICY if programme is None else programme.approvals
         problem = approval_problem(content, event.postings(), policy)
+        problem = problem or enrolment_problem(content)
         if problem is not None:
             _stop(batch, content, "malformed", problem)
             return

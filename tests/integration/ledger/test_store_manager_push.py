@@ -132,6 +132,11 @@ def test_two_tills_enrol_from_their_own_ranges_and_never_collide(ledger: LedgerH
     assert outside.results[0].status == "accepted"
     kinds = [x["kind"] for x in _anomalies(ledger, a)]
     assert kinds == ["card_in_use"]
+    unborn = push(
+        client_a, a, [enrol(chain_a, card_of_body(ranges[1].first), birth_date="2027-01-01")]
+    )
+    assert unborn.stopped_at is not None and "birth date" in unborn.stopped_at.reason
+    chain_a.seq, chain_a.last_hash = unborn.high_water, unborn.last_hash
     stray = card_of_body(range_b[0].first + 1)  # B's range, unused
     push(client_a, a, [enrol(chain_a, stray, "Di")])
     assert "card_outside_range" in [x["kind"] for x in _anomalies(ledger, a)]
