@@ -269,21 +269,28 @@ def member_of(book: MemberBook, content: Mapping[str, Any]) -> WorkingMember:
         book.by_card[card] = named
         book.unknown_cards.add(card)
     if member is None:
-        member = WorkingMember(
-            members.unknown_member_id(card),
-            card,
-            name="",
-            tier=members.DEFAULT_TIER,
-            accounts={},
-            rewards=[],
-            status="active",
-            reasons=set(),
-            version=0,
-            base_tier=members.DEFAULT_TIER,
-            is_new=True,
-        )
+        member = new_member(members.unknown_member_id(card), card)
         book.add(member)
     return member
+
+
+def new_member(member_id: str, card: str, **facts: Any) -> WorkingMember:
+    """A member the ledger first meets through an event (an unknown card, an
+    enrolment): no points, the default tier, active; ``facts`` such as the name."""
+    return WorkingMember(
+        member_id,
+        card,
+        name=str(facts.pop("name", "")),
+        tier=members.DEFAULT_TIER,
+        accounts={},
+        rewards=[],
+        status="active",
+        reasons=set(),
+        version=0,
+        base_tier=members.DEFAULT_TIER,
+        is_new=True,
+        **facts,
+    )
 
 
 _REWARD_FIELDS = ("rewards_used", "rewards_revoked", "rewards_issued", "rewards_restored")

@@ -28,14 +28,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger import members
 from ledger.card_ranges import in_ranges
 from ledger.db import Tx
-from ledger.member_book import MemberBook, WorkingMember, member_of
+from ledger.member_book import MemberBook, WorkingMember, member_of, new_member
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 
 Flag = tuple[str, str]
+
+
+def enrolment_problem(content: Mapping[str, Any]) -> str | None:
+    """Why an ``enrol`` is malformed for its business day, the till's local date (a
+    birth date after it: the till refuses that, :mod:`loyalty.enrolment`), or None."""
+    born = content.get("enrolment", {}).get("birth_date") if content["kind"] == "enrol" else None
+    if born and str(born) > str(content["business_time"])[:10]:
+        return f"Event {content['seq']}: the birth date {born} is after the day of the enrolment."
+    return None
 
 
 @dataclass
@@ -83,20 +91,12 @@ class MemberEvents:
     ) -> tuple[WorkingMember, list[Flag]]:
         details = content["enrolment"]
         card, member_id = str(content["card"]), str(content["member_id"])
-        member = WorkingMember(
+        member = new_member(
             member_id,
             card,
             name=str(details["name"]),
-            tier=members.DEFAULT_TIER,
-            accounts={},
-            rewards=[],
-            status="active",
-            reasons=set(),
-            version=0,
-            base_tier=members.DEFAULT_TIER,
             birth_date=str(details.get("birth_date", "")),
             phone=str(details.get("phone", "")),
-            is_new=True,
         )
         book.add(member)
         email = str(details.get("email", ""))

@@ -34,7 +34,14 @@ its cap and each sale rerated under the version in force
 voucher threshold (:mod:`ledger.conversions`). The answer's balances include them.
 
 Events after a stop are answered ``rejected`` and not applied; the till sends them
-again once a manager has dealt with the stopping event.
+again once a manager has dealt with the stopping event: approved, or voided (an
+event the push names in ``voids`` is kept in the chain and not applied:
+:mod:`ledger.voids`).
+
+Before an event is applied, its approval is checked (:mod:`ledger.approval_checks`:
+one that needed a manager's approval and has none is malformed), and the member
+events ``enrol``, ``replace`` and ``block`` find or create their member and change
+cards (:mod:`ledger.member_events`).
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger import checks, members, programmes, rules
+from ledger import checks, programmes, rules
 from ledger.accounts import Accounts
 from ledger.anomalies import Anomaly, record_anomalies
 from ledger.approval_checks import DEFAULT_POLICY, approval_flags, approval_problem
@@ -55,9 +62,10 @@ from ledger.event_store import insert_events
 from ledger.instants import instant
 from ledger.intake import Batch, Intake, Wire, read_batch
 from ledger.member_book import MemberBook, WorkingMember, load_members
-from ledger.member_events import MemberEvents
+from ledger.member_events import MemberEvents, enrolment_problem
 from ledger.own_events import OwnEvent
 from ledger.own_work import apply_own_events, finish
+from ledger.push_reads import known_events, touched_states
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
 from ledger.staff import active_managers
@@ -126,7 +134,7 @@ def push_answer(
     with db.write() as tx:
         high_water, last_hash = terminal_position(tx, terminal_id)
         batch = _Decided(terminal_id, high_water, last_hash)
-        known = _known_events(tx, [str(e["event_id"]) for e in events])
+        known = known_events(tx, [str(e["event_id"]) for e in events])
         book = load_members(
             tx,
             {str(e["card"]) for e in live} | {str(e["new_card"]) for e in live if "new_card" in e},
@@ -140,7 +148,7 @@ def push_answer(
             "results": batch.results,
             "high_water": batch.high_water,
             "last_hash": batch.last_hash,
-            "balances": _balances(tx, book, batch.touched),
+            "balances": touched_states(tx, book, batch.touched),
             "stopped_at": batch.stop,
         }
 
@@ -183,25 +191,6 @@ class _Context:
         if event.findings is not None and self._ahead_valid:
             return event.findings
         return self._recomputer.findings(event.content, sale, event.inputs)
-
-
-def _balances(tx: Tx, book: MemberBook, touched: set[str]) -> list[dict[str, object]]:
-    """States of the touched members as committed by this transaction, by member id."""
-    in_book = [book.by_id[m].state() for m in sorted(touched) if m in book.by_id]
-    # A duplicate may name a member whose card has since moved; read those.
-    others = members.members_by_id(tx, [m for m in touched if m not in book.by_id])
-    return sorted(in_book + others, key=lambda s: str(s["member_id"]))
-
-
-def _known_events(tx: Tx, event_ids: list[str]) -> dict[str, tuple[str, str, str]]:
-    """Stored events among ``event_ids``: (hash, document, member id)."""
-    if not event_ids:
-        return {}
-    condition, params = tx.in_list("event_id", event_ids)
-    rows = tx.query(
-        f"SELECT event_id, hash, document, member_id FROM events WHERE {condition}", params
-    )
-    return {str(r[0]): (str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
 
 def _decide(
@@ -258,6 +247,7 @@ def _decide(
         programme = context.accounts.programme_of(content, at) if "schema" in content else None
         policy = DEFAULT_POLICY if programme is None else programme.approvals
         problem = approval_problem(content, event.postings(), policy)
+        problem = problem or enrolment_problem(content)
         if problem is not None:
             _stop(batch, content, "malformed", problem)
             return

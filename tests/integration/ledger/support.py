@@ -37,6 +37,7 @@ import httpx
 import pytest
 
 from ledger.cli import open_ledger
+from ledger.db import connect
 from ledger.terminals import add_terminal
 from loyalty.cards import make_card_number
 from loyalty.events import GENESIS_HASH, Event, EventKind, build_event, compute_hash, utc_now_iso
@@ -69,16 +70,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_admin(db_url: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run ``pos-ledger <args> --db <db_url>`` as a subprocess and capture its output."""
+def run_admin(
+    db_url: str, *args: str, timeout: float = 60.0, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``pos-ledger <args> --db <db_url>`` as a subprocess (``stdin`` on its
+    standard input) and capture its output."""
     return subprocess.run(
         [sys.executable, "-m", "ledger.cli", *args, "--db", db_url],
         cwd=REPO_ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def query_db(db_url: str, statement: str) -> list[tuple[object, ...]]:
+    """Rows of one SQL statement on a ledger database (for checking what is stored)."""
+    db = connect(db_url)
+    try:
+        with db.write() as tx:
+            return tx.query(statement)
+    finally:
+        db.close()
 
 
 @dataclass

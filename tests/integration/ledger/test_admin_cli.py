@@ -7,21 +7,12 @@ import json
 from pathlib import Path
 
 from ledger.cli import open_ledger
-from ledger.db import connect
 from ledger.service import push
 from ledger.terminals import add_terminal
 from tests.integration.ledger.support import EventChain, fresh_card, run_admin
+from tests.integration.ledger.support import query_db as _sql
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "programmes"
-
-
-def _sql(db_url: str, statement: str) -> list[tuple[object, ...]]:
-    db = connect(db_url)
-    try:
-        with db.write() as tx:
-            return tx.query(statement)
-    finally:
-        db.close()
 
 
 def _write_csv(path: Path, lines: list[str]) -> Path:
