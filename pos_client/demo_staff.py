@@ -32,10 +32,7 @@ DEMO_STAFF = (DEMO_CASHIER, DEMO_MANAGER)
 
 def staff_help() -> tuple[str, ...]:
     """The help panel's lines about the demo's staff."""
-    return (
-        f"Cashier {DEMO_CASHIER.staff_id} PIN {DEMO_CASHIER.pin}",
-        f"Manager {DEMO_MANAGER.staff_id} PIN {DEMO_MANAGER.pin}",
-    )
+    return tuple(f"{p.staff_id} {p.pin} {p.role}" for p in DEMO_STAFF)
 
 
 def seed_staff_locally(till: Till) -> None:

@@ -49,7 +49,7 @@ class DemoHelp(Static):
             text.append("Products:\n", style="bold")
             for sku, name in self.products[:2]:
                 text.append(f"{sku} {name[:6]}\n")
-        text.append("Staff:\n", style="bold")
+        text.append("Staff, PIN:\n", style="bold")
         for line in staff_help():
             text.append(f"{line}\n")
         for key, what in KEYS:
