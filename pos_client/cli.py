@@ -1,7 +1,7 @@
 """The ``pos-client`` command: the till, its demo, and tools for scripts and installers.
 
     pos-client [--config PATH] run        the cashier screen (the default)
-    pos-client demo [--data-dir DIR]       a demo till with seeded members
+    pos-client demo [--data-dir DIR] [--parked]  a demo till with seeded members
     pos-client receipts [-n N]             the newest receipts, one JSON object a line
     pos-client verify                      check the journal's hash chain
     pos-client sync                        one sync with the ledger; non-zero on failure
@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an example programme to run: the name of a file in examples/programmes "
         "(coffee, kiwi, sephora, ...; a name that is not there lists them)",
     )
+    demo.add_argument(
+        "--parked",
+        action="store_true",
+        help="on a new demo till, record two corrections without a manager's approval "
+        "(as an older release did), for the manager's sync queue to resolve",
+    )
 
     receipts = commands.add_parser("receipts", help="print the newest receipts as JSON lines")
     receipts.add_argument("-n", "--limit", type=int, default=10)
@@ -95,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(device_handler(args))
     command = args.command or "run"
     if command == "demo":
-        return _run_demo(args.data_dir, args.programme)
+        return _run_demo(args.data_dir, args.programme, args.parked)
     config = load_config(args.config)
     for notice in (*config.notices, *config.warnings):
         print(f"pos-client: {notice}", file=sys.stderr)
@@ -144,7 +150,7 @@ def _scanner_config(config: TillConfig) -> ScannerConfig | None:
         raise ConfigError(f"{config.source}: {error}") from error
 
 
-def _run_demo(data_dir: Path | None, programme: str | None) -> int:
+def _run_demo(data_dir: Path | None, programme: str | None, parked: bool = False) -> int:
     from pos_client.demo import example_names, start_demo
     from pos_client.ui.app import TillApp
 
@@ -154,7 +160,7 @@ def _run_demo(data_dir: Path | None, programme: str | None) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     print("Starting the demo: ledger, simulated scanner and till…", file=sys.stderr)
-    session = start_demo(data_dir, programme)
+    session = start_demo(data_dir, programme, parked=parked)
     if session.notice:
         print(f"pos-client: {session.notice}", file=sys.stderr)
     try:

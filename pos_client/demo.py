@@ -262,7 +262,9 @@ def _seed_locally(till: Till, members: list[CachedMember]) -> None:
         till.store.catalogue.upsert_products(demo_products())
 
 
-def start_demo(data_dir: Path | None = None, programme: str | None = None) -> DemoSession:
+def start_demo(
+    data_dir: Path | None = None, programme: str | None = None, parked: bool = False
+) -> DemoSession:
     """Start the demo: its ledger on 127.0.0.1, a simulated scanner, and the till.
 
     The first start creates the ledger with the demo members, the demo catalogue and a
@@ -270,7 +272,9 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     store's. ``programme`` names an example programme (examples/programmes) that the
     demo ledger publishes at once (if it is not the one in force), with the members'
     tiers taken from its levels; without one, the demo goes back to the default
-    ``points`` programme, whatever an earlier start ran. If the ledger cannot start,
+    ``points`` programme, whatever an earlier start ran. ``parked``: a new demo till
+    records two unapproved corrections, which the ledger parks, for the manager's
+    sync queue (:mod:`pos_client.demo_faults`). If the ledger cannot start,
     the till runs offline on locally seeded members under that programme.
     """
     directory = data_dir or demo_data_dir()
@@ -296,7 +300,7 @@ def start_demo(data_dir: Path | None = None, programme: str | None = None) -> De
     # With a ledger, the till runs the versions it publishes (the chosen one included).
     own = chosen if ledger is None else parse_programme(simple_programme_document())
     till = Till.open(demo_config(directory / "till", own, ledger_config))
-    if ledger is not None:
+    if ledger is not None and parked:
         seed_unapproved_corrections(till, members, DEMO_CASHIER.staff_id)
     if till.link is not None:
         with contextlib.suppress(SyncError):

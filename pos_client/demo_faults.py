@@ -1,6 +1,7 @@
 """Work for the demo's manager: corrections an older till release recorded unapproved.
 
-On the demo till's first start, before it first syncs, two points corrections are
+With ``pos-client demo --parked``, on a new demo till's first start, before it first
+syncs, two points corrections are
 put in its journal as a till of an older release recorded them: with no manager's
 approval. The ledger refuses such an event as malformed, so the first one parks and
 the sync queue (F1, then F3 in manager mode) shows it with the ledger's reason;

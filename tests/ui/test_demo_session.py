@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pos_client.cli import main
 from pos_client.demo import start_demo
+from pos_client.demo_staff import DEMO_CASHIER, DEMO_MANAGER, DEMO_STAFF
 from pos_client.ui.app import TillApp
 
 from .test_serial_scanner_ui import status_text, wait_until
@@ -167,3 +168,26 @@ def test_the_demo_shows_a_new_tier_a_voucher_issued_and_used_and_stars_expiring(
         ]
     finally:
         session.close()
+
+
+def test_a_demo_with_parked_events_has_its_staff_and_a_queue_to_resolve(tmp_path):
+    session = start_demo(tmp_path / "demo", parked=True)
+    try:
+        till = session.till
+        assert session.ledger is not None, session.notice
+        assert till.signed_in is not None and till.signed_in.staff_id == DEMO_CASHIER.staff_id
+        assert {s.staff_id for s in till.staff_list()} == {p.staff_id for p in DEMO_STAFF}
+        (parked,) = till.sync_queue().parked
+        assert (parked.seq, parked.kind, parked.code) == (1, "adjust", "malformed")
+        assert "approval" in parked.reason
+        till.resolve_parked(1, "Recorded by an old release without approval", DEMO_MANAGER.staff_id)
+        till.link.sync_now()
+        (second,) = till.sync_queue().parked
+        assert second.seq == 2  # the next one parks in its turn
+    finally:
+        session.close()
+    again = start_demo(tmp_path / "demo", parked=True)
+    try:
+        assert again.till.store.journal.tip()[0] == 2  # written once, never again
+    finally:
+        again.close()
