@@ -57,14 +57,23 @@ async def type_in(pilot, selector: str, text: str, fill_field) -> None:
 
 async def sign_in(pilot, fill_field, wait_for_workers, who=CASHIER, pin=CASHIER_PIN) -> None:
     await wait_for_workers(pilot)
-    assert isinstance(pilot.app.screen, SignInScreen)
+    await wait_for_screen(pilot, SignInScreen)
     await type_in(pilot, "#who", who, fill_field)
     await type_in(pilot, "#pin", pin, fill_field)
     await wait_for_workers(pilot)
 
 
+async def wait_for_screen(pilot, kind: type) -> None:
+    """Screens are pushed after the call that opens them has answered: wait for it."""
+    for _ in range(100):
+        if isinstance(pilot.app.screen, kind):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{kind.__name__} never opened; {pilot.app.screen} is on top")
+
+
 async def pin_dialog(pilot, fill_field, wait_for_workers, who: str, pin: str) -> None:
-    assert isinstance(pilot.app.screen, PinDialog)
+    await wait_for_screen(pilot, PinDialog)
     await type_in(pilot, "#who", who, fill_field)
     await type_in(pilot, "#pin", pin, fill_field)
     await wait_for_workers(pilot)
@@ -82,8 +91,8 @@ async def test_a_shift_starts_with_a_sign_in_and_every_sale_names_the_cashier(
     app = make(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_workers(pilot)
+        await wait_for_screen(pilot, SignInScreen)
         screen = app.screen
-        assert isinstance(screen, SignInScreen)
         await type_in(pilot, "#who", CASHIER, fill_field)
         await type_in(pilot, "#pin", "9999", fill_field)
         await wait_for_workers(pilot)
@@ -131,8 +140,8 @@ async def test_a_large_redemption_waits_for_a_managers_pin_and_a_scan_meanwhile_
         await wait_for_workers(pilot)
         await pilot.press("f2")
         await wait_for_workers(pilot)
+        await wait_for_screen(pilot, PinDialog)
         dialog = app.screen
-        assert isinstance(dialog, PinDialog)
         assert staffed.store.journal.tip()[0] == 0  # nothing recorded while asking
 
         reader = threading.Thread(
@@ -187,6 +196,7 @@ async def open_manager_mode(pilot, fill_field, wait_for_workers) -> ManagerScree
     await pilot.press("f1")
     await wait_for_workers(pilot)
     await pin_dialog(pilot, fill_field, wait_for_workers, MANAGER, MANAGER_PIN)
+    await wait_for_screen(pilot, ManagerScreen)
     screen = pilot.app.screen
     assert isinstance(screen, ManagerScreen)
     return screen
@@ -325,6 +335,7 @@ async def test_the_day_page_shows_the_report_and_says_when_there_is_no_printer(
         await pilot.press("f1")
         await wait_for_workers(pilot)
         await pin_dialog(pilot, fill_field, wait_for_workers, MANAGER, MANAGER_PIN)
+        await wait_for_screen(pilot, ManagerScreen)
         manager = app.screen
         await pilot.press("f2")
         await wait_for_workers(pilot)

@@ -15,6 +15,9 @@ from textual.widgets import Input
 
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.ui.app import TillApp
+from pos_client.ui.manager.screen import ManagerScreen
+from pos_client.ui.screens.pin_dialog import PinDialog
+from pos_client.ui.screens.sign_in import SignInScreen
 from sync.local import ParkedEvent
 from tests.ui.staffed import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN, open_staffed_till
 
@@ -44,22 +47,39 @@ async def enter(pilot: Pilot[object], selector: str, text: str, settle) -> None:
 
 
 async def signed_in(pilot, settle) -> None:
-    await settle(pilot)
+    await signed_in_screen(pilot, settle)
     await enter(pilot, "#who", CASHIER, settle)
     await enter(pilot, "#pin", CASHIER_PIN, settle)
+
+
+async def signed_in_screen(pilot, settle) -> None:
+    await settle(pilot)
+    for _ in range(100):  # the sign-in screen covers the till once the till says so
+        if isinstance(pilot.app.screen, SignInScreen):
+            break
+        await pilot.pause(0.05)
 
 
 async def manager_mode(pilot, settle) -> None:
     await signed_in(pilot, settle)
     await pilot.press("f1")
     await settle(pilot)
+    for _ in range(100):  # the PIN dialog opens once the key is handled
+        if isinstance(pilot.app.screen, PinDialog):
+            break
+        await pilot.pause(0.05)
     await enter(pilot, "#who", MANAGER, settle)
     await enter(pilot, "#pin", MANAGER_PIN, settle)
+    for _ in range(100):  # the manager's pages are pushed once the dialog has closed
+        if isinstance(pilot.app.screen, ManagerScreen):
+            break
+        await pilot.pause(0.05)
+    assert isinstance(pilot.app.screen, ManagerScreen)
 
 
 def test_the_sign_in_screen(snap_compare, staffed, wait_for_workers):
     async def run_before(pilot):
-        await wait_for_workers(pilot)
+        await signed_in_screen(pilot, wait_for_workers)
         await enter(pilot, "#who", CASHIER, wait_for_workers)
         await enter(pilot, "#pin", "0000", wait_for_workers)
 
@@ -100,6 +120,7 @@ def test_manager_mode_member_status(snap_compare, staffed, cards, wait_for_worke
         await enter(pilot, "#member-search", cards.nora, wait_for_workers)
         await pilot.press("enter")
         await wait_for_workers(pilot)
+        await pilot.pause(0.1)
 
     assert snap_compare(make(staffed), terminal_size=SIZE, run_before=run_before)
 
@@ -146,6 +167,7 @@ def test_manager_mode_queue_page(snap_compare, staffed, cards, wait_for_workers)
         await manager_mode(pilot, wait_for_workers)
         await pilot.press("f3")
         await wait_for_workers(pilot)
+        await pilot.pause(0.1)
 
     assert snap_compare(make(staffed), terminal_size=SIZE, run_before=run_before)
 

@@ -22,7 +22,16 @@ from pos_client.ui.manager.card_dialog import CardDialog
 from pos_client.ui.manager.correction_dialog import CorrectionDialog
 from pos_client.ui.manager.status_text import history_cells, status_text
 
-HISTORY_COLUMNS = ("When", "What", "Where", "Points", "By", "State")
+HISTORY_COLUMNS = (
+    ("When", 16),
+    ("What", 22),
+    ("Where", 14),
+    ("Points", 10),
+    ("By", 5),
+    ("State", 9),
+)
+"""Columns and their widths: fixed, so the table reads the same however fast its rows
+arrive (an 80-column screen holds them)."""
 PAGE_SIZE = 20
 
 
@@ -37,6 +46,7 @@ class MemberStatusScreen(Screen[None]):
         Binding("pagedown", "page(1)", "Older", key_display="PgDn"),
         Binding("pageup", "page(-1)", "Newer", key_display="PgUp"),
     ]
+    AUTO_FOCUS = "#history"
     DEFAULT_CSS = """
     MemberStatusScreen #status-text { height: auto; max-height: 9; padding: 0 1; }
     MemberStatusScreen #history-note { height: 1; padding: 0 1; color: $text-muted; }
@@ -56,7 +66,8 @@ class MemberStatusScreen(Screen[None]):
             yield Static("Reading the member…", id="status-text")
         yield Static("", id="history-note")
         table: DataTable[str] = DataTable(id="history", cursor_type="row")
-        table.add_columns(*HISTORY_COLUMNS)
+        for label, width in HISTORY_COLUMNS:
+            table.add_column(label, width=width)
         yield table
         yield Footer()
 
