@@ -45,3 +45,12 @@ def open_staffed_till(directory: Path, fixed_clock: bool = False) -> Till:
         ],
     )
     return till
+
+
+def sell_as_cashier(till: Till, card: str, amount: str = "149.90") -> None:
+    """One sale by the cashier, who then signs out (the till as a manager finds it)."""
+    till.sign_in(CASHIER, CASHIER_PIN)
+    till.scan(card)
+    till.earn(amount)
+    till.clear_member()
+    till.sign_out()

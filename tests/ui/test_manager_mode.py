@@ -29,6 +29,7 @@ from tests.ui.staffed import (
     MANAGER_BADGE,
     MANAGER_PIN,
     open_staffed_till,
+    sell_as_cashier,
 )
 
 
@@ -125,21 +126,26 @@ async def test_a_badge_scan_fills_the_staff_number_on_the_sign_in_screen(
         assert staffed.signed_in.staff_id == MANAGER
 
 
+async def finish_spending_200_points(pilot, cards, products, fill_field, wait_for_workers):
+    """The cashier signs in and finishes Nora's basket with 200 points off (above the
+    programme's redeem_above, so a manager must approve)."""
+    await sign_in(pilot, fill_field, wait_for_workers)
+    for code in (cards.nora, products.bread, products.latte):
+        await scan(pilot, fill_field, wait_for_workers, code)
+    await pilot.press("f3")
+    await wait_for_workers(pilot)
+    await type_in(pilot, "#redeem-points", "200", fill_field)
+    await wait_for_workers(pilot)
+    await pilot.press("f2")
+    await wait_for_workers(pilot)
+
+
 async def test_a_large_redemption_waits_for_a_managers_pin_and_a_scan_meanwhile_waits_too(
     staffed, cards, products, fill_field, wait_for_workers
 ):
     app = make(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, fill_field, wait_for_workers)
-        await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await scan(pilot, fill_field, wait_for_workers, products.bread)
-        await scan(pilot, fill_field, wait_for_workers, products.latte)
-        await pilot.press("f3")
-        await wait_for_workers(pilot)
-        await type_in(pilot, "#redeem-points", "200", fill_field)
-        await wait_for_workers(pilot)
-        await pilot.press("f2")
-        await wait_for_workers(pilot)
+        await finish_spending_200_points(pilot, cards, products, fill_field, wait_for_workers)
         await wait_for_screen(pilot, PinDialog)
         dialog = app.screen
         assert staffed.store.journal.tip()[0] == 0  # nothing recorded while asking
@@ -173,16 +179,7 @@ async def test_an_approval_cancelled_records_nothing(
 ):
     app = make(staffed)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, fill_field, wait_for_workers)
-        await scan(pilot, fill_field, wait_for_workers, cards.nora)
-        await scan(pilot, fill_field, wait_for_workers, products.bread)
-        await scan(pilot, fill_field, wait_for_workers, products.latte)
-        await pilot.press("f3")
-        await wait_for_workers(pilot)
-        await type_in(pilot, "#redeem-points", "200", fill_field)
-        await wait_for_workers(pilot)
-        await pilot.press("f2")
-        await wait_for_workers(pilot)
+        await finish_spending_200_points(pilot, cards, products, fill_field, wait_for_workers)
         await pilot.press("escape")
         await wait_for_workers(pilot)
         assert app.screen is app.cashier
@@ -363,11 +360,7 @@ async def test_manager_mode_closes_by_itself_when_idle(staffed, fill_field, wait
 async def test_a_parked_event_is_voided_from_the_queue_page_with_a_note(
     staffed, cards, fill_field, wait_for_workers
 ):
-    staffed.sign_in(CASHIER, CASHIER_PIN)
-    staffed.scan(cards.nora)
-    staffed.earn("149.90")
-    staffed.clear_member()
-    staffed.sign_out()
+    sell_as_cashier(staffed, cards.nora)
     event = staffed.store.journal.recent(1)[0]
     StoreSyncSide(staffed.store).park(
         ParkedEvent(event.seq, event.event_id, "malformed", "needs a manager's approval")

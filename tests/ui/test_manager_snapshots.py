@@ -19,7 +19,14 @@ from pos_client.ui.manager.screen import ManagerScreen
 from pos_client.ui.screens.pin_dialog import PinDialog
 from pos_client.ui.screens.sign_in import SignInScreen
 from sync.local import ParkedEvent
-from tests.ui.staffed import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN, open_staffed_till
+from tests.ui.staffed import (
+    CASHIER,
+    CASHIER_PIN,
+    MANAGER,
+    MANAGER_PIN,
+    open_staffed_till,
+    sell_as_cashier,
+)
 
 SIZE = (80, 24)
 
@@ -109,11 +116,7 @@ def test_manager_mode_member_search(snap_compare, staffed, wait_for_workers):
 
 
 def test_manager_mode_member_status(snap_compare, staffed, cards, wait_for_workers):
-    staffed.sign_in(CASHIER, CASHIER_PIN)
-    staffed.scan(cards.nora)
-    staffed.earn("149.90")
-    staffed.clear_member()
-    staffed.sign_out()
+    sell_as_cashier(staffed, cards.nora)
 
     async def run_before(pilot):
         await manager_mode(pilot, wait_for_workers)
@@ -138,11 +141,7 @@ def test_manager_mode_correction_dialog(snap_compare, staffed, cards, wait_for_w
 
 
 def test_manager_mode_day_page(snap_compare, staffed, cards, wait_for_workers):
-    staffed.sign_in(CASHIER, CASHIER_PIN)
-    staffed.scan(cards.nora)
-    staffed.earn("149.90")
-    staffed.clear_member()
-    staffed.sign_out()
+    sell_as_cashier(staffed, cards.nora)
 
     async def run_before(pilot):
         await manager_mode(pilot, wait_for_workers)
@@ -153,15 +152,11 @@ def test_manager_mode_day_page(snap_compare, staffed, cards, wait_for_workers):
 
 
 def test_manager_mode_queue_page(snap_compare, staffed, cards, wait_for_workers):
-    staffed.sign_in(CASHIER, CASHIER_PIN)
-    staffed.scan(cards.nora)
-    receipt = staffed.earn("149.90")
-    staffed.sign_out()
+    sell_as_cashier(staffed, cards.nora)
     event = staffed.store.journal.recent(1)[0]
     StoreSyncSide(staffed.store).park(
         ParkedEvent(event.seq, event.event_id, "malformed", "Event 1: needs a manager's approval")
     )
-    assert receipt
 
     async def run_before(pilot):
         await manager_mode(pilot, wait_for_workers)
