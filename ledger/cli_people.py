@@ -34,7 +34,7 @@ from loyalty.staff import new_pin
 Command = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
 
 
-def _actor(given: str | None) -> str:
+def actor(given: str | None) -> str:
     if given:
         return given
     try:
@@ -104,7 +104,7 @@ def _staff(args: argparse.Namespace, db: Database, _: str) -> int:
 def _anomalies(args: argparse.Namespace, db: Database, _: str) -> int:
     if args.action == "resolve":
         with db.write() as tx:
-            row = resolve_anomaly(tx, args.id, args.reason, _actor(args.by))
+            row = resolve_anomaly(tx, args.id, args.reason, actor(args.by))
         print(f"Anomaly {row.anomaly_id} ({row.kind}) resolved by {row.resolved_by}.")
         return 0
     with db.snapshot() as tx:
@@ -123,7 +123,7 @@ def _anomalies(args: argparse.Namespace, db: Database, _: str) -> int:
 
 
 def member_merge(args: argparse.Namespace, db: Database) -> int:
-    report = merge_members(db, args.keep, args.other, _actor(args.by))
+    report = merge_members(db, args.keep, args.other, actor(args.by))
     print(
         f"Member {report.other} merged into {report.keep}: cards {', '.join(report.cards)} now "
         f"lead to {report.keep}; {report.resolved} duplicate anomal"
@@ -135,7 +135,7 @@ def member_merge(args: argparse.Namespace, db: Database) -> int:
 def terminal_rotate(args: argparse.Namespace, db: Database) -> int:
     with db.write() as tx:
         token = terminals.rotate_token(tx, args.name)
-        record_audit(tx, _actor(getattr(args, "by", None)), "terminal.rotate", args.name, {})
+        record_audit(tx, actor(getattr(args, "by", None)), "terminal.rotate", args.name, {})
     print(token)
     print(
         f"Terminal {args.name} has a new token; the old one is refused from now on. "

@@ -20,6 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from ledger import feed, members, programmes, service
 from ledger.auth import TerminalId, database
 from ledger.card_ranges import allocate_range, terminal_ranges
+from ledger.epochs import (
+    current_epoch,
+    cursor_owner,
+    observed_epoch,
+    upgrade_cursor,
+)
 from ledger.errors import AdminError, Forbidden, Invalid, NotFound, TooLarge, describe_validation
 from ledger.history import member_history_page
 from ledger.terminals import terminal_position
@@ -31,6 +37,8 @@ from sync.protocol import (
     MAX_EVENTS_PER_BATCH,
     MAX_HISTORY_LIMIT,
     PROTOCOL_VERSION,
+    TILL_CONFIRMED_HEADER,
+    TILL_EPOCH_HEADER,
     CardRangesResponse,
     ChangesResponse,
     ErrorResponse,
@@ -66,12 +74,11 @@ def _plain_json(answer: Mapping[str, object]) -> Response:
 @router.get("/health", response_model=HealthResponse, tags=["status"])
 def health(request: Request) -> Response:
     """The server is up and its database answers. No authentication."""
+    ledger_id = request.app.state.ledger_id
     with database(request).snapshot() as tx:
-        tx.query("SELECT 1")
+        epoch = current_epoch(tx, ledger_id)
     return _json(
-        HealthResponse(
-            status="ok", protocol=PROTOCOL_VERSION, ledger_id=request.app.state.ledger_id
-        )
+        HealthResponse(status="ok", protocol=PROTOCOL_VERSION, ledger_id=ledger_id, epoch=epoch)
     )
 
 
@@ -106,10 +113,11 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
             raise Forbidden(
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
             )
+        epoch = _epoch(request, terminal_id)
         clock = request.app.state.clock
         voids = [v.model_dump() for v in batch.voids]
         answer = service.push_answer(db, terminal_id, list(batch.events), clock, voids)
-        return _plain_json(answer)
+        return _plain_json({**answer, "epoch": epoch})
 
     return await run_in_threadpool(run)
 
@@ -157,9 +165,26 @@ def changes(
 ) -> Response:
     """Member upserts, programme versions, products and revoked cards after ``since``,
     in ledger order."""
+    ledger_id = request.app.state.ledger_id
+    epoch = _epoch(request, terminal_id, since)
+    since = upgrade_cursor(ledger_id, epoch, since)
+    owner = cursor_owner(ledger_id, epoch)
     with database(request).snapshot() as tx:
-        page = feed.changes_answer(tx, request.app.state.ledger_id, terminal_id, since, limit)
-    return _plain_json(page)
+        page = feed.changes_answer(tx, owner, terminal_id, since, limit)
+    return _plain_json({**page, "epoch": epoch})
+
+
+def _epoch(request: Request, terminal_id: str, since: str | None = None) -> str:
+    """The epoch to answer with (:mod:`ledger.epochs`: a till showing that the
+    ledger's data is older than it has seen begins a new one)."""
+    return observed_epoch(
+        database(request),
+        request.app.state.ledger_id,
+        terminal_id,
+        request.headers.get(TILL_EPOCH_HEADER),
+        request.headers.get(TILL_CONFIRMED_HEADER),
+        since,
+    )
 
 
 @router.get(

@@ -94,6 +94,12 @@ class ProgrammeBook:
             )
         return InForce(chosen, warning)
 
+    def refused(self) -> dict[int, str]:
+        """The stored versions this software cannot run, with the reason for each."""
+        self.versions()
+        with self._lock:
+            return dict(self._refused)
+
     def info(self, version: ProgrammeVersion) -> ProgrammeInfo:
         """What the screen needs of a version (made once per content)."""
         found = self._info.get(version.content_hash)

@@ -21,10 +21,14 @@ from sync.errors import (
     LedgerRefused,
     LedgerUnavailable,
     LedgerUnreachable,
+    LedgerVerdict,
     NotAuthorised,
+    UnexpectedAnswer,
 )
 from sync.history_wire import MemberHistoryResponse
 from sync.protocol import (
+    TILL_CONFIRMED_HEADER,
+    TILL_EPOCH_HEADER,
     CardRangesResponse,
     ChangesResponse,
     MemberResponse,
@@ -32,6 +36,7 @@ from sync.protocol import (
     RulesResponse,
     Void,
 )
+from sync.unknowns import note_unknown_fields
 
 Answer = TypeVar("Answer", bound=BaseModel)
 RETRYABLE_STATUS = {409, 429}
@@ -59,6 +64,16 @@ class LedgerClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def tell_position(self, epoch: str | None, confirmed: int) -> None:
+        """Send, with every later request, the ledger epoch this till last saw and
+        the highest of its events confirmed in it: a ledger whose data is older than
+        that begins a new epoch (:mod:`ledger.epochs`)."""
+        if epoch:
+            self._http.headers[TILL_EPOCH_HEADER] = epoch
+        else:
+            self._http.headers.pop(TILL_EPOCH_HEADER, None)
+        self._http.headers[TILL_CONFIRMED_HEADER] = str(confirmed)
 
     def push(self, events: list[Event], voids: Sequence[Void] = ()) -> PushResponse:
         """``POST /v1/events`` with one batch of this terminal's events, in order.
@@ -97,7 +112,7 @@ class LedgerClient:
             return self._request(
                 "GET", f"/v1/members/{quote(card, safe='')}", MemberResponse, timeout=timeout
             )
-        except LedgerRefused as error:
+        except (LedgerRefused, UnexpectedAnswer) as error:
             if error.status_code == 404:
                 return None
             raise
@@ -156,17 +171,28 @@ class LedgerClient:
                 "Check [ledger] token in the configuration.",
                 status,
             )
+        verdict = _verdict(response)
+        if verdict is not None:
+            raise LedgerVerdict(
+                f"The ledger refused the request ({status}: {verdict[1]}).", status, verdict[0]
+            )
+        if status == 413:
+            raise LedgerRefused(f"The ledger refused the request as too large ({status}).", status)
         if status >= 400:
-            raise LedgerRefused(
-                f"The ledger refused the request ({status}: {_reason(response)}).", status
+            raise UnexpectedAnswer(
+                f"{method} {path} was answered {status} by something other than the ledger "
+                f"({_reason(response)}); will retry.",
+                status,
             )
         try:
-            return model.model_validate_json(response.content)
+            answer = model.model_validate_json(response.content)
         except ValidationError as error:
             raise InvalidAnswer(
                 f"The ledger's answer to {method} {path} is not valid "
                 f"({error.error_count()} problem(s), first: {error.errors()[0]['msg']})."
             ) from error
+        note_unknown_fields(answer)
+        return answer
 
 
 def _reason(response: httpx.Response) -> str:
@@ -178,6 +204,23 @@ def _reason(response: httpx.Response) -> str:
     if isinstance(data, dict) and isinstance(data.get("reason"), str):
         return str(data["reason"])
     return response.text[:200]
+
+
+def _verdict(response: httpx.Response) -> tuple[str, str] | None:
+    """(code, reason) of the ledger's own error answer (:class:`ErrorResponse`: a
+    JSON object with an ``error`` code and a ``reason``); None for anything else."""
+    if response.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return None
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    code, reason = data.get("error"), data.get("reason")
+    if isinstance(code, str) and isinstance(reason, str) and set(data) <= {"error", "reason"}:
+        return code, reason
+    return None
 
 
 def _check_push_answer(sent: list[Event], answer: PushResponse) -> None:

@@ -2,24 +2,35 @@
 
 One :meth:`SyncEngine.run_once` is a whole sync:
 
-1. **Push.** Journal events after the confirmed high-water mark go to the ledger in
-   batches, in sequence order. The ledger's answer carries this terminal's
-   high-water mark and the balances of the members the batch touched, read in the
-   transaction that applied it; the engine stores both in one local transaction
+1. **Push.** Journal events after what the ledger holds go to it in batches, in
+   sequence order. The ledger's answer carries this terminal's high-water mark and
+   the balances of the members the batch touched, read in the transaction that
+   applied it; the engine stores both in one local transaction
    (``LocalSide.settle``). A lost answer is harmless: the retry is answered
    ``duplicate`` with the same figures (guarantee 2).
-2. **Park.** If the ledger stops the stream at an event (conflict, malformed, gap,
-   fork) or refuses a batch with a 4xx (then smaller batches are sent until the event
-   refused goes alone), that event is parked with the ledger's reason
-   for a manager; the till keeps recording, and pushing waits until a manager
-   retries it or voids it (a void travels with its event, ``PushRequest.voids``).
+2. **Park.** Only on the ledger's own verdicts: it stops the stream at an event
+   (conflict, malformed, gap, fork), or refuses a batch in its own error format
+   (422; then smaller batches are sent until the event refused goes alone). That
+   event is parked with the ledger's reason for a manager; the till keeps recording,
+   and pushing waits until a manager retries it or voids it (a void travels with its
+   event, ``PushRequest.voids``). Any other 4xx (a proxy's 404) and every 5xx are
+   retried with backoff and never park anything.
 3. **Pull.** Changes after the cursor are staged page by page and applied in one
    transaction at the end, together with the final page's high-water mark, so the
    balances shown never include an event twice, even on the turn of a sync.
+4. **Epochs.** Every answer names the ledger's epoch (:mod:`ledger.epochs`). When it
+   is not the one this till last saw, or the ledger holds fewer of this till's events
+   than it confirmed, the ledger lost data (a restore, a failover to a lagging
+   replica): the till starts over from what the ledger has (``LocalSide.begin_epoch``:
+   a full pull, and every event after the ledger's high water sent again), so the
+   ledger heals itself.
 
-Errors never escape as crashes: transport errors and 5xx/409/429 make the status
-offline and are retried by the caller with backoff; everything is recorded in
-:class:`SyncStatus`.
+A sync is *fresh* (what the offline limits count from) only when its push reached
+the journal's tip; a pull alone, or a push held back by a parked event, is not.
+
+Errors never escape as crashes: transport errors, 5xx/409/429 and 4xx that are not
+the ledger's verdict make the status offline and are retried by the caller with
+backoff; everything is recorded in :class:`SyncStatus`.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from sync.errors import (
     InvalidAnswer,
     LedgerRefused,
     LedgerUnavailable,
+    LedgerVerdict,
     NotAuthorised,
     SyncError,
 )
@@ -40,6 +52,8 @@ from sync.local import LocalSide, ParkedEvent
 from sync.protocol import PushResponse
 
 MAX_BATCHES_PER_RUN = 10_000
+MAX_EPOCH_RESTARTS = 3
+"""New epochs one run follows before leaving the rest to the next run."""
 MAX_PAGES_PER_RUN = 100_000
 CARD_NUMBERS_LOW = 200
 """Fewer card numbers left than this after a pull: the engine asks for more."""
@@ -94,6 +108,8 @@ class SyncEngine:
         self.page_size = page_size
         self._lock = threading.Lock()
         self._status = SyncStatus()
+        self._restart = False
+        """Set when this run met a new epoch: it pushes and pulls again."""
 
     @property
     def status(self) -> SyncStatus:
@@ -116,8 +132,14 @@ class SyncEngine:
             try:
                 if not alone:
                     raise LedgerUnavailable("Another sync of this till is running; will retry.")
-                pushed = self._push_all()
-                pulled = self._pull_all()
+                pushed = pulled = 0
+                for _ in range(MAX_EPOCH_RESTARTS + 1):
+                    self._restart = False
+                    more, at_tip = self._push_all()
+                    pushed += more
+                    pulled = self._pull_all(fresh=at_tip)
+                    if not self._restart:
+                        break
             except SyncError as error:
                 state = "refused" if isinstance(error, NotAuthorised) else "offline"
                 if isinstance(error, LedgerRefused) and not isinstance(error, NotAuthorised):
@@ -128,18 +150,47 @@ class SyncEngine:
             self._status = replace(self._status, state=state, last_success=_now(), last_error=None)
             return SyncResult(pushed=pushed, pulled=pulled)
 
+    # --- epochs --------------------------------------------------------------------
+
+    def _tell_position(self) -> None:
+        self.client.tell_position(self.local.ledger_epoch(), self.local.push_position())
+
+    def _new_epoch(self, epoch: str, high_water: int, last_hash: str) -> bool:
+        """True when the ledger lost data this till had seen (module doc, 4): then the
+        till has started over from what the ledger holds, and the caller goes on from
+        there. Raises when the ledger's record of this till is not this till's own."""
+        known = self.local.ledger_epoch()
+        if epoch and known is None:
+            self.local.remember_epoch(epoch)
+            known = epoch
+        if (not epoch or epoch == known) and high_water >= self.local.push_position():
+            return False
+        if not self.local.chain_agrees(high_water, last_hash):
+            raise LedgerRefused(
+                f"The ledger's record of this till (up to event {high_water}) is not this "
+                "till's journal: another till may be using the same terminal id. Ask a "
+                "manager; nothing was changed.",
+                409,
+            )
+        self.local.begin_epoch(epoch or known or "", high_water)
+        self._restart = True
+        return True
+
     # --- push ----------------------------------------------------------------------
 
-    def _push_all(self) -> int:
+    def _push_all(self) -> tuple[int, bool]:
+        """Push what the ledger lacks: (events it confirmed, whether the push reached
+        the journal's tip, which makes the sync fresh)."""
         confirmed_total = 0
         limit = self.batch_size
         for _ in range(MAX_BATCHES_PER_RUN):
-            confirmed = self.local.confirmed_seq()
-            if any(p.seq == confirmed + 1 for p in self.local.parked()):
-                return confirmed_total  # waits for a manager
-            batch = self.local.events_after(confirmed, limit)
+            position = self.local.push_position()
+            if any(p.seq == position + 1 for p in self.local.parked()):
+                return confirmed_total, False  # waits for a manager
+            batch = self.local.events_after(position, limit)
             if not batch:
-                return confirmed_total
+                return confirmed_total, True
+            self._tell_position()
             try:
                 answer = self.client.push(batch, self.local.voids(batch[0].seq, batch[-1].seq))
             except LedgerRefused as error:
@@ -148,6 +199,8 @@ class SyncEngine:
                 if error.status_code == 413 and self.batch_size > 1:
                     self.batch_size = max(1, self.batch_size // 2)  # too large: split
                     continue
+                if not (isinstance(error, LedgerVerdict) and error.status_code == 422):
+                    raise LedgerUnavailable(f"{error.message} Will retry.") from error
                 if len(batch) > 1:
                     # A refusal names the batch, not an event: halve the batches until the
                     # one refused goes alone, so it is the one parked (a manager may void
@@ -157,13 +210,18 @@ class SyncEngine:
                 head = batch[0]
                 self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))
                 raise
+            if answer.stopped_at is None and answer.high_water == batch[-1].seq:
+                confirmed_total += self._settle(batch[-1].seq, answer)
+                self._new_epoch(answer.epoch, answer.high_water, answer.last_hash)
+                continue
+            if self._new_epoch(answer.epoch, answer.high_water, answer.last_hash):
+                continue  # every event after the ledger's high water goes again
             confirmed_total += self._settle(batch[-1].seq, answer)
-            if answer.stopped_at is not None or answer.high_water != batch[-1].seq:
-                # Beyond the batch, the ledger holds events whose answers were lost; this
-                # answer cannot settle them and pushing again would not either: the pull
-                # settles them, and the next run pushes what follows.
-                return confirmed_total
-        return confirmed_total
+            # Beyond the batch, the ledger holds events whose answers were lost; this
+            # answer cannot settle them and pushing again would not either: the pull
+            # settles them, and the next run pushes what follows.
+            return confirmed_total, False
+        return confirmed_total, False
 
     def _settle(self, last_sent: int, answer: PushResponse) -> int:
         """Store the answer's balances with the high-water mark they include.
@@ -173,7 +231,7 @@ class SyncEngine:
         a ledger whose high water is at or past the stop holds another till's
         events under this terminal's id (a fork), so the mark goes to the stop.
         """
-        before = self.local.confirmed_seq()
+        before = self.local.push_position()
         stop = answer.stopped_at
         if stop is not None:
             self.local.park(ParkedEvent(stop.seq, stop.event_id, stop.code, stop.reason))
@@ -189,11 +247,15 @@ class SyncEngine:
 
     # --- pull ----------------------------------------------------------------------
 
-    def _pull_all(self) -> int:
+    def _pull_all(self, fresh: bool) -> int:
+        """Pull every change after the cursor; ``fresh``: the push reached the tip."""
         cursor = self.local.pull_cursor()
         self.local.begin_pull()
         for _ in range(MAX_PAGES_PER_RUN):
+            self._tell_position()
             page = self.client.changes(cursor, self.page_size)
+            if self._new_epoch(page.epoch, page.high_water, page.last_hash):
+                return 0  # the run starts over: push again, then pull everything
             self.local.stage_changes(page.changes)
             if page.card_ranges:
                 self.local.store_card_ranges(page.card_ranges)
@@ -206,7 +268,7 @@ class SyncEngine:
                         "using the same terminal id. Ask a manager; nothing was changed.",
                         409,
                     )
-                updated = self.local.finish_pull(cursor, page.high_water)
+                updated = self.local.finish_pull(cursor, page.high_water, fresh)
                 self._top_up_card_numbers()
                 return updated
         raise SyncError("The ledger's change feed did not end; will continue next sync.")

@@ -77,9 +77,33 @@ class LocalSide(Protocol):
         """Keep one page of changes aside; they do not affect balances yet."""
         ...
 
-    def finish_pull(self, next_cursor: str, high_water: int) -> int:
+    def finish_pull(self, next_cursor: str, high_water: int, fresh: bool = True) -> int:
         """In one transaction: apply every staged change, store the cursor and raise
-        the high-water mark. Returns the number of members updated."""
+        the high-water mark (after a new epoch, set it: the cache now holds exactly
+        the ledger's states). ``fresh``: this sync's push reached the journal's tip,
+        so the offline limits count from now. Returns the number of members updated."""
+        ...
+
+    def ledger_epoch(self) -> str | None:
+        """The ledger epoch this till last saw (None: never told one)."""
+        ...
+
+    def remember_epoch(self, epoch: str) -> None:
+        """Keep the epoch of a ledger met for the first time."""
+        ...
+
+    def push_position(self) -> int:
+        """The last of this till's events the ledger holds, as far as the till knows:
+        the confirmed mark, or lower while events lost by the ledger go again."""
+        ...
+
+    def begin_epoch(self, epoch: str, high_water: int) -> None:
+        """The ledger lost data (a new epoch): in one transaction keep ``epoch``, push
+        again from ``high_water`` (the ledger's, checked to be this till's own), forget
+        the cursor, and mark every cached member, programme version and product as
+        from the old epoch, so the next pull (a full one) replaces them and removes
+        those the ledger no longer has. Balances shown keep counting each event once
+        in the meantime."""
         ...
 
     def pending(self) -> tuple[int, str | None]:

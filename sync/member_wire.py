@@ -5,13 +5,26 @@ Part of the wire protocol (:mod:`sync.protocol` re-exports every model here).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from sync.unknowns import note_unknown
 from sync.wire_base import _Answer
 
-MemberStatus = Literal["active", "blocked"]
+KNOWN_MEMBER_STATUSES = ("active", "blocked")
+
+
+def _known_status(status: str) -> str:
+    """A status this till does not know is read as ``blocked`` (:mod:`sync.unknowns`)."""
+    if status in KNOWN_MEMBER_STATUSES:
+        return status
+    note_unknown("member status", status, "such members are treated as blocked here")
+    return "blocked"
+
+
+MemberStatus = Annotated[str, AfterValidator(_known_status)]
+"""``active`` or ``blocked``; any other status from a newer ledger reads as blocked."""
 
 
 class RewardHeld(_Answer):

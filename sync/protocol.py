@@ -41,6 +41,7 @@ from sync.member_wire import (
     RewardHeld,
     VoucherHeld,
 )
+from sync.unknowns import note_unknown
 from sync.wire_base import _Answer, _Request
 
 PROTOCOL_VERSION = 1
@@ -51,6 +52,12 @@ MAX_EVENTS_PER_BATCH = 1000
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 """A request body larger than this (4 MiB) is refused with 413."""
+
+TILL_EPOCH_HEADER = "Till-Epoch"
+"""Request header: the ledger epoch the till last saw (docs/PROTOCOL.md, "Epochs")."""
+TILL_CONFIRMED_HEADER = "Till-Confirmed"
+"""Request header: the highest of the till's events the ledger confirmed in that
+epoch. Headers rather than body fields, so that an older ledger ignores them."""
 
 DEFAULT_CHANGES_LIMIT = 1000
 MAX_CHANGES_LIMIT = 10_000
@@ -157,6 +164,10 @@ class PushResponse(_Answer):
     """Members touched by the batch (including by duplicates), as of this answer."""
     stopped_at: StopInfo | None = None
     """Set when an event stopped the stream; events after it were not applied."""
+    epoch: str = ""
+    """The ledger's epoch (:mod:`ledger.epochs`): a new one after a restore. A till
+    that sees it change resets its cursor and sends again what the ledger lost. Empty
+    from a ledger without epochs."""
 
 
 class ProgrammeVersionState(_Answer):
@@ -285,7 +296,13 @@ _AnyChange = Annotated[
 
 
 def _known_changes(changes: list[Any]) -> list[Any]:
-    return [c for c in changes if not isinstance(c, UnknownChange)]
+    known = []
+    for change in changes:
+        if isinstance(change, UnknownChange):
+            note_unknown("change type", str(change.type), "such changes are skipped")
+        else:
+            known.append(change)
+    return known
 
 
 if TYPE_CHECKING:
@@ -314,6 +331,10 @@ class ChangesResponse(_Answer):
     """True when more changes follow; pull again with ``next_cursor``."""
     card_ranges: list[CardRange] = Field(default_factory=list)
     """The card number ranges the ledger gave this terminal for enrolments."""
+    epoch: str = ""
+    """The ledger's epoch (:mod:`ledger.epochs`): a new one after a restore. A till
+    that sees it change resets its cursor and sends again what the ledger lost. Empty
+    from a ledger without epochs."""
 
 
 class MemberResponse(_Answer):
@@ -329,6 +350,7 @@ class HealthResponse(_Answer):
     status: Literal["ok"]
     protocol: int
     ledger_id: str
+    epoch: str = ""
 
 
 class ErrorResponse(_Answer):
@@ -347,6 +369,8 @@ __all__ = [
     "MAX_EVENTS_PER_BATCH",
     "MAX_HISTORY_LIMIT",
     "PROTOCOL_VERSION",
+    "TILL_CONFIRMED_HEADER",
+    "TILL_EPOCH_HEADER",
     "Accrued",
     "CardRange",
     "CardRangesResponse",

@@ -21,6 +21,7 @@ from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
 from pos_client.store.card_events import reapply_unconfirmed
 from pos_client.store.card_ranges import numbers_left, store_ranges
+from pos_client.store.epochs import LEDGER_EPOCH, begin_epoch, finish_epoch, push_position, settled
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import (
     PULLED,
@@ -49,7 +50,8 @@ from sync.protocol import (
 
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
-"""When a sync last completed (push and pull), UTC; bounds offline redemption."""
+"""When a sync last completed with its push at the journal's tip, UTC: what the
+offline limits count from (a pull alone does not move it)."""
 
 
 def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
@@ -123,6 +125,7 @@ class StoreSyncSide:
         with self.store.lock, write_transaction(self.conn) as conn:
             store_states(conn, [_member_row(m, now) for m in members], newer_only=True)
             self._raise_confirmed(high_water)
+            settled(conn, self.store.settings, high_water)
             reapply_unconfirmed(conn)
 
     def _raise_confirmed(self, high_water: int) -> None:
@@ -209,7 +212,7 @@ class StoreSyncSide:
                 others,
             )
 
-    def finish_pull(self, next_cursor: str, high_water: int) -> int:
+    def finish_pull(self, next_cursor: str, high_water: int, fresh: bool = True) -> int:
         with self.store.lock, write_transaction(self.conn) as conn:
             updated = apply_staged(conn, PULLED, newer_only=True)
             conn.execute(
@@ -231,7 +234,9 @@ class StoreSyncSide:
             revoke_cards(conn, revoked)
             store_staff(conn, staff)
             self.store.settings.set(PULL_CURSOR, next_cursor)
-            self.store.settings.set(LAST_SYNC_AT, _now())
+            if fresh:
+                self.store.settings.set(LAST_SYNC_AT, _now())
+            finish_epoch(conn, self.store.settings, high_water)
             self._raise_confirmed(high_water)
             reapply_unconfirmed(conn)
             conn.execute(f"DELETE FROM {PULLED}")
@@ -260,14 +265,33 @@ class StoreSyncSide:
         )
 
     def pending(self) -> tuple[int, str | None]:
+        """Events the ledger does not hold: after the push position (below the
+        confirmed mark while events a restored ledger lost go again)."""
         with self.store.lock:
+            mark = push_position(self.store.settings)
             row = self.conn.execute(
-                "WITH c (mark) AS (SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?) "
-                "SELECT (SELECT COUNT(*) FROM journal, c WHERE seq > c.mark), "
-                "(SELECT recorded_at FROM journal, c WHERE seq > c.mark ORDER BY seq LIMIT 1)",
-                [CONFIRMED_SEQ],
+                "SELECT (SELECT COUNT(*) FROM journal WHERE seq > ?), "
+                "(SELECT recorded_at FROM journal WHERE seq > ? ORDER BY seq LIMIT 1)",
+                [mark, mark],
             ).fetchone()
         return int(row[0]), (None if row[1] is None else str(row[1]))
+
+    def ledger_epoch(self) -> str | None:
+        with self.store.lock:
+            return self.store.settings.get(LEDGER_EPOCH)
+
+    def remember_epoch(self, epoch: str) -> None:
+        with self.store.lock, write_transaction(self.conn):
+            self.store.settings.set(LEDGER_EPOCH, epoch)
+
+    def push_position(self) -> int:
+        with self.store.lock:
+            return push_position(self.store.settings)
+
+    def begin_epoch(self, epoch: str, high_water: int) -> None:
+        with self.store.lock, write_transaction(self.conn) as conn:
+            begin_epoch(conn, self.store.settings, epoch, high_water)
+        self.store.generation += 1
 
     def cache_member(self, member: MemberState, high_water: int) -> bool:
         """Store a member found by an online lookup, unless the ledger's balance

@@ -149,18 +149,19 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def start_ledger(
-    db_url: str, tmp_path: Path, extra_args: Sequence[str] = ()
+    db_url: str, tmp_path: Path, extra_args: Sequence[str] = (), port: int | None = None
 ) -> Iterator[LedgerHandle]:
-    """Start ``pos-ledger serve`` on a free loopback port; stop it on exit.
+    """Start ``pos-ledger serve`` on a free loopback port (or ``port``, to stand in for
+    a ledger restarted at the same address); stop it on exit.
 
     The database is created (and migrated) before the server starts, so a test may
     add terminals at once. Raises RuntimeError with the server's output if it does not
     answer ``/health`` within :data:`START_TIMEOUT_S`.
     """
     open_ledger(db_url)[0].close()
-    port = free_port()
+    port = port or free_port()
     log = tmp_path / f"ledger-{port}.log"
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -122,10 +122,10 @@ class CrashingSide:
             crash("before-settle")
         self.inner.settle(high_water, members)
 
-    def finish_pull(self, next_cursor: str, high_water: int) -> int:
+    def finish_pull(self, next_cursor: str, high_water: int, fresh: bool = True) -> int:
         if self.point == "before-finish-pull":
             crash("before-finish-pull")
-        return self.inner.finish_pull(next_cursor, high_water)
+        return self.inner.finish_pull(next_cursor, high_water, fresh)
 
 
 def install_journal_crash(till: Till, nth: int) -> None:

@@ -1,8 +1,8 @@
 """The sync queue a store manager sees, and what they decide about parked events:
 retry one (the next sync sends it again), or void a refused one (it travels with a
 ``sync.protocol.Void``; the ledger keeps it and applies nothing). A real ledger on
-127.0.0.1; events are parked by sending them through an address that answers 404,
-as a misconfigured proxy does."""
+127.0.0.1; events are parked by a ledger verdict: pushes answered 422 in the ledger's
+own error format, as a ledger of another release that cannot read them answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from loyalty.events import Event, compute_hash
@@ -19,18 +20,20 @@ from pos_client.store.journal import INSERT_SQL, journal_row
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.store.transaction import write_transaction
 from tests.integration.sync.rig import LedgerUnderTest, TillRig, assert_ledger_holds_journal_once
+from tests.integration.sync.transports import RefusingPushes
 
 
 def parked_rig(ledger: LedgerUnderTest, tmp_path: Path, card: str, earns: int = 2) -> TillRig:
     """A till whose first event is parked as refused: it synced its members, then its
-    ledger address began to answer 404."""
+    ledger refused its pushes (422) until it was upgraded (the rig reopened)."""
     terminal_id, token = ledger.add_terminal("Q")
     rig = TillRig(ledger, Path(tempfile.mkdtemp(dir=tmp_path)), terminal_id, token)
     assert rig.sync()
-    rig.reopen(url=ledger.url + "/no-such-proxy-path")
+    rig.link.transport.inner = RefusingPushes()
     for _ in range(earns):
         rig.earn(card, "100")
     assert not rig.sync()
+    rig.link.transport.inner = httpx.HTTPTransport()  # upgraded: it reads them again
     return rig
 
 
@@ -52,7 +55,7 @@ def test_the_queue_shows_what_waits_and_the_parked_event_with_the_reason(
         assert queue.oldest_pending_at is not None and (queue.oldest_pending_age_s or 0) >= 0
         (parked,) = queue.parked
         assert (parked.seq, parked.code, parked.kind) == (1, "refused", "sale")
-        assert "404" in parked.reason and parked.parked_at
+        assert "422" in parked.reason and "cannot read" in parked.reason and parked.parked_at
         assert parked.member_name == f"Member {card[-4:]}" and parked.card.endswith(card[-4:])
         assert parked.voidable and parked.resolution is None and queue.decided == ()
     finally:
@@ -65,7 +68,7 @@ def test_a_retried_event_is_sent_again_and_the_next_sync_confirms_it(
     (card,) = ledger.add_members(1000)
     rig = parked_rig(ledger, tmp_path, card)
     try:
-        rig.reopen(url=ledger.url)  # the proxy fixed: still parked, nothing sent
+        # the ledger upgraded, but the event stays parked until a manager retries it
         assert rig.sync() and rig.pending() == 2 and ledger.events(rig.terminal_id) == []
 
         rig.till.retry_parked(1, "9001")
@@ -158,7 +161,6 @@ def test_a_voided_event_reaches_the_ledger_which_keeps_it_and_applies_nothing(
     rig = parked_rig(ledger, tmp_path, card, earns=1)
     try:
         voided = rig.journal()[0]
-        rig.reopen(url=ledger.url)
         rig.till.resolve_parked(1, "Rung up on the wrong card", "9001")
         after = rig.earn(card, "50")
         rig.sync_until_settled()

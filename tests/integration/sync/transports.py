@@ -98,3 +98,23 @@ class WithoutToken(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class RefusingPushes(httpx.BaseTransport):
+    """While :attr:`refusing`, answers every push as the ledger does a batch it cannot
+    read (422 in its own error format), without forwarding it: a ledger of another
+    release refusing this till's events until it is upgraded. Everything else, and
+    every push once disarmed, reaches the real ledger."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
+        self.inner = inner or httpx.HTTPTransport()
+        self.refusing = True
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refusing and is_push(request):
+            reason = "events[0].kind: this ledger cannot read events of this till's release"
+            return httpx.Response(422, json={"error": "invalid", "reason": reason})
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
