@@ -108,3 +108,64 @@ def test_a_ledger_restored_from_a_backup_heals_from_its_tills(db_url: str, tmp_p
             ledger.close()
             for rig in rigs:
                 rig.close()
+
+
+def test_an_operator_begins_a_new_epoch_and_tills_pull_everything_again(
+    ledger: LedgerUnderTest, tmp_path: Path
+):
+    """``pos-ledger epoch new`` after a restore: a till none of whose events were lost
+    still starts over (its cursor may name changes the restored ledger gives out again),
+    and nothing is sent twice."""
+    (card,) = ledger.add_members(700)
+    rig = TillRig.new(ledger, tmp_path)
+    try:
+        rig.earn(card, "100")
+        rig.sync_until_settled()
+        before = _epoch(rig)
+        assert ledger.handle.admin("epoch").stdout.strip() == before
+
+        refused = ledger.handle.admin("epoch", "new", "--reason", "  ")
+        assert refused.returncode != 0 and "--reason" in refused.stderr
+        begun = ledger.handle.admin("epoch", "new", "--reason", "restored the 03:00 backup")
+        assert begun.returncode == 0, begun.stderr
+        after = ledger.handle.admin("epoch").stdout.strip()
+        assert after != before and after in begun.stdout
+
+        cursor = rig.till.store.settings.get(PULL_CURSOR)
+        rig.sync_until_settled()
+        assert _epoch(rig) == after
+        assert rig.till.store.settings.get(PULL_CURSOR) not in (None, cursor)
+        assert_in_agreement(ledger, rig, [card])
+        audit = json.loads(ledger.handle.admin("audit", "--json").stdout)
+        assert any(e["subject"] == after and e["action"] == "epoch.new" for e in audit)
+    finally:
+        rig.close()
+
+
+def test_a_cursor_from_before_epochs_reads_on(tmp_path: Path):
+    """A till upgraded from a release without epochs keeps its place in the feed (in
+    the first epoch; after a new one, such a cursor starts from the beginning)."""
+    with database_url("sqlite", tmp_path) as url, start_ledger(url, tmp_path) as handle:
+        ledger = LedgerUnderTest(handle, tmp_path)
+        try:
+            ledger.add_members(10, 20)
+            _, token = ledger.add_terminal("OLD")
+            client = handle.client(token)
+            first = client.get("/v1/changes", params={"limit": 10_000}).json()
+            ledger.add_members(1, 2, 3)
+            health = client.get("/health").json()
+            assert health["epoch"] == health["ledger_id"] == first["epoch"]
+            number = first["next_cursor"].rsplit(".", 1)[1]
+            old_form = f"{health['ledger_id']}.{number}"
+
+            def members_after(cursor: str) -> int:
+                page = client.get("/v1/changes", params={"since": cursor, "limit": 10_000})
+                changes = page.json()["changes"]
+                return sum(c["type"] == "member" for c in changes)
+
+            assert members_after(old_form) == 3
+            assert handle.admin("epoch", "new", "--reason", "test").returncode == 0
+            assert members_after(old_form) == 5
+            assert members_after(first["next_cursor"]) == 5
+        finally:
+            ledger.close()
