@@ -344,10 +344,10 @@ async def test_the_day_page_shows_the_report_and_says_when_there_is_no_printer(
 
 
 async def test_manager_mode_closes_by_itself_when_idle(staffed, fill_field, wait_for_workers):
-    app = make(staffed, idle=0.3)
+    app = make(staffed, idle=2.0)  # long enough to see it open on a loaded machine
     async with app.run_test(size=(80, 24)) as pilot:
         await open_manager_mode(pilot, fill_field, wait_for_workers)
-        for _ in range(40):
+        for _ in range(100):
             await pilot.pause(0.1)
             if app.screen is app.cashier:
                 break
