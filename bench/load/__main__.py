@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.load.config import LoadConfig
 from bench.load.report import lines
-from bench.load.run import ledger_counts, mismatches, run_load
+from bench.load.run import ledger_counts, mismatches, run_load, unanswered
 from bench.load.seed import postgres_schema
 from ledger.cli import open_ledger
 from ledger.verify import verify
@@ -38,7 +38,8 @@ def measure(config: LoadConfig, db: str) -> list[str]:
 def _measure(config: LoadConfig, url: str, dsn: str | None, backend: str) -> list[str]:
     result = run_load(url, config, dsn)
     out = lines(result, backend)
-    wrong = mismatches(result, ledger_counts(url))
+    counts = ledger_counts(url)
+    wrong, late = mismatches(result, counts), unanswered(result, counts)
     database, _ = open_ledger(url)
     try:
         report = verify(database)
@@ -46,7 +47,8 @@ def _measure(config: LoadConfig, url: str, dsn: str | None, backend: str) -> lis
         database.close()
     out.append(
         "ledger check: "
-        + ("every till's events stored as answered" if not wrong else "; ".join(wrong[:5]))
+        + ("each till's events stored gaplessly, as sent" if not wrong else "; ".join(wrong[:5]))
+        + (f" ({late} applied after their answer timed out)" if late else "")
         + f"; verify: {'all consistent' if report.ok else f'{len(report.differences)} differences'}"
     )
     return out

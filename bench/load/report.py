@@ -40,6 +40,11 @@ def lines(result: LoadResult, backend: str) -> list[str]:
         )
     errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(tally.errors.items())) or "none"
     out.append(f"errors: {errors}")
+    if result.server_errors:
+        out.append(
+            f"the ledger logged {result.server_errors} ERROR lines (requests failed, or still "
+            "queued when it was stopped)"
+        )
     if tally.unfinished:
         out.append(f"backlog tills not finished by the end: {tally.unfinished}")
     wall = result.wall_seconds

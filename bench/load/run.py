@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from bench.load import dbstats
 from bench.load.config import LoadConfig
 from bench.load.seed import Till, member_cards, register_tills, schema_of, seed_members
-from bench.load.server import Server, machine_cpu_seconds, process_cpu_seconds, serving
+from bench.load.server import (
+    Server,
+    error_lines,
+    machine_cpu_seconds,
+    process_cpu_seconds,
+    serving,
+)
 from bench.load.tally import Tally, merge
 from bench.load.worker import Assignment, run_worker
 from ledger.cli import open_ledger
@@ -38,6 +46,8 @@ class LoadResult:
     machine_cores: float
     database: dict[str, int] = field(default_factory=dict)
     locks: dbstats.LockSampler | None = None
+    server_errors: int = 0
+    """``ERROR`` lines in the ledger's log, those written while it was stopped included."""
 
 
 def till_names(config: LoadConfig) -> tuple[list[str], list[str]]:
@@ -71,21 +81,25 @@ def run_load(db_url: str, config: LoadConfig, dsn: str | None = None) -> LoadRes
     tills = register_tills(db_url, steady_names + backlog_names)
     steady, backlog = tills[: config.tills], tills[config.tills :]
     schema = schema_of(db_url)
-    with serving(db_url) as server:
-        cursor = tip_cursor(server, steady[0], config.members)
-        jobs = [
-            Assignment(
-                server.url,
-                steady[n :: config.processes],
-                backlog[n :: config.processes],
-                cards,
-                cursor,
-                config,
-                n,
-            )
-            for n in range(config.processes)
-        ]
-        return _conduct(server, jobs, config, dsn, schema)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "ledger.log"
+        with serving(db_url, log) as server:
+            cursor = tip_cursor(server, steady[0], config.members)
+            jobs = [
+                Assignment(
+                    server.url,
+                    steady[n :: config.processes],
+                    backlog[n :: config.processes],
+                    cards,
+                    cursor,
+                    config,
+                    n,
+                )
+                for n in range(config.processes)
+            ]
+            result = _conduct(server, jobs, config, dsn, schema)
+        result.server_errors = error_lines(log)
+    return result
 
 
 def _conduct(
@@ -161,11 +175,23 @@ def ledger_counts(db_url: str) -> dict[str, tuple[int, int]]:
 
 
 def mismatches(result: LoadResult, counts: dict[str, tuple[int, int]]) -> list[str]:
-    """Terminals where the ledger does not hold exactly the events the generator had
-    answered as applied (empty when every count agrees)."""
+    """Terminals where the ledger does not hold a gapless prefix of what the generator
+    sent, at least as far as it answered (empty when every terminal agrees). The ledger
+    may hold more than it answered: a push whose answer timed out was applied."""
     wrong = []
-    for terminal, high_water in sorted(result.tally.high_water.items()):
+    for terminal, sent in sorted(result.tally.sent.items()):
+        answered = result.tally.high_water.get(terminal, 0)
         stored, mark = counts.get(terminal, (0, 0))
-        if stored != high_water or mark != high_water:
-            wrong.append(f"{terminal}: answered {high_water}, stored {stored}, high water {mark}")
+        if stored != mark or not answered <= mark <= sent:
+            wrong.append(
+                f"{terminal}: sent {sent}, answered {answered}, stored {stored}, high water {mark}"
+            )
     return wrong
+
+
+def unanswered(result: LoadResult, counts: dict[str, tuple[int, int]]) -> int:
+    """Events the ledger applied whose answer the generator never got (timeouts)."""
+    return sum(
+        max(0, counts.get(terminal, (0, 0))[1] - answered)
+        for terminal, answered in result.tally.high_water.items()
+    )

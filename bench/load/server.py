@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -23,16 +24,21 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 class Server:
     url: str
     pid: int
+    log: Path
+    """The server's standard output and error (a tail is shown when it fails to start)."""
 
 
 @contextlib.contextmanager
-def serving(db_url: str) -> Iterator[Server]:
-    """``pos-ledger serve --db DB_URL`` on a free loopback port, stopped (by its pid) on exit."""
+def serving(db_url: str, log: Path) -> Iterator[Server]:
+    """``pos-ledger serve --db DB_URL`` on a free loopback port, its output in ``log``;
+    stopped (by its pid) on exit."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ledger.cli", "serve", "--db", db_url, "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-    )  # fmt: skip
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ledger.cli", "serve", "--db", db_url, "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -42,8 +48,9 @@ def serving(db_url: str) -> Iterator[Server]:
                     break
             time.sleep(0.1)
         else:
-            raise RuntimeError("the ledger did not start")
-        yield Server(url, process.pid)
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the ledger did not start:\n{tail}")
+        yield Server(url, process.pid, log)
     finally:
         process.terminate()
         try:
@@ -66,3 +73,12 @@ def machine_cpu_seconds() -> tuple[float, float]:
         values = [int(v) for v in stat.readline().split()[1:]]
     total = sum(values[:8])
     return (total - values[3] - values[4]) / _TICKS, total / _TICKS
+
+
+def error_lines(log: Path) -> int:
+    """How many ``ERROR`` lines the server wrote (uvicorn's failed requests, and the
+    requests still queued when it was stopped)."""
+    if not log.exists():
+        return 0
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        return sum(line.startswith("ERROR") for line in lines)

@@ -31,6 +31,7 @@ def test_the_ledger_holds_exactly_what_the_generator_sent(fresh_db_url: str) -> 
     tally = result.tally
     assert not tally.errors, tally.errors
     assert tally.unfinished == 0
+    assert result.server_errors == 0
     steady, backlog = till_names(CONFIG)
     counts = ledger_counts(fresh_db_url)
     for terminal in steady + backlog:
