@@ -1,6 +1,7 @@
 """Run every benchmark and print its figures (``make bench``)."""
 
 from bench import earn, evaluate, pull, push, sale, scan, settle, startup
+from bench.load.__main__ import short as load_short
 
 
 def main() -> None:
@@ -8,6 +9,8 @@ def main() -> None:
         if index:
             print()
         benchmark.main()
+    print()
+    load_short()
 
 
 if __name__ == "__main__":
