@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ledger.db import Database
+from ledger.epochs import epoch_view
 from ledger.terminals import authenticate
 
 # Declares the scheme in the OpenAPI document; the check itself is ours, so that
@@ -30,9 +31,13 @@ def authenticated_terminal(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> str:
-    """The id of the terminal making the request, or raise 401/403."""
+    """The id of the terminal making the request, or raise 401/403. The same snapshot
+    reads what deciding its epoch needs (:mod:`ledger.epochs`), kept in
+    ``request.state.epoch_view``, so a push or pull reads the database once for both."""
     with database(request).snapshot() as tx:
-        return authenticate(tx, request.headers.get("authorization"))
+        terminal_id = authenticate(tx, request.headers.get("authorization"))
+        request.state.epoch_view = epoch_view(tx, request.app.state.ledger_id, terminal_id)
+        return terminal_id
 
 
 TerminalId = Annotated[str, Depends(authenticated_terminal)]

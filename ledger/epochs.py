@@ -26,6 +26,7 @@ would give the same number twice.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from ledger.audit import record_audit
 from ledger.db import Database, Tx
@@ -86,10 +87,26 @@ def last_change(tx: Tx) -> int:
     return 0 if row is None else int(row[0])
 
 
+@dataclass(frozen=True)
+class EpochView:
+    """What deciding a till's epoch needs, read in the snapshot that authenticated it."""
+
+    epoch: str
+    high_water: int
+    """The calling terminal's."""
+    last_change: int
+
+
+def epoch_view(tx: Tx, ledger_id: str, terminal_id: str) -> EpochView:
+    high_water, _ = terminal_position(tx, terminal_id)
+    return EpochView(current_epoch(tx, ledger_id), high_water, last_change(tx))
+
+
 def observed_epoch(
     db: Database,
     ledger_id: str,
     terminal_id: str,
+    view: EpochView,
     till_epoch: str | None,
     till_confirmed: str | None,
     since: str | None = None,
@@ -101,22 +118,21 @@ def observed_epoch(
     change, shows that the ledger's data is older than what tills have seen: a new
     epoch begins. A till still on an older epoch is only told the current one.
     """
-    with db.snapshot() as tx:
-        epoch = current_epoch(tx, ledger_id)
-        high_water, _ = terminal_position(tx, terminal_id)
-        newest = last_change(tx)
+    epoch = view.epoch
     if till_epoch is not None and till_epoch != epoch:
         return epoch
     confirmed = int(till_confirmed) if till_confirmed and till_confirmed.isdigit() else 0
     cursor = cursor_number(upgrade_cursor(ledger_id, epoch, since))
     beyond = cursor is not None and cursor[0] == cursor_owner(ledger_id, epoch)
-    if confirmed > high_water:
+    if confirmed > view.high_water:
         detail: dict[str, object] = {"terminal": terminal_id, "till_confirmed": confirmed}
-        detail["ledger_high_water"] = high_water
+        detail["ledger_high_water"] = view.high_water
         reason = f"terminal {terminal_id} holds events up to {confirmed} confirmed"
-    elif beyond and cursor is not None and cursor[1] > newest:
-        detail = {"terminal": terminal_id, "cursor": cursor[1], "last_change": newest}
-        reason = f"terminal {terminal_id} pulled past the last change ({cursor[1]} > {newest})"
+    elif beyond and cursor is not None and cursor[1] > view.last_change:
+        detail = {"terminal": terminal_id, "cursor": cursor[1], "last_change": view.last_change}
+        reason = (
+            f"terminal {terminal_id} pulled past the last change ({cursor[1]} > {view.last_change})"
+        )
     else:
         return epoch
     return start_new_epoch(

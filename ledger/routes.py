@@ -181,6 +181,7 @@ def _epoch(request: Request, terminal_id: str, since: str | None = None) -> str:
         database(request),
         request.app.state.ledger_id,
         terminal_id,
+        request.state.epoch_view,
         request.headers.get(TILL_EPOCH_HEADER),
         request.headers.get(TILL_CONFIRMED_HEADER),
         since,
