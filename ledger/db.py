@@ -60,7 +60,7 @@ Row = tuple[Any, ...]
 _POOL_SIZE = 8
 _BUSY_TIMEOUT_MS = 30_000
 _SYNCHRONOUS_FULL = 2
-_WRITERS_GATE = 7424243
+WRITERS_GATE = 7424243
 """The advisory lock (one-number form) that pushes take shared, other writers exclusive."""
 
 
@@ -327,7 +327,7 @@ class PostgresDatabase(Database):
             conn.execute(begin)  # one of the fixed strings below
             tx = _PostgresTx(conn, exclusive=gate != "pg_advisory_xact_lock_shared")
             if gate is not None:
-                tx.query(f"SELECT {gate}({_WRITERS_GATE})")
+                tx.query(f"SELECT {gate}({WRITERS_GATE})")
             try:
                 yield tx
             except BaseException:
