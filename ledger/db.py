@@ -45,6 +45,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,8 +61,15 @@ Row = tuple[Any, ...]
 _POOL_SIZE = 8
 _BUSY_TIMEOUT_MS = 30_000
 _SYNCHRONOUS_FULL = 2
-WRITERS_GATE = 7424243
-"""The advisory lock (one-number form) that pushes take shared, other writers exclusive."""
+WRITERS_GATE = 0
+"""The key of the advisory lock that pushes take shared, other writers exclusive
+(after the ledger's scope: ``pg_advisory_xact_lock(scope, 0)``)."""
+
+
+def scope_of(schema: str) -> int:
+    """The first number of a ledger's advisory locks: its schema's 32-bit hash."""
+    value = zlib.crc32(schema.encode())
+    return value - 2**32 if value >= 2**31 else value
 
 
 class Tx(ABC):
@@ -70,10 +78,10 @@ class Tx(ABC):
     exclusive = True
     """No other writer runs beside this transaction (always so on SQLite)."""
 
-    def lock_keys(self, keys: Iterable[tuple[int, int]]) -> None:
-        """Hold these advisory locks until the transaction ends, taken in sorted
-        order (:mod:`ledger.locking`); nothing to do where the transaction is
-        exclusive."""
+    def lock_keys(self, keys: Iterable[int]) -> None:
+        """Hold these advisory locks (32-bit keys, never 0: :mod:`ledger.locking`)
+        until the transaction ends, taken in sorted order; nothing to do where the
+        transaction is exclusive."""
         return None
 
     @abstractmethod
@@ -152,19 +160,20 @@ class _SqliteTx(Tx):
 
 
 class _PostgresTx(Tx):
-    def __init__(self, conn: psycopg.Connection[Any], exclusive: bool) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], exclusive: bool, scope: int) -> None:
         self._conn = conn
         self.exclusive = exclusive
+        self._scope = scope
 
-    def lock_keys(self, keys: Iterable[tuple[int, int]]) -> None:
+    def lock_keys(self, keys: Iterable[int]) -> None:
         if self.exclusive:
             return
         ordered = sorted(set(keys))
         if ordered:
             self.query(
-                "SELECT pg_advisory_xact_lock(k.a, k.b) FROM unnest(?::int[], ?::int[]) "
-                "WITH ORDINALITY AS k(a, b, n) ORDER BY k.n",
-                ([a for a, _ in ordered], [b for _, b in ordered]),
+                "SELECT pg_advisory_xact_lock(?, k.key) FROM unnest(?::int[]) "
+                "WITH ORDINALITY AS k(key, n) ORDER BY k.n",
+                (self._scope, ordered),
             )
 
     @staticmethod
@@ -305,7 +314,16 @@ class PostgresDatabase(Database):
         self.url = url
         self.timeouts = timeouts
         self._pool: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
-        self._connect().close()
+        first = self._connect()
+        try:
+            row = first.execute("SELECT current_schema()").fetchone()
+        except psycopg.Error as exc:
+            raise StorageError(f"Cannot use the ledger database: {exc}") from exc
+        finally:
+            first.close()
+        self.scope = scope_of(str(row[0]) if row else "")
+        """The first number of this ledger's advisory locks: ledgers in other schemas
+        of one database never wait for each other."""
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
@@ -325,18 +343,21 @@ class PostgresDatabase(Database):
         healthy = False
         try:
             conn.execute(begin)  # one of the fixed strings below
-            tx = _PostgresTx(conn, exclusive=gate != "pg_advisory_xact_lock_shared")
+            tx = _PostgresTx(conn, gate != "pg_advisory_xact_lock_shared", self.scope)
             if gate is not None:
-                tx.query(f"SELECT {gate}({WRITERS_GATE})")
+                tx.query(f"SELECT {gate}(?, {WRITERS_GATE})", (self.scope,))
             try:
                 yield tx
             except BaseException:
-                conn.execute("ROLLBACK")
-                healthy = True
+                try:
+                    conn.execute("ROLLBACK")
+                    healthy = True
+                except psycopg.Error:
+                    pass  # the session is gone; the error being raised says why
                 raise
             conn.execute("COMMIT")
             healthy = True
-        except psycopg.OperationalError as exc:  # timeouts, deadlocks, lost connections
+        except _UNAVAILABLE as exc:  # timeouts, deadlocks, ended sessions, lost connections
             raise StorageError(f"The ledger database failed: {exc}") from exc
         finally:
             if healthy and not conn.closed and self._pool.qsize() < _POOL_SIZE:
@@ -368,6 +389,7 @@ class PostgresDatabase(Database):
 
 
 _READ_COMMITTED = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_UNAVAILABLE = (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout)
 
 
 def connect(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Database:

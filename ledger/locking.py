@@ -49,22 +49,23 @@ ATTEMPTS = 3
 """Tries with shared access before a push falls back to exclusive access."""
 
 TERMINAL, MEMBER, CARD = 1, 2, 3
-"""Namespaces of the two-number advisory locks (the gate uses the one-number form,
-whose keys PostgreSQL keeps apart)."""
+"""Namespaces of the keys, hashed with the name. Every lock is the two-number form
+``(scope, key)``, the scope being the hash of the ledger's schema
+(:attr:`ledger.db.PostgresDatabase.scope`)."""
 
 
 class Moved(Exception):
     """A member the push must change was not among those it locked."""
 
 
-def key_id(namespace: int, name: str) -> tuple[int, int]:
-    """The advisory lock of ``name`` in ``namespace``: a stable 32-bit hash (two names
-    sharing a hash only queue behind each other; nothing is lost)."""
-    value = zlib.crc32(name.encode())
-    return namespace, value - 2**32 if value >= 2**31 else value
+def key_id(namespace: int, name: str) -> int:
+    """The advisory lock of ``name`` in ``namespace``: a stable 32-bit hash, never 0
+    (the writers' gate). Two names sharing a hash only queue behind each other."""
+    value = zlib.crc32(f"{namespace}:{name}".encode())
+    return (value - 2**32 if value >= 2**31 else value) or 1
 
 
-def member_keys(member_ids: Iterable[str]) -> list[tuple[int, int]]:
+def member_keys(member_ids: Iterable[str]) -> list[int]:
     return [key_id(MEMBER, m) for m in member_ids]
 
 

@@ -9,6 +9,7 @@ later"; once the holder lets go, the same batch lands.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,8 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.db import WRITERS_GATE, connect
+from ledger.db import WRITERS_GATE, PostgresDatabase, connect
 from ledger.errors import StorageError
+from ledger.locking import MEMBER, key_id
 from ledger.pg_session import Timeouts
 from sync.client import LedgerClient
 from sync.errors import LedgerUnavailable
@@ -57,6 +59,15 @@ class Till:
         return self.client.push([self.chain.earn(card, amount_minor)])
 
 
+def _scope(ledger: LedgerHandle) -> int:
+    db = connect(ledger.db_url)
+    try:
+        assert isinstance(db, PostgresDatabase)
+        return db.scope
+    finally:
+        db.close()
+
+
 def _balance(ledger: LedgerHandle, card: str) -> int:
     watcher = ledger.client(ledger.add_terminal())
     return int(watcher.get(f"/v1/members/{card}").json()["member"]["balance"])
@@ -68,17 +79,18 @@ def test_a_push_proceeds_while_another_members_row_is_held(pg_ledger: LedgerHand
     first.earn(held_card)
     second.earn(free_card)
     holder = psycopg.connect(pg_ledger.db_url)
-    try:
-        holder.execute("SELECT 1 FROM members WHERE card = %s FOR UPDATE", (held_card,))
+    try:  # the lock a push takes on the member (its id is "M" + card, as the chain sends)
+        member = key_id(MEMBER, "M" + held_card)
+        holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_scope(pg_ledger), member))
         answer = second.earn(free_card)  # another member: not held up
-        assert answer.results[0].status == "applied"
-        waiting = first.chain.earn(held_card)
+        assert answer.results[0].status == "accepted"
+        waiting = first.chain.earn(held_card, 1_000)
         with pytest.raises(LedgerUnavailable) as refused:
             first.client.push([waiting])
         assert refused.value.retryable and "503" in str(refused.value)
         holder.rollback()
         answer = first.client.push([waiting])  # the till's retry, once the row is free
-        assert [r.status for r in answer.results] == ["applied"]
+        assert [r.status for r in answer.results] == ["accepted"]
     finally:
         holder.close()
         first.client.close()
@@ -90,14 +102,15 @@ def test_a_push_proceeds_while_another_members_row_is_held(pg_ledger: LedgerHand
 def test_a_stalled_admin_transaction_makes_a_push_answer_503(pg_ledger: LedgerHandle) -> None:
     till = Till(pg_ledger)
     card = fresh_card()
-    event = till.chain.earn(card)
+    event = till.chain.earn(card, 1_000)
     stalled = psycopg.connect(pg_ledger.db_url)
     try:
-        stalled.execute("SELECT pg_advisory_xact_lock(%s)", (WRITERS_GATE,))  # as admin writes
+        gate = (_scope(pg_ledger), WRITERS_GATE)
+        stalled.execute("SELECT pg_advisory_xact_lock(%s, %s)", gate)  # as an admin write
         with pytest.raises(LedgerUnavailable):
             till.client.push([event])
         stalled.rollback()
-        assert [r.status for r in till.client.push([event]).results] == ["applied"]
+        assert [r.status for r in till.client.push([event]).results] == ["accepted"]
     finally:
         stalled.close()
         till.client.close()
@@ -105,24 +118,24 @@ def test_a_stalled_admin_transaction_makes_a_push_answer_503(pg_ledger: LedgerHa
 
 def test_an_idle_transaction_is_ended_and_frees_its_locks(pg_ledger: LedgerHandle) -> None:
     till = Till(pg_ledger)
-    event = till.chain.earn(fresh_card())
+    event = till.chain.earn(fresh_card(), 1_000)
     idle = connect(pg_ledger.db_url, Timeouts(idle_in_transaction_ms=100))
+    answers: list[PushResponse] = []
     try:
-        with pytest.raises(StorageError), idle.write() as tx:
+        with pytest.raises(StorageError, match="idle"), idle.write() as tx:
             # This exclusive transaction idles while the push waits at the gate; the
             # server ends the idle session, the push lands, and this one is gone.
-            answer = None
             for _ in range(10):  # each try waits at most the 0.5 s lock timeout
                 try:
-                    answer = till.client.push([event])
+                    answers.append(till.client.push([event]))
                     break
                 except LedgerUnavailable:
                     continue
-            assert answer is not None and answer.results[0].status == "applied"
             tx.query("SELECT 1")
     finally:
         idle.close()
         till.client.close()
+    assert [r.status for r in answers[0].results] == ["accepted"]
 
 
 TERMINALS = 8
@@ -163,6 +176,7 @@ def test_pushes_on_the_same_members_queue_and_leave_no_hole(
                 row = tx.one("SELECT count(*), coalesce(max(ledger_seq), 0) FROM events")
             assert row is not None and row[0] == row[1], f"a hole in the ledger's order: {row}"
             reads += 1
+            time.sleep(0.005)  # leave the two cores to the pushes
         return reads
 
     try:

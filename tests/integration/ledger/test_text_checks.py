@@ -49,7 +49,7 @@ def test_a_backslash_before_a_letter_is_text_not_a_control(ledger: LedgerHandle)
     )
     answer = client.post("/v1/events", json=body)
     assert answer.status_code == 200, answer.text
-    assert [r["status"] for r in answer.json()["results"]] == ["applied", "applied"]
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
 
 
 def test_a_key_with_a_control_character_is_refused(ledger: LedgerHandle) -> None:
