@@ -1,7 +1,7 @@
 """``pos-ledger``: run the ledger server and administer its database.
 
     pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080] [--settle-every SECONDS]
-                     [--statement-timeout S] [--lock-timeout S] [--idle-timeout S]
+    (every command: [--statement-timeout S] [--lock-timeout S] [--idle-timeout S])
     pos-ledger terminal add NAME | revoke NAME | rotate NAME | list
     pos-ledger members import FILE.csv
     pos-ledger member show CARD | block CARD | unblock CARD | merge KEEP OTHER [--by NAME]
@@ -313,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("POS_LEDGER_DB"),
         help="sqlite:///path, a path, or postgresql://... (default: $POS_LEDGER_DB)",
     )
+    add_timeout_options(common)  # serve's, and those of a long admin command
     parser = argparse.ArgumentParser(prog="pos-ledger", description="The loyalty central ledger.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -331,7 +332,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="also run every settlement due by today this often (e.g. 3600)",
     )
-    add_timeout_options(serve)
 
     terminal = command("terminal", _terminal, "add, revoke or list terminals")
     actions = terminal.add_subparsers(dest="action", required=True)
