@@ -10,7 +10,12 @@ What the app guarantees beyond the routes (:mod:`ledger.routes`):
   including unknown routes (404), bad methods (405), validation failures (422) and
   unexpected faults (500), so the till can always show a reason;
 * a request body over :data:`sync.protocol.MAX_BODY_BYTES` is refused with 413
-  before any of it reaches a route.
+  before any of it reaches a route;
+* a request whose body, query or path holds a control character (U+0000-U+001F,
+  U+007F) is refused with 422 naming the field, before any of it reaches a route
+  (:mod:`ledger.text_checks`);
+* a database that times out, deadlocks or goes away answers 503 ``storage``
+  (:class:`ledger.errors.StorageError`), which a till retries.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
 from ledger.routes import router
 from ledger.service import Clock, utc_now
+from ledger.text_checks import body_problem, params_problem
 from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PushRequest
 
 log = logging.getLogger("ledger")
@@ -38,7 +44,8 @@ def error_response(status: int, error: str, reason: str) -> JSONResponse:
 
 
 class BodyLimit:
-    """Refuse bodies over ``limit`` bytes with 413, whatever the transfer encoding."""
+    """Refuse bodies over ``limit`` bytes with 413, whatever the transfer encoding,
+    and text with control characters with 422 (:mod:`ledger.text_checks`)."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -67,6 +74,11 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        problem = params_problem(scope.get("path", ""), scope.get("query_string", b""))
+        problem = problem or body_problem(body)
+        if problem is not None:
+            await error_response(422, "invalid", problem)(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:

@@ -1,6 +1,7 @@
 """``pos-ledger``: run the ledger server and administer its database.
 
     pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080] [--settle-every SECONDS]
+    (every command: [--statement-timeout S] [--lock-timeout S] [--idle-timeout S])
     pos-ledger terminal add NAME | revoke NAME | rotate NAME | list
     pos-ledger members import FILE.csv
     pos-ledger member show CARD | block CARD | unblock CARD | merge KEEP OTHER [--by NAME]
@@ -37,6 +38,7 @@ from ledger import admin, cli_people, cli_recovery, members, programmes, termina
 from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
 from ledger.offers import import_offers
+from ledger.pg_session import DEFAULT_TIMEOUTS, Timeouts, add_timeout_options, timeouts_of
 from ledger.products import import_products
 from ledger.rebuild import rebuild
 from ledger.schema import migrate
@@ -48,9 +50,9 @@ from loyalty.programme import Programme, ProgrammeError, load_programme_file
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 2
 
 
-def open_ledger(url: str) -> tuple[Database, str]:
+def open_ledger(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> tuple[Database, str]:
     """Open and migrate the database; return it and the ledger id."""
-    db = connect(url)
+    db = connect(url, timeouts)
     return db, migrate(db)
 
 
@@ -311,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("POS_LEDGER_DB"),
         help="sqlite:///path, a path, or postgresql://... (default: $POS_LEDGER_DB)",
     )
+    add_timeout_options(common)  # serve's, and those of a long admin command
     parser = argparse.ArgumentParser(prog="pos-ledger", description="The loyalty central ledger.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -405,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pos-ledger: give the database with --db or POS_LEDGER_DB.", file=sys.stderr)
         return EXIT_CANNOT_RUN
     try:
-        db, ledger_id = open_ledger(args.db)
+        db, ledger_id = open_ledger(args.db, timeouts_of(args))
     except StorageError as exc:
         print(f"pos-ledger: {exc.reason}", file=sys.stderr)
         return EXIT_CANNOT_RUN

@@ -1,17 +1,39 @@
 """One storage interface over SQLite and PostgreSQL.
 
 The rest of the ledger writes SQL once, with ``?`` placeholders, and runs it inside
-one of two kinds of transaction:
+one of three kinds of transaction:
 
-* :meth:`Database.write` — the only way to change data. Writers are serialized
-  across threads and processes (SQLite: ``BEGIN IMMEDIATE`` plus an in-process lock
-  so threads queue without busy-waiting; PostgreSQL: a row lock on the ``changes``
-  counter taken as the first statement). Because every writer holds that lock until
-  it commits, change numbers taken from :meth:`Tx.allocate` commit in number order,
-  and a reader can never see change *n + 1* without change *n* (the sequence hole a
-  plain PostgreSQL sequence has).
+* :meth:`Database.write` — an exclusive read-write transaction: the admin commands,
+  settlements, publishing, merges and rebuilds. Nothing else writes while it runs.
+* :meth:`Database.push` — a read-write transaction that other pushes may run beside
+  (PostgreSQL); it must lock what it changes (:mod:`ledger.locking`: its terminal,
+  its cards, its members, in sorted order) before reading them.
 * :meth:`Database.snapshot` — a read-only transaction that sees one consistent
   snapshot (SQLite WAL read transaction; PostgreSQL ``REPEATABLE READ READ ONLY``).
+
+SQLite has a single writer by nature: ``write`` and ``push`` are the same
+``BEGIN IMMEDIATE`` transaction, queued on an in-process lock so threads do not
+busy-wait. On PostgreSQL the writers pass a gate, an advisory lock taken shared by
+pushes and exclusive by every other writer, as the first statement.
+
+Why the changes feed never has a hole. Change numbers (and the ledger's order,
+``ledger_seq``) come from :meth:`Tx.allocate`, an ``UPDATE`` of the counter's row.
+That row lock is held until the transaction ends, so while one transaction holds
+numbers up to *n* uncommitted, the next allocator waits for it, and then (``READ
+COMMITTED`` re-reads the row it waited for) continues from the committed value.
+Hence numbers are handed out in commit order: when a reader's snapshot holds change
+*n + 1*, the transaction that took *n* committed before it (or rolled back, giving
+its numbers back, since the counter's update rolled back with it). A reader never
+sees *n + 1* without *n*. A push takes its numbers only in its final writes, so the
+counters are held from there to the commit: the reading and deciding before run in
+parallel. Every transaction takes ``ledger_seq`` before ``changes``, so the two
+counters cannot deadlock each other.
+
+On PostgreSQL a lock wait beyond ``lock_timeout``, a statement beyond
+``statement_timeout`` (:mod:`ledger.pg_session`), a deadlock or a serialization
+failure become :class:`StorageError` (HTTP 503, which a till retries). On SQLite the
+ledger reads back its pragmas at open and refuses a file that cannot give WAL,
+``synchronous=FULL`` and the busy timeout.
 
 The dialects differ only in placeholders, set membership (``IN (?, ...)`` versus
 ``= ANY(?)``) and how the transactions begin; the schema (:mod:`ledger.schema`) uses
@@ -23,6 +45,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,14 +55,34 @@ from typing import Any
 import psycopg
 
 from ledger.errors import StorageError
+from ledger.pg_session import DEFAULT_TIMEOUTS, Timeouts, session_statements
 
 Row = tuple[Any, ...]
 _POOL_SIZE = 8
 _BUSY_TIMEOUT_MS = 30_000
+_SYNCHRONOUS_FULL = 2
+WRITERS_GATE = 0
+"""The key of the advisory lock that pushes take shared, other writers exclusive
+(after the ledger's scope: ``pg_advisory_xact_lock(scope, 0)``)."""
+
+
+def scope_of(schema: str) -> int:
+    """The first number of a ledger's advisory locks: its schema's 32-bit hash."""
+    value = zlib.crc32(schema.encode())
+    return value - 2**32 if value >= 2**31 else value
 
 
 class Tx(ABC):
     """One open transaction on one connection; used by one thread at a time."""
+
+    exclusive = True
+    """No other writer runs beside this transaction (always so on SQLite)."""
+
+    def lock_keys(self, keys: Iterable[int]) -> None:
+        """Hold these advisory locks (32-bit keys, never 0: :mod:`ledger.locking`)
+        until the transaction ends, taken in sorted order; nothing to do where the
+        transaction is exclusive."""
+        return None
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -64,8 +107,8 @@ class Tx(ABC):
     def allocate(self, counter: str, count: int) -> int:
         """Take ``count`` consecutive numbers from a counter; return the first.
 
-        Only inside :meth:`Database.write`, whose lock makes the numbers gapless and
-        committed in order.
+        The counter's row stays locked until the transaction ends, so the numbers
+        are gapless and committed in order (see the module doc).
         """
         row = self.one(
             "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value",
@@ -117,8 +160,21 @@ class _SqliteTx(Tx):
 
 
 class _PostgresTx(Tx):
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], exclusive: bool, scope: int) -> None:
         self._conn = conn
+        self.exclusive = exclusive
+        self._scope = scope
+
+    def lock_keys(self, keys: Iterable[int]) -> None:
+        if self.exclusive:
+            return
+        ordered = sorted(set(keys))
+        if ordered:
+            self.query(
+                "SELECT pg_advisory_xact_lock(?, k.key) FROM unnest(?::int[]) "
+                "WITH ORDINALITY AS k(key, n) ORDER BY k.n",
+                (self._scope, ordered),
+            )
 
     @staticmethod
     def _sql(sql: str) -> str:
@@ -156,6 +212,11 @@ class Database(ABC):
 
     @abstractmethod
     @contextmanager
+    def push(self) -> Iterator[Tx]:
+        """A read-write transaction that runs beside other pushes (see module doc)."""
+
+    @abstractmethod
+    @contextmanager
     def snapshot(self) -> Iterator[Tx]:
         """A read-only transaction over one consistent snapshot."""
 
@@ -188,10 +249,19 @@ class SqliteDatabase(Database):
                 self._path, isolation_level=None, check_same_thread=False, timeout=30
             )
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous = FULL")
+            synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+            busy = conn.execute("PRAGMA busy_timeout").fetchone()[0]
         except sqlite3.Error as exc:
             raise StorageError(f"Cannot open the ledger database {self._path}: {exc}") from exc
+        if (str(mode).lower(), synchronous, busy) != ("wal", _SYNCHRONOUS_FULL, _BUSY_TIMEOUT_MS):
+            conn.close()
+            raise StorageError(
+                f"The ledger database {self._path} cannot run with write-ahead logging, "
+                f"full sync and a busy timeout (journal_mode={mode}, synchronous={synchronous}, "
+                f"busy_timeout={busy}); keep it on a local disk."
+            )
         return conn
 
     @contextmanager
@@ -225,6 +295,11 @@ class SqliteDatabase(Database):
             yield tx
 
     @contextmanager
+    def push(self) -> Iterator[Tx]:
+        with self.write() as tx:
+            yield tx
+
+    @contextmanager
     def snapshot(self) -> Iterator[Tx]:
         with self._transaction("BEGIN") as tx:
             yield tx
@@ -235,38 +310,54 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
         self.url = url
+        self.timeouts = timeouts
         self._pool: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
-        self._connect().close()
+        first = self._connect()
+        try:
+            row = first.execute("SELECT current_schema()").fetchone()
+        except psycopg.Error as exc:
+            raise StorageError(f"Cannot use the ledger database: {exc}") from exc
+        finally:
+            first.close()
+        self.scope = scope_of(str(row[0]) if row else "")
+        """The first number of this ledger's advisory locks: ledgers in other schemas
+        of one database never wait for each other."""
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            for statement in session_statements(self.timeouts):
+                conn.execute(statement)  # built from integers
+            return conn
         except psycopg.Error as exc:
             raise StorageError(f"Cannot connect to the ledger database: {exc}") from exc
 
     @contextmanager
-    def _transaction(self, begin: str, lock: bool) -> Iterator[Tx]:
+    def _transaction(self, begin: str, gate: str | None) -> Iterator[Tx]:
         try:
             conn = self._pool.get_nowait()
         except queue.Empty:
             conn = self._connect()
         healthy = False
         try:
-            conn.execute(begin)
-            tx = _PostgresTx(conn)
-            if lock:
-                tx.query("SELECT value FROM counters WHERE name = 'changes' FOR UPDATE")
+            conn.execute(begin)  # one of the fixed strings below
+            tx = _PostgresTx(conn, gate != "pg_advisory_xact_lock_shared", self.scope)
+            if gate is not None:
+                tx.query(f"SELECT {gate}(?, {WRITERS_GATE})", (self.scope,))
             try:
                 yield tx
             except BaseException:
-                conn.execute("ROLLBACK")
-                healthy = True
+                try:
+                    conn.execute("ROLLBACK")
+                    healthy = True
+                except psycopg.Error:
+                    pass  # the session is gone; the error being raised says why
                 raise
             conn.execute("COMMIT")
             healthy = True
-        except psycopg.OperationalError as exc:
+        except _UNAVAILABLE as exc:  # timeouts, deadlocks, ended sessions, lost connections
             raise StorageError(f"The ledger database failed: {exc}") from exc
         finally:
             if healthy and not conn.closed and self._pool.qsize() < _POOL_SIZE:
@@ -276,31 +367,41 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        with self._transaction("BEGIN ISOLATION LEVEL READ COMMITTED", lock=True) as tx:
+        with self._transaction(_READ_COMMITTED, "pg_advisory_xact_lock") as tx:
+            yield tx
+
+    @contextmanager
+    def push(self) -> Iterator[Tx]:
+        with self._transaction(_READ_COMMITTED, "pg_advisory_xact_lock_shared") as tx:
             yield tx
 
     @contextmanager
     def snapshot(self) -> Iterator[Tx]:
-        with self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", False) as tx:
+        with self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", None) as tx:
             yield tx
 
     @contextmanager
     def migration(self) -> Iterator[Tx]:
         """A transaction holding an advisory lock, so concurrent openers migrate once."""
-        with self._transaction("BEGIN", lock=False) as tx:
+        with self._transaction("BEGIN", None) as tx:
             tx.query("SELECT pg_advisory_xact_lock(7424242)")
             yield tx
 
 
-def connect(url: str) -> Database:
+_READ_COMMITTED = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_UNAVAILABLE = (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout)
+
+
+def connect(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Database:
     """Open (without migrating) the database named by ``--db``.
 
     ``postgresql://...`` or ``postgres://...`` selects PostgreSQL. ``sqlite:///path``
     or a plain path selects SQLite; as in SQLAlchemy, ``sqlite:///ledger.db`` is
     relative to the working directory and ``sqlite:////srv/ledger.db`` is absolute.
+    ``timeouts`` apply to PostgreSQL's sessions (:mod:`ledger.pg_session`).
     """
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, timeouts)
     if url.startswith("sqlite:///"):
         return SqliteDatabase(Path(url.removeprefix("sqlite:///")))
     if "://" in url:

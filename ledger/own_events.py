@@ -5,6 +5,9 @@ document, hash, ``events`` row), appended by the ledger under the terminal id
 :data:`ledger.terminals.LEDGER_TERMINAL`, store ``ledger``, so the changes feed,
 ``verify`` and a replay treat them as any other. The chain's terminal row is
 revoked from the start and has no token, so nothing can push as the ledger.
+
+Pushes run beside each other (:mod:`ledger.locking`); this chain is appended to only
+while holding the ``ledger_seq`` counter, which every append takes first.
 """
 
 from __future__ import annotations
@@ -41,9 +44,14 @@ class OwnEvent:
 def append_own_events(tx: Tx, events: Sequence[OwnEvent]) -> list[Event]:
     """Append ``events`` to the ledger's own chain, after every event applied so far
     (they take the next numbers of the ledger's order); the events."""
+    if not events:
+        return []
+    # The ledger's order is the chain's serialization point: taking its numbers
+    # first locks the ``ledger_seq`` counter until commit (ledger.db), so two
+    # pushes beside each other append to this chain one after the other.
+    first = tx.allocate("ledger_seq", len(events))
     _register_ledger_terminal(tx)
     seq, prev_hash = terminal_position(tx, LEDGER_TERMINAL)
-    first = tx.allocate("ledger_seq", len(events)) if events else 0
     now = utc_now_iso()
     rows = []
     built: list[Event] = []

@@ -18,6 +18,7 @@ from ledger.accounts import Accounts
 from ledger.accruals import paid_periods
 from ledger.conversions import conversions_due
 from ledger.db import Tx
+from ledger.locking import member_keys
 from ledger.member_book import MemberBook, load_members_by_id
 from ledger.own_events import OwnEvent, append_own_events
 from ledger.tier_keeping import settled_as_of
@@ -39,6 +40,7 @@ def finish(tx: Tx, accounts: Accounts, book: MemberBook) -> None:
     see of them (soonest expiry, tier progress, dividend accrued)."""
     others = sorted({a.member_id for a in accounts.anomalies if a.member_id} - set(book.by_id))
     if others:  # an overuse found on another member's earlier event
+        tx.lock_keys(member_keys(others))  # out of the usual order: see ledger.locking
         flagged = load_members_by_id(tx, others)
         for anomaly in accounts.anomalies:
             found = flagged.by_id.get(anomaly.member_id or "")

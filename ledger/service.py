@@ -1,6 +1,7 @@
 """Applying a batch of one terminal's events: the heart of exactly-once.
 
-Everything happens in one serialized write transaction (:meth:`Database.write`):
+Everything happens in one write transaction (:meth:`Database.push`, holding the
+batch's terminal and members: :mod:`ledger.locking`):
 the events, the accounts they change, the anomalies they raise, the terminal's new
 high water, and the reading of the answer. Either all of it commits or none of it
 does, so a crash or a lost answer can only lead to the same batch being pushed again,
@@ -51,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger import checks, programmes, rules
+from ledger import checks, locking, programmes, rules
 from ledger.accounts import Accounts
 from ledger.anomalies import Anomaly, record_anomalies
 from ledger.approval_checks import DEFAULT_POLICY, approval_flags, approval_problem
@@ -61,7 +62,7 @@ from ledger.db import Database, Tx
 from ledger.event_store import insert_events
 from ledger.instants import instant
 from ledger.intake import Batch, Intake, Wire, read_batch
-from ledger.member_book import MemberBook, WorkingMember, load_members
+from ledger.member_book import MemberBook, WorkingMember
 from ledger.member_events import MemberEvents, enrolment_problem
 from ledger.own_events import OwnEvent
 from ledger.own_work import apply_own_events, finish
@@ -131,15 +132,10 @@ def push_answer(
     voided = voids_of(events, voids)
     read = read_batch(db, terminal_id, events)
     live = [e for e in events if str(e["event_id"]) not in voided]
-    with db.write() as tx:
-        high_water, last_hash = terminal_position(tx, terminal_id)
-        batch = _Decided(terminal_id, high_water, last_hash)
+
+    def apply(tx: Tx, book: MemberBook) -> dict[str, object]:
+        batch = _Decided(terminal_id, *terminal_position(tx, terminal_id))
         known = known_events(tx, [str(e["event_id"]) for e in events])
-        book = load_members(
-            tx,
-            {str(e["card"]) for e in live} | {str(e["new_card"]) for e in live if "new_card" in e},
-            {str(e["member_id"]) for e in live if e.get("member_id")},
-        )
         context = _Context(tx, read, book, terminal_id, voided)
         for event in read.events:
             _decide(context, batch, known, book, event)
@@ -151,6 +147,8 @@ def push_answer(
             "balances": touched_states(tx, book, batch.touched),
             "stopped_at": batch.stop,
         }
+
+    return locking.in_push(db, terminal_id, live, apply)
 
 
 class _Context:
