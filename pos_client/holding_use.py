@@ -54,8 +54,7 @@ class HoldingUse:
         with self._lock:
             member = self._member
             if member is None:
-                with self.store.lock:
-                    card = self.store.members.card_holding_voucher(number)
+                card = self.store.members.card_holding_voucher(number)
                 if card is None:
                     raise SaleRefused(
                         f"Voucher {number} is not known at this till. Scan the member's "

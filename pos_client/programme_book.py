@@ -20,6 +20,7 @@ from datetime import datetime
 from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
 from loyalty.programme.versions import local_start, start_at, version_in_force
 from pos_client.store import LocalStore
+from pos_client.store.transaction import read_transaction
 from pos_client.views import ProgrammeInfo
 
 EPOCH_START = "1970-01-01T00:00"
@@ -45,7 +46,7 @@ class ProgrammeBook:
         self._parsed: dict[str, Programme] = {}
         self._refused: dict[int, str] = {}
         self._loaded_change = -1
-        self._seen: tuple[int, int] | None = None
+        self._seen: tuple[int, int, int] | None = None
         self._versions: list[ProgrammeVersion] = []
         self._info: dict[str, ProgrammeInfo] = {}
 
@@ -54,11 +55,12 @@ class ProgrammeBook:
         (a pull in this process bumps the store's generation; one in another process
         moves SQLite's ``data_version``)."""
         with self._lock:
-            with self.store.lock:
-                seen = (self.store.data_version(), self.store.generation)
-                if seen == self._seen:
-                    return self._versions
-                self._seen = seen
+            # data_version counts per thread (each has its own reader): key by thread.
+            seen = (threading.get_ident(), self.store.data_version(), self.store.generation)
+            if seen == self._seen:
+                return self._versions
+            self._seen = seen
+            with read_transaction(self.store.conn):
                 change = self.store.catalogue.versions_change()
                 if change == self._loaded_change:
                     return self._versions

@@ -105,8 +105,7 @@ class Selling(HoldingUse):
 
     def add_product(self, sku: str, qty: int = 1) -> SaleView:
         with self._lock:
-            with self.store.lock:
-                product = self.store.catalogue.product(sku)
+            product = self.store.catalogue.product(sku)
             if product is None or not product.active:
                 raise UnknownProduct(
                     f"Product {sku} is not in this till's catalogue. Sell it with a quick "
@@ -386,8 +385,7 @@ class Selling(HoldingUse):
             ref = plan.programme
             named = self.book.by_number(int(ref["version"]), str(ref["hash"]))
             approved = self._approval("refund", plan.refund_minor, approval, named)
-            with self.store.lock:
-                earlier = self.store.journal.refunds_of(plan.sale.event_id)
+            earlier = self.store.journal.refunds_of(plan.sale.event_id)
             return self._record(
                 EventKind.REFUND,
                 member,
@@ -401,8 +399,7 @@ class Selling(HoldingUse):
         self, receipt_no: str, lines: Mapping[int, int] | None
     ) -> tuple[RefundPlan, MemberView]:
         sale = self._find_receipt(receipt_no)
-        with self.store.lock:
-            earlier = self.store.journal.refunds_of(sale.event_id)
+        earlier = self.store.journal.refunds_of(sale.event_id)
         plan = plan_refund(sale, earlier, self.book, lines, programme_ref(self.version()))
         return plan, self._view(sale.card)
 
@@ -415,8 +412,7 @@ class Selling(HoldingUse):
             raise ReceiptNotFound(
                 f"Receipt {receipt_no} is from till {terminal_id}; refund it there."
             )
-        with self.store.lock:
-            event = self.store.journal.get(seq)
+        event = self.store.journal.get(seq)
         if event is None:
             raise ReceiptNotFound(f"There is no receipt {receipt_no} on this till.")
         if event.kind not in (EventKind.SALE, EventKind.EARN):

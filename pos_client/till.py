@@ -48,6 +48,7 @@ from pos_client.store import LocalStore
 from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
+from pos_client.store.transaction import read_transaction
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
 Clock = Callable[[], datetime]
@@ -177,8 +178,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def _card_out_of_use(self, card: str, member_id: str) -> CardReplaced:
         """The refusal of a card the member no longer uses: replaced by a new card, or
         blocked (lost, stolen) while the member has no card in use."""
-        with self.store.lock:
-            has_card = self.store.members.has_active_card(member_id)
+        has_card = self.store.members.has_active_card(member_id)
         if not has_card:
             return CardReplaced(
                 f"Card {mask_card_number(card)} is blocked (reported lost or stolen). The "
@@ -191,7 +191,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         UnknownCard when they are not cached, and CardReplaced for a card the ledger
         took out of use whose member this till never cached (an online lookup would
         not find it either)."""
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             found = self.store.members.find(card)
             state = self.store.members.card_state(card) if found is None else None
         if found is None:
@@ -280,9 +280,9 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def last_receipts(self, limit: int = 10) -> list[Receipt]:
         """The newest receipts of this till, newest first, with their member's name
         (found by member id; release 0.1.0's events by their card)."""
-        with self.store.lock:
+        names: dict[tuple[str, str], str] = {}
+        with read_transaction(self.store.conn):
             events = self.store.journal.recent(limit)
-            names: dict[tuple[str, str], str] = {}
             for event in events:
                 key = _member_key(event)
                 if key not in names:

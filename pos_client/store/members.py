@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -203,7 +204,7 @@ class MemberCache:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._counted: tuple[tuple[int, int], int] | None = None
+        self._counted: tuple[tuple[int, int, int], int] | None = None
 
     def get(self, card: str) -> CachedMember | None:
         """The member who has or had ``card``."""
@@ -329,6 +330,7 @@ class MemberCache:
         ``PRAGMA data_version``, a change by this one moves ``total_changes``.
         """
         version = (
+            threading.get_ident(),  # each thread's reader counts data_version on its own
             int(self._conn.execute("PRAGMA data_version").fetchone()[0]),
             self._conn.total_changes,
         )

@@ -110,17 +110,15 @@ class StoreSyncSide:
     def chain_agrees(self, seq: int, event_hash: str) -> bool:
         if seq == 0:
             return event_hash == GENESIS_HASH
-        with self.store.lock:
-            event = self.store.journal.get(seq)
+        event = self.store.journal.get(seq)
         return event is not None and event.hash == event_hash
 
     def events_after(self, seq: int, limit: int) -> list[Event]:
-        with self.store.lock:
-            return self.store.journal.after(seq, limit)
+        return self.store.journal.after(seq, limit)
 
     def settle(self, high_water: int, members: Sequence[MemberState]) -> None:
         now = _now()
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             store_states(conn, [_member_row(m, now) for m in members], newer_only=True)
             self._raise_confirmed(high_water)
             reapply_unconfirmed(conn)
@@ -133,7 +131,7 @@ class StoreSyncSide:
         )
 
     def park(self, event: ParkedEvent) -> None:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             conn.execute(
                 "INSERT INTO parked_events (seq, event_id, code, reason, parked_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET code = excluded.code, "
@@ -142,22 +140,19 @@ class StoreSyncSide:
             )
 
     def parked(self) -> list[ParkedEvent]:
-        with self.store.lock:
-            rows = self.conn.execute(
-                "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
-            ).fetchall()
+        rows = self.conn.execute(
+            "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
+        ).fetchall()
         return [ParkedEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def voids(self, first: int, last: int) -> list[Void]:
-        with self.store.lock:
-            return voids_between(self.conn, first, last)
+        return voids_between(self.conn, first, last)
 
     def pull_cursor(self) -> str | None:
-        with self.store.lock:
-            return self.store.settings.get(PULL_CURSOR)
+        return self.store.settings.get(PULL_CURSOR)
 
     def begin_pull(self) -> None:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             conn.execute(f"DELETE FROM {PULLED}")
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
@@ -183,7 +178,7 @@ class StoreSyncSide:
                 others.append(
                     (f"staff:{_staff_id(change)}", change.change, change.model_dump_json())
                 )
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             stage_states(conn, PULLED, [_member_row(m, now) for m in members], newer_only=True)
             conn.executemany(
                 "INSERT INTO pull_products VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
@@ -210,7 +205,7 @@ class StoreSyncSide:
             )
 
     def finish_pull(self, next_cursor: str, high_water: int) -> int:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             updated = apply_staged(conn, PULLED, newer_only=True)
             conn.execute(
                 "INSERT INTO products SELECT * FROM pull_products WHERE true "
@@ -260,13 +255,12 @@ class StoreSyncSide:
         )
 
     def pending(self) -> tuple[int, str | None]:
-        with self.store.lock:
-            row = self.conn.execute(
-                "WITH c (mark) AS (SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?) "
-                "SELECT (SELECT COUNT(*) FROM journal, c WHERE seq > c.mark), "
-                "(SELECT recorded_at FROM journal, c WHERE seq > c.mark ORDER BY seq LIMIT 1)",
-                [CONFIRMED_SEQ],
-            ).fetchone()
+        row = self.conn.execute(
+            "WITH c (mark) AS (SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?) "
+            "SELECT (SELECT COUNT(*) FROM journal, c WHERE seq > c.mark), "
+            "(SELECT recorded_at FROM journal, c WHERE seq > c.mark ORDER BY seq LIMIT 1)",
+            [CONFIRMED_SEQ],
+        ).fetchone()
         return int(row[0]), (None if row[1] is None else str(row[1]))
 
     def cache_member(self, member: MemberState, high_water: int) -> bool:
@@ -274,7 +268,7 @@ class StoreSyncSide:
         already includes events of this member that the till still counts as
         unconfirmed (on any of their cards): then it would count them twice, and
         the next sync settles the member instead."""
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             overlap = conn.execute(
                 f"SELECT COUNT(*) FROM journal WHERE {UNCONFIRMED} AND seq <= :high_water "
                 f"AND {MEMBER_EVENTS}",
@@ -289,12 +283,11 @@ class StoreSyncSide:
     def store_card_ranges(self, ranges: Sequence[CardRange]) -> None:
         """Keep the card number ranges the ledger gave this till (a range already
         held keeps its next number)."""
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             store_ranges(conn, [(r.first, r.last) for r in ranges])
 
     def card_numbers_left(self) -> int:
-        with self.store.lock:
-            return numbers_left(self.conn)
+        return numbers_left(self.conn)
 
 
 def _staff_id(change: StaffChange) -> str:

@@ -1,0 +1,183 @@
+"""The till's SQLite connections: one writer, and one reader per thread.
+
+The UI thread, the background sync thread and the device threads all use one store.
+Instead of one shared connection behind a lock every caller must hold, the store has
+
+- **one writer connection**. Every write runs in :func:`~pos_client.store.transaction.
+  write_transaction` (``BEGIN IMMEDIATE`` … ``COMMIT``), and the store serialises those
+  transactions itself: a thread that wants to write waits for the one writing to
+  finish. Statements a thread runs *inside* its own write transaction (the reads that
+  decide what to write, such as the journal's tip) go to the writer, so they see the
+  transaction's own changes and nobody else's.
+- **one read connection per thread**, opened the first time the thread reads, with the
+  same pragmas read back as the writer's (:mod:`pos_client.store.database`) and
+  ``query_only`` on, so a write outside a write transaction is refused rather than
+  slipping past the writer. In WAL mode a reader never waits for the writer, and it
+  sees every commit made before its next read transaction starts: a read after a
+  write made by the same thread (or any other) sees it. Reads that must agree with
+  each other run in one :func:`~pos_client.store.transaction.read_transaction`
+  (one snapshot).
+
+:class:`StoreConnection` *is* the writer, and routes each statement to the right
+connection: to itself when the calling thread holds the write transaction, to the
+thread's reader otherwise. So the store's helpers keep taking one connection, and no
+caller holds a lock. Reader connections are closed with the store (and when their
+thread ends).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Literal
+
+Parameters = Any
+"""A statement's parameters, as ``sqlite3.Connection.execute`` takes them."""
+
+OpenReader = Callable[[], "ReaderConnection"]
+"""Opens one reader connection on the writer's file (called once per thread)."""
+
+
+class NotInWriteTransaction(sqlite3.ProgrammingError):
+    """A transaction control call (``with conn:``, ``commit``) outside the write
+    transaction of the calling thread: it would end another thread's transaction."""
+
+
+class ReaderConnection(sqlite3.Connection):
+    """One thread's reader (a subclass only so that the writer can track it weakly:
+    a reader whose thread ended is dropped, and closed, with the thread's locals)."""
+
+
+class StoreConnection(sqlite3.Connection):
+    """The writer connection, routing each statement by the calling thread.
+
+    Created by ``sqlite3.connect(..., factory=StoreConnection)``;
+    :meth:`attach_readers` then says how to open a thread's reader.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._write_lock = threading.Lock()
+        self._writer_thread: int | None = None
+        self._local = threading.local()
+        self._readers: weakref.WeakSet[ReaderConnection] = weakref.WeakSet()
+        self._readers_lock = threading.Lock()
+        self._open_reader: OpenReader | None = None
+        self._closed = False
+
+    def attach_readers(self, open_reader: OpenReader) -> None:
+        """Use ``open_reader()`` (no arguments) to open each thread's reader."""
+        self._open_reader = open_reader
+
+    # --- the writer ----------------------------------------------------------------
+
+    def writing_here(self) -> bool:
+        """True when the calling thread holds the write transaction."""
+        return self._writer_thread == threading.get_ident()
+
+    @contextmanager
+    def writer(self) -> Iterator[StoreConnection]:
+        """Hold the writer for the block: statements from this thread go to it, other
+        threads' writes wait. Does not begin a transaction (see write_transaction)."""
+        if self.writing_here():
+            raise sqlite3.ProgrammingError("a write transaction cannot nest in another")
+        with self._write_lock:
+            self._writer_thread = threading.get_ident()
+            try:
+                yield self
+            finally:
+                self._writer_thread = None
+
+    # --- the readers ---------------------------------------------------------------
+
+    def reader(self) -> ReaderConnection:
+        """The calling thread's read connection, opened on first use."""
+        conn: ReaderConnection | None = getattr(self._local, "reader", None)
+        if conn is None:
+            if self._open_reader is None or self._closed:
+                raise sqlite3.ProgrammingError("the till database is closed")
+            conn = self._open_reader()
+            with self._readers_lock:
+                self._readers.add(conn)
+            self._local.reader = conn
+        return conn
+
+    # --- routed statements -----------------------------------------------------------
+
+    def execute(self, sql: str, parameters: Parameters = (), /) -> sqlite3.Cursor:
+        if self._writer_thread == threading.get_ident():
+            return super().execute(sql, parameters)
+        return self.reader().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Parameters], /) -> sqlite3.Cursor:
+        if self._writer_thread == threading.get_ident():
+            return super().executemany(sql, parameters)
+        return self.reader().executemany(sql, parameters)
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        if self.writing_here():
+            return super().executescript(sql_script)
+        return self.reader().executescript(sql_script)
+
+    def create_function(
+        self, name: str, narg: int, func: Callable[..., Any] | None, *, deterministic: bool = False
+    ) -> None:
+        """Register ``func`` on the connection this thread's statements go to."""
+        if self.writing_here():
+            super().create_function(name, narg, func, deterministic=deterministic)
+        else:
+            self.reader().create_function(name, narg, func, deterministic=deterministic)
+
+    # --- transaction control belongs to the writing thread -------------------------
+
+    def __enter__(self) -> StoreConnection:
+        self._require_writer("with conn:")
+        return super().__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> Literal[False]:
+        return super().__exit__(kind, value, traceback)
+
+    def commit(self) -> None:
+        self._require_writer("commit()")
+        super().commit()
+
+    def rollback(self) -> None:
+        self._require_writer("rollback()")
+        super().rollback()
+
+    def _require_writer(self, what: str) -> None:
+        if not self.writing_here():
+            raise NotInWriteTransaction(
+                f"{what} on the till database outside a write transaction; "
+                "use pos_client.store.transaction.write_transaction"
+            )
+
+    def close(self) -> None:
+        """Close every thread's reader, then the writer (waiting for a write in
+        progress to finish)."""
+        with self._readers_lock:
+            self._closed = True
+            readers = list(self._readers)
+            self._readers.clear()
+        for conn in readers:
+            conn.close()
+        if self.writing_here():
+            super().close()
+            return
+        with self._write_lock:
+            super().close()
+
+
+def routed(conn: sqlite3.Connection) -> StoreConnection | None:
+    """``conn`` as a :class:`StoreConnection`, or None for a plain connection."""
+    return conn if isinstance(conn, StoreConnection) else None
