@@ -46,7 +46,7 @@ class ProgrammeBook:
         self._parsed: dict[str, Programme] = {}
         self._refused: dict[int, str] = {}
         self._loaded_change = -1
-        self._seen: tuple[int, int, int] | None = None
+        self._seen: tuple[int, int] | None = None
         self._versions: list[ProgrammeVersion] = []
         self._info: dict[str, ProgrammeInfo] = {}
 
@@ -55,15 +55,15 @@ class ProgrammeBook:
         (a pull in this process bumps the store's generation; one in another process
         moves SQLite's ``data_version``)."""
         with self._lock:
-            # data_version counts per thread (each has its own reader): key by thread.
-            seen = (threading.get_ident(), self.store.data_version(), self.store.generation)
-            if seen == self._seen:
+            elsewhere = self.store.changes_elsewhere()
+            seen = None if elsewhere is None else (elsewhere, self.store.generation)
+            if seen is not None and seen == self._seen:
                 return self._versions
             self._seen = seen
+            if self.store.catalogue.versions_change() == self._loaded_change:
+                return self._versions
             with read_transaction(self.store.conn):
                 change = self.store.catalogue.versions_change()
-                if change == self._loaded_change:
-                    return self._versions
                 stored = self.store.catalogue.versions()
             versions = []
             for item in stored:

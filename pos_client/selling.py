@@ -75,6 +75,7 @@ class Selling(HoldingUse):
             *,
             event_id: str | None = None,
             at: datetime | None = None,
+            version: ProgrammeVersion | None = None,
             also: Any = None,
             outcome: Outcome | None = None,
             lines: tuple[Any, ...] = (),
@@ -269,7 +270,7 @@ class Selling(HoldingUse):
                 raise SaleRefused("The basket is empty: scan a product or type an amount.")
             at = self.clock()
             version = self.version(at)
-            self._fit_holdings(member, at)
+            self._fit_holdings(member, at, version)
             basket = self.draft.basket(at, self.config.store_id)
             member_snapshot = snapshot(member)
             outcome = self.outcomes.evaluate(version, basket, member_snapshot)
@@ -285,6 +286,7 @@ class Selling(HoldingUse):
                 fields,
                 event_id=event_id,
                 at=at,
+                version=version,
                 outcome=outcome,
                 currency=version.programme.currency,
             )

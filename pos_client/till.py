@@ -205,13 +205,18 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
 
     def _estimated(self, member: MemberView) -> MemberView:
         """``member`` with the dividend this till's unsynced sales add."""
+        return replace(member, accrued_unsynced=self._accrued(member))
+
+    def _accrued(
+        self, member: MemberView, version: ProgrammeVersion | None = None
+    ) -> dict[str, int]:
+        """The dividend this till's unsynced sales add (``version``: the one in force
+        now, when the caller has it already)."""
         spend = member.unconfirmed.get(QUALIFYING_SPEND, 0)
         if not spend:
-            return replace(member, accrued_unsynced={})
-        programme = self.version().programme
-        return replace(
-            member, accrued_unsynced=accrued_unsynced(programme, self.config.store_id, spend)
-        )
+            return {}
+        programme = (self.version() if version is None else version).programme
+        return accrued_unsynced(programme, self.config.store_id, spend)
 
     def _require_member(self) -> MemberView:
         if self._member is None:
@@ -228,6 +233,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         *,
         event_id: str | None = None,
         at: datetime | None = None,
+        version: ProgrammeVersion | None = None,
         also: Any = None,
         outcome: Outcome | None = None,
         lines: tuple[ReceiptLine, ...] = (),
@@ -237,9 +243,10 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
 
         ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines;
         ``currency``: a refund's is its sale's (else the version's in force). The member
-        after the event is shown under the version in force."""
+        after the event is shown under the version in force (``version``, when the
+        caller has it already)."""
         business = at or self.clock()
-        version = self.version(business)
+        version = self.version(business) if version is None else version
         common = {
             "card": member.card,
             "member_id": member.member_id,
@@ -264,12 +271,19 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         if self.link is not None:
             self.link.trigger()
         shown = after_event(member, Pending.of(event), self.book.info(version))
-        updated = self._estimated(replace(shown, as_of=business.date()))
+        updated = replace(
+            shown, as_of=business.date(), accrued_unsynced=self._accrued(shown, version)
+        )
         current = self._member
         if current is not None and current.member_id == member.member_id:
             # The same member (a refund of a sale on another of their cards, say)
             # stays under the card they were identified by.
-            self._member = replace(updated, card=current.card, card_replaced=current.card_replaced)
+            same = (current.card, current.card_replaced) == (updated.card, updated.card_replaced)
+            self._member = (
+                updated
+                if same
+                else replace(updated, card=current.card, card_replaced=current.card_replaced)
+            )
         receipt = receipt_of(event, member.name, updated, outcome, lines)
         if self.printer is not None:
             self.printer.submit(receipt)

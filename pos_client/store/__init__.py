@@ -112,13 +112,11 @@ class LocalStore:
         """The highest sequence number the ledger has confirmed (0 before any sync)."""
         return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
 
-    def data_version(self) -> int:
-        """Moves when a commit is made after the calling thread's last read (SQLite
-        ``PRAGMA data_version`` of the thread's reader, which never writes itself).
-
-        Each thread's reader counts on its own: compare values from one thread only.
-        """
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+    def changes_elsewhere(self) -> int | None:
+        """Moves when another process commits to the file (not for this process's own
+        commits, which bump :attr:`generation` where readers need to know); None
+        when it cannot be told without waiting for a write in progress here."""
+        return self.conn.changes_elsewhere()
 
     def pending_count(self) -> int:
         with read_transaction(self.conn):

@@ -92,6 +92,23 @@ class StoreConnection(sqlite3.Connection):
             finally:
                 self._writer_thread = None
 
+    def changes_elsewhere(self) -> int | None:
+        """A number that moves when another connection (another process: this one's
+        readers never write) commits to the file: the writer's ``PRAGMA
+        data_version``. Unlike a reader's, it does not move for this process's own
+        commits. None when a write of this process is in progress and it cannot be
+        read without waiting."""
+        if self.writing_here():
+            return int(super().execute("PRAGMA data_version").fetchone()[0])
+        if not self._write_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the till database is closed")
+            return int(super().execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            self._write_lock.release()
+
     # --- the readers ---------------------------------------------------------------
 
     def reader(self) -> ReaderConnection:
