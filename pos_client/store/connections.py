@@ -21,8 +21,9 @@ Instead of one shared connection behind a lock every caller must hold, the store
 :class:`StoreConnection` *is* the writer, and routes each statement to the right
 connection: to itself when the calling thread holds the write transaction, to the
 thread's reader otherwise. So the store's helpers keep taking one connection, and no
-caller holds a lock. Reader connections are closed with the store (and when their
-thread ends).
+caller holds a lock. When a thread ends its reader waits for the next new thread (so
+the UI's short-lived thread workers do not each open one); all are closed with the
+store.
 """
 
 from __future__ import annotations
@@ -48,8 +49,19 @@ class NotInWriteTransaction(sqlite3.ProgrammingError):
 
 
 class ReaderConnection(sqlite3.Connection):
-    """One thread's reader (a subclass only so that the writer can track it weakly:
-    a reader whose thread ended is dropped, and closed, with the thread's locals)."""
+    """A reader: used by one thread at a time (``check_same_thread`` is off only so
+    that the store can close it, and hand it to a later thread, from another)."""
+
+
+class _Lease:
+    """A thread's hold on its reader, kept in the thread's locals: when the thread
+    ends, the lease is dropped and the reader goes back to the idle ones, so that
+    short-lived threads (the UI's thread workers) do not each open a connection."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: ReaderConnection) -> None:
+        self.conn = conn
 
 
 class StoreConnection(sqlite3.Connection):
@@ -64,7 +76,10 @@ class StoreConnection(sqlite3.Connection):
         self._write_lock = threading.Lock()
         self._writer_thread: int | None = None
         self._local = threading.local()
-        self._readers: weakref.WeakSet[ReaderConnection] = weakref.WeakSet()
+        self._readers: list[ReaderConnection] = []
+        """Every reader opened (closed with the store)."""
+        self._idle: list[ReaderConnection] = []
+        """Readers whose thread ended, for the next thread that reads."""
         self._readers_lock = threading.Lock()
         self._open_reader: OpenReader | None = None
         self._closed = False
@@ -112,16 +127,33 @@ class StoreConnection(sqlite3.Connection):
     # --- the readers ---------------------------------------------------------------
 
     def reader(self) -> ReaderConnection:
-        """The calling thread's read connection, opened on first use."""
-        conn: ReaderConnection | None = getattr(self._local, "reader", None)
-        if conn is None:
+        """The calling thread's read connection: on first use, an idle one (its
+        thread ended) or a new one."""
+        lease: _Lease | None = getattr(self._local, "lease", None)
+        if lease is not None:
+            return lease.conn
+        with self._readers_lock:
             if self._open_reader is None or self._closed:
                 raise sqlite3.ProgrammingError("the till database is closed")
-            conn = self._open_reader()
+            conn = self._idle.pop() if self._idle else None
+            opener = self._open_reader
+        if conn is None:
+            conn = opener()
             with self._readers_lock:
-                self._readers.add(conn)
-            self._local.reader = conn
+                self._readers.append(conn)
+        lease = _Lease(conn)
+        weakref.finalize(lease, self._give_back, conn)
+        self._local.lease = lease
         return conn
+
+    def _give_back(self, conn: ReaderConnection) -> None:
+        """A thread ended: its reader becomes idle (out of any read transaction)."""
+        with self._readers_lock:
+            if self._closed:
+                return
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._idle.append(conn)
 
     # --- routed statements -----------------------------------------------------------
 
@@ -186,6 +218,7 @@ class StoreConnection(sqlite3.Connection):
             self._closed = True
             readers = list(self._readers)
             self._readers.clear()
+            self._idle.clear()
         for conn in readers:
             conn.close()
         if self.writing_here():
