@@ -124,6 +124,20 @@ class StoreConnection(sqlite3.Connection):
         finally:
             self._write_lock.release()
 
+    def change_mark(self) -> tuple[int, int] | None:
+        """A mark that moves with every commit to the file, made anywhere: the
+        writer's ``data_version`` (other processes) and ``total_changes`` (this
+        process), read together while no write of this process is in progress; None
+        when one is (a count taken now might miss what it is about to commit)."""
+        if self.writing_here() or not self._write_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the till database is closed")
+            return int(super().execute("PRAGMA data_version").fetchone()[0]), self.total_changes
+        finally:
+            self._write_lock.release()
+
     # --- the readers ---------------------------------------------------------------
 
     def reader(self) -> ReaderConnection:
