@@ -71,7 +71,7 @@ def open_till(data_dir: Path, programme: Programme, cards: list[str]) -> Till:
         CachedMember(card, f"M{n}", f"Member {n}", "gold", "active", False, "")
         for n, card in enumerate(cards, 1)
     )
-    with till.store.lock, write_transaction(till.store.conn) as conn:
+    with write_transaction(till.store.conn) as conn:
         conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?)", grocer.product_rows())
     return till
 
@@ -134,12 +134,11 @@ def sales(root: Path, programme: Programme, version: ProgrammeVersion) -> Run:
             warm.execute(INSERT_SQL, rows[index])
             warm.execute("COMMIT")
             run.warm.append(time.perf_counter() - started)
-        with till.store.lock:
-            run.recorded = int(
-                till.store.conn.execute(
-                    "SELECT length(document) FROM journal ORDER BY seq DESC LIMIT 1"
-                ).fetchone()[0]
-            )
+        run.recorded = int(
+            till.store.conn.execute(
+                "SELECT length(document) FROM journal ORDER BY seq DESC LIMIT 1"
+            ).fetchone()[0]
+        )
     finally:
         till.close()
         bare.close()

@@ -84,7 +84,7 @@ def fill_members(store: LocalStore, count: int) -> float:
     """Cache ``count`` members in one transaction, as a pull stores them; the seconds taken."""
     rows = member_rows(count)
     started = time.perf_counter()
-    with store.lock, write_transaction(store.conn) as conn:
+    with write_transaction(store.conn) as conn:
         store_states(conn, rows, newer_only=False)
     return time.perf_counter() - started
 
@@ -212,7 +212,7 @@ async def wait_for(condition: Any, what: str) -> None:
 
 def fill_basket(till: Till, count: int) -> SaleView:
     """``count`` product lines in the till's basket (no member selected yet)."""
-    with till.store.lock, write_transaction(till.store.conn) as conn:
+    with write_transaction(till.store.conn) as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO products VALUES (?, ?, ?, ?, ?, ?)", grocer.product_rows()
         )

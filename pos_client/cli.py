@@ -39,6 +39,7 @@ from pos_client.errors import ConfigError
 from pos_client.manager_commands import add_manager_commands, run_day, run_parked
 from pos_client.programme_commands import add_programme_commands
 from pos_client.store.staff import StaffStore
+from pos_client.store.transaction import read_transaction
 from pos_client.till import Till
 from pos_client.views import Receipt
 from sync.errors import SyncError
@@ -197,8 +198,8 @@ def _print_staff(till: Till) -> int:
     """One line per person the ledger sent: number, role, name, and whether they can
     sign in here (disabled, another store, locked out at this till until when)."""
     now = till.clock()
-    with till.store.lock:
-        staff = StaffStore(till.store.conn)
+    staff = StaffStore(till.store.conn)
+    with read_transaction(till.store.conn):
         rows = [(m, staff.locked_until(m.staff_id, now)) for m in staff.everyone()]
     if not rows:
         print("This till knows no staff: events name the configured operator.")

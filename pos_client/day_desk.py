@@ -76,7 +76,7 @@ class DayDesk:
         journal: a block per cashier, the totals, the events the ledger has not
         confirmed yet, and the close if the day was closed."""
         day = day or self.clock().date()
-        with self.store.lock, read_transaction(self.store.conn) as conn:
+        with read_transaction(self.store.conn) as conn:
             events = events_of_day(conn, day)
             names = StaffStore(conn).names()
             stored = day_close(conn, day)
@@ -134,8 +134,7 @@ class DayDesk:
                 raise _closed_already(report.closed, day)
             policy = self.version().programme.approvals
             fields = approval_fields(policy, "close_day", report.unsynced, approval)
-            with self.store.lock:
-                names = StaffStore(self.store.conn).names()
+            names = StaffStore(self.store.conn).names()
             closed = DayClose(
                 closed_at=_utc(self.clock()),
                 closed_by=operator,
@@ -146,11 +145,10 @@ class DayDesk:
             row = DayCloseRow(
                 day, closed.closed_at, operator, fields.get("approval"), report.to_json()
             )
-            with self.store.lock:
-                if not record_day_close(self.store.conn, row):
-                    stored = self.day_report(day).closed
-                    assert stored is not None
-                    raise _closed_already(stored, day)
+            if not record_day_close(self.store.conn, row):
+                stored = self.day_report(day).closed
+                assert stored is not None
+                raise _closed_already(stored, day)
             return report
 
     # --- the sync queue ------------------------------------------------------------------
@@ -169,8 +167,7 @@ class DayDesk:
             found = _parked(row, seq)
             return Resolution(seq, found.event_id, "retry", manager, "", _utc(self.clock()))
 
-        with self.store.lock:
-            resolve(self.store.conn, seq, decide)
+        resolve(self.store.conn, seq, decide)
         if self.link is not None:
             self.link.trigger()
 
@@ -194,8 +191,7 @@ class DayDesk:
             check_voidable(found)
             return Resolution(seq, found.event_id, "void", manager, note, _utc(self.clock()))
 
-        with self.store.lock:
-            resolve(self.store.conn, seq, decide)
+        resolve(self.store.conn, seq, decide)
         if self.link is not None:
             self.link.trigger()
 
@@ -206,8 +202,8 @@ class DayDesk:
             manager = check_staff_id(manager.strip())
         except LoyaltyError as error:
             raise UnknownStaff(error.message) from None
-        with self.store.lock:
-            staff = StaffStore(self.store.conn)
+        staff = StaffStore(self.store.conn)
+        with read_transaction(self.store.conn):
             if not staff.everyone():
                 return manager
             person = staff.find(manager)

@@ -37,18 +37,17 @@ def staff_help() -> tuple[str, ...]:
 
 def seed_staff_locally(till: Till) -> None:
     """The demo's staff in a till that has no ledger to pull them from."""
-    with till.store.lock:
-        if StaffStore(till.store.conn).everyone():
-            return
-        people = [
-            (
-                StaffMember(p.staff_id, p.name, p.role, hash_pin(p.pin), p.badge),  # type: ignore[arg-type]
-                index + 1,
-            )
-            for index, p in enumerate(DEMO_STAFF)
-        ]
-        with write_transaction(till.store.conn) as conn:
-            store_staff(conn, people)
+    if StaffStore(till.store.conn).everyone():
+        return
+    people = [
+        (
+            StaffMember(p.staff_id, p.name, p.role, hash_pin(p.pin), p.badge),  # type: ignore[arg-type]
+            index + 1,
+        )
+        for index, p in enumerate(DEMO_STAFF)
+    ]
+    with write_transaction(till.store.conn) as conn:
+        store_staff(conn, people)
 
 
 def sign_in_demo_cashier(till: Till) -> None:

@@ -56,8 +56,7 @@ class DeskBase:
 
     def _cards_of(self, member_id: str) -> list[tuple[str, str]]:
         """``(card, state)`` of every card of the member, the active one first."""
-        with self.store.lock:
-            return cards_of(self.store.conn, member_id)
+        return cards_of(self.store.conn, member_id)
 
     def _member_by_id(self, member_id: str) -> MemberView:
         """The member under their active card (else one of their old cards), read

@@ -33,6 +33,7 @@ from pos_client.recording import programme_ref
 from pos_client.store.card_events import cache_enrolled
 from pos_client.store.card_ranges import next_number, numbers_left, take
 from pos_client.store.member_states import ACTIVE
+from pos_client.store.transaction import write_transaction
 from pos_client.views import MemberView
 
 
@@ -46,8 +47,7 @@ class Enrolling(DeskBase):
 
     def card_numbers_left(self) -> int:
         """How many new members this till can still give a card number."""
-        with self.store.lock:
-            return numbers_left(self.store.conn)
+        return numbers_left(self.store.conn)
 
     def enrol(
         self,
@@ -79,8 +79,8 @@ class Enrolling(DeskBase):
                 at=at.isoformat(timespec="seconds"),
                 today=at.date(),
             )
-            with self.store.lock:
-                found = next_number(self.store.conn)
+            with write_transaction(self.store.conn) as conn:
+                found = next_number(conn)
             if found is None:
                 raise NoCardNumbers(
                     "This till has no card numbers left for new members. Sync with the "
@@ -146,8 +146,7 @@ class Enrolling(DeskBase):
     def _member_card(self, card: str) -> MemberView:
         """The member whose active card ``card`` is; refused otherwise."""
         number = card.strip()
-        with self.store.lock:
-            state = self.store.members.card_state(number)
+        state = self.store.members.card_state(number)
         if state != ACTIVE:
             raise ManagerActionRefused(
                 f"Card {mask_card_number(number)} is not a member's current card here: "

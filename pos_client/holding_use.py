@@ -54,8 +54,7 @@ class HoldingUse:
         with self._lock:
             member = self._member
             if member is None:
-                with self.store.lock:
-                    card = self.store.members.card_holding_voucher(number)
+                card = self.store.members.card_holding_voucher(number)
                 if card is None:
                     raise SaleRefused(
                         f"Voucher {number} is not known at this till. Scan the member's "
@@ -73,14 +72,17 @@ class HoldingUse:
             )
             return self._sale_view()
 
-    def _fit_holdings(self, member: MemberView | None, at: datetime) -> None:
+    def _fit_holdings(
+        self, member: MemberView | None, at: datetime, version: ProgrammeVersion | None = None
+    ) -> None:
         """Before the basket is evaluated: the member's usable offers go in, and
-        vouchers that are not the member's come out (another member was scanned)."""
+        vouchers that are not the member's come out (another member was scanned).
+        ``version``: the one in force at ``at``, when the caller has it already."""
         if member is None:
             self.draft.offers = ()
             return
         online = OfflineBounds(self.link, self.store, self.clock).online()
-        programme = self.version(at).programme
+        programme = (self.version(at) if version is None else version).programme
         self.draft.offers = offers_for_basket(
             programme, member.offers, at.date(), online, member.used
         )

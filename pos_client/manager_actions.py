@@ -178,8 +178,7 @@ class ManagerActions(DeskBase):
         }
 
     def _card_state(self, card: str) -> str | None:
-        with self.store.lock:
-            return self.store.members.card_state(card)
+        return self.store.members.card_state(card)
 
     def _known_card(self, card: str) -> MemberView:
         """The member who has or had ``card``, under that card."""

@@ -32,6 +32,7 @@ from pos_client.member_desk_views import (
 from pos_client.member_history import row_of_event, row_of_ledger_event
 from pos_client.store.journal import row_to_event
 from pos_client.store.member_search import member_journal, search
+from pos_client.store.transaction import read_transaction
 from pos_client.tier_progress import way_to_next_tier
 from sync.errors import SyncError
 
@@ -50,7 +51,7 @@ class MemberDesk(ManagerActions, Enrolling):
         """Members whose member id, card (whole, or its last 4+ digits), phone (any
         format) or name (every word, any case) matches ``text``; best keys first,
         at most ``limit``. Reads the local cache only."""
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             found = search(self.store.conn, text, limit)
             cached = {f.member_id: self.store.members.get_by_id(f.member_id) for f in found}
         hits = []
@@ -77,8 +78,7 @@ class MemberDesk(ManagerActions, Enrolling):
         vouchers, offers, expiring points, flags, cards and phone."""
         with self._lock:
             member = self._member_by_id(member_id)
-            with self.store.lock:
-                cached = self.store.members.get_by_id(member.member_id)
+            cached = self.store.members.get_by_id(member.member_id)
             cards = self._cards_of(member.member_id)
         if cached is None:  # pragma: no cover - the view was just read from the cache
             raise ManagerActionRefused(f"No member {member_id!r} at this till.")
@@ -132,7 +132,7 @@ class MemberDesk(ManagerActions, Enrolling):
         return self._till_history(member.member_id, page, page_size)
 
     def _till_history(self, member_id: str, page: int, page_size: int) -> HistoryPage:
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             rows = member_journal(self.store.conn, member_id, page * page_size, page_size + 1)
             confirmed = self.store.confirmed_seq
         zone = self.clock().tzinfo
@@ -169,7 +169,7 @@ class MemberDesk(ManagerActions, Enrolling):
     def _pending_rows(self, member_id: str, held: set[tuple[str, int]]) -> list[HistoryRow]:
         """This till's events of the member the ledger has not confirmed (and its
         answer did not list), newest first."""
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             events = self.store.journal.unconfirmed(member_id)
             confirmed = self.store.confirmed_seq
         zone = self.clock().tzinfo

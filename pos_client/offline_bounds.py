@@ -51,10 +51,9 @@ class OfflineBounds:
         wallet = programme.main_wallet
         local_midnight = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         since = local_midnight.astimezone(UTC).isoformat(timespec="milliseconds")
-        with self.store.lock:
-            spent = self.store.journal.unconfirmed_spent_since(
-                member.member_id, wallet.id if wallet else "points", since.replace("+00:00", "Z")
-            )
+        spent = self.store.journal.unconfirmed_spent_since(
+            member.member_id, wallet.id if wallet else "points", since.replace("+00:00", "Z")
+        )
         return programme.offline.redeem_cap - spent
 
     def _hours(self) -> float | None:

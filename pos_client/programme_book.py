@@ -20,6 +20,7 @@ from datetime import datetime
 from loyalty.programme import Programme, ProgrammeError, ProgrammeVersion, parse_programme
 from loyalty.programme.versions import local_start, start_at, version_in_force
 from pos_client.store import LocalStore
+from pos_client.store.transaction import read_transaction
 from pos_client.views import ProgrammeInfo
 
 EPOCH_START = "1970-01-01T00:00"
@@ -54,14 +55,15 @@ class ProgrammeBook:
         (a pull in this process bumps the store's generation; one in another process
         moves SQLite's ``data_version``)."""
         with self._lock:
-            with self.store.lock:
-                seen = (self.store.data_version(), self.store.generation)
-                if seen == self._seen:
-                    return self._versions
-                self._seen = seen
+            elsewhere = self.store.changes_elsewhere()
+            seen = None if elsewhere is None else (elsewhere, self.store.generation)
+            if seen is not None and seen == self._seen:
+                return self._versions
+            self._seen = seen
+            if self.store.catalogue.versions_change() == self._loaded_change:
+                return self._versions
+            with read_transaction(self.store.conn):
                 change = self.store.catalogue.versions_change()
-                if change == self._loaded_change:
-                    return self._versions
                 stored = self.store.catalogue.versions()
             versions = []
             for item in stored:

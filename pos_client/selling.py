@@ -75,6 +75,7 @@ class Selling(HoldingUse):
             *,
             event_id: str | None = None,
             at: datetime | None = None,
+            version: ProgrammeVersion | None = None,
             also: Any = None,
             outcome: Outcome | None = None,
             lines: tuple[Any, ...] = (),
@@ -105,8 +106,7 @@ class Selling(HoldingUse):
 
     def add_product(self, sku: str, qty: int = 1) -> SaleView:
         with self._lock:
-            with self.store.lock:
-                product = self.store.catalogue.product(sku)
+            product = self.store.catalogue.product(sku)
             if product is None or not product.active:
                 raise UnknownProduct(
                     f"Product {sku} is not in this till's catalogue. Sell it with a quick "
@@ -270,7 +270,7 @@ class Selling(HoldingUse):
                 raise SaleRefused("The basket is empty: scan a product or type an amount.")
             at = self.clock()
             version = self.version(at)
-            self._fit_holdings(member, at)
+            self._fit_holdings(member, at, version)
             basket = self.draft.basket(at, self.config.store_id)
             member_snapshot = snapshot(member)
             outcome = self.outcomes.evaluate(version, basket, member_snapshot)
@@ -286,6 +286,7 @@ class Selling(HoldingUse):
                 fields,
                 event_id=event_id,
                 at=at,
+                version=version,
                 outcome=outcome,
                 currency=version.programme.currency,
             )
@@ -386,8 +387,7 @@ class Selling(HoldingUse):
             ref = plan.programme
             named = self.book.by_number(int(ref["version"]), str(ref["hash"]))
             approved = self._approval("refund", plan.refund_minor, approval, named)
-            with self.store.lock:
-                earlier = self.store.journal.refunds_of(plan.sale.event_id)
+            earlier = self.store.journal.refunds_of(plan.sale.event_id)
             return self._record(
                 EventKind.REFUND,
                 member,
@@ -401,8 +401,7 @@ class Selling(HoldingUse):
         self, receipt_no: str, lines: Mapping[int, int] | None
     ) -> tuple[RefundPlan, MemberView]:
         sale = self._find_receipt(receipt_no)
-        with self.store.lock:
-            earlier = self.store.journal.refunds_of(sale.event_id)
+        earlier = self.store.journal.refunds_of(sale.event_id)
         plan = plan_refund(sale, earlier, self.book, lines, programme_ref(self.version()))
         return plan, self._view(sale.card)
 
@@ -415,8 +414,7 @@ class Selling(HoldingUse):
             raise ReceiptNotFound(
                 f"Receipt {receipt_no} is from till {terminal_id}; refund it there."
             )
-        with self.store.lock:
-            event = self.store.journal.get(seq)
+        event = self.store.journal.get(seq)
         if event is None:
             raise ReceiptNotFound(f"There is no receipt {receipt_no} on this till.")
         if event.kind not in (EventKind.SALE, EventKind.EARN):

@@ -45,6 +45,7 @@ from loyalty.staff import (
 from pos_client.approvals import Approval, approval_fields
 from pos_client.errors import LockedOut, NotAManager, NotSignedIn, UnknownStaff, WrongPin
 from pos_client.store.staff import StaffStore
+from pos_client.store.transaction import read_transaction
 
 if TYPE_CHECKING:
     from pos_client.config import TillConfig
@@ -135,8 +136,7 @@ class Staffing:
 
     def staff_list(self) -> list[StaffView]:
         """The active staff of this store, by staff number."""
-        with self.store.lock:
-            found = self._staff.working_at(self.config.store_id)
+        found = self._staff.working_at(self.config.store_id)
         return [StaffView.of(m) for m in found]
 
     # --- signing in and out --------------------------------------------------------
@@ -222,16 +222,14 @@ class Staffing:
         return StaffStore(self.store.conn)
 
     def _knows_staff(self) -> bool:
-        with self.store.lock:
-            return bool(self._staff.working_at(self.config.store_id))
+        return bool(self._staff.working_at(self.config.store_id))
 
     def _identify(self, who: str) -> StaffMember:
         """The active person of this store with staff number or badge ``who``."""
         who = who.strip()
         if not who:
             raise UnknownStaff("Type your staff number or scan your badge.")
-        with self.store.lock:
-            person = self._staff.find(who)
+        person = self._staff.find(who)
         if person is None:
             raise UnknownStaff(f"{who} is not a staff number or badge this till knows.")
         if not person.active:
@@ -257,7 +255,7 @@ class Staffing:
         WrongPin (counted) or LockedOut (not counted, the PIN not even checked)."""
         now = self.clock()
         staff = self._staff
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             until = staff.locked_until(person.staff_id, now)
             tries_left = LOCKOUT_TRIES - staff.failures(person.staff_id)
         if until is not None:
@@ -267,11 +265,9 @@ class Staffing:
         except StaffError as error:  # not a PIN at all: a slip, not a guess
             raise WrongPin(error.message, tries_left) from None
         if pin_matches(person.pin_hash, pin):  # ~50 ms: outside every lock
-            with self.store.lock:
-                staff.succeed(person.staff_id)
+            staff.succeed(person.staff_id)
             return person
-        with self.store.lock:
-            failed = staff.fail(person.staff_id, now)
+        failed = staff.fail(person.staff_id, now)
         if failed.locked_until is not None:
             raise _locked(person, failed.locked_until, now)
         tries = "try" if failed.tries_left == 1 else "tries"

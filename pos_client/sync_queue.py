@@ -16,6 +16,7 @@ from pos_client.errors import ManagerActionRefused
 from pos_client.store import LocalStore
 from pos_client.store.parked import ParkedRow, Resolution, parked_rows, resolutions
 from pos_client.store.sync_side import StoreSyncSide
+from pos_client.store.transaction import read_transaction
 from pos_client.views import TillStatus
 from sync.engine import SyncStatus
 
@@ -81,7 +82,7 @@ def check_voidable(row: ParkedRow) -> None:
 def queue_view(store: LocalStore, status: TillStatus) -> QueueView:
     """The queue of ``store`` with the link's ``status`` (from ``Till.status()``)."""
     count, oldest = StoreSyncSide(store).pending()
-    with store.lock:
+    with read_transaction(store.conn):
         rows = parked_rows(store.conn)
         decisions = resolutions(store.conn)
         confirmed = store.confirmed_seq

@@ -48,6 +48,7 @@ from pos_client.store import LocalStore
 from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
+from pos_client.store.transaction import read_transaction
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
 Clock = Callable[[], datetime]
@@ -177,8 +178,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def _card_out_of_use(self, card: str, member_id: str) -> CardReplaced:
         """The refusal of a card the member no longer uses: replaced by a new card, or
         blocked (lost, stolen) while the member has no card in use."""
-        with self.store.lock:
-            has_card = self.store.members.has_active_card(member_id)
+        has_card = self.store.members.has_active_card(member_id)
         if not has_card:
             return CardReplaced(
                 f"Card {mask_card_number(card)} is blocked (reported lost or stolen). The "
@@ -191,7 +191,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         UnknownCard when they are not cached, and CardReplaced for a card the ledger
         took out of use whose member this till never cached (an online lookup would
         not find it either)."""
-        with self.store.lock:
+        with read_transaction(self.store.conn):
             found = self.store.members.find(card)
             state = self.store.members.card_state(card) if found is None else None
         if found is None:
@@ -205,13 +205,18 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
 
     def _estimated(self, member: MemberView) -> MemberView:
         """``member`` with the dividend this till's unsynced sales add."""
+        return replace(member, accrued_unsynced=self._accrued(member))
+
+    def _accrued(
+        self, member: MemberView, version: ProgrammeVersion | None = None
+    ) -> dict[str, int]:
+        """The dividend this till's unsynced sales add (``version``: the one in force
+        now, when the caller has it already)."""
         spend = member.unconfirmed.get(QUALIFYING_SPEND, 0)
         if not spend:
-            return replace(member, accrued_unsynced={})
-        programme = self.version().programme
-        return replace(
-            member, accrued_unsynced=accrued_unsynced(programme, self.config.store_id, spend)
-        )
+            return {}
+        programme = (self.version() if version is None else version).programme
+        return accrued_unsynced(programme, self.config.store_id, spend)
 
     def _require_member(self) -> MemberView:
         if self._member is None:
@@ -228,6 +233,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         *,
         event_id: str | None = None,
         at: datetime | None = None,
+        version: ProgrammeVersion | None = None,
         also: Any = None,
         outcome: Outcome | None = None,
         lines: tuple[ReceiptLine, ...] = (),
@@ -237,9 +243,10 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
 
         ``outcome`` (a sale) or ``lines`` (a refund) give the receipt its lines;
         ``currency``: a refund's is its sale's (else the version's in force). The member
-        after the event is shown under the version in force."""
+        after the event is shown under the version in force (``version``, when the
+        caller has it already)."""
         business = at or self.clock()
-        version = self.version(business)
+        version = self.version(business) if version is None else version
         common = {
             "card": member.card,
             "member_id": member.member_id,
@@ -264,12 +271,19 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         if self.link is not None:
             self.link.trigger()
         shown = after_event(member, Pending.of(event), self.book.info(version))
-        updated = self._estimated(replace(shown, as_of=business.date()))
+        updated = replace(
+            shown, as_of=business.date(), accrued_unsynced=self._accrued(shown, version)
+        )
         current = self._member
         if current is not None and current.member_id == member.member_id:
             # The same member (a refund of a sale on another of their cards, say)
             # stays under the card they were identified by.
-            self._member = replace(updated, card=current.card, card_replaced=current.card_replaced)
+            same = (current.card, current.card_replaced) == (updated.card, updated.card_replaced)
+            self._member = (
+                updated
+                if same
+                else replace(updated, card=current.card, card_replaced=current.card_replaced)
+            )
         receipt = receipt_of(event, member.name, updated, outcome, lines)
         if self.printer is not None:
             self.printer.submit(receipt)
@@ -280,9 +294,9 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def last_receipts(self, limit: int = 10) -> list[Receipt]:
         """The newest receipts of this till, newest first, with their member's name
         (found by member id; release 0.1.0's events by their card)."""
-        with self.store.lock:
+        names: dict[tuple[str, str], str] = {}
+        with read_transaction(self.store.conn):
             events = self.store.journal.recent(limit)
-            names: dict[tuple[str, str], str] = {}
             for event in events:
                 key = _member_key(event)
                 if key not in names:

@@ -12,6 +12,7 @@ from loyalty.cards import make_card_number
 from loyalty.programme import Programme
 from pos_client.config import TillConfig
 from pos_client.store import CachedMember
+from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 
 TEST_TERMINAL = "TEST01-T1"
@@ -56,7 +57,7 @@ def till(till_config: TillConfig) -> Iterator[Till]:
 def store_versions(till: Till, versions: list[tuple[int, str, str, Programme]]) -> None:
     """Store ``(version, local start, UTC start, programme)`` rows in the till's
     database as a pull from the ledger stores them."""
-    with till.store.lock, till.store.conn:
+    with write_transaction(till.store.conn):
         till.store.conn.executemany(
             "INSERT INTO programme_versions VALUES (?, ?, ?, ?, ?, ?)",
             [

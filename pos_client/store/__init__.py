@@ -7,11 +7,21 @@ and checks that the journal's last event still links to the one before it.
 What a cashier sees of a member is the ledger-confirmed state plus this terminal's
 events the ledger has not yet confirmed (those with ``seq > confirmed_seq``), so no
 event is ever counted twice or missed (guarantee 4).
+
+Threads: the UI, the background sync and the device threads share one store, and no
+caller holds a lock around it. The store has one writer connection, whose write
+transactions it serialises itself, and gives each thread its own reader
+(:mod:`pos_client.store.connections`): ``store.conn`` is that writer, routing each
+statement to the writer inside the calling thread's write transaction
+(:func:`~pos_client.store.transaction.write_transaction`) and to the thread's reader
+otherwise. A write that must be atomic with the reads deciding it (the journal's
+tip, a balance checked before spending) does those reads inside its write
+transaction; reads that must agree with each other run in one
+:func:`~pos_client.store.transaction.read_transaction`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,12 +29,13 @@ from loyalty.errors import ChainBroken
 from loyalty.events import Event, verify_chain
 from pos_client.errors import StoreError
 from pos_client.store.catalogue import Catalogue, Product, StoredVersion
+from pos_client.store.connections import StoreConnection
 from pos_client.store.database import open_database
 from pos_client.store.journal import Journal, SideWrite
 from pos_client.store.members import CachedMember, MemberCache
 from pos_client.store.schema import migrations
 from pos_client.store.settings import CONFIRMED_SEQ, Settings
-from pos_client.store.transaction import write_transaction
+from pos_client.store.transaction import read_transaction, write_transaction
 
 __all__ = ["CONFIRMED_SEQ", "CachedMember", "LocalStore", "Product", "StoredVersion"]
 
@@ -35,15 +46,21 @@ EventBuilder = Callable[[int, str], Event]
 
 
 class LocalStore:
-    """The till's SQLite file. Thread-safe: every call holds the store's lock."""
+    """The till's SQLite file. Thread-safe without a caller-held lock: writes are
+    serialised by the writer connection, reads run on the calling thread's reader."""
 
     def __init__(self, path: Path, terminal_id: str) -> None:
         self.path = path
         self.terminal_id = terminal_id
-        self.lock = threading.RLock()
         self.db = open_database(path)
-        self.conn = self.db.conn
-        migrations.apply(self.db)
+        self.conn: StoreConnection = self.db.conn  # type: ignore[assignment]
+        """The writer, routing each statement (see the module's docstring)."""
+        try:
+            with self.conn.writer():
+                migrations.apply(self.db)
+        except BaseException:
+            self.conn.close()
+            raise
         self.journal = Journal(self.conn)
         self.members = MemberCache(self.conn)
         self.settings = Settings(self.conn)
@@ -59,8 +76,8 @@ class LocalStore:
         return cls(path, terminal_id)
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        """Close every thread's reader and the writer (after a write in progress)."""
+        self.conn.close()
 
     def _pin_terminal(self) -> None:
         with write_transaction(self.conn):
@@ -93,25 +110,24 @@ class LocalStore:
     @property
     def confirmed_seq(self) -> int:
         """The highest sequence number the ledger has confirmed (0 before any sync)."""
-        with self.lock:
-            return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
+        return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
 
-    def data_version(self) -> int:
-        """Moves when another connection commits (SQLite ``PRAGMA data_version``)."""
-        with self.lock:
-            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+    def changes_elsewhere(self) -> int | None:
+        """Moves when another process commits to the file (not for this process's own
+        commits, which bump :attr:`generation` where readers need to know); None
+        when it cannot be told without waiting for a write in progress here."""
+        return self.conn.changes_elsewhere()
 
     def pending_count(self) -> int:
-        with self.lock:
+        with read_transaction(self.conn):
             return self.journal.count_after(self.confirmed_seq)
 
     # --- writing -----------------------------------------------------------------
 
     def append(self, build: EventBuilder, also: SideWrite | None = None) -> Event:
-        with self.lock:
-            return self.journal.append(build, also)
+        return self.journal.append(build, also)
 
     def verify(self) -> int:
         """Check the whole journal's chain; return its length or raise ChainBroken."""
-        with self.lock:
+        with read_transaction(self.conn):
             return self.journal.verify()

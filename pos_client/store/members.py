@@ -22,6 +22,7 @@ from loyalty.canonical import canonical_json
 from loyalty.events import Event
 from loyalty.tier_metrics import RefundedSale, SaleMemory
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
+from pos_client.store.connections import routed
 from pos_client.store.journal import reward_fields
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import ACTIVE, MEMBER_COLUMNS, store_states
@@ -325,16 +326,24 @@ class MemberCache:
 
         Counting is a scan of the whole table (a million rows take tens of
         milliseconds), and the status bar asks after every scan; so the count is
-        kept until the database changes: a commit by another connection moves
-        ``PRAGMA data_version``, a change by this one moves ``total_changes``.
+        kept until the database changes: a commit by another process moves the
+        writer's ``PRAGMA data_version``, a change by this one moves its
+        ``total_changes`` (:meth:`StoreConnection.change_mark`, the same whichever
+        thread asks). Not kept while a write of this process is in progress.
         """
-        version = (
-            int(self._conn.execute("PRAGMA data_version").fetchone()[0]),
-            self._conn.total_changes,
-        )
+        store = routed(self._conn)
+        if store is None:
+            version: tuple[int, int] | None = (
+                int(self._conn.execute("PRAGMA data_version").fetchone()[0]),
+                self._conn.total_changes,
+            )
+        else:
+            version = store.change_mark()
         counted = self._counted
-        if counted is None or counted[0] != version:
+        if version is None or counted is None or counted[0] != version:
             total = int(self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+            if version is None:
+                return total
             counted = self._counted = (version, total)
         return counted[1]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from pos_client.store.transaction import joined_write
+
 CONFIRMED_SEQ = "confirmed_seq"
 """The highest sequence number of this till's events the ledger has confirmed."""
 
@@ -20,9 +22,10 @@ class Settings:
         return default if row is None else str(row[0])
 
     def set(self, key: str, value: str) -> None:
-        """Write ``key`` inside the caller's transaction (or autocommit)."""
-        self._conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
+        """Write ``key`` inside the caller's write transaction, or in one of its own."""
+        with joined_write(self._conn) as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )

@@ -33,7 +33,7 @@ from pos_client.store.member_states import (
 from pos_client.store.members import Expiring
 from pos_client.store.parked import voids_between
 from pos_client.store.staff import store_staff
-from pos_client.store.transaction import write_transaction
+from pos_client.store.transaction import read_transaction, write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
 from sync.protocol import (
@@ -112,17 +112,15 @@ class StoreSyncSide:
     def chain_agrees(self, seq: int, event_hash: str) -> bool:
         if seq == 0:
             return event_hash == GENESIS_HASH
-        with self.store.lock:
-            event = self.store.journal.get(seq)
+        event = self.store.journal.get(seq)
         return event is not None and event.hash == event_hash
 
     def events_after(self, seq: int, limit: int) -> list[Event]:
-        with self.store.lock:
-            return self.store.journal.after(seq, limit)
+        return self.store.journal.after(seq, limit)
 
     def settle(self, high_water: int, members: Sequence[MemberState]) -> None:
         now = _now()
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             store_states(conn, [_member_row(m, now) for m in members], newer_only=True)
             self._raise_confirmed(high_water)
             settled(conn, self.store.settings, high_water)
@@ -136,7 +134,7 @@ class StoreSyncSide:
         )
 
     def park(self, event: ParkedEvent) -> None:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             conn.execute(
                 "INSERT INTO parked_events (seq, event_id, code, reason, parked_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO UPDATE SET code = excluded.code, "
@@ -145,22 +143,19 @@ class StoreSyncSide:
             )
 
     def parked(self) -> list[ParkedEvent]:
-        with self.store.lock:
-            rows = self.conn.execute(
-                "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
-            ).fetchall()
+        rows = self.conn.execute(
+            "SELECT seq, event_id, code, reason FROM parked_events ORDER BY seq"
+        ).fetchall()
         return [ParkedEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def voids(self, first: int, last: int) -> list[Void]:
-        with self.store.lock:
-            return voids_between(self.conn, first, last)
+        return voids_between(self.conn, first, last)
 
     def pull_cursor(self) -> str | None:
-        with self.store.lock:
-            return self.store.settings.get(PULL_CURSOR)
+        return self.store.settings.get(PULL_CURSOR)
 
     def begin_pull(self) -> None:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             conn.execute(f"DELETE FROM {PULLED}")
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
@@ -186,7 +181,7 @@ class StoreSyncSide:
                 others.append(
                     (f"staff:{_staff_id(change)}", change.change, change.model_dump_json())
                 )
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             stage_states(conn, PULLED, [_member_row(m, now) for m in members], newer_only=True)
             conn.executemany(
                 "INSERT INTO pull_products VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sku) DO UPDATE "
@@ -213,7 +208,7 @@ class StoreSyncSide:
             )
 
     def finish_pull(self, next_cursor: str, high_water: int, fresh: bool = True) -> int:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             updated = apply_staged(conn, PULLED, newer_only=True)
             conn.execute(
                 "INSERT INTO products SELECT * FROM pull_products WHERE true "
@@ -267,9 +262,9 @@ class StoreSyncSide:
     def pending(self) -> tuple[int, str | None]:
         """Events the ledger does not hold: after the push position (below the
         confirmed mark while events a restored ledger lost go again)."""
-        with self.store.lock:
+        with read_transaction(self.conn) as conn:
             mark = push_position(self.store.settings)
-            row = self.conn.execute(
+            row = conn.execute(
                 "SELECT (SELECT COUNT(*) FROM journal WHERE seq > ?), "
                 "(SELECT recorded_at FROM journal WHERE seq > ? ORDER BY seq LIMIT 1)",
                 [mark, mark],
@@ -277,19 +272,18 @@ class StoreSyncSide:
         return int(row[0]), (None if row[1] is None else str(row[1]))
 
     def ledger_epoch(self) -> str | None:
-        with self.store.lock:
-            return self.store.settings.get(LEDGER_EPOCH)
+        return self.store.settings.get(LEDGER_EPOCH)
 
     def remember_epoch(self, epoch: str) -> None:
-        with self.store.lock, write_transaction(self.conn):
+        with write_transaction(self.conn):
             self.store.settings.set(LEDGER_EPOCH, epoch)
 
     def push_position(self) -> int:
-        with self.store.lock:
+        with read_transaction(self.conn):
             return push_position(self.store.settings)
 
     def begin_epoch(self, epoch: str, high_water: int) -> None:
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             begin_epoch(conn, self.store.settings, epoch, high_water)
         self.store.generation += 1
 
@@ -298,7 +292,7 @@ class StoreSyncSide:
         already includes events of this member that the till still counts as
         unconfirmed (on any of their cards): then it would count them twice, and
         the next sync settles the member instead."""
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             overlap = conn.execute(
                 f"SELECT COUNT(*) FROM journal WHERE {UNCONFIRMED} AND seq <= :high_water "
                 f"AND {MEMBER_EVENTS}",
@@ -313,12 +307,11 @@ class StoreSyncSide:
     def store_card_ranges(self, ranges: Sequence[CardRange]) -> None:
         """Keep the card number ranges the ledger gave this till (a range already
         held keeps its next number)."""
-        with self.store.lock, write_transaction(self.conn) as conn:
+        with write_transaction(self.conn) as conn:
             store_ranges(conn, [(r.first, r.last) for r in ranges])
 
     def card_numbers_left(self) -> int:
-        with self.store.lock:
-            return numbers_left(self.conn)
+        return numbers_left(self.conn)
 
 
 def _staff_id(change: StaffChange) -> str:

@@ -1,35 +1,75 @@
-"""One explicit SQLite write transaction.
+"""Explicit SQLite transactions on the till's connections.
 
-The connection runs in autocommit mode (``isolation_level=None``) so that every write
+The connections run in autocommit mode (``isolation_level=None``) so that every write
 happens inside a transaction we opened on purpose. ``BEGIN IMMEDIATE`` takes the write
 lock at the start, so reading the last sequence number and appending the next event
 cannot interleave with another writer, even in another process.
+
+On the till's :class:`~pos_client.store.connections.StoreConnection`, a write
+transaction first takes the writer for the calling thread (other threads' writes wait
+for it; reads do not), and a read transaction runs on the calling thread's reader;
+inside a write transaction, reads already see one consistent state (the writer's), so
+a read transaction there adds nothing. A plain ``sqlite3.Connection`` works too.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+
+from pos_client.store.connections import routed
 
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Run the block in ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    store = routed(conn)
+    holding: AbstractContextManager[object] = nullcontext() if store is None else store.writer()
+    with holding:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
 
 @contextmanager
 def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run the block's reads in one snapshot (``BEGIN`` … ``COMMIT``, WAL mode)."""
-    conn.execute("BEGIN")
+    """Run the block's reads in one snapshot (``BEGIN`` … ``COMMIT``, WAL mode).
+
+    Inside another read transaction of the same thread, or inside the thread's write
+    transaction, the block simply joins it (its snapshot is already one state).
+    """
+    store = routed(conn)
+    if store is not None and store.writing_here():
+        yield conn
+        return
+    reader = conn if store is None else store.reader()
+    if store is not None and reader.in_transaction:
+        yield conn
+        return
+    reader.execute("BEGIN")
     try:
         yield conn
     finally:
-        conn.execute("COMMIT")
+        reader.execute("COMMIT")
+
+
+@contextmanager
+def joined_write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Join the calling thread's write transaction on the till's store connection, or
+    run the block in a write transaction of its own when it has none.
+
+    For single writes that are sometimes part of a larger transaction (a setting
+    written with the pull it belongs to) and sometimes alone. On a plain connection
+    the block runs as it is (in the caller's transaction, or autocommit).
+    """
+    store = routed(conn)
+    if store is None or store.writing_here():
+        yield conn
+        return
+    with write_transaction(conn):
+        yield conn

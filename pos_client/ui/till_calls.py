@@ -320,9 +320,8 @@ def status() -> TillCall:
 
 def demo_cards(count: int) -> TillCall:
     def call(till: Till) -> Message:
-        with till.store.lock:
-            cards = till.store.members.sample_cards(count)
-            products = till.store.catalogue.sample_products(count)
+        cards = till.store.members.sample_cards(count)
+        products = till.store.catalogue.sample_products(count)
         return DemoCardsLoaded(cards, [(p.sku, p.name) for p in products])
 
     return call
@@ -352,8 +351,7 @@ def demo_product(simulator: ScannerSimulator | None = None) -> TillCall:
     """Draw a random product of the catalogue and "scan" it, like :func:`demo_card`."""
 
     def call(till: Till) -> Message:
-        with till.store.lock:
-            products = till.store.catalogue.sample_products(100)
+        products = till.store.catalogue.sample_products(100)
         if not products:
             raise UnknownProduct("This demo till has no products to scan.")
         sku = random.choice(products).sku

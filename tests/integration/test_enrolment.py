@@ -17,6 +17,7 @@ from pos_client.card_barcode import card_barcode_text, card_digits
 from pos_client.config import TillConfig
 from pos_client.errors import ManagerActionRefused, NoCardNumbers
 from pos_client.store.card_ranges import store_ranges
+from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from tests.integration.test_receipt_printing import open_with_printer, printer, wait_for
 
@@ -25,7 +26,7 @@ __all__ = ["printer"]  # the fake network printer fixture
 
 
 def give_numbers(till: Till, *ranges: tuple[int, int]) -> None:
-    with till.store.lock, till.store.conn:
+    with write_transaction(till.store.conn):
         store_ranges(till.store.conn, ranges)
 
 
@@ -42,8 +43,7 @@ def form(**changes: Any) -> dict[str, Any]:
 
 
 def journal_length(till: Till) -> int:
-    with till.store.lock:
-        return till.store.journal.tip()[0]
+    return till.store.journal.tip()[0]
 
 
 def test_an_enrolled_member_gets_the_next_number_and_can_earn_at_once_offline(till: Till):
@@ -52,8 +52,7 @@ def test_an_enrolled_member_gets_the_next_number_and_can_earn_at_once_offline(ti
     assert enrolled.card == card_of_body(FIRST) and is_valid_card_number(enrolled.card)
     assert enrolled.member.name == "Nora Ny" and enrolled.member.member_id.startswith("m-")
     assert enrolled.numbers_left == till.card_numbers_left() == 9
-    with till.store.lock:
-        (event,) = till.store.journal.after(0)
+    (event,) = till.store.journal.after(0)
     assert event.kind is EventKind.ENROL
     assert (event.card, event.member_id) == (enrolled.card, enrolled.member.member_id)
     enrolment = event.get("enrolment")
@@ -130,7 +129,7 @@ def test_ranges_that_are_not_enrolment_numbers_are_left_out(till: Till):
 
 def test_a_number_whose_card_the_till_knows_is_skipped(till: Till):
     give_numbers(till, (FIRST, FIRST + 2))
-    with till.store.lock, till.store.conn:
+    with write_transaction(till.store.conn):
         till.store.conn.execute(
             "INSERT INTO cards (card, member_id, state) VALUES (?, 'M000001', 'replaced')",
             [card_of_body(FIRST)],

@@ -11,6 +11,7 @@ from loyalty.cards import make_card_number
 from loyalty.events import EventKind
 from pos_client.approvals import Approval
 from pos_client.errors import ApprovalRequired, ManagerActionRefused
+from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from tests.conftest import member
 
@@ -32,7 +33,7 @@ def desk(till: Till) -> Till:
             ),
         ]
     )
-    with till.store.lock, till.store.conn:
+    with write_transaction(till.store.conn):
         till.store.conn.execute(
             "INSERT INTO cards (card, member_id, state) VALUES (?, 'M000001', 'replaced')",
             [make_card_number(77)],
@@ -41,8 +42,7 @@ def desk(till: Till) -> Till:
 
 
 def journal_length(till: Till) -> int:
-    with till.store.lock:
-        return till.store.journal.tip()[0]
+    return till.store.journal.tip()[0]
 
 
 def ids(hits: list) -> list[str]:  # type: ignore[type-arg]
@@ -128,8 +128,7 @@ def test_history_offline_is_this_tills_journal_newest_first_in_pages(desk: Till)
 def test_a_correction_is_recorded_with_its_approval_reason_and_note(desk: Till):
     receipt = desk.correct_points("M000001", "points", -250, "duplicate", "twice", ADJUST_OK)
     assert (receipt.kind, receipt.points, receipt.balance_after) == (EventKind.ADJUST, -250, 750)
-    with desk.store.lock:
-        (event,) = desk.store.journal.after(0)
+    (event,) = desk.store.journal.after(0)
     assert event.get("reason") == "duplicate" and event.get("note") == "twice"
     assert event.get("approval") == {"manager": "M1", "action": "adjust", "amount": 250}
     assert event.get("programme")["version"] == desk.version().version

@@ -14,6 +14,7 @@ from loyalty.errors import RedemptionRefused
 from loyalty.programme.default import simple_programme_document
 from pos_client.config import LedgerConfig
 from pos_client.store.sync_side import LAST_SYNC_AT, StoreSyncSide
+from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from sync.protocol import ProgrammeChange
 
@@ -41,7 +42,8 @@ def receive_version(till: Till, document: dict[str, object]) -> None:
     sync.stage_changes([change])
     sync.finish_pull(next_cursor="1", high_water=0)
     if last_sync is None:
-        till.store.conn.execute("DELETE FROM settings WHERE key = ?", [LAST_SYNC_AT])
+        with write_transaction(till.store.conn):
+            till.store.conn.execute("DELETE FROM settings WHERE key = ?", [LAST_SYNC_AT])
 
 
 @pytest.fixture

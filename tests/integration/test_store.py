@@ -10,6 +10,7 @@ from pos_client.errors import StoreError
 from pos_client.member_state import unconfirmed_postings
 from pos_client.store import LocalStore
 from pos_client.store.schema import migrations
+from pos_client.store.transaction import write_transaction
 
 from ..conftest import member
 
@@ -58,9 +59,9 @@ def test_the_database_runs_in_wal_mode_with_full_sync(store: LocalStore):
 
 def test_journal_events_can_never_be_updated_or_deleted(store: LocalStore):
     store.append(earn_builder(member(1, 0).card))
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"), write_transaction(store.conn):
         store.conn.execute("UPDATE journal SET postings = '{}'")
-    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"), write_transaction(store.conn):
         store.conn.execute("DELETE FROM journal")
     assert store.verify() == 1
 
@@ -118,10 +119,11 @@ def test_a_damaged_journal_tip_is_refused_at_open(tmp_path: Path):
     store = LocalStore.open(path, "T1")
     for _ in range(3):
         store.append(earn_builder(member(1, 0).card))
-    store.conn.execute("DROP TRIGGER journal_is_append_only_update")
-    store.conn.execute(
-        "UPDATE journal SET document = replace(document, '10', '5000') WHERE seq = 3"
-    )
+    with write_transaction(store.conn):
+        store.conn.execute("DROP TRIGGER journal_is_append_only_update")
+        store.conn.execute(
+            "UPDATE journal SET document = replace(document, '10', '5000') WHERE seq = 3"
+        )
     store.close()
     with pytest.raises(StoreError, match="damaged"):
         LocalStore.open(path, "T1")

@@ -8,10 +8,14 @@ with the current code.
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from loyalty.cards import make_card_number
 from pos_client.store import LocalStore
+from pos_client.store.connections import StoreConnection
 from pos_client.store.database import open_database
 from pos_client.store.schema import migrations
 
@@ -41,12 +45,19 @@ def card_row(
     )
 
 
+def writer_of(db: Database) -> AbstractContextManager[StoreConnection]:
+    """Hold the writer of a database opened without the store (as LocalStore does)."""
+    assert isinstance(db.conn, StoreConnection)
+    return db.conn.writer()
+
+
 def cache_keyed_by_card(path: Path, rows: list[tuple[object, ...]]) -> None:
     db = open_database(path)
     try:
-        migrations.apply(db, stop_before="m009_members_by_member_id")
+        with writer_of(db):
+            migrations.apply(db, stop_before="m009_members_by_member_id")
         placeholders = ", ".join("?" * len(rows[0]))
-        with db.conn:
+        with writer_of(db), db.conn:
             db.conn.executemany(
                 f"INSERT INTO members ({CARD_COLUMNS}) VALUES ({placeholders})", rows
             )
@@ -165,9 +176,10 @@ def test_migration_11_indexes_the_vouchers_members_already_hold(tmp_path: Path):
     cache_keyed_by_card(path, [card_row(10, "M5", version=2, points=0)])
     db = open_database(path)
     try:
-        migrations.apply(db, stop_before="m011_held_vouchers")
+        with writer_of(db):
+            migrations.apply(db, stop_before="m011_held_vouchers")
         voucher = {"number": "VCH-2L9ZHQFKHD", "value_minor": 3000, "currency": "NOK"}
-        with db.conn:
+        with writer_of(db), db.conn:
             db.conn.execute(
                 "UPDATE members SET vouchers = ? WHERE member_id = 'M5'", [json.dumps([voucher])]
             )

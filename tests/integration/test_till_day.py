@@ -206,8 +206,7 @@ def test_the_report_prints_on_the_receipt_printer_and_a_dead_printer_says_why(
 
 
 def closes(till: Till) -> int:
-    with till.store.lock:
-        return int(till.store.conn.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0])
+    return int(till.store.conn.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0])
 
 
 def test_closing_a_day_with_unsynced_events_needs_a_manager(day_till: Till, clock: Clock):
@@ -229,8 +228,7 @@ def test_closing_a_day_with_unsynced_events_needs_a_manager(day_till: Till, cloc
     assert day_till.day_report().closed == closed.closed
     lines = closed.text_lines()
     assert "Closed by" in "\n".join(lines) and "Approved by" in "\n".join(lines)
-    with day_till.store.lock:
-        (report,) = day_till.store.conn.execute("SELECT report FROM day_closes").fetchone()
+    (report,) = day_till.store.conn.execute("SELECT report FROM day_closes").fetchone()
     assert '"unsynced": 6' in report and '"day": "2026-03-14"' in report
 
     with pytest.raises(ManagerActionRefused, match="already closed"):

@@ -360,7 +360,7 @@ def catalogue(rng: random.Random) -> list[Product]:
 
 def stock(till: Till, products: list[Product]) -> None:
     """Put the catalogue in the till, as a pull from the ledger would."""
-    with till.store.lock, write_transaction(till.store.conn) as conn:
+    with write_transaction(till.store.conn) as conn:
         conn.executemany(
             "INSERT INTO products VALUES (?, ?, ?, ?, 1, 1)",
             [(p.sku, p.name, p.price_minor, json.dumps(list(p.tags))) for p in products],
@@ -682,7 +682,8 @@ def open_shops(directory: Path, rng: random.Random) -> list[Shop]:
         # Every event is still committed to the file, only not fsynced one by one:
         # durability is test_crash_safety's subject, and here 10,300 fsyncs (2-6 ms
         # each on this disk) would cost as much as everything else in this test.
-        till.store.conn.execute("PRAGMA synchronous = NORMAL")
+        with till.store.conn.writer():
+            till.store.conn.execute("PRAGMA synchronous = NORMAL")
         roster = members(rng, programme, index)
         till.store.members.upsert_many(roster)
         stock(till, products)

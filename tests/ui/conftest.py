@@ -73,7 +73,7 @@ QUICK_KEYS = (
 
 def stock(till: Till) -> None:
     """Put the test catalogue in the till, as a pull from the ledger would."""
-    with till.store.lock, write_transaction(till.store.conn) as conn:
+    with write_transaction(till.store.conn) as conn:
         conn.executemany(
             "INSERT INTO products VALUES (?, ?, ?, ?, 1, 1)",
             [(sku, name, price, json.dumps(tags)) for sku, name, price, tags in PRODUCTS],

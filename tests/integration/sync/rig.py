@@ -260,8 +260,7 @@ class TillRig:
     # --- reading -----------------------------------------------------------------
 
     def journal(self) -> list[Event]:
-        with self.till.store.lock:
-            return list(self.till.store.journal.iterate())
+        return list(self.till.store.journal.iterate())
 
     def shown(self, card: str) -> int:
         return self.till.lookup(card).balance

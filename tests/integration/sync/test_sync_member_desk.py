@@ -15,6 +15,7 @@ import pytest
 
 from pos_client.approvals import Approval
 from pos_client.errors import CardReplaced
+from pos_client.store.transaction import write_transaction
 from tests.integration.ledger.support import fresh_card
 from tests.integration.sync.rig import (
     LedgerUnderTest,
@@ -70,7 +71,7 @@ def test_a_failing_card_range_request_never_fails_the_sync(ledger: LedgerUnderTe
     rig: TillRig = new_till(ledger)
     (card,) = ledger.add_members(100)
     assert rig.sync()  # the block the ledger gave the terminal when it was added
-    with rig.till.store.lock, rig.till.store.conn as conn:
+    with write_transaction(rig.till.store.conn) as conn:
         conn.execute("UPDATE card_ranges SET next = last - 10")  # nearly used up
     failing = FailingPaths(lambda r: r.url.path == "/v1/card-ranges")
     rig.link.transport.inner = failing

@@ -38,10 +38,9 @@ def parked_rig(ledger: LedgerUnderTest, tmp_path: Path, card: str, earns: int = 
 
 
 def resolutions(rig: TillRig) -> list[tuple[object, ...]]:
-    with rig.till.store.lock:
-        return rig.till.store.conn.execute(
-            "SELECT seq, decision, manager, note FROM parked_resolutions ORDER BY seq"
-        ).fetchall()
+    return rig.till.store.conn.execute(
+        "SELECT seq, decision, manager, note FROM parked_resolutions ORDER BY seq"
+    ).fetchall()
 
 
 def test_the_queue_shows_what_waits_and_the_parked_event_with_the_reason(
@@ -98,7 +97,7 @@ def test_a_void_needs_a_note_a_parked_event_and_a_manager(ledger: LedgerUnderTes
             till.retry_parked(99, "9001")
         with pytest.raises(UnknownStaff):
             till.retry_parked(1, "")
-        with till.store.lock, till.store.conn:
+        with write_transaction(till.store.conn):
             till.store.conn.executemany(
                 "INSERT INTO staff (staff_id, name, role, pin_hash, active, version) "
                 "VALUES (?, ?, ?, 'scrypt$x', 1, 1)",
@@ -139,7 +138,7 @@ def test_a_batch_refused_as_a_whole_parks_the_event_refused(
         # version, say): the ledger cannot read the batch and answers 422.
         content = {**good.content, "event_id": "unreadable-2", "seq": 2,
                    "prev_hash": good.hash, "operator": "x" * 100}  # fmt: skip
-        with rig.till.store.lock, write_transaction(rig.till.store.conn) as conn:
+        with write_transaction(rig.till.store.conn) as conn:
             conn.execute(INSERT_SQL, journal_row(Event(content, compute_hash(content))))
         rig.earn(card, "100")  # event 3
 

@@ -36,7 +36,7 @@ CURSORS = {
 
 def set_cursor(rig: TillRig, value: str | None) -> None:
     store = rig.till.store
-    with store.lock, write_transaction(store.conn) as conn:
+    with write_transaction(store.conn) as conn:
         if value is None:
             conn.execute("DELETE FROM settings WHERE key = ?", [PULL_CURSOR])
         else:

@@ -100,7 +100,7 @@ def _last_fresh(rig: TillRig) -> str | None:
 
 def _set_last_fresh(rig: TillRig, moment: datetime) -> None:
     stamp = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-    with rig.till.store.lock, write_transaction(rig.till.store.conn):
+    with write_transaction(rig.till.store.conn):
         rig.till.store.settings.set(LAST_SYNC_AT, stamp)
 
 
