@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from loyalty.errors import ChainBroken
-from loyalty.events import Event, verify_chain
+from loyalty.events import Event
 from pos_client.errors import StoreError
+from pos_client.store import integrity
 from pos_client.store.catalogue import Catalogue, Product, StoredVersion
 from pos_client.store.database import open_database
 from pos_client.store.journal import Journal, SideWrite
@@ -56,10 +56,16 @@ class LocalStore:
 
     @classmethod
     def open(cls, path: Path, terminal_id: str) -> LocalStore:
-        return cls(path, terminal_id)
+        """Open the till's store after :mod:`~pos_client.store.integrity`'s checks."""
+        identity = integrity.check_before_open(path, terminal_id)
+        with integrity.refusing_damage(path):
+            store = cls(path, terminal_id)
+        integrity.ensure_identity(store, identity)
+        return store
 
     def close(self) -> None:
         with self.lock:
+            integrity.note_tip(self)  # a clean shutdown: the identity learns the tip
             self.conn.close()
 
     def _pin_terminal(self) -> None:
@@ -75,18 +81,7 @@ class LocalStore:
                 )
 
     def _check_tip(self) -> None:
-        seq, _ = self.journal.tip()
-        if seq == 0:
-            return
-        tail = self.journal.after(max(seq - 2, 0))
-        start = tail[0]
-        try:
-            if start.seq == 1:
-                verify_chain(tail)
-            else:
-                verify_chain(tail[1:], start_seq=start.seq + 1, start_hash=start.hash)
-        except ChainBroken as error:
-            raise StoreError(f"The till's journal is damaged: {error}") from error
+        integrity.check_journal_tail(self.journal, self.path)
 
     # --- reading -----------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from loyalty.events import GENESIS_HASH, Event
 from loyalty.staff import StaffError, StaffMember, check_staff_id
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
+from pos_client.store.integrity import note_tip
 from pos_client.store.card_events import reapply_unconfirmed
 from pos_client.store.card_ranges import numbers_left, store_ranges
 from pos_client.store.epochs import LEDGER_EPOCH, begin_epoch, finish_epoch, push_position, settled
@@ -243,6 +244,7 @@ class StoreSyncSide:
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
         self.store.generation += 1
+        note_tip(self.store)  # once a sync run: the identity learns the journal's tip
         return updated
 
     def _store_version(self, change: ProgrammeChange) -> None:
