@@ -19,10 +19,10 @@ from loyalty.events import GENESIS_HASH, Event
 from loyalty.staff import StaffError, StaffMember, check_staff_id
 from pos_client.holdings import Accrual, HeldOffer, HeldVoucher
 from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
-from pos_client.store.integrity import note_tip
 from pos_client.store.card_events import reapply_unconfirmed
 from pos_client.store.card_ranges import numbers_left, store_ranges
 from pos_client.store.epochs import LEDGER_EPOCH, begin_epoch, finish_epoch, push_position, settled
+from pos_client.store.integrity import note_tip
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import (
     PULLED,
