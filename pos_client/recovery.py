@@ -43,7 +43,7 @@ from pos_client.store.identity import (
     read_identity,
     write_identity,
 )
-from pos_client.store.integrity import DatabaseRefused, check_before_open
+from pos_client.store.integrity import DatabaseRefused, check_before_open, full_check
 from pos_client.store.journal import INSERT_SQL, journal_row
 from pos_client.store.settings import CONFIRMED_SEQ
 from pos_client.store.transaction import write_transaction
@@ -141,6 +141,12 @@ def _problem(path: Path, terminal_id: str) -> str:
         return refused.problem
     if not path.exists():
         return "the data directory is new or was lost"
+    try:
+        damage = full_check(path)
+    except DatabaseRefused as refused:
+        return refused.problem
+    if damage is not None:
+        return damage
     raise RecoveryRefused(
         f"The till database {path} is healthy; the till starts on it, so there is nothing "
         "to recover (recovering would set aside events not yet synced)."

@@ -5,7 +5,8 @@ numbering again at 1 (receipt numbers repeat, the ledger answers "fork" and thos
 sales never reach it); on another till's file, or an older copy of its own, it
 continues a chain the ledger already holds differently. So, before the store is
 opened, the file is compared with the till's identity (:mod:`pos_client.store.identity`)
-and read end to end by SQLite's ``PRAGMA quick_check``. The till refuses to start,
+and its tables (all but the member cache, :data:`CACHE_TABLES`) are read end to end
+by SQLite's ``PRAGMA quick_check``. The till refuses to start,
 with :class:`DatabaseRefused` (one clear message; ``pos-client`` exits with
 :data:`EXIT_DATABASE_REFUSED`), when the database is
 
@@ -53,6 +54,12 @@ log = logging.getLogger(__name__)
 EXIT_DATABASE_REFUSED = 3
 """``pos-client``'s exit status when it refuses the till's database."""
 SQLITE_HEADER = b"SQLite format 3\x00"
+CACHE_TABLES = frozenset(
+    {"members", "cards", "pull_members", "held_vouchers", "products", "pull_products", "pull_other"}
+)
+"""Copies of the ledger's data that a full pull brings back. They are the bulk of the
+file (a million members), so ``quick_check`` skips them to keep the start fast
+(docs/PERFORMANCE.md, "Till start to ready"); every other table is checked."""
 RECOVER_ADVICE = (
     "Nothing was changed. Run `pos-client recover` to set the file aside and rebuild "
     "the journal from the ledger (README: 'When the till's database is lost or damaged')."
@@ -131,10 +138,11 @@ def inspect_database(path: Path) -> Inspection:
     with refusing_damage(path):
         uri = path.resolve().as_uri() + "?mode=rw"
         with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
-            problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
-            if problems != ["ok"]:
-                raise DatabaseRefused(path, f"is damaged (quick_check: {'; '.join(problems)})")
-            tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+            tables = {
+                str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            for table in sorted(tables - CACHE_TABLES):
+                _quick_check(conn, path, table)
             if not {"settings", "journal"} <= tables:
                 return Inspection(None, None, 0, GENESIS_HASH)  # never set up
             settings = dict(
@@ -147,6 +155,13 @@ def inspect_database(path: Path) -> Inspection:
             # the last events' links are checked then (check_journal_tail).
             seq, tip_hash = Journal(conn).tip()
     return Inspection(settings.get(DATABASE_ID), settings.get("terminal_id"), seq, tip_hash)
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path, table: str) -> None:
+    quoted = table.replace('"', '""')
+    problems = [str(r[0]) for r in conn.execute(f'PRAGMA quick_check("{quoted}")')]
+    if problems != ["ok"]:
+        raise DatabaseRefused(path, f"is damaged (quick_check: {'; '.join(problems[:3])})")
 
 
 def check_journal_tail(journal: Journal, path: Path) -> tuple[int, str]:
@@ -211,3 +226,20 @@ def note_tip(store: LocalStore) -> None:
             write_identity(store.path, identity.advanced(seq, seq))
     except (IdentityUnreadable, sqlite3.Error, OSError) as error:
         log.warning("the till's identity file was not refreshed: %s", error)
+
+
+def full_check(path: Path) -> str | None:
+    """What is wrong with a database the start checks pass, or None: the whole file's
+    ``quick_check`` (the member cache included) and the whole journal's chain. Too slow
+    for every start; ``pos-client recover`` runs it before refusing a healthy file."""
+    with refusing_damage(path):
+        uri = path.resolve().as_uri() + "?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
+            problems = [str(r[0]) for r in conn.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                return f"is damaged (quick_check: {'; '.join(problems)})"
+            try:
+                Journal(conn).verify()
+            except ChainBroken as error:
+                return f"has a damaged journal ({error.message})"
+    return None
