@@ -224,6 +224,8 @@ def note_tip(store: LocalStore) -> None:
             seq, _ = store.journal.tip()
         if seq > identity.known_seq:
             write_identity(store.path, identity.advanced(seq, seq))
+    except sqlite3.ProgrammingError:
+        return  # closed already: it was noted then
     except (IdentityUnreadable, sqlite3.Error, OSError) as error:
         log.warning("the till's identity file was not refreshed: %s", error)
 
