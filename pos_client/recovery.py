@@ -45,6 +45,7 @@ from pos_client.store.identity import (
 )
 from pos_client.store.integrity import DatabaseRefused, check_before_open, full_check
 from pos_client.store.journal import INSERT_SQL, journal_row
+from pos_client.store.receipt_shift import RECEIPT_SHIFTS, ReceiptNumbering
 from pos_client.store.settings import CONFIRMED_SEQ
 from pos_client.store.transaction import write_transaction
 from sync.client import LedgerClient
@@ -70,6 +71,8 @@ class RecoveryReport:
     lost: tuple[int, ...]
     known_seq: int | None
     """The last sequence number the identity knew of (None: no identity file)."""
+    next_receipt: int
+    """The number the next receipt is printed with (after every number printed before)."""
 
     @property
     def next_seq(self) -> int:
@@ -91,8 +94,9 @@ class RecoveryReport:
         else:
             out.append("  lost: none")
         out.append(
-            f"  the till continues at event {self.next_seq}; members, programmes and "
-            "products come back with the next sync"
+            f"  the till continues at event {self.next_seq}, receipt number "
+            f"{self.next_receipt}; members, programmes and products come back with the "
+            "next sync"
         )
         return out
 
@@ -116,21 +120,33 @@ def recover(config: TillConfig, client: LedgerClient) -> RecoveryReport:
     journal = events + salvaged
     end = journal[-1].seq if journal else 0
     known = identity.known_seq if identity is not None else None
-    receipt = max(end, identity.known_receipt if identity is not None else 0)
+    earlier = ReceiptNumbering(identity.receipt_shifts if identity is not None else ())
+    printed = max(earlier.number_of(end), identity.known_receipt if identity else 0)
+    numbering = earlier.continued(end + 1, printed + 1)
     database_id = new_database_id()
-    _write_database(config, events, salvaged, database_id)
+    _write_database(config, events, salvaged, database_id, numbering)
     write_identity(
         path,
         Identity(
             config.terminal_id,
             database_id,
             known_seq=end,
-            known_receipt=receipt,
+            known_receipt=printed,
             ledger_url=config.ledger.url or "",
+            receipt_shifts=numbering.shifts,
         ),
     )
     lost = tuple(range(end + 1, known + 1)) if known is not None else ()
-    return RecoveryReport(path, set_aside, problem, len(events), len(salvaged), lost, known)
+    return RecoveryReport(
+        path,
+        set_aside,
+        problem,
+        len(events),
+        len(salvaged),
+        lost,
+        known,
+        numbering.number_of(end + 1),
+    )
 
 
 def _problem(path: Path, terminal_id: str) -> str:
@@ -244,15 +260,21 @@ def salvage(old: Path, after_seq: int, after_hash: str) -> list[Event]:
 
 
 def _write_database(
-    config: TillConfig, confirmed: list[Event], pending: list[Event], database_id: str
+    config: TillConfig,
+    confirmed: list[Event],
+    pending: list[Event],
+    database_id: str,
+    numbering: ReceiptNumbering,
 ) -> None:
-    """A new database holding the journal, the confirmed mark and the new id."""
+    """A new database holding the journal, the confirmed mark, the new id and the
+    receipt numbering."""
     store = LocalStore(config.database_path, config.terminal_id)
     try:
         with store.lock, write_transaction(store.conn) as conn:
             conn.executemany(INSERT_SQL, [journal_row(e) for e in confirmed + pending])
             store.settings.set(CONFIRMED_SEQ, str(confirmed[-1].seq if confirmed else 0))
             store.settings.set(DATABASE_ID, database_id)
+            store.settings.set(RECEIPT_SHIFTS, numbering.encoded())
     finally:
         store.conn.close()
 

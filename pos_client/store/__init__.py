@@ -11,6 +11,7 @@ event is ever counted twice or missed (guarantee 4).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from pos_client.store.catalogue import Catalogue, Product, StoredVersion
 from pos_client.store.database import open_database
 from pos_client.store.journal import Journal, SideWrite
 from pos_client.store.members import CachedMember, MemberCache
+from pos_client.store.receipt_shift import ReceiptNumbering, load_numbering
 from pos_client.store.schema import migrations
 from pos_client.store.settings import CONFIRMED_SEQ, Settings
 from pos_client.store.transaction import write_transaction
@@ -90,6 +92,13 @@ class LocalStore:
         """The highest sequence number the ledger has confirmed (0 before any sync)."""
         with self.lock:
             return int(self.settings.get(CONFIRMED_SEQ, "0") or 0)
+
+    @functools.cached_property
+    def receipt_numbering(self) -> ReceiptNumbering:
+        """How sequence numbers are printed as receipt numbers (set by a recovery,
+        which runs while the till is closed, so it is read once)."""
+        with self.lock:
+            return load_numbering(self.settings)
 
     def data_version(self) -> int:
         """Moves when another connection commits (SQLite ``PRAGMA data_version``)."""

@@ -9,7 +9,8 @@ till keeps a small JSON file beside it (``<database>.identity.json``) that says:
   (also stored in the database's settings, :data:`DATABASE_ID`), so a replaced file
   is recognised;
 * the ledger it syncs with, when known;
-* the highest sequence number and receipt number the till is known to have recorded.
+* the highest sequence number and receipt number the till is known to have recorded,
+  and how its receipt numbers follow from sequence numbers after earlier recoveries.
 
 The file is written atomically (a temporary file, fsync, rename, fsync of the
 directory), so it is either the old or the new version, never half of one. It is
@@ -48,6 +49,9 @@ class Identity:
     """The highest receipt number the till is known to have printed."""
     ledger_url: str = ""
     ledger_id: str = ""
+    receipt_shifts: tuple[tuple[int, int], ...] = ()
+    """The database's receipt numbering (:mod:`pos_client.store.receipt_shift`), kept
+    here too so that a recovery after a recovery numbers old receipts as printed."""
 
     @classmethod
     def new(cls, terminal_id: str, ledger_url: str = "") -> Identity:
@@ -102,7 +106,9 @@ def _from_mapping(data: Any) -> Identity:
             raise TypeError(f"{name} must be a whole number")
     if not data.get("terminal_id") or not data.get("database_id"):
         raise KeyError("terminal_id and database_id are required")
-    return Identity(**{k: data[k] for k in (*text_fields, *number_fields) if k in data})
+    shifts = tuple((int(s), int(d)) for s, d in data.get("receipt_shifts", []))
+    fields = {k: data[k] for k in (*text_fields, *number_fields) if k in data}
+    return Identity(**fields, receipt_shifts=shifts)
 
 
 def write_identity(database: Path, identity: Identity) -> None:

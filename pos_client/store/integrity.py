@@ -205,7 +205,14 @@ def ensure_identity(store: LocalStore, identity: Identity | None) -> Identity:
             database_id = new_database_id()
             store.settings.set(DATABASE_ID, database_id)
         seq, _ = store.journal.tip()
-    made = Identity(store.terminal_id, database_id, known_seq=seq, known_receipt=seq)
+    numbering = store.receipt_numbering
+    made = Identity(
+        store.terminal_id,
+        database_id,
+        known_seq=seq,
+        known_receipt=numbering.number_of(seq),
+        receipt_shifts=numbering.shifts,
+    )
     write_identity(store.path, made)
     return made
 
@@ -223,7 +230,8 @@ def note_tip(store: LocalStore) -> None:
         with store.lock:
             seq, _ = store.journal.tip()
         if seq > identity.known_seq:
-            write_identity(store.path, identity.advanced(seq, seq))
+            number = store.receipt_numbering.number_of(seq)
+            write_identity(store.path, identity.advanced(seq, number))
     except sqlite3.ProgrammingError:
         return  # closed already: it was noted then
     except (IdentityUnreadable, sqlite3.Error, OSError) as error:

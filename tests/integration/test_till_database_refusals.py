@@ -177,4 +177,5 @@ def test_identity_file_is_json_with_the_fields_it_promises(till_config: TillConf
         "known_receipt",
         "ledger_url",
         "ledger_id",
+        "receipt_shifts",
     }

@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from loyalty.canonical import canonical_json
 from loyalty.events import Event
+from pos_client.errors import ReceiptNotFound
 from pos_client.store.identity import identity_path, read_identity
 from pos_client.store.integrity import EXIT_DATABASE_REFUSED
 from pos_client.till import Till
@@ -87,7 +89,7 @@ def test_an_emptied_database_is_refused_then_recovered_and_the_till_goes_on(
     assert recovered.returncode == 0, recovered.stderr
     assert "events from the ledger, chain verified: 3" in recovered.stdout
     assert "LOST (recorded but never synced): 2 events, sequence numbers 4-5" in recovered.stdout
-    assert "continues at event 4" in recovered.stdout
+    assert "continues at event 4, receipt number 6" in recovered.stdout
     (aside,) = set_aside_files(rig)
     assert aside.stat().st_size == 0  # kept as it was, not deleted
 
@@ -95,8 +97,15 @@ def test_an_emptied_database_is_refused_then_recovered_and_the_till_goes_on(
     assert [e.seq for e in rig.journal()] == [1, 2, 3]
     assert rig.till.store.confirmed_seq == 3
     rig.sync_until_settled()  # a full pull brings the member back
-    new = rig.earn(card, "50")
-    assert new.seq == 4
+    rig.till.scan(card)
+    receipt = rig.till.earn("50")
+    new = rig.journal()[-1]
+    assert new.seq == 4  # the sequence goes on after the ledger's last event
+    number = f"{rig.terminal_id}-000006"  # receipts 4 and 5 were printed: never again
+    assert receipt.receipt_no == rig.till.last_receipts(1)[0].receipt_no == number
+    assert rig.till.refund_preview(number).refund_minor == 5000  # the new sale, by its number
+    with pytest.raises(ReceiptNotFound, match="lost when this till's database was recovered"):
+        rig.till.refund_preview(f"{rig.terminal_id}-000004")
     rig.sync_until_settled()  # the ledger takes it: no fork
     assert_ledger_holds_journal_once(any_ledger, rig)
     assert rig.shown(card) == any_ledger.balance(card)
