@@ -26,7 +26,7 @@ from pos_client.till import Till
 from tests.conftest import member
 
 RUNS = 200
-LONG_RUNS = 2000
+LONG_RUNS = 1000
 PAGE = 4096
 KARI = member(1, 1000, "Kari Nordmann")
 
