@@ -33,6 +33,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
 from ledger.routes import router
 from ledger.service import Clock, utc_now
+from ledger.terminal_events import router as terminal_events_router
 from ledger.text_checks import body_problem, params_problem
 from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PushRequest
 
@@ -110,6 +111,7 @@ def create_app(db: Database, ledger_id: str, clock: Clock = utc_now) -> FastAPI:
     app.state.ledger_id = ledger_id
     app.state.clock = clock
     app.include_router(router)
+    app.include_router(terminal_events_router)
     _install_error_handlers(app)
     _install_openapi(app)
     app.add_middleware(BodyLimit)

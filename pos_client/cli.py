@@ -7,6 +7,7 @@
     pos-client sync                        one sync with the ledger; non-zero on failure
     pos-client status [--json]             pending events, ledger state, last sync
     pos-client staff                       the staff this till knows, and who is locked out
+    pos-client recover                     rebuild a lost or damaged database from the ledger
     pos-client parked [list] | retry SEQ --manager ID | resolve SEQ --note TEXT --manager ID
                                            parked events and a manager's decisions
     pos-client day report [--date YYYY-MM-DD] [--print]
@@ -16,8 +17,11 @@
     pos-client programme check FILE | evaluate FILE --basket B.json [--member M.json]
                                            try a programme document (docs/PROGRAMMES.md)
 
-Errors that a person must fix (a bad config, a damaged database) are printed as one
-clear line and exit with status 2; nothing is written in that case.
+Errors that a person must fix (a bad config) are printed as one clear line and exit
+with status 2; nothing is written in that case. A till database the till will not
+start on (missing, empty, replaced, older or damaged: :mod:`pos_client.store.integrity`)
+is refused the same way with status 3 (:data:`EXIT_DATABASE_REFUSED`); ``pos-client
+recover`` is the way out.
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ from pos_client.device_commands import add_device_commands
 from pos_client.errors import ConfigError
 from pos_client.manager_commands import add_manager_commands, run_day, run_parked
 from pos_client.programme_commands import add_programme_commands
+from pos_client.recovery import RecoveryRefused, recover
+from pos_client.store.integrity import EXIT_DATABASE_REFUSED, DatabaseRefused
 from pos_client.store.staff import StaffStore
 from pos_client.store.transaction import read_transaction
 from pos_client.till import Till
 from pos_client.views import Receipt
+from sync.client import LedgerClient
 from sync.errors import SyncError
 
 EXIT_USAGE = 2
@@ -77,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="pending events, ledger state, last sync")
     status.add_argument("--json", action="store_true", help="one JSON object")
     commands.add_parser("staff", help="the staff this till knows, and who is locked out")
+    commands.add_parser(
+        "recover",
+        help="set a lost or damaged database aside and rebuild the journal from the ledger",
+    )
     add_manager_commands(commands)
     add_device_commands(commands)
     add_programme_commands(commands)
@@ -87,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
+    except DatabaseRefused as error:
+        print(f"pos-client: {error.message}", file=sys.stderr)
+        return EXIT_DATABASE_REFUSED
     except (ConfigError, LoyaltyError) as error:
         print(f"pos-client: {error.message}", file=sys.stderr)
         return EXIT_USAGE
@@ -106,6 +120,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     for notice in (*config.notices, *config.warnings):
         print(f"pos-client: {notice}", file=sys.stderr)
+    if command == "recover":
+        return _recover(config)
     if command == "run":
         from pos_client.ui.app import TillApp  # the only commands that load Textual
 
@@ -192,6 +208,30 @@ def _sync_once(till: Till) -> int:
         f"{status.pending_events} pending, {status.parked_events} parked"
     )
     return 1 if status.parked_events else 0
+
+
+def _recover(config: TillConfig) -> int:
+    """``pos-client recover``: 0 when the database was rebuilt, 1 when recovery was
+    refused (nothing changed), 2 without a ledger to recover from."""
+    if not config.ledger.url or not config.ledger.token:
+        print(
+            "pos-client: recovery needs the ledger: set [ledger] url and token in the "
+            "configuration.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    client = LedgerClient(
+        config.ledger.url, config.ledger.token, config.terminal_id, config.ledger.timeout
+    )
+    try:
+        report = recover(config, client)
+    except RecoveryRefused as error:
+        print(f"pos-client: recovery refused: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    print("\n".join(report.lines()))
+    return 0
 
 
 def _print_staff(till: Till) -> int:

@@ -138,7 +138,10 @@ class MemberDesk(ManagerActions, Enrolling):
         zone = self.clock().tzinfo
         events = [row_to_event(r) for r in rows]
         return HistoryPage(
-            rows=tuple(row_of_event(e, confirmed, zone) for e in events[:page_size]),
+            rows=tuple(
+                row_of_event(e, confirmed, zone, self.store.receipt_numbering)
+                for e in events[:page_size]
+            ),
             page=page,
             has_more=len(events) > page_size,
             source="this till (offline)",
@@ -160,7 +163,10 @@ class MemberDesk(ManagerActions, Enrolling):
         if len(starts) == page + 1 and answer.next_before is not None:
             starts.append(answer.next_before)
         zone = self.clock().tzinfo
-        rows = [row_of_ledger_event(e, self.config.terminal_id, zone) for e in answer.events]
+        numbering = self.store.receipt_numbering
+        rows = [
+            row_of_ledger_event(e, self.config.terminal_id, zone, numbering) for e in answer.events
+        ]
         if page == 0:
             held = {(e.terminal_id, e.seq) for e in answer.events}
             rows = self._pending_rows(member_id, held) + rows
@@ -174,7 +180,7 @@ class MemberDesk(ManagerActions, Enrolling):
             confirmed = self.store.confirmed_seq
         zone = self.clock().tzinfo
         return [
-            row_of_event(e, confirmed, zone)
+            row_of_event(e, confirmed, zone, self.store.receipt_numbering)
             for e in reversed(events)
             if (e.terminal_id, e.seq) not in held
         ]

@@ -15,6 +15,7 @@ from loyalty.events import Event
 from loyalty.programme.model import QUALIFYING_SPEND, STAMPS_PREFIX
 from pos_client import wording
 from pos_client.member_desk_views import HistoryRow, RowState
+from pos_client.store.receipt_shift import NO_SHIFT, ReceiptNumbering
 from pos_client.views import receipt_number
 from sync.history_wire import HistoryEvent
 
@@ -41,21 +42,31 @@ def wallet_points(postings: Mapping[str, int]) -> dict[str, int]:
     }
 
 
-def row_of_event(event: Event, confirmed_seq: int, zone: tzinfo | None) -> HistoryRow:
+def row_of_event(
+    event: Event,
+    confirmed_seq: int,
+    zone: tzinfo | None,
+    numbering: ReceiptNumbering = NO_SHIFT,
+) -> HistoryRow:
     """One of this till's journal events as a row (``confirmed`` up to the mark)."""
     when = str(event.get("business_time") or event.recorded_at)
     return HistoryRow(
         when=local_when(when, zone),
         what=wording.kind_title(str(event.kind)),
         where=f"{event.get('store', '')} / {event.terminal_id}".strip(" /"),
-        receipt_no=receipt_number(event.terminal_id, event.seq),
+        receipt_no=receipt_number(event.terminal_id, numbering.number_of(event.seq)),
         points=wallet_points(event.postings),
         operator=str(event.get("operator") or ""),
         state="confirmed" if event.seq <= confirmed_seq else "pending",
     )
 
 
-def row_of_ledger_event(event: HistoryEvent, terminal_id: str, zone: tzinfo | None) -> HistoryRow:
+def row_of_ledger_event(
+    event: HistoryEvent,
+    terminal_id: str,
+    zone: tzinfo | None,
+    numbering: ReceiptNumbering = NO_SHIFT,
+) -> HistoryRow:
     """One event of the ledger's history as a row: this till's show their receipt
     number (and are confirmed: the ledger holds them), others are ``ledger``."""
     ours = event.terminal_id == terminal_id
@@ -64,7 +75,9 @@ def row_of_ledger_event(event: HistoryEvent, terminal_id: str, zone: tzinfo | No
         when=local_when(event.business_time, zone),
         what=wording.kind_title(event.kind),
         where=f"{event.store} / {event.terminal_id}".strip(" /"),
-        receipt_no=receipt_number(event.terminal_id, event.seq) if ours else "",
+        receipt_no=receipt_number(event.terminal_id, numbering.number_of(event.seq))
+        if ours
+        else "",
         points=wallet_points(event.postings),
         operator=event.operator,
         state=state,

@@ -12,6 +12,7 @@ from loyalty.events import Event, EventKind
 from loyalty.money import Money
 from loyalty.programme import Outcome
 from loyalty.programme.outcome import LineOutcome
+from pos_client.store.receipt_shift import NO_SHIFT, ReceiptNumbering
 from pos_client.views import MemberView, Receipt, ReceiptLine, receipt_number
 
 
@@ -45,6 +46,7 @@ def receipt_of(
     member: MemberView | None = None,
     outcome: Outcome | None = None,
     lines: tuple[ReceiptLine, ...] = (),
+    numbering: ReceiptNumbering = NO_SHIFT,
 ) -> Receipt:
     """The receipt of ``event``; with the member after it and the sale's outcome (or a
     refund's returned ``lines``) when printed at once."""
@@ -68,7 +70,7 @@ def receipt_of(
         (f"Voucher {v['number']}", int(v["discount_minor"])) for v in event.get("vouchers_used", [])
     )
     return Receipt(
-        receipt_no=receipt_number(event.terminal_id, event.seq),
+        receipt_no=receipt_number(event.terminal_id, numbering.number_of(event.seq)),
         kind=event.kind,
         card=event.card,
         member_id=event.member_id,

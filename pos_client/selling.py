@@ -409,10 +409,15 @@ class Selling(HoldingUse):
         parsed = parse_receipt_number(receipt_no)
         if parsed is None:
             raise ReceiptNotFound(f"{receipt_no.strip()!r} is not a receipt number.")
-        terminal_id, seq = parsed
+        terminal_id, number = parsed
         if terminal_id != self.config.terminal_id:
             raise ReceiptNotFound(
                 f"Receipt {receipt_no} is from till {terminal_id}; refund it there."
+            )
+        seq = self.store.receipt_numbering.seq_of(number)
+        if seq is None:
+            raise ReceiptNotFound(
+                f"Receipt {receipt_no} was lost when this till's database was recovered."
             )
         event = self.store.journal.get(seq)
         if event is None:

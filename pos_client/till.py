@@ -284,7 +284,9 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
                 if same
                 else replace(updated, card=current.card, card_replaced=current.card_replaced)
             )
-        receipt = receipt_of(event, member.name, updated, outcome, lines)
+        receipt = receipt_of(
+            event, member.name, updated, outcome, lines, self.store.receipt_numbering
+        )
         if self.printer is not None:
             self.printer.submit(receipt)
         return receipt
@@ -307,7 +309,8 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
                         else members.get(event.card)
                     )
                     names[key] = cached.name if cached else ""
-        return [receipt_of(e, names[_member_key(e)]) for e in events]
+        numbering = self.store.receipt_numbering
+        return [receipt_of(e, names[_member_key(e)], numbering=numbering) for e in events]
 
     def status(self) -> TillStatus:
         """Pending events, the ledger link's state and the programme, read now."""

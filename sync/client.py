@@ -34,6 +34,7 @@ from sync.protocol import (
     MemberResponse,
     PushResponse,
     RulesResponse,
+    TerminalEventsResponse,
     Void,
 )
 from sync.unknowns import note_unknown_fields
@@ -137,6 +138,12 @@ class LedgerClient:
         """``POST /v1/card-ranges``: ask for more card numbers for enrolments; the
         answer lists every range this terminal holds, a new one included."""
         return self._request("POST", "/v1/card-ranges", CardRangesResponse)
+
+    def terminal_events(self, after: int, limit: int) -> TerminalEventsResponse:
+        """``GET /v1/terminal/events``: a page of this terminal's own events as the
+        ledger stores them, those with ``seq > after`` (for ``pos-client recover``)."""
+        params: dict[str, str | int] = {"after": after, "limit": limit}
+        return self._request("GET", "/v1/terminal/events", TerminalEventsResponse, params=params)
 
     def rules(self) -> RulesResponse:
         return self._request("GET", "/v1/rules", RulesResponse)

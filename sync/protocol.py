@@ -33,6 +33,10 @@ from sync.history_wire import (
     HistoryEvent,
     MemberHistoryResponse,
 )
+from sync.journal_wire import DEFAULT_JOURNAL_LIMIT as DEFAULT_JOURNAL_LIMIT
+from sync.journal_wire import MAX_JOURNAL_LIMIT as MAX_JOURNAL_LIMIT
+from sync.journal_wire import StoredEvent as StoredEvent
+from sync.journal_wire import TerminalEventsResponse as TerminalEventsResponse
 from sync.member_wire import (
     Accrued,
     MemberState,

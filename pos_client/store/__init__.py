@@ -22,17 +22,19 @@ transaction; reads that must agree with each other run in one
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from loyalty.errors import ChainBroken
-from loyalty.events import Event, verify_chain
+from loyalty.events import Event
 from pos_client.errors import StoreError
+from pos_client.store import integrity
 from pos_client.store.catalogue import Catalogue, Product, StoredVersion
 from pos_client.store.connections import StoreConnection
 from pos_client.store.database import open_database
 from pos_client.store.journal import Journal, SideWrite
 from pos_client.store.members import CachedMember, MemberCache
+from pos_client.store.receipt_shift import ReceiptNumbering, load_numbering
 from pos_client.store.schema import migrations
 from pos_client.store.settings import CONFIRMED_SEQ, Settings
 from pos_client.store.transaction import read_transaction, write_transaction
@@ -73,10 +75,16 @@ class LocalStore:
 
     @classmethod
     def open(cls, path: Path, terminal_id: str) -> LocalStore:
-        return cls(path, terminal_id)
+        """Open the till's store after :mod:`~pos_client.store.integrity`'s checks."""
+        identity = integrity.check_before_open(path, terminal_id)
+        with integrity.refusing_damage(path):
+            store = cls(path, terminal_id)
+        integrity.ensure_identity(store, identity)
+        return store
 
     def close(self) -> None:
         """Close every thread's reader and the writer (after a write in progress)."""
+        integrity.note_tip(self)  # a clean shutdown: the identity learns the tip
         self.conn.close()
 
     def _pin_terminal(self) -> None:
@@ -92,18 +100,7 @@ class LocalStore:
                 )
 
     def _check_tip(self) -> None:
-        seq, _ = self.journal.tip()
-        if seq == 0:
-            return
-        tail = self.journal.after(max(seq - 2, 0))
-        start = tail[0]
-        try:
-            if start.seq == 1:
-                verify_chain(tail)
-            else:
-                verify_chain(tail[1:], start_seq=start.seq + 1, start_hash=start.hash)
-        except ChainBroken as error:
-            raise StoreError(f"The till's journal is damaged: {error}") from error
+        integrity.check_journal_tail(self.journal, self.path)
 
     # --- reading -----------------------------------------------------------------
 
@@ -117,6 +114,12 @@ class LocalStore:
         commits, which bump :attr:`generation` where readers need to know); None
         when it cannot be told without waiting for a write in progress here."""
         return self.conn.changes_elsewhere()
+
+    @functools.cached_property
+    def receipt_numbering(self) -> ReceiptNumbering:
+        """How sequence numbers are printed as receipt numbers (set by a recovery,
+        which runs while the till is closed, so it is read once)."""
+        return load_numbering(self.settings)
 
     def pending_count(self) -> int:
         with read_transaction(self.conn):

@@ -22,6 +22,7 @@ from pos_client.store import CONFIRMED_SEQ, CachedMember, LocalStore
 from pos_client.store.card_events import reapply_unconfirmed
 from pos_client.store.card_ranges import numbers_left, store_ranges
 from pos_client.store.epochs import LEDGER_EPOCH, begin_epoch, finish_epoch, push_position, settled
+from pos_client.store.integrity import note_tip
 from pos_client.store.member_events import MEMBER_EVENTS, UNCONFIRMED
 from pos_client.store.member_states import (
     PULLED,
@@ -238,6 +239,7 @@ class StoreSyncSide:
             conn.execute("DELETE FROM pull_products")
             conn.execute("DELETE FROM pull_other")
         self.store.generation += 1
+        note_tip(self.store)  # once a sync run: the identity learns the journal's tip
         return updated
 
     def _store_version(self, change: ProgrammeChange) -> None:

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 
 from pos_client.store.connections import routed
 
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run the block in ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any error."""
+    """Run the block in ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any error.
+
+    A COMMIT that fails (a deferred constraint, a full disk) is rolled back too, so
+    the connection is never left inside a transaction; the COMMIT's error is raised.
+    """
     store = routed(conn)
     holding: AbstractContextManager[object] = nullcontext() if store is None else store.writer()
     with holding:
@@ -33,7 +37,18 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+
+
+def _rollback_quietly(conn: sqlite3.Connection) -> None:
+    """Roll back after a failed COMMIT; a second error (SQLite may have ended the
+    transaction itself) must not hide the first."""
+    with suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.ledger.support import LedgerHandle, fresh_terminal_name
 
-V1_ROUTES = ["/v1/changes", "/v1/rules", "/v1/members/2900000000018"]
+V1_ROUTES = ["/v1/changes", "/v1/rules", "/v1/members/2900000000018", "/v1/terminal/events"]
 
 
 @pytest.mark.parametrize("path", V1_ROUTES)
