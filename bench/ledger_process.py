@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def ledger_cli(*args: str) -> str:
 
 
 @contextlib.contextmanager
-def running_ledger(db: Path) -> Iterator[str]:
+def running_ledger(db: Path | str) -> Iterator[str]:
     """A ``pos-ledger serve`` process on 127.0.0.1; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
@@ -53,3 +54,20 @@ def running_ledger(db: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+@contextlib.contextmanager
+def postgres_schema(dsn: str) -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a fresh schema (by ``search_path``),
+    dropped afterwards, so a benchmark never touches another run's tables."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in dsn else "?"
+    try:
+        yield f"{dsn}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

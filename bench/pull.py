@@ -13,6 +13,7 @@ Target (DESIGN.md): under 10 s.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 import time
@@ -25,7 +26,7 @@ from pos_client.store import LocalStore
 from pos_client.store.member_states import MEMBER_COLUMNS
 from pos_client.till import Till
 
-MEMBERS = 1_000_000
+MEMBERS = int(os.environ.get("BENCH_PULL_MEMBERS", "1000000"))
 TERMINAL = "BENCH-T1"
 TARGET_S = 10.0
 

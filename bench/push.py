@@ -4,18 +4,21 @@ The till's journal is filled with 100,000 one-line sales for 1,000 members; the 
 pushes them to a real ledger process (SQLite, WAL, synchronous=FULL) over HTTP on
 127.0.0.1 in batches of 1,000. In the same run, the same rows are written into a
 fresh ledger database of the same schema with one bare ``executemany`` and one
-commit: the physical limit of storing them. Targets (DESIGN.md): at least 20,000
-events/s, and within 5x of the bare executemany.
+commit: the physical limit of storing them. ``BENCH_POSTGRES=postgresql://...``: the
+ledger and the bare insert on PostgreSQL instead, each in a fresh schema. Targets
+(DESIGN.md): at least 20,000 events/s, and within 5x of the bare executemany.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from bench.ledger_process import ledger_cli, running_ledger
+from bench.ledger_process import ledger_cli, postgres_schema, running_ledger
 from bench.sales import sale_chain
 from ledger.db import connect
 from ledger.event_store import EVENT_COLUMNS
@@ -59,8 +62,19 @@ def members_csv(path: Path) -> Path:
     return path
 
 
-def bare_executemany(db_path: Path, events: list[Event]) -> float:
-    db = connect(str(db_path))
+@contextlib.contextmanager
+def ledger_database(path: Path) -> Iterator[str]:
+    """Where a ledger lives: ``path`` (SQLite), or a fresh PostgreSQL schema."""
+    dsn = os.environ.get("BENCH_POSTGRES")
+    if not dsn:
+        yield str(path)
+        return
+    with postgres_schema(dsn) as url:
+        yield url
+
+
+def bare_executemany(db_url: str, events: list[Event]) -> float:
+    db = connect(db_url)
     migrate(db)
     rows = [
         (e.event_id, e.terminal_id, e.seq, str(e.kind), e.card, "M1", e.recorded_at,
@@ -79,11 +93,11 @@ def bare_executemany(db_path: Path, events: list[Event]) -> float:
 
 def main() -> None:
     events = make_events()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
-        ledger_db = root / "ledger.sqlite"
-        ledger_cli("members", "import", str(members_csv(root / "m.csv")), "--db", str(ledger_db))
-        token = ledger_cli("terminal", "add", TERMINAL, "--db", str(ledger_db)).split()[-1]
+        ledger_db = stack.enter_context(ledger_database(root / "ledger.sqlite"))
+        ledger_cli("members", "import", str(members_csv(root / "m.csv")), "--db", ledger_db)
+        token = ledger_cli("terminal", "add", TERMINAL, "--db", ledger_db).split()[-1]
         store = fill_till(root / "till.sqlite", events)
         with running_ledger(ledger_db) as url:
             client = LedgerClient(url, token, TERMINAL, timeout=60)
@@ -95,8 +109,10 @@ def main() -> None:
         assert result.pushed == EVENTS, result
         assert store.pending_count() == 0
         store.close()
-        bare = bare_executemany(root / "bare.sqlite", events)
-    print(f"== pushing {EVENTS:,} queued events over loopback (batches of {BATCH}) ==")
+        with ledger_database(root / "bare.sqlite") as bare_db:
+            bare = bare_executemany(bare_db, events)
+    backend = "PostgreSQL" if os.environ.get("BENCH_POSTGRES") else "SQLite"
+    print(f"== pushing {EVENTS:,} queued events over loopback (batches of {BATCH}, {backend}) ==")
     print(f"sync engine push + settle     {pushed_in:7.2f} s   {EVENTS / pushed_in:9,.0f} events/s")
     print(f"bare executemany (one commit) {bare:7.2f} s   {EVENTS / bare:9,.0f} events/s")
     print(f"ratio: {pushed_in / bare:.1f}x   targets: >= 20,000 events/s, within 5x")

@@ -49,6 +49,7 @@ from sync.errors import (
     SyncError,
 )
 from sync.local import LocalSide, ParkedEvent
+from sync.prefetch import PageAhead
 from sync.protocol import PushResponse
 
 MAX_BATCHES_PER_RUN = 10_000
@@ -106,6 +107,7 @@ class SyncEngine:
         self.client = client
         self.batch_size = batch_size
         self.page_size = page_size
+        self._pages = PageAhead(lambda cursor, limit: self.client.changes(cursor, limit))
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._restart = False
@@ -250,10 +252,11 @@ class SyncEngine:
     def _pull_all(self, fresh: bool) -> int:
         """Pull every change after the cursor; ``fresh``: the push reached the tip."""
         cursor = self.local.pull_cursor()
+        self._pages.forget()
         self.local.begin_pull()
         for _ in range(MAX_PAGES_PER_RUN):
             self._tell_position()
-            page = self.client.changes(cursor, self.page_size)
+            page = self._pages.page(cursor, self.page_size)
             if self._new_epoch(page.epoch, page.high_water, page.last_hash):
                 return 0  # the run starts over: push again, then pull everything
             self.local.stage_changes(page.changes)

@@ -106,13 +106,11 @@ class CachedMember:
             self.updated_at,
             self.version,
             canonical_json({k: v for k, v in sorted(self.accounts.items()) if v}),
-            canonical_json([{"id": i, "reward": r} for i, r in self.rewards]),
-            canonical_json([e.to_json() for e in self.expiring]),
-            canonical_json(
-                None
-                if self.progress is None
-                else {"window": self.progress[0], "count": self.progress[1]}
-            ),
+            _json_list({"id": i, "reward": r} for i, r in self.rewards),
+            _json_list(e.to_json() for e in self.expiring),
+            "null"
+            if self.progress is None
+            else canonical_json({"window": self.progress[0], "count": self.progress[1]}),
             self.birthday,
             self.birthday_claimed,
             _json_list(v.to_json() for v in self.vouchers),
