@@ -56,6 +56,8 @@ class LedgerClient:
     ) -> None:
         self.terminal_id = terminal_id
         self.timeout = timeout
+        self._position: dict[str, str] = {}
+        """The epoch headers every request carries (:meth:`tell_position`)."""
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
@@ -69,12 +71,13 @@ class LedgerClient:
     def tell_position(self, epoch: str | None, confirmed: int) -> None:
         """Send, with every later request, the ledger epoch this till last saw and
         the highest of its events confirmed in it: a ledger whose data is older than
-        that begins a new epoch (:mod:`ledger.epochs`)."""
+        that begins a new epoch (:mod:`ledger.epochs`). A new mapping each time, read
+        whole by each request, so a page fetched ahead on another thread
+        (:mod:`sync.prefetch`) sends one consistent pair."""
+        position = {TILL_CONFIRMED_HEADER: str(confirmed)}
         if epoch:
-            self._http.headers[TILL_EPOCH_HEADER] = epoch
-        else:
-            self._http.headers.pop(TILL_EPOCH_HEADER, None)
-        self._http.headers[TILL_CONFIRMED_HEADER] = str(confirmed)
+            position[TILL_EPOCH_HEADER] = epoch
+        self._position = position
 
     def push(self, events: list[Event], voids: Sequence[Void] = ()) -> PushResponse:
         """``POST /v1/events`` with one batch of this terminal's events, in order.
@@ -156,11 +159,13 @@ class LedgerClient:
         timeout: float | None = None,
         **kwargs: object,
     ) -> Answer:
+        headers = {**self._position, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
         try:
             response = self._http.request(
                 method,
                 path,
                 timeout=timeout if timeout is not None else self.timeout,
+                headers=headers,
                 **kwargs,  # type: ignore[arg-type]
             )
         except httpx.TimeoutException as error:
