@@ -44,11 +44,10 @@ from textual._compositor import ChopsUpdate, LayoutUpdate
 from bench import grocer
 from devices.config import ScannerConfig
 from devices.simulator import ScannerSimulator
-from loyalty.canonical import canonical_json
 from loyalty.cards import make_card_number
 from loyalty.programme import Programme
 from pos_client.config import TillConfig
-from pos_client.store import LocalStore
+from pos_client.store import CachedMember, LocalStore
 from pos_client.store.member_states import MEMBER_COLUMNS, STATE_COLUMNS, store_states
 from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
@@ -73,9 +72,10 @@ def member_rows(count: int) -> list[tuple[object, ...]]:
     points balance."""
     rows = []
     for n in range(1, count + 1):
-        accounts = canonical_json({"points": n % 5000} if n % 5000 else {})
-        rows.append((make_card_number(n), f"M{n:07d}", f"Member {n}", "", "active", 0,
-                     "2026-01-01T00:00:00Z", 1, accounts, "[]", "[]", "null"))  # fmt: skip
+        accounts = {"points": n % 5000} if n % 5000 else {}
+        member = CachedMember(make_card_number(n), f"M{n:07d}", f"Member {n}", "", "active",
+                              False, "2026-01-01T00:00:00Z", 1, accounts)  # fmt: skip
+        rows.append(member.row())
     assert len(rows[0]) == len(STATE_COLUMNS)
     return rows
 

@@ -149,11 +149,12 @@ def test_a_failed_commit_rolls_back_and_leaves_no_transaction_open(till_config: 
     till = open_with_members(till_config)
     try:
         conn = till.store.conn
-        conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-        conn.execute(
-            "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE "
-            "INITIALLY DEFERRED)"
-        )
+        with write_transaction(conn):  # outside one, statements go to a read-only reader
+            conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+            conn.execute(
+                "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE "
+                "INITIALLY DEFERRED)"
+            )
         failing = pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY")
         with failing, write_transaction(conn):
             conn.execute("INSERT INTO child (parent) VALUES (42)")  # fails at COMMIT

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.ui.app import TillApp
@@ -146,6 +146,11 @@ def test_manager_mode_day_page(snap_compare, staffed, cards, wait_for_workers):
     async def run_before(pilot):
         await manager_mode(pilot, wait_for_workers)
         await pilot.press("f2")
+        await wait_for_workers(pilot)
+        for _ in range(100):  # the report is read by a worker once the page is shown
+            if "End of day" in str(pilot.app.screen.query_one("#day-report", Static).render()):
+                break
+            await pilot.pause(0.05)
         await wait_for_workers(pilot)
 
     assert snap_compare(make(staffed), terminal_size=SIZE, run_before=run_before)
