@@ -48,21 +48,26 @@ def running_ledger(db: Path | str) -> Iterator[str]:
             raise RuntimeError("the ledger did not start")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a ledger started here by its pid: terminate, then kill if it lingers."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 @contextlib.contextmanager
-def postgres_schema(dsn: str) -> Iterator[str]:
+def postgres_schema(dsn: str, prefix: str = "bench") -> Iterator[str]:
     """A PostgreSQL URL whose tables live in a fresh schema (by ``search_path``),
-    dropped afterwards, so a benchmark never touches another run's tables."""
+    dropped afterwards, so a benchmark (or a test) never touches another run's tables."""
     import psycopg
 
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     separator = "&" if "?" in dsn else "?"

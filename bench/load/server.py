@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.ledger_process import free_port
+from bench.ledger_process import free_port, stop
 
 START_TIMEOUT_S = 30.0
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -52,12 +52,7 @@ def serving(db_url: str, log: Path) -> Iterator[Server]:
             raise RuntimeError(f"the ledger did not start:\n{tail}")
         yield Server(url, process.pid, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop(process)
 
 
 def process_cpu_seconds(pid: int) -> float:

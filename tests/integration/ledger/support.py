@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.ledger_process import postgres_schema as bench_postgres_schema
 from ledger.cli import open_ledger
 from ledger.db import connect
 from ledger.terminals import add_terminal
@@ -208,17 +209,8 @@ def postgres_schema(dsn: str) -> Iterator[str]:
     Raises (does not skip) when the server cannot be reached: a test run that asked
     for PostgreSQL must not silently pass without it.
     """
-    import psycopg
-
-    schema = f"ledger_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in dsn else "?"
-    try:
-        yield f"{dsn}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with bench_postgres_schema(dsn, prefix="ledger_test") as url:
+        yield url
 
 
 DEFAULT_PROGRAMME = ProgrammeVersion(
