@@ -54,7 +54,7 @@ from sync.protocol import (
 router = APIRouter()
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No token, or a token the ledger never issued"},
     403: {"model": ErrorResponse, "description": "A revoked terminal"},
     422: {"model": ErrorResponse, "description": "The request does not match the protocol"},
@@ -87,7 +87,7 @@ def health(request: Request) -> Response:
     response_model=PushResponse,
     tags=["sync"],
     responses={
-        **_ERRORS,
+        **ERROR_RESPONSES,
         403: {"model": ErrorResponse, "description": "Revoked, or events of another terminal"},
         413: {"model": ErrorResponse, "description": "Body or batch too large"},
     },
@@ -154,7 +154,7 @@ def _voided_problem(event: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-@router.get("/v1/changes", response_model=ChangesResponse, tags=["sync"], responses=_ERRORS)
+@router.get("/v1/changes", response_model=ChangesResponse, tags=["sync"], responses=ERROR_RESPONSES)
 def changes(
     request: Request,
     terminal_id: TerminalId,
@@ -192,7 +192,10 @@ def _epoch(request: Request, terminal_id: str, since: str | None = None) -> str:
     "/v1/members/{card}",
     response_model=MemberResponse,
     tags=["members"],
-    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No member has this card"}},
+    responses={
+        **ERROR_RESPONSES,
+        404: {"model": ErrorResponse, "description": "No member has this card"},
+    },
 )
 def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
     """One member by card, with the caller's high water read in the same snapshot."""
@@ -210,7 +213,7 @@ def member(request: Request, terminal_id: TerminalId, card: str) -> Response:
     "/v1/members/{member_id}/events",
     response_model=MemberHistoryResponse,
     tags=["members"],
-    responses={**_ERRORS, 404: {"model": ErrorResponse, "description": "No such member"}},
+    responses={**ERROR_RESPONSES, 404: {"model": ErrorResponse, "description": "No such member"}},
 )
 def member_events(
     request: Request,
@@ -228,7 +231,10 @@ def member_events(
 
 
 @router.post(
-    "/v1/card-ranges", response_model=CardRangesResponse, tags=["members"], responses=_ERRORS
+    "/v1/card-ranges",
+    response_model=CardRangesResponse,
+    tags=["members"],
+    responses=ERROR_RESPONSES,
 )
 def card_ranges(request: Request, terminal_id: TerminalId) -> Response:
     """Allocate one more block of enrolment card numbers to this terminal; answers
@@ -242,7 +248,7 @@ def card_ranges(request: Request, terminal_id: TerminalId) -> Response:
     return _plain_json({"ranges": ranges})
 
 
-@router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=_ERRORS)
+@router.get("/v1/rules", response_model=RulesResponse, tags=["rules"], responses=ERROR_RESPONSES)
 def current_rules(request: Request, terminal_id: TerminalId) -> Response:
     """The programme version in force now (versions also come in the changes feed)."""
     with database(request).snapshot() as tx:

@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from ledger.auth import TerminalId, database
+from ledger.routes import ERROR_RESPONSES
 from ledger.terminals import terminal_position
 from sync.protocol import (
     DEFAULT_JOURNAL_LIMIT,
     MAX_JOURNAL_LIMIT,
-    ErrorResponse,
     StoredEvent,
     TerminalEventsResponse,
 )
@@ -29,11 +29,7 @@ router = APIRouter()
     "/v1/terminal/events",
     response_model=TerminalEventsResponse,
     tags=["sync"],
-    responses={
-        401: {"model": ErrorResponse, "description": "No token, or a token never issued"},
-        403: {"model": ErrorResponse, "description": "A revoked terminal"},
-        422: {"model": ErrorResponse, "description": "The request does not match the protocol"},
-    },
+    responses=ERROR_RESPONSES,
 )
 def terminal_events(
     request: Request,

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,8 @@ from pos_client.store.integrity import EXIT_DATABASE_REFUSED, DatabaseRefused
 from pos_client.store.transaction import write_transaction
 from pos_client.till import Till
 from tests.conftest import member
+from tests.integration.cli_process import run_pos_client
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KARI = member(1, 1000, "Kari Nordmann")
 
 
@@ -118,25 +116,14 @@ def test_a_damaged_identity_file_is_refused(till_config: TillConfig):
     assert "cannot be checked" in refused(till_config).problem
 
 
-def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pos_client.cli", "--config", str(config), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_cli_refuses_with_its_own_exit_status_and_one_line(tmp_path: Path):
     config = tmp_path / "config.toml"
     config.write_text('[till]\nterminal_id = "CLI01-T1"\ndata_dir = "data"\n', encoding="utf-8")
-    assert run_cli(config, "receipts").returncode == 0  # a new till starts
+    assert run_pos_client(config, "receipts").returncode == 0  # a new till starts
     database = tmp_path / "data" / "till.sqlite"
     database.write_bytes(b"")
     for command in ("receipts", "status", "verify"):
-        result = run_cli(config, command)
+        result = run_pos_client(config, command)
         assert result.returncode == EXIT_DATABASE_REFUSED == 3
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()

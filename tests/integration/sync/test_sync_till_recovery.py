@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -22,10 +20,10 @@ from pos_client.errors import ReceiptNotFound
 from pos_client.store.identity import identity_path, read_identity
 from pos_client.store.integrity import EXIT_DATABASE_REFUSED
 from pos_client.till import Till
+from tests.integration.cli_process import run_pos_client
 from tests.integration.ledger.support import free_port
 from tests.integration.sync.conftest import TillFactory
 from tests.integration.sync.rig import (
-    REPO_ROOT,
     LedgerUnderTest,
     TillRig,
     assert_ledger_holds_journal_once,
@@ -42,17 +40,6 @@ def config_file(rig: TillRig, url: str | None = None) -> Path:
     )
     path.chmod(0o600)
     return path
-
-
-def pos_client(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pos_client.cli", "--config", str(config), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def till_with_history(ledger: LedgerUnderTest, new_till: TillFactory) -> tuple[TillRig, str]:
@@ -81,11 +68,11 @@ def test_an_emptied_database_is_refused_then_recovered_and_the_till_goes_on(
     rig.config.database_path.write_bytes(b"")
     config = config_file(rig)
 
-    refused = pos_client(config, "status")
+    refused = run_pos_client(config, "status")
     assert refused.returncode == EXIT_DATABASE_REFUSED, refused.stderr
     assert "is empty (0 bytes)" in refused.stderr and "Traceback" not in refused.stderr
 
-    recovered = pos_client(config, "recover")
+    recovered = run_pos_client(config, "recover")
     assert recovered.returncode == 0, recovered.stderr
     assert "events from the ledger, chain verified: 3" in recovered.stdout
     assert "LOST (recorded but never synced): 2 events, sequence numbers 4-5" in recovered.stdout
@@ -109,7 +96,7 @@ def test_an_emptied_database_is_refused_then_recovered_and_the_till_goes_on(
     rig.sync_until_settled()  # the ledger takes it: no fork
     assert_ledger_holds_journal_once(any_ledger, rig)
     assert rig.shown(card) == any_ledger.balance(card)
-    assert pos_client(config, "verify").returncode == 0
+    assert run_pos_client(config, "verify").returncode == 0
 
 
 def test_a_damaged_file_keeps_the_events_that_still_chain_on(
@@ -126,7 +113,7 @@ def test_a_damaged_file_keeps_the_events_that_still_chain_on(
     data[(root - 1) * page_size : (root - 1) * page_size + 8] = b"\xff" * 8
     path.write_bytes(bytes(data))
 
-    recovered = pos_client(config_file(rig), "recover")
+    recovered = run_pos_client(config_file(rig), "recover")
     assert recovered.returncode == 0, recovered.stderr
     assert "salvaged from the old file, not yet synced: 2" in recovered.stdout
     assert "lost: none" in recovered.stdout
@@ -157,7 +144,7 @@ def test_recover_refuses_a_ledger_chain_that_does_not_verify_and_changes_nothing
             "UPDATE events SET document = ? WHERE terminal_id = ? AND seq = ?",
             (canonical_json(content), *where),
         )
-    result = pos_client(config_file(rig), "recover")
+    result = run_pos_client(config_file(rig), "recover")
     assert result.returncode == 1
     assert "does not verify" in result.stderr and "Nothing was changed" in result.stderr
     assert rig.config.database_path.stat().st_size == 0
@@ -170,7 +157,7 @@ def test_recover_refuses_without_the_ledger_and_changes_nothing(
 ):
     rig, _ = till_with_history(ledger, new_till)
     rig.config.database_path.write_bytes(b"")
-    result = pos_client(config_file(rig, url=f"http://127.0.0.1:{free_port()}"), "recover")
+    result = run_pos_client(config_file(rig, url=f"http://127.0.0.1:{free_port()}"), "recover")
     assert result.returncode == 1
     assert "Cannot fetch this till's events" in result.stderr and "Traceback" not in result.stderr
     assert rig.config.database_path.stat().st_size == 0 and set_aside_files(rig) == []
@@ -178,7 +165,7 @@ def test_recover_refuses_without_the_ledger_and_changes_nothing(
 
 def test_recover_refuses_a_healthy_database(ledger: LedgerUnderTest, new_till: TillFactory):
     rig, _ = till_with_history(ledger, new_till)
-    result = pos_client(config_file(rig), "recover")
+    result = run_pos_client(config_file(rig), "recover")
     assert result.returncode == 1 and "is healthy" in result.stderr
     assert set_aside_files(rig) == []
     rig.till = Till.open(rig.config)
