@@ -38,6 +38,14 @@ def apply_own_events(tx: Tx, accounts: Accounts, own: list[OwnEvent]) -> None:
 def finish(tx: Tx, accounts: Accounts, book: MemberBook) -> None:
     """Write the accounts and the members a transaction changed, with what the members
     see of them (soonest expiry, tier progress, dividend accrued)."""
+    write_accounts(tx, accounts, book)
+    book.write(tx)
+
+
+def write_accounts(tx: Tx, accounts: Accounts, book: MemberBook) -> None:
+    """:func:`finish` but the members' rows, which take change numbers: a push writes
+    them last, so that it holds the ``changes`` counter only from there to its commit
+    (:mod:`ledger.db`)."""
     others = sorted({a.member_id for a in accounts.anomalies if a.member_id} - set(book.by_id))
     if others:  # an overuse found on another member's earlier event
         tx.lock_keys(member_keys(others))  # out of the usual order: see ledger.locking
@@ -54,7 +62,6 @@ def finish(tx: Tx, accounts: Accounts, book: MemberBook) -> None:
         if member.member_id in accounts.touched:
             accounts.refresh(member, paid)
     accounts.write(tx)
-    book.write(tx)
 
 
 def apply_ledger_events(tx: Tx, member_ids: Sequence[str], make: MakeEvents, now: datetime) -> int:

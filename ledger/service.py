@@ -65,7 +65,7 @@ from ledger.intake import Batch, Intake, Wire, read_batch
 from ledger.member_book import MemberBook, WorkingMember
 from ledger.member_events import MemberEvents, enrolment_problem
 from ledger.own_events import OwnEvent
-from ledger.own_work import apply_own_events, finish
+from ledger.own_work import apply_own_events, write_accounts
 from ledger.push_reads import known_events, touched_states
 from ledger.recompute import Finding, Recomputer
 from ledger.sales import Sale, SaleBook
@@ -395,9 +395,21 @@ def _result(event: Mapping[str, Any], status: str, reason: str) -> dict[str, obj
 
 
 def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: datetime) -> None:
+    """Write what the batch decided. The rows that take numbers of the ledger's order
+    or of the changes feed (the events, the members, the revoked cards) are written
+    last, right before the commit, because taking those numbers locks their counters
+    until the commit and so queues every other push (:mod:`ledger.db`). Only when the
+    batch calls for the ledger's own events are its events numbered first, since the
+    own events must follow them in the ledger's order."""
     stamp = utc_now_iso()
     accounts = context.accounts
-    if batch.applied:
+    numbered = False
+
+    def number_events() -> None:
+        nonlocal numbered
+        if numbered or not batch.applied:
+            return
+        numbered = True
         first = tx.allocate("ledger_seq", len(batch.applied))
         insert_events(
             tx,
@@ -408,17 +420,26 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
                 for i, a in enumerate(batch.applied)
             ],
         )
+
+    if batch.applied:
         record_position(tx, batch.terminal_id, batch.high_water, batch.last_hash, stamp)
         corrections = (
             batch.follow_ups
             + [cap_correction(o) for o in accounts.over_cap]
             + [cap_refund_correction(t) for t in accounts.cap_returns]
         )
-        apply_own_events(tx, accounts, corrections)
+        if corrections:
+            number_events()
+            apply_own_events(tx, accounts, corrections)
         changed = [m for m in book.by_id.values() if m.changed]
-        apply_own_events(tx, accounts, conversions_due(accounts.versions, changed, now))
+        conversions = conversions_due(accounts.versions, changed, now)
+        if conversions:
+            number_events()
+            apply_own_events(tx, accounts, conversions)
     record_anomalies(tx, batch.anomalies + accounts.anomalies, stamp)
-    finish(tx, accounts, book)
+    write_accounts(tx, accounts, book)
+    number_events()
+    book.write(tx)
     context.member_events.write()
 
 
