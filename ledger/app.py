@@ -15,12 +15,21 @@ What the app guarantees beyond the routes (:mod:`ledger.routes`):
   U+007F) is refused with 422 naming the field, before any of it reaches a route
   (:mod:`ledger.text_checks`);
 * a database that times out, deadlocks or goes away answers 503 ``storage``
-  (:class:`ledger.errors.StorageError`), which a till retries.
+  (:class:`ledger.errors.StorageError`), which a till retries;
+* at most ``push_concurrency`` pushes are worked on at once in one process (the
+  others wait their turn, in the order the threads wake). Python threads share one
+  interpreter lock: with dozens of pushes decoding and deciding beside it, a push
+  that holds the ledger's counters (from its numbered writes to its commit:
+  :mod:`ledger.db`) waits for the interpreter after every statement, and every other
+  push waits for it. A few at once keep the processor busy while one waits for the
+  database, and keep that wait short. More processes (``pos-ledger serve
+  --workers``) add processors.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,6 +42,7 @@ from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
 from ledger.routes import router
 from ledger.service import Clock, utc_now
+from ledger.serving import DEFAULT_PUSH_CONCURRENCY
 from ledger.terminal_events import router as terminal_events_router
 from ledger.text_checks import body_problem, params_problem
 from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PushRequest
@@ -98,10 +108,17 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def create_app(db: Database, ledger_id: str, clock: Clock = utc_now) -> FastAPI:
+def create_app(
+    db: Database,
+    ledger_id: str,
+    clock: Clock = utc_now,
+    push_concurrency: int = DEFAULT_PUSH_CONCURRENCY,
+) -> FastAPI:
     """The ledger app over an opened, migrated database. ``clock`` tells when the
     ledger's own events happen (tests and scripts may give their own; the server
     runs on the real one)."""
+    if push_concurrency < 1:
+        raise ValueError("push_concurrency must be at least 1")
     app = FastAPI(
         title="Loyalty till central ledger",
         version=str(PROTOCOL_VERSION),
@@ -110,6 +127,7 @@ def create_app(db: Database, ledger_id: str, clock: Clock = utc_now) -> FastAPI:
     app.state.db = db
     app.state.ledger_id = ledger_id
     app.state.clock = clock
+    app.state.push_gate = threading.BoundedSemaphore(push_concurrency)
     app.include_router(router)
     app.include_router(terminal_events_router)
     _install_error_handlers(app)

@@ -1,6 +1,7 @@
 """``pos-ledger``: run the ledger server and administer its database.
 
     pos-ledger serve --db URL [--host 127.0.0.1] [--port 8080] [--settle-every SECONDS]
+                     [--workers N] [--push-concurrency N]
     (every command: [--statement-timeout S] [--lock-timeout S] [--idle-timeout S])
     pos-ledger terminal add NAME | revoke NAME | rotate NAME | list
     pos-ledger members import FILE.csv
@@ -42,6 +43,7 @@ from ledger.pg_session import DEFAULT_TIMEOUTS, Timeouts, add_timeout_options, t
 from ledger.products import import_products
 from ledger.rebuild import rebuild
 from ledger.schema import migrate
+from ledger.serving import add_serve_arguments
 from ledger.settle import SettleSchedule, settle
 from ledger.simulate import Simulation, simulate
 from ledger.verify import verify
@@ -57,11 +59,8 @@ def open_ledger(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> tuple[Databa
 
 
 def _serve(args: argparse.Namespace, db: Database, ledger_id: str) -> int:
-    import uvicorn
+    from ledger.serving import serve
 
-    from ledger.app import create_app
-
-    app = create_app(db, ledger_id)
     schedule = None
     if args.settle_every is not None:
         if args.settle_every <= 0:
@@ -69,14 +68,7 @@ def _serve(args: argparse.Namespace, db: Database, ledger_id: str) -> int:
         schedule = SettleSchedule(db, args.settle_every, lambda: datetime.now(UTC))
         schedule.start()
     try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
+        serve(args, db, ledger_id)
     finally:
         if schedule is not None:
             schedule.stop()
@@ -326,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="warning")
+    add_serve_arguments(serve)
     serve.add_argument(
         "--settle-every",
         type=float,

@@ -58,7 +58,9 @@ from ledger.errors import StorageError
 from ledger.pg_session import DEFAULT_TIMEOUTS, Timeouts, session_statements
 
 Row = tuple[Any, ...]
-_POOL_SIZE = 8
+_POOL_SIZE = 40
+"""Idle connections kept: as many as the server's worker threads (anyio's 40), so a
+busy ledger does not open and close a connection per transaction."""
 _BUSY_TIMEOUT_MS = 30_000
 _SYNCHRONOUS_FULL = 2
 WRITERS_GATE = 0

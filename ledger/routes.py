@@ -106,6 +106,10 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
     db = database(request)
 
     def run() -> Response:
+        with request.app.state.push_gate:  # see ledger.app: a few pushes at once
+            return work()
+
+    def work() -> Response:
         batch = _parse_push(body)
         if batch.terminal_id != terminal_id or any(
             e.get("terminal_id") != terminal_id for e in batch.events

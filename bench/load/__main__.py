@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backlog-events", type=int, default=600)
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--processes", type=int, default=2, help="generator processes")
+    parser.add_argument(
+        "--ledger-workers", type=int, default=1, help="the ledger's server processes"
+    )
     parser.add_argument("--db", default=DEFAULT_DSN, help="a PostgreSQL DSN, or 'sqlite'")
     args = parser.parse_args(argv)
     try:
@@ -92,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             backlog_events=args.backlog_events,
             members=args.members,
             processes=args.processes,
+            ledger_workers=args.ledger_workers,
         )
     except ValueError as exc:
         parser.error(str(exc))

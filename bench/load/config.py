@@ -25,6 +25,8 @@ class LoadConfig:
     members: int = 20_000
     cards_per_till: int = 200
     processes: int = 2
+    ledger_workers: int = 1
+    """``pos-ledger serve --workers``: the ledger's server processes."""
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -32,8 +34,10 @@ class LoadConfig:
             raise ValueError("tills, seconds, interval and pull_every must be above 0")
         if self.backlog_tills < 0 or self.backlog_events < 0 or self.backlog_batch < 1:
             raise ValueError("the backlog needs 0 or more tills and events, batches of 1+")
-        if self.members < 1 or self.cards_per_till < 1 or self.processes < 1:
-            raise ValueError("members, cards_per_till and processes must be at least 1")
+        if min(self.members, self.cards_per_till, self.processes, self.ledger_workers) < 1:
+            raise ValueError(
+                "members, cards_per_till, processes and ledger_workers must be at least 1"
+            )
 
     @property
     def hard_limit(self) -> float:

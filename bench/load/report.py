@@ -19,7 +19,8 @@ def lines(result: LoadResult, backend: str) -> list[str]:
         f"{cfg.backlog_events} events each, {cfg.seconds:g} s, {backend} ==",
         f"steady: a batch of 1-5 sales every {cfg.interval:g} s (+-50%) per till, a pull every "
         f"{cfg.pull_every:g} s; backlog in {cfg.backlog_batch}-event batches from "
-        f"{cfg.seconds / 3:.0f} s; {cfg.members:,} members; {cfg.processes} generator processes",
+        f"{cfg.seconds / 3:.0f} s; {cfg.members:,} members; {cfg.processes} generator processes; "
+        f"the ledger in {cfg.ledger_workers} process{'es' if cfg.ledger_workers > 1 else ''}",
         f"events applied  {applied:9,}  in {result.wall_seconds:6.1f} s = "
         f"{applied / result.wall_seconds:8,.0f} events/s "
         f"(steady {tally.events[PUSH]:,}, backlog {tally.events[BACKLOG]:,})",
@@ -49,7 +50,7 @@ def lines(result: LoadResult, backend: str) -> list[str]:
         out.append(f"backlog tills not finished by the end: {tally.unfinished}")
     wall = result.wall_seconds
     out.append(
-        f"CPU (cores busy on average): generators {tally.cpu_seconds / wall:.2f}, ledger process "
+        f"CPU (cores busy on average): generators {tally.cpu_seconds / wall:.2f}, ledger "
         f"{result.server_cpu_seconds / wall:.2f}, whole machine "
         f"{result.machine_busy_seconds / wall:.2f} of {result.machine_cores:.0f}"
     )

@@ -83,7 +83,7 @@ def run_load(db_url: str, config: LoadConfig, dsn: str | None = None) -> LoadRes
     schema = schema_of(db_url)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "ledger.log"
-        with serving(db_url, log) as server:
+        with serving(db_url, log, config.ledger_workers) as server:
             cursor = tip_cursor(server, steady[0], config.members)
             jobs = [
                 Assignment(

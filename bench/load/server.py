@@ -29,14 +29,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(db_url: str, log: Path) -> Iterator[Server]:
-    """``pos-ledger serve --db DB_URL`` on a free loopback port, its output in ``log``;
-    stopped (by its pid) on exit."""
+def serving(db_url: str, log: Path, workers: int = 1) -> Iterator[Server]:
+    """``pos-ledger serve --db DB_URL --workers WORKERS`` on a free loopback port, its
+    output in ``log``; stopped (by its pid, which stops its worker processes) on exit."""
     port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "ledger.cli", "serve", "--db", db_url, "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
+             "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
             stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -56,10 +56,22 @@ def serving(db_url: str, log: Path) -> Iterator[Server]:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds process ``pid`` (its threads included) has used."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    """User and system CPU seconds process ``pid`` and its running children (the
+    ledger's worker processes), their threads included, have used."""
+    total = 0.0
+    for one in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError), open(f"/proc/{one}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def machine_cpu_seconds() -> tuple[float, float]:

@@ -251,3 +251,11 @@ def test_verify_exits_2_when_the_database_cannot_be_opened(tmp_path: Path) -> No
     result = run_admin(f"sqlite:///{tmp_path}/missing/dir/ledger.db", "verify")
     assert result.returncode == 2
     assert "Cannot open" in result.stderr
+
+
+def test_serve_refuses_fewer_than_one_process_or_push_at_a_time(fresh_db_url: str) -> None:
+    for option in ("--workers", "--push-concurrency"):
+        result = run_admin(fresh_db_url, "serve", "--port", "9", option, "0")
+        assert result.returncode == 1
+        assert "must be at least 1" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -4,21 +4,32 @@ On PostgreSQL a change counter drawn from a sequence can commit out of order, so
 reader may pass a number whose transaction is still open and never see it. The
 ledger serializes writers on a counter row instead; a puller running alongside the
 pushes must therefore end with exactly the state a fresh full pull gives.
+
+The same runs against ``pos-ledger serve --workers 2 --push-concurrency 1``: two
+server processes on one port, each working on one push at a time (the others
+queued), so the guarantees hold across processes and behind the push gate; when the
+server is stopped by its pid, its worker processes are gone too.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
+import pytest
 
 from sync.protocol import ChangesResponse, PushResponse
 from tests.integration.ledger.support import (
     EventChain,
     LedgerHandle,
+    database_url,
     fresh_card,
     fresh_terminal_name,
+    start_ledger,
 )
 
 TERMINALS = 20
@@ -45,7 +56,41 @@ def _drain(
     raise AssertionError("the feed never ended")
 
 
+@pytest.fixture(scope="module")
+def two_processes(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LedgerHandle]:
+    """A ledger served by two processes, each working on one push at a time."""
+    directory = tmp_path_factory.mktemp(f"workers-{backend}")
+    extra = ["--workers", "2", "--push-concurrency", "1"]
+    with database_url(backend, directory) as url, start_ledger(url, directory, extra) as handle:
+        yield handle
+
+
 def test_twenty_terminals_pushing_at_once_give_exact_totals(ledger: LedgerHandle) -> None:
+    _push_at_once(ledger)
+
+
+def test_two_server_processes_give_the_same_guarantees(two_processes: LedgerHandle) -> None:
+    workers = _children(two_processes.process.pid)  # and multiprocessing's own helper
+    assert len(workers) >= 2, workers
+    _push_at_once(two_processes)
+    two_processes.stop()
+    for _ in range(100):  # multiprocessing's helper exits just after the server
+        left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        if not left:
+            break
+        time.sleep(0.1)
+    assert not left
+
+
+def _children(pid: int) -> list[int]:
+    """The running child processes of ``pid`` (Linux)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _push_at_once(ledger: LedgerHandle) -> None:
     cards = [fresh_card() for _ in range(SHARED_CARDS)]
     terminals = [fresh_terminal_name("C") for _ in range(TERMINALS)]
     tokens = {name: ledger.add_terminal(name) for name in terminals}
