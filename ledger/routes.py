@@ -174,8 +174,8 @@ def changes(
     since = upgrade_cursor(ledger_id, epoch, since)
     owner = cursor_owner(ledger_id, epoch)
     with database(request).snapshot() as tx:
-        page = feed.changes_answer(tx, owner, terminal_id, since, limit)
-    return _plain_json({**page, "epoch": epoch})
+        body = feed.changes_json(tx, owner, terminal_id, since, limit, {"epoch": epoch})
+    return Response(content=body, media_type="application/json")
 
 
 def _epoch(request: Request, terminal_id: str, since: str | None = None) -> str:

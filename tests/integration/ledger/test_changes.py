@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from ledger import feed
+from ledger.db import connect
 from loyalty.canonical import sha256_hex
 from sync.protocol import ChangesResponse, MemberState
 from tests.integration.ledger.support import (
@@ -15,6 +18,7 @@ from tests.integration.ledger.support import (
     fresh_card,
     fresh_terminal_name,
 )
+from tests.integration.ledger.test_products import ean13
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "programmes"
 
@@ -145,3 +149,31 @@ def test_a_published_version_travels_through_the_feed_ahead_of_its_start(
     assert sha256_hex(versions[0].document) == versions[0].content_hash
     in_force = client.get("/v1/rules").json()
     assert in_force["version"] < versions[0].version  # it starts in 2099
+
+
+def test_the_answer_sent_is_the_page_as_read_whether_its_member_changes_were_kept_or_not(
+    ledger: LedgerHandle, tmp_path: Path
+) -> None:
+    """The route sends :func:`ledger.feed.changes_json`, whose member changes are
+    made once per row and kept (:func:`ledger.feed.member_change`): byte for byte
+    it must be the JSON of :func:`ledger.feed.changes_answer`, on the first read (the
+    rows new) and the second (kept), for every kind of change and page size."""
+    name, client, chain = _terminal(ledger)
+    cards = [fresh_card() for _ in range(3)]
+    _post(client, name, [chain.earn(card, 2_500) for card in cards])
+    assert ledger.admin("card", "replace", cards[0], fresh_card()).returncode == 0
+    products = tmp_path / "products.csv"
+    products.write_text(f"sku,name,price\n{ean13()},Feed test,12.50\n", encoding="utf-8")
+    assert ledger.admin("products", "import", str(products)).returncode == 0
+    db = connect(ledger.db_url)
+    try:
+        for limit in (1, 3, 500):
+            for _ in range(2):  # the second read finds its member changes kept
+                with db.snapshot() as tx:
+                    sent = feed.changes_json(tx, "L", name, None, limit, {"epoch": "E"})
+                    read = {**feed.changes_answer(tx, "L", name, None, limit), "epoch": "E"}
+                assert sent == json.dumps(read, separators=(",", ":"), ensure_ascii=False).encode()
+                kinds = {c.type for c in ChangesResponse.model_validate_json(sent).changes}
+        assert {"member", "programme", "product", "revoked_card"} <= kinds
+    finally:
+        db.close()
