@@ -18,6 +18,9 @@ One :meth:`SyncEngine.run_once` is a whole sync:
 3. **Pull.** Changes after the cursor are staged page by page and applied in one
    transaction at the end, together with the final page's high-water mark, so the
    balances shown never include an event twice, even on the turn of a sync.
+   While the till stores an answer, the next batch is already on its way (only
+   when that answer confirmed the whole batch under the epoch known), so the ledger
+   applies one batch while the till stores the answer to the one before.
 4. **Epochs.** Every answer names the ledger's epoch (:mod:`ledger.epochs`). When it
    is not the one this till last saw, or the ledger holds fewer of this till's events
    than it confirmed, the ledger lost data (a restore, a failover to a lagging
@@ -35,10 +38,13 @@ backoff; everything is recorded in :class:`SyncStatus`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from loyalty.events import Event
 from sync.client import LedgerClient
 from sync.errors import (
     InvalidAnswer,
@@ -108,6 +114,7 @@ class SyncEngine:
         self.batch_size = batch_size
         self.page_size = page_size
         self._pages = PageAhead(lambda cursor, limit: self.client.changes(cursor, limit))
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-ahead")
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._restart = False
@@ -182,48 +189,82 @@ class SyncEngine:
 
     def _push_all(self) -> tuple[int, bool]:
         """Push what the ledger lacks: (events it confirmed, whether the push reached
-        the journal's tip, which makes the sync fresh)."""
+        the journal's tip, which makes the sync fresh). The next batch goes out while
+        the till stores the answer to the one before (:class:`_SentAhead`)."""
         confirmed_total = 0
         limit = self.batch_size
-        for _ in range(MAX_BATCHES_PER_RUN):
-            position = self.local.push_position()
-            if any(p.seq == position + 1 for p in self.local.parked()):
-                return confirmed_total, False  # waits for a manager
-            batch = self.local.events_after(position, limit)
-            if not batch:
-                return confirmed_total, True
-            self._tell_position()
-            try:
-                answer = self.client.push(batch, self.local.voids(batch[0].seq, batch[-1].seq))
-            except LedgerRefused as error:
-                if isinstance(error, NotAuthorised):
+        ahead: _SentAhead | None = None
+        try:
+            for _ in range(MAX_BATCHES_PER_RUN):
+                sending: Future[PushResponse] | None = None
+                if ahead is not None:
+                    batch, sending, ahead = ahead.batch, ahead.answer, None
+                else:
+                    position = self.local.push_position()
+                    if any(p.seq == position + 1 for p in self.local.parked()):
+                        return confirmed_total, False  # waits for a manager
+                    batch = self.local.events_after(position, limit)
+                    if not batch:
+                        return confirmed_total, True
+                    self._tell_position()
+                try:
+                    if sending is not None:
+                        answer = sending.result()
+                    else:
+                        answer = self.client.push(
+                            batch, self.local.voids(batch[0].seq, batch[-1].seq)
+                        )
+                except LedgerRefused as error:
+                    if isinstance(error, NotAuthorised):
+                        raise
+                    if error.status_code == 413 and self.batch_size > 1:
+                        self.batch_size = max(1, self.batch_size // 2)  # too large: split
+                        limit = min(limit, self.batch_size)
+                        continue
+                    if not (isinstance(error, LedgerVerdict) and error.status_code == 422):
+                        raise LedgerUnavailable(f"{error.message} Will retry.") from error
+                    if len(batch) > 1:
+                        # A refusal names the batch, not an event: halve the batches until
+                        # the one refused goes alone, so it is the one parked (a manager
+                        # may void it) and the events before it are confirmed.
+                        limit = len(batch) // 2
+                        continue
+                    head = batch[0]
+                    self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))
                     raise
-                if error.status_code == 413 and self.batch_size > 1:
-                    self.batch_size = max(1, self.batch_size // 2)  # too large: split
+                if answer.stopped_at is None and answer.high_water == batch[-1].seq:
+                    ahead = self._send_ahead(batch[-1].seq, answer.epoch, limit)
+                    confirmed_total += self._settle(batch[-1].seq, answer)
+                    self._new_epoch(answer.epoch, answer.high_water, answer.last_hash)
                     continue
-                if not (isinstance(error, LedgerVerdict) and error.status_code == 422):
-                    raise LedgerUnavailable(f"{error.message} Will retry.") from error
-                if len(batch) > 1:
-                    # A refusal names the batch, not an event: halve the batches until the
-                    # one refused goes alone, so it is the one parked (a manager may void
-                    # it) and the events before it are confirmed.
-                    limit = len(batch) // 2
-                    continue
-                head = batch[0]
-                self.local.park(ParkedEvent(head.seq, head.event_id, "refused", error.message))
-                raise
-            if answer.stopped_at is None and answer.high_water == batch[-1].seq:
+                if self._new_epoch(answer.epoch, answer.high_water, answer.last_hash):
+                    continue  # every event after the ledger's high water goes again
                 confirmed_total += self._settle(batch[-1].seq, answer)
-                self._new_epoch(answer.epoch, answer.high_water, answer.last_hash)
-                continue
-            if self._new_epoch(answer.epoch, answer.high_water, answer.last_hash):
-                continue  # every event after the ledger's high water goes again
-            confirmed_total += self._settle(batch[-1].seq, answer)
-            # Beyond the batch, the ledger holds events whose answers were lost; this
-            # answer cannot settle them and pushing again would not either: the pull
-            # settles them, and the next run pushes what follows.
+                # Beyond the batch, the ledger holds events whose answers were lost;
+                # this answer cannot settle them and pushing again would not either:
+                # the pull settles them, and the next run pushes what follows.
+                return confirmed_total, False
             return confirmed_total, False
-        return confirmed_total, False
+        finally:
+            if ahead is not None:
+                _drop(ahead.answer)
+
+    def _send_ahead(self, after: int, epoch: str, limit: int) -> _SentAhead | None:
+        """Send the batch after event ``after`` now, before the answer to the batch
+        that ends there is stored; None when there is nothing to send, or when that
+        answer may change what comes next (an epoch not the one known: it may start
+        the till over; an event parked next)."""
+        known = self.local.ledger_epoch()
+        if known is None or (epoch and epoch != known):
+            return None
+        if any(p.seq == after + 1 for p in self.local.parked()):
+            return None
+        batch = self.local.events_after(after, limit)
+        if not batch:
+            return None
+        voids = self.local.voids(batch[0].seq, batch[-1].seq)
+        self._tell_position()
+        return _SentAhead(batch, self._sender.submit(self.client.push, batch, voids))
 
     def _settle(self, last_sent: int, answer: PushResponse) -> int:
         """Store the answer's balances with the high-water mark they include.
@@ -302,6 +343,30 @@ class SyncEngine:
             self._status = replace(self._status, last_error=error.message)
             return False
         return found is not None and self.local.cache_member(found.member, found.high_water)
+
+
+@dataclass(frozen=True)
+class _SentAhead:
+    """A batch sent while the answer to the batch before it was being stored.
+
+    What is guaranteed: it is sent only after that answer was read and accepted the
+    whole batch before it, under the epoch this till knows, with no event parked
+    next; its answer (or failure) is handled exactly as a batch sent in turn would
+    be; it is the batch a push in turn would send next, since the events confirmed
+    by the answer stored meanwhile end where it begins. A batch sent ahead whose
+    answer is not used (the run stopped: an error storing the answer before it) is
+    waited for and dropped, so no request outlives the run; whatever the ledger
+    applied of it is answered ``duplicate`` next time.
+    """
+
+    batch: list[Event]
+    answer: Future[PushResponse]
+
+
+def _drop(answer: Future[PushResponse]) -> None:
+    """Wait for an answer that will not be used, dropping it or its failure."""
+    with contextlib.suppress(Exception):
+        answer.result()
 
 
 def _now() -> str:
