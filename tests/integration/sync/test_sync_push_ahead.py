@@ -5,7 +5,9 @@ the last. A real ledger on 127.0.0.1; a transport that only records what it carr
 What must hold: batches still reach the ledger in order, each exactly once; a batch
 is sent ahead only after the answer before it confirmed that whole batch; and when
 storing an answer fails while the next batch is on its way, that request ends within
-the run (none outlives it), and the next sync confirms everything exactly once.
+the run (none outlives it), and the next sync confirms everything exactly once. And
+a batch too large for something in front of the ledger (413) is sent again smaller
+in the same sync.
 """
 
 from __future__ import annotations
@@ -114,6 +116,42 @@ def test_a_failure_storing_an_answer_ends_the_batch_sent_ahead_within_the_run(
         assert ("sent", 4) in log and ("answered", 4) in log
         assert rig.pending() == 8  # nothing was stored as confirmed
         rig.sync_until_settled()  # the ledger answers 1-6 as duplicates
+        assert_ledger_holds_journal_once(ledger, rig)
+        assert_in_agreement(ledger, rig, [card])
+    finally:
+        rig.close()
+
+
+class TooLargeOver(httpx.BaseTransport):
+    """The real ledger, behind something that refuses pushes of more than ``most``
+    events with 413, as a proxy with a small body limit does."""
+
+    def __init__(self, most: int) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.most = most
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if is_push(request) and len(json.loads(request.content)["events"]) > self.most:
+            self.refused += 1
+            body = {"error": "too_large", "reason": "The request body is too large."}
+            return httpx.Response(413, json=body)
+        return self.inner.handle_request(request)
+
+
+def test_batches_too_large_shrink_within_the_same_sync(
+    ledger: LedgerUnderTest, tmp_path: Path
+) -> None:
+    (card,) = ledger.add_members(0)
+    rig = TillRig.new(ledger, tmp_path, batch_size=8)
+    try:
+        assert rig.sync()
+        for _ in range(7):
+            rig.earn(card, "100")
+        proxy = TooLargeOver(most=2)
+        rig.link.transport.inner = proxy
+        assert rig.sync()  # 8, then 4, then batches of 2: all in this one sync
+        assert proxy.refused == 2 and rig.pending() == 0
         assert_ledger_holds_journal_once(ledger, rig)
         assert_in_agreement(ledger, rig, [card])
     finally:
