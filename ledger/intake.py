@@ -113,6 +113,32 @@ class Intake:
             self._row = (self._business_at(), canonical_json(self.postings()))
         return self._row
 
+    def event_row(
+        self, member_id: str, flags: list[str], ledger_seq: int, received_at: str
+    ) -> tuple[object, ...]:
+        """Its row in ``events`` (:data:`ledger.event_store.EVENT_COLUMNS`), applied to
+        ``member_id`` with these anomaly ``flags``."""
+        content = self.content
+        business_at, postings = self.stored()
+        return (
+            content["event_id"],
+            content["terminal_id"],
+            content["seq"],
+            content["kind"],
+            content["card"],
+            member_id,
+            content["recorded_at"],
+            business_at,
+            content.get("refers_to"),
+            content["prev_hash"],
+            self.hash,
+            postings,
+            self.document,
+            ledger_seq,
+            ",".join(flags),
+            received_at,
+        )
+
     def _business_at(self) -> str:
         """When it happened, in UTC, for ordering and filtering by time."""
         if "business_time" not in self.content:

@@ -416,7 +416,7 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
             [
                 voided_row(a.event.content, a.event.hash, a.event.document, first + i, stamp)
                 if a.voided
-                else _event_row(a, first + i, stamp)
+                else a.event.event_row(a.member_id, a.flags, first + i, stamp)
                 for i, a in enumerate(batch.applied)
             ],
         )
@@ -441,27 +441,3 @@ def _write(tx: Tx, batch: _Decided, book: MemberBook, context: _Context, now: da
     number_events()
     book.write(tx)
     context.member_events.write()
-
-
-def _event_row(applied: _Applied, ledger_seq: int, now: str) -> tuple[object, ...]:
-    """The ``EVENT_COLUMNS`` of an applied event."""
-    content = applied.event.content
-    business_at, postings = applied.event.stored()
-    return (
-        content["event_id"],
-        content["terminal_id"],
-        content["seq"],
-        content["kind"],
-        content["card"],
-        applied.member_id,
-        content["recorded_at"],
-        business_at,
-        content.get("refers_to"),
-        content["prev_hash"],
-        applied.event.hash,
-        postings,
-        applied.event.document,
-        ledger_seq,
-        ",".join(applied.flags),
-        now,
-    )
