@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Select, Static, TabbedContent
 
 from pos_client.store.sync_side import StoreSyncSide
 from pos_client.ui.app import TillApp
@@ -67,7 +67,9 @@ async def sign_in(pilot, fill_field, wait_for_workers, who=CASHIER, pin=CASHIER_
 async def wait_for_screen(pilot, kind: type) -> None:
     """Screens are pushed after the call that opens them has answered: wait for it."""
     for _ in range(100):
-        if isinstance(pilot.app.screen, kind):
+        screen = pilot.app.screen
+        if isinstance(screen, kind) and screen.is_mounted:
+            await pilot.pause()  # its mount handlers have run: keys now reach it
             return
         await pilot.pause(0.05)
     raise AssertionError(f"{kind.__name__} never opened; {pilot.app.screen} is on top")
@@ -404,3 +406,27 @@ async def test_the_cashier_signs_out_between_customers_only(
         await wait_for_workers(pilot)
         assert isinstance(app.screen, SignInScreen)
     assert staffed.signed_in is None
+
+
+async def test_a_page_key_pressed_at_once_is_not_undone_by_the_page_left(
+    staffed, fill_field, wait_for_workers
+):
+    """F-keys typed ahead of the screen: the members page focuses its search box on
+    opening and the day page its report when it arrives, each applied later by
+    Textual; neither may take the manager back once F3 has opened the queue."""
+    app = make(staffed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, fill_field, wait_for_workers)
+        await pilot.press("f1")
+        await wait_for_workers(pilot)
+        await pin_dialog(pilot, fill_field, wait_for_workers, MANAGER, MANAGER_PIN)
+        for _ in range(100):
+            if isinstance(app.screen, ManagerScreen):
+                break
+            await pilot.pause(0.01)
+        await pilot.press("f3")  # before the screen has settled
+        await wait_for_workers(pilot)
+        assert app.screen.query_one("#pages", TabbedContent).active == "queue"
+        await pilot.press("f2", "f3")  # the day report still on its way
+        await wait_for_workers(pilot)
+        assert app.screen.query_one("#pages", TabbedContent).active == "queue"

@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from loyalty.errors import LoyaltyError
+from pos_client.ui.manager.page_focus import focus_in_page
 
 REPORT_WIDTH = 42
 HINT = "F5 print the report · F6 close the day"
@@ -45,7 +46,7 @@ class DayPage(Vertical):
             return
         self.report = result
         self.query_one("#day-report", Static).update("\n".join(result.text_lines(REPORT_WIDTH)))
-        self.query_one("#day-scroll").focus()
+        focus_in_page(self.query_one("#day-scroll"))
 
     def page_action(self, number: int) -> None:
         report = self.report

@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Input, Static
 from loyalty.enrolment import EnrolmentError
 from loyalty.errors import LoyaltyError
 from pos_client.card_barcode import card_barcode_text
+from pos_client.ui.manager.page_focus import focus_in_page
 
 HINT = "F5 enrol · F6 print the new card · Tab moves between fields"
 FIELDS = (
@@ -59,7 +60,7 @@ class EnrolPage(Vertical):
         self.app.ask(  # type: ignore[attr-defined]
             "card numbers", lambda till: till.card_numbers_left(), self._numbers
         )
-        self.query_one("#enrol-name", Input).focus()
+        focus_in_page(self.query_one("#enrol-name", Input))
 
     def _numbers(self, result: Any) -> None:
         if isinstance(result, LoyaltyError):

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from loyalty.errors import LoyaltyError
 from pos_client.ui.manager.member_status import MemberStatusScreen
+from pos_client.ui.manager.page_focus import focus_in_page
 
 HINT = "Type a card, phone, name or member id and Enter · ↑↓ then Enter: open the member"
 
@@ -37,7 +38,7 @@ class MembersPage(Vertical):
         yield table
 
     def focus_search(self) -> None:
-        self.query_one("#member-search", Input).focus()
+        focus_in_page(self.query_one("#member-search", Input))
 
     def refresh_page(self) -> None:
         self.focus_search()
@@ -81,7 +82,7 @@ class MembersPage(Vertical):
             self._note("No member matches. Check the spelling, or enrol them (F4).")
             return
         self._note(f"{len(result)} found · ↑↓ then Enter opens the member")
-        table.focus()
+        focus_in_page(table)
 
     def _note(self, text: str) -> None:
         self.query_one("#members-note", Static).update(text)

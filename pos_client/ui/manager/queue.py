@@ -20,6 +20,7 @@ from loyalty.errors import LoyaltyError
 from pos_client.store.parked import Resolution
 from pos_client.ui.manager.duty import on_duty
 from pos_client.ui.manager.note_dialog import NoteDialog
+from pos_client.ui.manager.page_focus import focus_in_page
 from pos_client.ui.manager.status_text import age_words
 
 
@@ -89,7 +90,7 @@ class QueuePage(Vertical):
                 key=f"decided-{decided.seq}",
             )
         if result.parked:
-            table.focus()
+            focus_in_page(table)
 
     def _selected(self) -> int | None:
         table = self.query_one("#parked", DataTable)

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from pos_client.ui.manager.day import DayPage
 from pos_client.ui.manager.enrol import EnrolPage
 from pos_client.ui.manager.members import MembersPage
+from pos_client.ui.manager.page_focus import ManagerPages
 from pos_client.ui.manager.queue import QueuePage
 
 
@@ -59,7 +60,7 @@ class ManagerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="members", id="pages"):
+        with ManagerPages(initial="members", id="pages"):
             with TabPane(PAGES[0][1], id="members"):
                 yield MembersPage(id="members-page")
             with TabPane(PAGES[1][1], id="day"):
@@ -86,6 +87,7 @@ class ManagerScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_page(self, name: str) -> None:
+        self.set_focus(None)  # the page opened takes it (ManagerPages)
         self.query_one("#pages", TabbedContent).active = name
 
     def action_act(self, number: int) -> None:
