@@ -38,7 +38,6 @@ backoff; everything is recorded in :class:`SyncStatus`.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -55,7 +54,7 @@ from sync.errors import (
     SyncError,
 )
 from sync.local import LocalSide, ParkedEvent
-from sync.prefetch import PageAhead
+from sync.prefetch import PageAhead, drop_unused
 from sync.protocol import PushResponse
 
 MAX_BATCHES_PER_RUN = 10_000
@@ -247,7 +246,7 @@ class SyncEngine:
             return confirmed_total, False
         finally:
             if ahead is not None:
-                _drop(ahead.answer)
+                drop_unused(ahead.answer)
 
     def _send_ahead(self, after: int, epoch: str, limit: int) -> _SentAhead | None:
         """Send the batch after event ``after`` now, before the answer to the batch
@@ -355,18 +354,13 @@ class _SentAhead:
     be; it is the batch a push in turn would send next, since the events confirmed
     by the answer stored meanwhile end where it begins. A batch sent ahead whose
     answer is not used (the run stopped: an error storing the answer before it) is
-    waited for and dropped, so no request outlives the run; whatever the ledger
-    applied of it is answered ``duplicate`` next time.
+    cancelled if it has not left yet, else waited for and dropped
+    (:func:`sync.prefetch.drop_unused`), so no request outlives the run; whatever
+    the ledger applied of it is answered ``duplicate`` next time.
     """
 
     batch: list[Event]
     answer: Future[PushResponse]
-
-
-def _drop(answer: Future[PushResponse]) -> None:
-    """Wait for an answer that will not be used, dropping it or its failure."""
-    with contextlib.suppress(Exception):
-        answer.result()
 
 
 def _now() -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from sync.protocol import ChangesResponse
 
@@ -69,9 +70,14 @@ class PageAhead:
 
 
 def _drop(ahead: tuple[object, Future[ChangesResponse]] | None) -> None:
-    """Wait for a fetch ahead that will not be used; its answer or failure is dropped."""
-    if ahead is None:
-        return
-    if not ahead[1].cancel():
+    if ahead is not None:
+        drop_unused(ahead[1])
+
+
+def drop_unused(future: Future[Any]) -> None:
+    """A request made ahead whose answer will not be used: cancelled if it has not
+    started, else waited for, so that it ends before its caller goes on; its answer
+    or failure is dropped."""
+    if not future.cancel():
         with contextlib.suppress(Exception):
-            ahead[1].result()
+            future.result()
