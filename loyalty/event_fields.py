@@ -26,6 +26,7 @@ from loyalty.field_checks import (
     expired_lot,
     extended_lot,
     hex_hash,
+    identified_by,
     integer,
     json_object,
     list_of,
@@ -127,6 +128,13 @@ FIELDS: Final[tuple[EventField, ...]] = (
         NONE,
         TILL_KINDS,
         "the manager who approved it, {manager, action, amount} (programme [approvals])",
+    ),
+    _field(
+        "identified_by",
+        identified_by,
+        NONE,
+        TILL_KINDS,
+        "a member QR token's {via: token, replay_id} (docs/MEMBER_QR.md); absent: by card",
     ),
     _field(
         "programme",

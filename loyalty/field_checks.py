@@ -177,6 +177,17 @@ approval = object_of(
 )
 
 
+IDENTIFIED_BY_TOKEN = "token"
+"""``identified_by.via`` of an event whose member showed a member QR token (an event
+without ``identified_by`` was recorded on a card scanned or typed)."""
+
+
+def identified_by(value: Any) -> str | None:
+    if not isinstance(value, dict) or set(value) != {"via", "replay_id"}:
+        return "must be an object with via and replay_id"
+    return one_of(frozenset({IDENTIFIED_BY_TOKEN}))(value["via"]) or text(120)(value["replay_id"])
+
+
 def returned_line(value: Any) -> str | None:
     if not isinstance(value, dict) or set(value) != {"line", "qty"}:
         return "must be an object with line and qty"

@@ -247,6 +247,18 @@ class StaffChange(_Answer):
     change: int
 
 
+class KeysetChange(_Answer):
+    """The keyset of member QR token keys (docs/MEMBER_QR.md): the document and the
+    programme root key's signature over it. A till stores it only when the root key
+    pinned in its configuration verifies it and its ``number`` is above the one held
+    (:mod:`loyalty.token_keys`); the feed carries only the newest."""
+
+    type: Literal["keyset"] = "keyset"
+    document: dict[str, Any]
+    signature: str
+    change: int
+
+
 class CardRange(_Answer):
     """Card numbers the ledger set aside for one till's enrolments: the twelve-digit
     bodies ``first`` to ``last`` (each number is its body and EAN-13 check digit).
@@ -271,7 +283,7 @@ class UnknownChange(_Answer):
 
 
 CHANGE_TYPES: frozenset[str] = frozenset(
-    {"member", "programme", "product", "revoked_card", "staff"}
+    {"member", "programme", "product", "revoked_card", "staff", "keyset"}
 )
 
 
@@ -285,7 +297,9 @@ def _change_kind(value: Any) -> str:
     return kind if isinstance(kind, str) and kind in CHANGE_TYPES else "unknown"
 
 
-Change = MemberChange | ProgrammeChange | ProductChange | RevokedCardChange | StaffChange
+Change = (
+    MemberChange | ProgrammeChange | ProductChange | RevokedCardChange | StaffChange | KeysetChange
+)
 """A change this till acts on (:attr:`ChangesResponse.changes` holds only these)."""
 
 _AnyChange = Annotated[
@@ -294,6 +308,7 @@ _AnyChange = Annotated[
     | Annotated[ProductChange, Tag("product")]
     | Annotated[RevokedCardChange, Tag("revoked_card")]
     | Annotated[StaffChange, Tag("staff")]
+    | Annotated[KeysetChange, Tag("keyset")]
     | Annotated[UnknownChange, Tag("unknown")],
     Discriminator(_change_kind),
 ]
