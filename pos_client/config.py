@@ -30,6 +30,7 @@ from loyalty.money import MINOR_UNIT_DIGITS, parse_money
 from loyalty.programme import Programme, load_programme_file, parse_programme
 from loyalty.programme.default import simple_programme_document
 from loyalty.programme.model import Offline
+from loyalty.token_keys import KeysetError, public_key_of
 from pos_client.config_reader import TableReader
 from pos_client.errors import ConfigError
 
@@ -66,6 +67,15 @@ class PrinterConfig:
     """Seconds to wait for the printer before giving up on a receipt."""
     baudrate: int = 9600
     """Line speed of a serial printer."""
+
+
+@dataclass(frozen=True)
+class MemberQrConfig:
+    """Member QR tokens (docs/MEMBER_QR.md): unset, the till refuses them."""
+
+    root_key: str | None = None
+    """The programme root key's public half (64 hex digits), printed by ``pos-ledger
+    qr-keys init``: the one key this till trusts to sign the keyset of token keys."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class TillConfig:
     scanner: dict[str, Any] = field(default_factory=dict)
     """The ``[scanner]`` table, validated by the device layer when the scanner opens."""
     printer: PrinterConfig = field(default_factory=PrinterConfig)
+    member_qr: MemberQrConfig = field(default_factory=MemberQrConfig)
     source: str = "<defaults>"
     """The file this came from, for messages."""
     notices: tuple[str, ...] = ()
@@ -238,6 +249,7 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
     quick_keys = _parse_quick_keys(top, source, programme.currency)
     scanner = top.table("scanner")
     printer = _parse_printer(TableReader(top.table("printer"), "printer", source))
+    member_qr = _parse_member_qr(TableReader(top.table("member_qr"), "member_qr", source))
     top.check_no_unknown_keys()
     return TillConfig(
         terminal_id=terminal_id,
@@ -251,6 +263,7 @@ def parse_config(data: dict[str, Any], source: str, base_dir: Path) -> TillConfi
         ledger=ledger,
         scanner=scanner,
         printer=printer,
+        member_qr=member_qr,
         source=source,
         notices=notices,
     )
@@ -325,6 +338,19 @@ def _parse_printer(reader: TableReader) -> PrinterConfig:
     )
     reader.check_no_unknown_keys()
     return config
+
+
+def _parse_member_qr(reader: TableReader) -> MemberQrConfig:
+    root_key = reader.text("root_key", None)
+    reader.check_no_unknown_keys()
+    if root_key is not None:
+        try:
+            public_key_of(root_key)
+        except KeysetError:
+            raise reader.error(
+                "root_key", "must be the 64 hex digits pos-ledger qr-keys init printed."
+            ) from None
+    return MemberQrConfig(root_key=root_key)
 
 
 def _parse_ledger(reader: TableReader) -> LedgerConfig:

@@ -22,7 +22,13 @@ from sync.switch import SwitchableTransport
 class LedgerLink:
     """Sync for one till: ``start`` the background runner, or ``sync_now`` once."""
 
-    def __init__(self, store: LocalStore, terminal_id: str, config: LedgerConfig) -> None:
+    def __init__(
+        self,
+        store: LocalStore,
+        terminal_id: str,
+        config: LedgerConfig,
+        member_qr_root: str | None = None,
+    ) -> None:
         if not config.url or not config.token:
             raise ValueError("a ledger link needs [ledger] url and token")
         self.config = config
@@ -30,7 +36,9 @@ class LedgerLink:
         self.client = LedgerClient(
             config.url, config.token, terminal_id, config.timeout, transport=self.transport
         )
-        self.engine = SyncEngine(StoreSyncSide(store), self.client, batch_size=config.batch_size)
+        self.engine = SyncEngine(
+            StoreSyncSide(store, member_qr_root), self.client, batch_size=config.batch_size
+        )
         self.runner: SyncRunner | None = None
 
     def start(self, on_status: Callable[[SyncStatus], None] | None = None) -> None:

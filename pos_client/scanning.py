@@ -22,7 +22,7 @@ def card_of(scan: ClassifiedScan, text: str) -> str:
         return scan.value
     if scan.kind is ScanKind.MEMBER_QR:
         raise UnsupportedScan(
-            "Member QR codes are not accepted at this till yet. Scan the member's card."
+            "A member QR code is read at the sale screen. Here, scan or type the card number."
         )
     if scan.kind is ScanKind.VOUCHER:
         raise UnsupportedScan(

@@ -82,6 +82,10 @@ class Selling(HoldingUse):
             currency: str | None = None,
         ) -> Receipt: ...
 
+    if TYPE_CHECKING:
+
+        def select_by_token(self, text: str) -> MemberView: ...
+
     # --- scanning ----------------------------------------------------------------------
 
     def scan_code(self, text: str) -> MemberView | SaleView:
@@ -93,6 +97,8 @@ class Selling(HoldingUse):
             return self.add_product(scan.value)
         if scan.kind is ScanKind.VOUCHER:
             return self.use_voucher(scan.value)
+        if scan.kind is ScanKind.MEMBER_QR:
+            return self.select_by_token(scan.value)
         with self._lock:
             self._member = None
             return self.select_member(card_of(scan, text))

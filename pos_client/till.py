@@ -29,6 +29,7 @@ from loyalty.cards import mask_card_number
 from loyalty.events import Event, EventKind, build_event
 from loyalty.programme import Outcome, ProgrammeVersion
 from loyalty.programme.model import QUALIFYING_SPEND
+from loyalty.scans import ScanKind, classify_scan
 from pos_client.config import TillConfig
 from pos_client.day_desk import DayDesk
 from pos_client.errors import CardBlocked, CardReplaced, NoMemberSelected, UnknownCard
@@ -49,6 +50,7 @@ from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.store.transaction import read_transaction
+from pos_client.token_scanning import TokenScanning, token_fields
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
 Clock = Callable[[], datetime]
@@ -59,7 +61,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling, MemberDesk, Staffing, DayDesk):
+class Till(Selling, MemberDesk, Staffing, DayDesk, TokenScanning):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:
@@ -69,6 +71,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         self.book = ProgrammeBook(store, config.programme)
         self._lock = threading.RLock()
         self._member: MemberView | None = None
+        self._identified: dict[str, str] | None = None
         self.draft = SaleDraft.empty()
         self.outcomes = OutcomeMemo()
         self.operator = config.operator
@@ -87,7 +90,9 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         """
         till = cls(config, LocalStore.open(config.database_path, config.terminal_id), clock)
         if config.ledger.url:
-            till.link = LedgerLink(till.store, config.terminal_id, config.ledger)
+            till.link = LedgerLink(
+                till.store, config.terminal_id, config.ledger, config.member_qr.root_key
+            )
         if config.printer.url:
             till.printer = ReceiptPrinter(config.printer, config.store_name)
         return till
@@ -119,12 +124,15 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def scan(self, text: str) -> MemberView:
         """Identify a member from a scanned or typed card number and select them.
 
-        Raises InvalidCardNumber (mistyped), UnsupportedScan (a member QR or a
-        voucher, not yet accepted here), UnknownCard, CardReplaced or CardBlocked;
-        any of them clears the member who was selected.
+        A member QR token is checked offline (:meth:`select_by_token`). Raises
+        InvalidCardNumber (mistyped), TokenRefused (a QR token not accepted, in the
+        cashier's words), UnsupportedScan (a voucher), UnknownCard, CardReplaced or
+        CardBlocked; any of them clears the member who was selected.
         """
         with self._lock:
             self._member = None
+            if classify_scan(text.strip()).kind is ScanKind.MEMBER_QR:
+                return self.select_by_token(text.strip())
             return self.select_member(card_from_scan(text))
 
     def select_member(self, card: str) -> MemberView:
@@ -133,7 +141,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         longer uses) or CardBlocked (a blocked member); each clears the member that
         was selected, so the next sale never goes to the previous customer."""
         with self._lock:
-            self._member = None
+            self._member, self._identified = None, None
             try:
                 member = self._view(card)
             except UnknownCard:
@@ -141,15 +149,20 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
                 if self.link is None or not self.link.lookup(card):
                     raise
                 member = self._view(card)
-            if member.card_replaced:
-                raise self._card_out_of_use(card, member.member_id)
-            if member.blocked:
-                raise CardBlocked(
-                    f"Card {member.masked_card} is blocked. Ask a manager; the member "
-                    "may have a replacement card."
-                )
-            self._member = member
-            return member
+            self._member = self._selectable(card, member)
+            return self._member
+
+    def _selectable(self, card: str, member: MemberView) -> MemberView:
+        """``member`` (found by ``card``), unless the card is out of use or the
+        member blocked: CardReplaced, CardBlocked."""
+        if member.card_replaced:
+            raise self._card_out_of_use(card, member.member_id)
+        if member.blocked:
+            raise CardBlocked(
+                f"Card {member.masked_card} is blocked. Ask a manager; the member "
+                "may have a replacement card."
+            )
+        return member
 
     def refresh_member(self) -> MemberView | None:
         """Re-read the current member (a sync may have confirmed or changed points)
@@ -168,7 +181,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
     def clear_member(self) -> None:
         """Finish with the current member and the basket (next customer)."""
         with self._lock:
-            self._member = None
+            self._member, self._identified = None, None
             self.draft = SaleDraft.empty()
 
     def lookup(self, card: str) -> MemberView:
@@ -254,6 +267,7 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
             "store": self.config.store_id,
             "currency": currency or version.programme.currency,
             "operator": self.operator,
+            **token_fields(self._identified, member, self._member),
         }
 
         def build(seq: int, prev_hash: str) -> Event:

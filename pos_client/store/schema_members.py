@@ -18,3 +18,6 @@ from pos_client.store.schema import migrations
 def m013_member_flag_reasons(db: Database) -> None:
     for table in ("members", "pull_members"):
         db.conn.execute(f"ALTER TABLE {table} ADD COLUMN flag_reasons TEXT NOT NULL DEFAULT '[]'")
+
+
+from pos_client.store import schema_tokens  # noqa: E402, F401

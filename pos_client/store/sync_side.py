@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -34,12 +35,14 @@ from pos_client.store.member_states import (
 from pos_client.store.members import Expiring
 from pos_client.store.parked import voids_between
 from pos_client.store.staff import store_staff
+from pos_client.store.token_memory import store_keyset
 from pos_client.store.transaction import read_transaction, write_transaction
 from sync.errors import InvalidAnswer
 from sync.local import ParkedEvent
 from sync.protocol import (
     CardRange,
     Change,
+    KeysetChange,
     MemberChange,
     MemberState,
     ProductChange,
@@ -48,6 +51,8 @@ from sync.protocol import (
     StaffChange,
     Void,
 )
+
+log = logging.getLogger(__name__)
 
 PULL_CURSOR = "pull_cursor"
 LAST_SYNC_AT = "last_sync_at"
@@ -84,9 +89,11 @@ def _member_row(member: MemberState, now: str) -> tuple[object, ...]:
 class StoreSyncSide:
     """Implements :class:`sync.local.LocalSide` for one :class:`LocalStore`."""
 
-    def __init__(self, store: LocalStore) -> None:
+    def __init__(self, store: LocalStore, member_qr_root: str | None = None) -> None:
         self.store = store
         self.conn = store.conn
+        self.member_qr_root = member_qr_root
+        """The pinned root key that a keyset from the feed must be signed by."""
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[bool]:
@@ -182,6 +189,8 @@ class StoreSyncSide:
                 others.append(
                     (f"staff:{_staff_id(change)}", change.change, change.model_dump_json())
                 )
+            elif isinstance(change, KeysetChange):
+                others.append(("keyset", change.change, change.model_dump_json()))
         with write_transaction(self.conn) as conn:
             stage_states(conn, PULLED, [_member_row(m, now) for m in members], newer_only=True)
             conn.executemany(
@@ -224,6 +233,13 @@ class StoreSyncSide:
                     self._store_version(ProgrammeChange.model_validate_json(payload))
                 elif key.startswith("staff:"):
                     staff.append(_staff_member(StaffChange.model_validate_json(payload)))
+                elif key == "keyset":
+                    keyset = KeysetChange.model_validate_json(payload)
+                    refused = store_keyset(
+                        self.store.settings, keyset.document, keyset.signature, self.member_qr_root
+                    )
+                    if refused is not None:
+                        log.warning("The keyset in the changes feed was not stored: %s", refused)
                 else:
                     card = RevokedCardChange.model_validate_json(payload)
                     revoked.append((card.card, card.member_id, card.revoked_at))

@@ -148,7 +148,7 @@ def test_every_recorded_event_survives_reopening_with_an_intact_chain(till: Till
 
 
 def test_member_qr_codes_and_vouchers_are_recognised_and_refused_in_words(till: Till):
-    with pytest.raises(UnsupportedScan, match="Member QR codes are not accepted"):
+    with pytest.raises(UnsupportedScan, match="Member QR codes are not set up at this till"):
         till.scan("LTY1:ABCDEF0123")
     with pytest.raises(UnsupportedScan, match="This is a voucher, not a member card"):
         till.scan("VCH-7K2M9Q")
