@@ -14,14 +14,16 @@ from loyalty.cards import make_card_number
 from loyalty.errors import RedemptionRefused
 from loyalty.events import EventKind
 from loyalty.token_check import Refusal, TokenRefused
-from pos_client.config import MemberQrConfig, TillConfig
+from loyalty.programme.default import simple_programme_document
+from pos_client.config import LedgerConfig, MemberQrConfig, TillConfig
 from pos_client.errors import CardReplaced, UnsupportedScan
-from pos_client.store.sync_side import StoreSyncSide
+from pos_client.store.sync_side import LAST_SYNC_AT, StoreSyncSide
 from pos_client.store.token_memory import held_keyset
 from pos_client.till import Till
 from sync.protocol import KeysetChange
 from tests import token_fixtures as tokens
 from tests.conftest import member
+from tests.integration.test_offline_redemption import iso, receive_version
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 KARI = make_card_number(1)
@@ -182,3 +184,29 @@ def test_a_till_without_a_root_key_refuses_member_codes_and_trusts_no_keyset(
     assert held_keyset(till.store.settings, tokens.ROOT_PUBLIC) is None
     with pytest.raises(UnsupportedScan, match="not set up at this till"):
         till.scan(tokens.token(NOW, KARI, "M000001"))
+
+
+def test_offline_a_member_never_seen_redeems_within_the_daily_cap_and_the_certificate(
+    qr_till: Till, clock: list[datetime]
+):
+    """A till away from its ledger (port 9 answers nothing), synced two hours ago, under
+    a version capping offline redemptions at 300 points a day."""
+    config = replace(qr_till.config, ledger=LedgerConfig(url="http://127.0.0.1:9", token="t"))
+    qr_till.close()
+    till = Till.open(config, clock=lambda: clock[0])
+    try:
+        receive_version(
+            till, simple_programme_document(offline_redeem_cap=300, max_offline_hours=72)
+        )
+        till.store.settings.set(LAST_SYNC_AT, iso(datetime.now(UTC) - timedelta(hours=2)))
+        till.scan(tokens.token(NOW, STRANGER, "M424242", balance=1000))
+        till.redeem(250)
+        with pytest.raises(RedemptionRefused, match="at most 300 points a day here; 50 are left"):
+            till.redeem(100)
+        poorer = make_card_number(4343)
+        till.scan(tokens.token(NOW, poorer, "M434343", balance=140, nonce=2))
+        with pytest.raises(RedemptionRefused, match="140"):
+            till.redeem(200)  # beyond the certified balance, though within the cap
+        assert till.redeem(140).balance_after == 0
+    finally:
+        till.close()
