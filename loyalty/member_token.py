@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loyalty import base45
 from loyalty.cards import card_of_body, validate_card_number
-from loyalty.errors import LoyaltyError
+from loyalty.errors import InvalidCardNumber, LoyaltyError
 
 PREFIX: Final = "LTY1:"
 """Token format 1 (the scan classifier's :data:`loyalty.scans.MEMBER_QR_PREFIX`)."""
@@ -116,7 +116,10 @@ class MemberToken:
                 f"Tier id and member id take {len(tier) + len(member)} bytes; a token "
                 f"that fits a version 7 QR code holds {MAX_NAMES}."
             )
-        card = validate_card_number(self.card)
+        try:
+            card = validate_card_number(self.card)
+        except InvalidCardNumber as exc:
+            raise TokenFormatError(f"The card {self.card!r} is not a member card: {exc}") from None
         try:
             fixed = FIXED_LAYOUT.pack(
                 self.type_byte,
