@@ -1,7 +1,7 @@
 """The changes feed: what changed after a cursor, in ledger order.
 
-Every change to a member, a programme version, a product, a revoked card or a staff
-member (:mod:`ledger.staff`) takes
+Every change to a member, a programme version, a product, a revoked card, a staff
+member (:mod:`ledger.staff`) or the member QR keyset (:mod:`ledger.qr_keys`) takes
 the next number of the ``changes`` counter inside its write transaction;
 :mod:`ledger.db` makes those numbers commit in order. A page is read in one
 snapshot, so it holds a prefix of the changes up to some number, and the calling
@@ -11,7 +11,8 @@ the balances include.
 Because rows keep only their latest change number, a thing that changed twice since
 the cursor appears once, with its newest state: the feed carries upserts, and
 applying a page twice, or restarting from an old or empty cursor, gives the same
-cache.
+cache. A page carries only the newest keyset published after its cursor, if any: a keyset
+replaces every one before it, and a till never goes back to a lower number.
 
 A member merged into another (``merged_into``) is no longer sent: its cards were
 revoked in favour of the member kept. Every page also carries the calling
@@ -33,6 +34,7 @@ from ledger.db import Tx
 from ledger.errors import Invalid
 from ledger.members import MEMBER_COLUMNS, member_dict
 from ledger.products import product_change
+from ledger.qr_keys import keyset_change
 from ledger.staff import STAFF_COLUMNS, staff_change
 from ledger.terminals import terminal_position
 from sync.protocol import ChangesResponse
@@ -162,6 +164,9 @@ def _page(
         (after, limit + 1),
     ):
         numbered.append((int(row[-1]), staff_change(row), None))
+    keyset = keyset_change(tx, after)  # only the newest: it supersedes every older one
+    if keyset is not None:
+        numbered.append((keyset[0], keyset[1], None))
     numbered.sort(key=lambda item: item[0])
     page = numbered[:limit]
     last = page[-1][0] if page else after
