@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
+from ledger.member_app_route import router as member_app_router
 from ledger.routes import router
 from ledger.service import Clock, utc_now
 from ledger.serving import DEFAULT_PUSH_CONCURRENCY
@@ -130,6 +131,7 @@ def create_app(
     app.state.push_gate = threading.BoundedSemaphore(push_concurrency)
     app.include_router(router)
     app.include_router(terminal_events_router)
+    app.include_router(member_app_router)
     _install_error_handlers(app)
     _install_openapi(app)
     app.add_middleware(BodyLimit)

@@ -11,7 +11,8 @@ or an operator can act on.
     │   ├── Forbidden         403: a revoked terminal, or events of another terminal
     │   ├── NotFound          404: no such member or card
     │   ├── TooLarge          413: body or batch over the limits
-    │   └── Invalid           422: the request does not match the protocol
+    │   ├── Invalid           422: the request does not match the protocol
+    │   └── Unavailable       503: a service not set up (no member QR key signs now)
     └── AdminError            an admin command's input is wrong (names file and line)
 """
 
@@ -69,6 +70,11 @@ class TooLarge(RequestError):
 class Invalid(RequestError):
     code = "invalid"
     status = 422
+
+
+class Unavailable(RequestError):
+    code = "unavailable"
+    status = 503
 
 
 class AdminError(LedgerError):
