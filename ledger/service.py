@@ -25,8 +25,8 @@ Per event, in the order sent (each already passed the field checks of
    (:meth:`ledger.accounts.Accounts.apply`: balances, lots, tiers, rewards, vouchers,
    offers, caps, the dividend accrued), and flagged (never refused) for an overdraft,
    an unknown, blocked or revoked card, a reward, voucher or offer not held or used
-   twice, an award over its cap, or a finding of the recomputation
-   (:mod:`ledger.recompute`).
+   twice, an award over its cap, a single-use member code used at two tills
+   (:mod:`ledger.token_uses`), or a finding of the recomputation (:mod:`ledger.recompute`).
 
 After the batch's events, in the same transaction, the ledger appends its own events
 that they call for (:mod:`ledger.own_events`): a ``correction`` for each award over
@@ -72,6 +72,7 @@ from ledger.sales import Sale, SaleBook
 from ledger.staff import active_managers
 from ledger.terminals import record_position, terminal_position
 from ledger.tier_keeping import settled_as_of
+from ledger.token_uses import token_use_flags
 from ledger.voids import VOIDED, hash_matches, void_detail, voided_row, voids_of
 from loyalty.events import utc_now_iso
 from sync.protocol import PushResponse
@@ -261,6 +262,7 @@ def _decide(
         if content["kind"] in ("replace", "block"):
             flags += context.member_events.apply(book, member, content)
         flags += approval_flags(content, event.postings(), policy, context.managers)
+        flags += token_use_flags(context.tx, batch.terminal_id, member.member_id, content)
         _apply(context, batch, known, book, member, event, flags)
 
 
