@@ -86,6 +86,32 @@ def render_qr(text: str, fmt: ImageFormat = "svg", scale: int = 4) -> bytes:
     return out.getvalue()
 
 
+QR_TEXT_BORDER: Final = 2
+"""Light modules around a QR drawn as text: half the standard quiet zone, which phone
+cameras and imagers read on a screen, where every row counts."""
+
+
+def qr_text_art(text: str, border: int = QR_TEXT_BORDER) -> str:
+    """``text`` as a QR code drawn with half blocks, two module rows per line, at
+    error level M and the smallest version that holds it (never a boosted level, so a
+    member token stays within version 7): dark modules are the foreground, so show it
+    dark on light. Lines are of equal width and carry no trailing newline."""
+    if not text:
+        raise CodeRenderError("A QR code needs some data.")
+    try:
+        qr = segno.make_qr(text, error="m", boost_error=False)
+    except segno.DataOverflowError as error:
+        raise CodeRenderError(f"Too much data for a QR code: {error}") from error
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=border)]
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))
+    glyphs = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+    return "\n".join(
+        "".join(glyphs[bool(top), bool(bottom)] for top, bottom in zip(upper, lower, strict=True))
+        for upper, lower in zip(rows[::2], rows[1::2], strict=True)
+    )
+
+
 def save_code(data: bytes, path: str | Path) -> Path:
     """Write rendered image bytes to ``path``; errors say which file could not be written."""
     target = Path(path)

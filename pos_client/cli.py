@@ -187,6 +187,7 @@ def _run_demo(data_dir: Path | None, programme: str | None, parked: bool = False
             scanner=session.scanner,
             simulator=session.simulator,
             demo_settle=session.settle,
+            demo_member_qr=session.member_qr,
         ).run()
     finally:
         session.close()

@@ -28,7 +28,7 @@ from loyalty.money import parse_money
 from loyalty.programme import Programme, load_programme_file, parse_programme
 from loyalty.programme.default import simple_programme_document
 from loyalty.tiers import DEFAULT_TIER
-from pos_client.config import APP_NAME, LedgerConfig, QuickKey, TillConfig
+from pos_client.config import APP_NAME, LedgerConfig, MemberQrConfig, QuickKey, TillConfig
 from pos_client.demo_faults import seed_unapproved_corrections
 from pos_client.demo_ledger import DemoLedger, DemoLedgerError
 from pos_client.demo_staff import (
@@ -37,6 +37,7 @@ from pos_client.demo_staff import (
     seed_staff_locally,
     sign_in_demo_cashier,
 )
+from pos_client.errors import UnsupportedScan
 from pos_client.store import CachedMember, Product
 from pos_client.till import Till
 from sync.errors import SyncError
@@ -185,6 +186,8 @@ class DemoSession:
     """The demo's ledger process; None when it could not start (the till runs offline)."""
     notice: str = ""
 
+    """Anything the person starting the demo should know."""
+
     def settle(self) -> str:
         """The demo ledger's settle run for today (the demo's F12)."""
         if self.ledger is None:
@@ -194,7 +197,15 @@ class DemoSession:
         except DemoLedgerError as error:
             return str(error)
 
-    """Anything the person starting the demo should know."""
+    def member_qr(self, card: str) -> str:
+        """The demo ledger's fresh member-app QR token for ``card`` (the demo's Ctrl+O);
+        UnsupportedScan, in words, when there is no ledger or it cannot issue one."""
+        if self.ledger is None:
+            raise UnsupportedScan("The demo runs offline: there is no ledger to issue QR codes.")
+        try:
+            return self.ledger.member_qr(card)
+        except DemoLedgerError as error:
+            raise UnsupportedScan(str(error)) from None
 
     def close(self) -> None:
         self.till.close()
@@ -231,7 +242,12 @@ def demo_products() -> list[Product]:
         ]
 
 
-def demo_config(directory: Path, programme: Programme, ledger: LedgerConfig) -> TillConfig:
+def demo_config(
+    directory: Path,
+    programme: Programme,
+    ledger: LedgerConfig,
+    member_qr: MemberQrConfig | None = None,
+) -> TillConfig:
     return TillConfig(
         terminal_id=DEMO_TERMINAL_ID,
         data_dir=directory,
@@ -240,6 +256,7 @@ def demo_config(directory: Path, programme: Programme, ledger: LedgerConfig) -> 
         programme=programme,
         quick_keys=DEMO_QUICK_KEYS,
         ledger=ledger,
+        member_qr=member_qr or MemberQrConfig(),
     )
 
 
@@ -284,13 +301,14 @@ def start_demo(
     chosen = load_programme_file(path) if path else parse_programme(simple_programme_document())
     members = demo_members(tiers=chosen.tiers)
     ledger: DemoLedger | None = None
-    ledger_config, notice = LedgerConfig(), ""
+    ledger_config, member_qr, notice = LedgerConfig(), MemberQrConfig(), ""
     candidate = DemoLedger(directory / "ledger", DEMO_TERMINAL_ID)
     try:
         token = candidate.prepare(members, PRODUCTS_CSV, EXAMPLES / "starbucks.toml")
         if path is not None:
             candidate.use_programme(path, chosen.content_hash, members)
         candidate.ensure_staff(DEMO_STAFF)
+        member_qr = MemberQrConfig(root_key=candidate.ensure_member_qr())
         url = candidate.start()
     except DemoLedgerError as error:
         notice = f"{error} The demo runs offline."
@@ -299,7 +317,7 @@ def start_demo(
         ledger_config = LedgerConfig(url=url, token=token, sync_interval=5.0, timeout=5.0)
     # With a ledger, the till runs the versions it publishes (the chosen one included).
     own = chosen if ledger is None else parse_programme(simple_programme_document())
-    till = Till.open(demo_config(directory / "till", own, ledger_config))
+    till = Till.open(demo_config(directory / "till", own, ledger_config, member_qr))
     if ledger is not None and parked:
         seed_unapproved_corrections(till, members, DEMO_CASHIER.staff_id)
     if till.link is not None:

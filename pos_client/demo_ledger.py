@@ -20,7 +20,10 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from loyalty.member_token import PREFIX as MEMBER_QR_PREFIX
+from loyalty.token_keys import public_hex
 from pos_client.demo_staff import DemoPerson
 from pos_client.store import CachedMember
 
@@ -139,6 +142,29 @@ class DemoLedger:
                 args += ["--badge", person.badge]
             self._run("ledger.cli", *args, stdin=person.pin + "\n")
         marker.write_text("the demo's staff are in the ledger\n", encoding="utf-8")
+
+    def ensure_member_qr(self) -> str:
+        """Give the demo ledger member QR keys once: the programme's root key (a file
+        beside the ledger's, as an operator would keep it), an app key and a card key.
+        Return the root key's public half, which the demo till pins."""
+        root = self.directory / "qr-root.key"
+        marker = self.directory / "qr-keys.added"
+        if not marker.exists():
+            if not root.exists():
+                self._admin("qr-keys", "init", "--root-key", str(root))
+            for use in ("app", "card"):
+                self._admin("qr-keys", "add", "--use", use, "--root-key", str(root))
+            marker.write_text("the demo's member QR keys are in the ledger\n", encoding="utf-8")
+        seed = bytes.fromhex(root.read_text(encoding="utf-8").strip())
+        return public_hex(Ed25519PrivateKey.from_private_bytes(seed))
+
+    def member_qr(self, card: str) -> str:
+        """A fresh member-app QR token for the member with ``card``."""
+        printed = self._admin("qr", card, "--app")
+        for line in printed.splitlines():
+            if line.startswith(MEMBER_QR_PREFIX):
+                return line
+        raise DemoLedgerError(f"pos-ledger qr printed no token for {card}.")
 
     def _admin(self, *args: str) -> str:
         return self._run("ledger.cli", *args)

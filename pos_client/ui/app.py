@@ -120,17 +120,20 @@ class TillApp(StaffHandlers, DemoKeys, App[None]):
         scanner: ScannerConfig | None = None,
         simulator: ScannerSimulator | None = None,
         demo_settle: Callable[[], str] | None = None,
+        demo_member_qr: Callable[[str], str] | None = None,
         manager_idle: float = MANAGER_IDLE_SECONDS,
     ) -> None:
         """``scanner``: read a serial scanner; ``simulator``: the demo's simulated one,
         through which the demo's simulated scans travel (the real serial path);
         ``demo_settle``: runs the demo ledger's settle for today (F12);
+        ``demo_member_qr``: the demo ledger's app token for a card (Ctrl+O);
         ``manager_idle``: seconds without a key before manager mode closes."""
         super().__init__()
         self.till = till
         self.demo = demo
         self.simulator = simulator
         self.demo_settle = demo_settle
+        self.demo_member_qr = demo_member_qr
         self._background = BackgroundServices(self, till, scanner)
         self.input_cursor_blink = True
         """Set False before running for stable screenshots."""

@@ -2,7 +2,9 @@
 network cable, and the demo ledger's settle run.
 
 F9 scans a random member and F10 a random product; F11 scans a bonus voucher of the
-member at the till (the real serial path, as F9 and F10); F8 cuts or restores the
+member at the till (the real serial path, as F9 and F10); Ctrl+O shows a random
+member's app QR code, fresh from the demo ledger, and S in it scans the code through
+the simulated scanner with the AIM identifier ``]Q1``; F8 cuts or restores the
 till's network; F12 asks the demo's ledger to settle for today (pay what is due,
 expire points past their last day) and syncs, so the member panel shows it. None of
 them exists outside demo mode.
@@ -11,12 +13,13 @@ them exists outside demo mode.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
 from pos_client.ui import till_calls
-from pos_client.ui.messages import DemoCardDrawn, DemoCardsLoaded
+from pos_client.ui.messages import DemoCardDrawn, DemoCardsLoaded, DemoQrIssued
+from pos_client.ui.screens.member_qr_dialog import MemberQrDialog
 
 if TYPE_CHECKING:
     from devices.simulator import ScannerSimulator
@@ -30,6 +33,7 @@ DEMO_BINDINGS = (
     Binding("f11", "simulate_voucher", "Simulate voucher", key_display="F11", show=False),
     Binding("f12", "demo_settle", "Settle", key_display="F12", show=False),
     Binding("f8", "toggle_connection", "Network", key_display="F8", show=False),
+    Binding("ctrl+o", "demo_member_qr", "Member QR", key_display="^O", show=False),
 )
 _SCAN_KEYS = ("simulate_scan", "simulate_product", "simulate_voucher")
 
@@ -41,6 +45,7 @@ class DemoKeys:
     demo: bool
     simulator: ScannerSimulator | None
     demo_settle: Callable[[], str] | None
+    demo_member_qr: Callable[[str], str] | None
     _calls: CallQueue
 
     if TYPE_CHECKING:
@@ -57,6 +62,8 @@ class DemoKeys:
             return self.demo and self.till.link is not None
         if action == "demo_settle":
             return self.demo and self.demo_settle is not None
+        if action == "demo_member_qr":
+            return self.demo and self.demo_member_qr is not None
         return True
 
     def action_simulate_scan(self) -> None:
@@ -73,6 +80,10 @@ class DemoKeys:
             self.cashier.show_info("The demo ledger settles for today…")
             self._calls.submit("demo", till_calls.demo_settle(self.demo_settle))
 
+    def action_demo_member_qr(self) -> None:
+        if self.demo_member_qr is not None:
+            self._calls.submit("demo", till_calls.demo_member_qr(self.demo_member_qr))
+
     def action_toggle_connection(self) -> None:
         """Demo: pull or replug the till's network cable (the ledger keeps running)."""
         link = self.till.link
@@ -88,6 +99,14 @@ class DemoKeys:
 
     def on_demo_cards_loaded(self, message: DemoCardsLoaded) -> None:
         self.cashier.show_demo_help(message.cards, message.products)
+
+    def on_demo_qr_issued(self, message: DemoQrIssued) -> None:
+        def scan(chosen: bool | None) -> None:
+            if chosen and self.simulator is not None:
+                self.simulator.send_raw(b"]Q1" + message.token.encode("ascii") + b"\r\n")
+
+        app: Any = self  # the TillApp this mixin is part of
+        app.push_screen(MemberQrDialog(message.token, message.who), scan)
 
     def on_demo_card_drawn(self, message: DemoCardDrawn) -> None:
         if message.card is not None:

@@ -260,6 +260,15 @@ class DemoCardDrawn(Message):
 
 
 @dataclass
+class DemoQrIssued(Message):
+    """Demo mode: a member-app QR token the demo ledger issued, to show (and scan)."""
+
+    token: str
+    who: str
+    """Whose it is, for the caption (name and masked card)."""
+
+
+@dataclass
 class ApprovalAsked(Message):
     """A till call was refused because it needs a manager's approval: the App asks a
     manager for their PIN and, once approved, runs ``retry`` with the approval.

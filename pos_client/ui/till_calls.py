@@ -43,6 +43,7 @@ from pos_client.ui.messages import (
     ApprovalAsked,
     DemoCardDrawn,
     DemoCardsLoaded,
+    DemoQrIssued,
     MemberCleared,
     MemberSelected,
     QuickKeysListed,
@@ -385,6 +386,20 @@ def demo_voucher(simulator: ScannerSimulator | None = None) -> TillCall:
             simulator.send(held[0].number)
             return DemoCardDrawn(None)
         return DemoCardDrawn(held[0].number)
+
+    return call
+
+
+def demo_member_qr(issue: Callable[[str], str]) -> TillCall:
+    """Draw a random member and have the demo ledger issue their app's QR token."""
+
+    def call(till: Till) -> Message:
+        card = till.store.members.random_card()
+        if card is None:
+            raise UnknownCard("This demo till has no members to show a QR code for.")
+        member = till.lookup(card)
+        who = f"{member.name or member.member_id} {member.masked_card}"
+        return DemoQrIssued(issue(card), who)
 
     return call
 

@@ -13,8 +13,8 @@ import pytest
 from loyalty.cards import make_card_number
 from loyalty.errors import RedemptionRefused
 from loyalty.events import EventKind
-from loyalty.token_check import Refusal, TokenRefused
 from loyalty.programme.default import simple_programme_document
+from loyalty.token_check import Refusal, TokenRefused
 from pos_client.config import LedgerConfig, MemberQrConfig, TillConfig
 from pos_client.errors import CardReplaced, UnsupportedScan
 from pos_client.store.sync_side import LAST_SYNC_AT, StoreSyncSide
@@ -116,7 +116,7 @@ def test_every_refusal_is_in_the_cashiers_words_and_selects_nobody(
         Refusal.OTHER_PROGRAMME
     )
     assert refusal(qr_till, tokens.token(NOW, KARI, "M000001", key_id=3)) is Refusal.UNKNOWN_KEY
-    with pytest.raises(TokenRefused, match="has expired. Ask the member to refresh it"):
+    with pytest.raises(TokenRefused, match=r"has expired\. Ask the member to refresh it"):
         qr_till.scan(tokens.token(NOW - timedelta(days=3), KARI, "M000001"))
     clock[0] = NOW + timedelta(minutes=4)  # within the clock tolerance of five minutes
     assert qr_till.scan(tokens.token(NOW + timedelta(minutes=8), KARI, "M000001")).name

@@ -191,3 +191,31 @@ def test_a_demo_with_parked_events_has_its_staff_and_a_queue_to_resolve(tmp_path
         assert again.till.store.journal.tip()[0] == 2  # written once, never again
     finally:
         again.close()
+
+
+async def test_the_demo_shows_a_members_app_qr_and_scans_it_over_serial(tmp_path):
+    """Ctrl+O: the demo ledger issues a fresh app token; S sends it through the
+    simulated scanner with ]Q1, and the till identifies its member offline-checked."""
+    session = start_demo(tmp_path / "demo")
+    try:
+        assert session.ledger is not None, session.notice
+        app = TillApp(
+            session.till,
+            demo=True,
+            scanner=session.scanner,
+            simulator=session.simulator,
+            demo_member_qr=session.member_qr,
+        )
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_until(pilot, lambda: "ready" in status_text(app), "scanner ready")
+            await pilot.press("ctrl+o")
+            await wait_until(
+                pilot, lambda: type(app.screen).__name__ == "MemberQrDialog", "QR shown"
+            )
+            await pilot.press("s")
+            await wait_until(pilot, lambda: app.cashier.member is not None, "member shown")
+        assert session.till.member is not None
+        assert session.till._identified is not None  # by the token, not a card
+        assert session.till._identified["via"] == "token"
+    finally:
+        session.close()

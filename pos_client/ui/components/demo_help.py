@@ -21,6 +21,7 @@ KEYS = (
     ("F8 ", "cut the network"),
     ("F11", "scan a voucher"),
     ("F12", "ledger: settle"),
+    ("^O ", "member's app QR"),
 )
 
 
