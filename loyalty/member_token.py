@@ -32,7 +32,7 @@ from loyalty.cards import card_of_body, validate_card_number
 from loyalty.errors import InvalidCardNumber, LoyaltyError
 
 PREFIX: Final = "LTY1:"
-"""Token format 1 (the scan classifier's :data:`loyalty.scans.MEMBER_QR_PREFIX`)."""
+"""Token format 1; the scan classifier knows a member QR by it."""
 SIGNED_DOMAIN: Final = b"LTY1 member token\x00"
 SIGNATURE_SIZE: Final = 64
 FIXED_LAYOUT: Final = struct.Struct(">BHHIH5sBiIH")

@@ -34,8 +34,10 @@ from typing import Final
 from loyalty.cards import CARD_LENGTH, IN_STORE_PREFIX, validate_card_number
 from loyalty.errors import InvalidCardNumber
 from loyalty.gtin import PRODUCT_LENGTHS, catalogue_sku, is_valid_gtin
+from loyalty.member_token import PREFIX
 
-MEMBER_QR_PREFIX: Final = "LTY1:"
+MEMBER_QR_PREFIX: Final = PREFIX
+"""The member token's prefix, defined by :mod:`loyalty.member_token`."""
 VOUCHER_PREFIX: Final = "VCH-"
 VOUCHER_MIN_CODE: Final = 4
 VOUCHER_MAX_CODE: Final = 32

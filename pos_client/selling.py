@@ -19,12 +19,7 @@ from loyalty.events import EventKind
 from loyalty.money import Money, parse_money
 from loyalty.programme import AppliedReward, Outcome, ProgrammeVersion
 from loyalty.programme.model import Programme
-from loyalty.programme.redemption import (
-    RedeemLimits,
-    check_redemption,
-    limits,
-    redeem_terms,
-)
+from loyalty.programme.redemption import RedeemLimits, check_redemption, limits, redeem_terms
 from loyalty.scans import ScanKind, classify_scan
 from pos_client.approvals import Approval
 from pos_client.config import QuickKey
@@ -39,6 +34,7 @@ from pos_client.sale_draft import AMOUNT_SKU, SaleDraft
 from pos_client.sale_view import outcome_of, sale_view
 from pos_client.scanning import card_of
 from pos_client.spending import check_balances, wallet_name
+from pos_client.token_scanning import TokenScanning
 from pos_client.views import (
     MemberView,
     Receipt,
@@ -52,7 +48,7 @@ if TYPE_CHECKING:
     from pos_client.programme_book import ProgrammeBook
 
 
-class Selling(HoldingUse):
+class Selling(HoldingUse, TokenScanning):
     """Basket, sale, refund, redemption and action operations of the Till (the
     till's state it shares with :class:`HoldingUse` is declared there)."""
 
@@ -81,10 +77,6 @@ class Selling(HoldingUse):
             lines: tuple[Any, ...] = (),
             currency: str | None = None,
         ) -> Receipt: ...
-
-    if TYPE_CHECKING:
-
-        def select_by_token(self, text: str) -> MemberView: ...
 
     # --- scanning ----------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ from pos_client.store.member_states import REPLACED, REVOKED
 from pos_client.store.members import Pending
 from pos_client.store.sync_side import LAST_SYNC_AT
 from pos_client.store.transaction import read_transaction
-from pos_client.token_scanning import TokenScanning, token_fields
+from pos_client.token_scanning import token_fields
 from pos_client.views import MemberView, ProgrammeInfo, Receipt, ReceiptLine, TillStatus
 
 Clock = Callable[[], datetime]
@@ -61,7 +61,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class Till(Selling, MemberDesk, Staffing, DayDesk, TokenScanning):
+class Till(Selling, MemberDesk, Staffing, DayDesk):
     """Scan, sell, redeem, refund; the member and the basket currently at the till."""
 
     def __init__(self, config: TillConfig, store: LocalStore, clock: Clock = local_now) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from loyalty.field_checks import IDENTIFIED_BY_TOKEN
 from loyalty.member_token import MemberToken, TokenFormatError, read
 from loyalty.token_check import check_token
 from pos_client.errors import UnknownCard, UnsupportedScan
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from pos_client.config import TillConfig
     from pos_client.ledger_link import LedgerLink
     from pos_client.store import LocalStore
-
-IDENTIFIED_BY_TOKEN = "token"
 
 
 class TokenScanning:
