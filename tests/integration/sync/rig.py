@@ -31,7 +31,7 @@ from ledger.db import Database
 from ledger.members import member_by_card
 from ledger.terminals import revoke_terminal
 from loyalty.events import Event
-from pos_client.config import LedgerConfig, TillConfig
+from pos_client.config import LedgerConfig, MemberQrConfig, TillConfig
 from pos_client.ledger_link import LedgerLink
 from pos_client.till import Till
 from sync.errors import SyncError
@@ -182,11 +182,13 @@ class TillRig:
         url: str | None = None,
         batch_size: int = 500,
         timeout: float = 10.0,
+        member_qr_root: str = "",
     ) -> None:
         self.ledger = ledger
         self.config = TillConfig(
             terminal_id=terminal_id,
             data_dir=data_dir,
+            member_qr=MemberQrConfig(root_key=member_qr_root),
             ledger=LedgerConfig(
                 url=url or ledger.url,
                 token=token,
