@@ -36,7 +36,8 @@ Tables:
                     ``members.base_tier`` is the tier the import gave, ``progress``
                     the count of the window of the member's latest event; ``birth_date``
                     and ``joined_on`` (``YYYY-MM-DD``, or empty) from the member import.
-Migrations 8 and 9 (member QR tokens): :mod:`ledger.schema_staff`, :mod:`ledger.schema_qr`.
+Migrations 8, 9 (member QR tokens) and 10 (the web pages): :mod:`ledger.schema_staff`,
+:mod:`ledger.schema_qr`, :mod:`ledger.schema_web`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from contextlib import AbstractContextManager
 from ledger.db import Database, PostgresDatabase, Tx
 from ledger.errors import StorageError
 from ledger.schema_qr import V9
+from ledger.schema_web import V10
 from ledger.schema_staff import V8
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
@@ -380,7 +382,18 @@ _V7: Sequence[Statement] = (
     "UPDATE settlement_runs SET last_seq = first_seq - 1",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, V8, V9)
+MIGRATIONS: Sequence[Sequence[Statement]] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    V8,
+    V9,
+    V10,
+)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 
