@@ -34,7 +34,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +46,7 @@ from ledger.service import Clock, utc_now
 from ledger.serving import DEFAULT_PUSH_CONCURRENCY
 from ledger.terminal_events import router as terminal_events_router
 from ledger.text_checks import body_problem, params_problem
+from ledger.web import site as web_site
 from sync.protocol import MAX_BODY_BYTES, PROTOCOL_VERSION, PushRequest
 
 log = logging.getLogger("ledger")
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(terminal_events_router)
     app.include_router(member_app_router)
     _install_error_handlers(app)
+    web_site.install(app)
     _install_openapi(app)
     app.add_middleware(BodyLimit)
     return app
@@ -150,7 +152,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid", describe_validation(list(exc.errors())))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/admin/") and exc.status_code in (404, 405):
+            return web_site.error_page(
+                request, exc.status_code, "Not found", "There is no such page here."
+            )
         codes = {404: "not_found", 405: "method_not_allowed"}
         return error_response(exc.status_code, codes.get(exc.status_code, "http"), exc.detail)
 

@@ -9,6 +9,7 @@
     pos-ledger staff ... | anomalies ...   (ledger.cli_people)
     pos-ledger epoch ... | audit ...       (ledger.cli_recovery)
     pos-ledger qr-keys ... | qr CARD | member-app ...   (ledger.cli_qr: member QR tokens)
+    pos-ledger web-account add|reset-password|disable|enable|unlock|totp|list   (ledger.cli_web)
     pos-ledger card replace OLD NEW
     pos-ledger rules publish FILE.toml --effective-from LOCAL|now
     pos-ledger rules show [--version N] | list | simulate FILE.toml --since DATE [--json]
@@ -36,7 +37,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ledger import admin, cli_people, cli_qr, cli_recovery, members, programmes, terminals
+from ledger import admin, cli_people, cli_qr, cli_recovery, cli_web, members, programmes, terminals
 from ledger.db import Database, connect
 from ledger.errors import AdminError, StorageError
 from ledger.offers import import_offers
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_people.add_commands(command, common)
     cli_recovery.add_commands(command, common)
     cli_qr.add_commands(command, common)
+    cli_web.add_commands(command, common)
     command("verify", _verify, "recompute balances and check every hash chain")
     command("rebuild", _rebuild, "make every derived table again from the events")
     return parser

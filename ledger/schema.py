@@ -50,8 +50,8 @@ from contextlib import AbstractContextManager
 from ledger.db import Database, PostgresDatabase, Tx
 from ledger.errors import StorageError
 from ledger.schema_qr import V9
-from ledger.schema_web import V10
 from ledger.schema_staff import V8
+from ledger.schema_web import V10
 from loyalty.canonical import canonical_json
 from loyalty.events import utc_now_iso
 from loyalty.legacy_rules import ProgrammeRules
