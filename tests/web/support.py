@@ -1,0 +1,139 @@
+"""A ledger serving its web pages on 127.0.0.1, the accounts that sign in to it, and
+httpx clients signed in as each of them (the fast HTTP-level page tests).
+
+Accounts every web ledger has (password :data:`PASSWORD`):
+
+* ``hanne``: head office;
+* ``sam``: store manager of store ``S1``;
+* ``siri``: store manager of store ``S2``.
+
+:meth:`WebLedger.sales` records a terminal's sales at a store as a till records
+them (:class:`tests.integration.ledger.support.EventChain`) and pushes them over
+HTTP, so members, terminals, anomalies and the day have data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from ledger import admin
+from ledger.cli import open_ledger
+from ledger.db import Database
+from ledger.web import accounts
+from tests.integration.ledger.support import (
+    EventChain,
+    LedgerHandle,
+    database_url,
+    fresh_card,
+    fresh_terminal_name,
+    start_ledger,
+)
+
+PASSWORD = "correct horse battery"
+HEAD_OFFICE = "hanne"
+S1_MANAGER = "sam"
+S2_MANAGER = "siri"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    found = _CSRF.search(html)
+    assert found is not None, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+@dataclass
+class WebLedger:
+    """A running ledger (``url``) and its database, opened for setting up and reading."""
+
+    handle: LedgerHandle
+    db: Database
+    work_dir: Path
+    _clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self) -> httpx.Client:
+        """A client with no session (closed with the ledger)."""
+        made = httpx.Client(base_url=self.handle.url, timeout=30.0)
+        self._clients.append(made)
+        return made
+
+    def signed_in(self, login: str, password: str = PASSWORD, code: str = "") -> httpx.Client:
+        """A client signed in as ``login``; its last page's CSRF token via
+        :func:`form_token`."""
+        made = self.client()
+        answer = sign_in(made, login, password, code)
+        assert answer.status_code == 303, answer.text
+        return made
+
+    def add_account(self, login: str, role: str, stores: Sequence[str] = ()) -> None:
+        with self.db.write() as tx:
+            accounts.add_account(
+                tx, login, name=login.title(), role=role, password=PASSWORD, stores=stores
+            )
+
+    def add_members(self, *balances: int) -> list[str]:
+        """One new member per opening balance; their cards."""
+        cards = [fresh_card() for _ in balances]
+        path = self.work_dir / f"members-{cards[0]}.csv"
+        lines = ["card,name,tier,balance"]
+        lines += [f"{c},Member {c[-4:]},basic,{b}" for c, b in zip(cards, balances, strict=True)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        admin.import_members(self.db, path)
+        return cards
+
+    def sales(self, store: str, card: str, *amounts_minor: int, operator: str = "") -> str:
+        """A new terminal at ``store`` sells ``amounts_minor`` to ``card`` and pushes
+        them over HTTP as a till does; the terminal's id."""
+        terminal = fresh_terminal_name(store)
+        till = self.handle.client(self.handle.add_terminal(terminal))
+        chain = EventChain(terminal)
+        chain.store = store
+        extra = {"operator": operator} if operator else {}
+        events = [chain.earn(card, amount, **extra) for amount in amounts_minor]
+        answer = till.post("/v1/events", json=LedgerHandle.batch(terminal, events))
+        assert answer.status_code == 200, answer.text
+        assert all(r["status"] == "accepted" for r in answer.json()["results"]), answer.text
+        return terminal
+
+    @property
+    def url(self) -> str:
+        return self.handle.url
+
+    @property
+    def db_url(self) -> str:
+        return self.handle.db_url
+
+    def close(self) -> None:
+        for made in self._clients:
+            made.close()
+        self.db.close()
+
+
+def sign_in(client: httpx.Client, login: str, password: str, code: str = "") -> httpx.Response:
+    """Open the sign-in page and send its form; the answer (303 when signed in)."""
+    page = client.get("/admin/sign-in")
+    return client.post(
+        "/admin/sign-in",
+        data={"csrf": form_token(page.text), "login": login, "password": password, "code": code},
+    )
+
+
+@contextmanager
+def web_ledger(backend: str, directory: Path) -> Iterator[WebLedger]:
+    """A ledger of ``backend`` serving its pages, with the three standard accounts."""
+    with database_url(backend, directory) as url, start_ledger(url, directory) as handle:
+        ledger = WebLedger(handle, open_ledger(url)[0], directory)
+        try:
+            ledger.add_account(HEAD_OFFICE, accounts.HEAD_OFFICE)
+            ledger.add_account(S1_MANAGER, accounts.STORE_MANAGER, ["S1"])
+            ledger.add_account(S2_MANAGER, accounts.STORE_MANAGER, ["S2"])
+            yield ledger
+        finally:
+            ledger.close()
