@@ -180,6 +180,8 @@ def _run_demo(data_dir: Path | None, programme: str | None, parked: bool = False
     session = start_demo(data_dir, programme, parked=parked)
     if session.notice:
         print(f"pos-client: {session.notice}", file=sys.stderr)
+    for line in session.admin_lines():
+        print(line, file=sys.stderr)
     try:
         TillApp(
             session.till,
@@ -189,6 +191,8 @@ def _run_demo(data_dir: Path | None, programme: str | None, parked: bool = False
             demo_settle=session.settle,
             demo_member_qr=session.member_qr,
         ).run()
+        for line in session.admin_lines():  # the screen covered them while it ran
+            print(line, file=sys.stderr)
     finally:
         session.close()
     return 0

@@ -37,12 +37,15 @@ from pos_client.demo_staff import (
     seed_staff_locally,
     sign_in_demo_cashier,
 )
+from pos_client.demo_web import admin_lines, demo_web_accounts
 from pos_client.errors import UnsupportedScan
 from pos_client.store import CachedMember, Product
 from pos_client.till import Till
 from sync.errors import SyncError
 
 DEMO_TERMINAL_ID = "DEMO01-T1"
+DEMO_WEB_ACCOUNTS = demo_web_accounts("DEMO01")
+"""The demo store's id is the demo terminal's id up to its last ``-``."""
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "programmes"
 """The example programmes (beside the package in a checkout)."""
 DEFAULT_PROGRAMME = "points"
@@ -207,6 +210,12 @@ class DemoSession:
         except DemoLedgerError as error:
             raise UnsupportedScan(str(error)) from None
 
+    def admin_lines(self) -> list[str]:
+        """The web pages' address and the demo's sign-ins; none without a ledger."""
+        if self.ledger is None:
+            return []
+        return admin_lines(self.ledger.url, DEMO_WEB_ACCOUNTS)
+
     def close(self) -> None:
         self.till.close()
         self.simulator.close()
@@ -308,6 +317,7 @@ def start_demo(
         if path is not None:
             candidate.use_programme(path, chosen.content_hash, members)
         candidate.ensure_staff(DEMO_STAFF)
+        candidate.ensure_web_accounts(DEMO_WEB_ACCOUNTS)
         member_qr = MemberQrConfig(root_key=candidate.ensure_member_qr())
         url = candidate.start()
     except DemoLedgerError as error:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from loyalty.member_token import PREFIX as MEMBER_QR_PREFIX
 from loyalty.token_keys import public_hex
 from pos_client.demo_staff import DemoPerson
+from pos_client.demo_web import DemoWebAccount
 from pos_client.store import CachedMember
 
 START_TIMEOUT_S = 20.0
@@ -142,6 +143,19 @@ class DemoLedger:
                 args += ["--badge", person.badge]
             self._run("ledger.cli", *args, stdin=person.pin + "\n")
         marker.write_text("the demo's staff are in the ledger\n", encoding="utf-8")
+
+    def ensure_web_accounts(self, accounts: Sequence[DemoWebAccount]) -> None:
+        """Give the demo ledger its web accounts once (passwords on stdin)."""
+        marker = self.directory / "web-accounts.added"
+        if marker.exists():
+            return
+        for account in accounts:
+            args = ["web-account", "add", account.login, "--name", account.name]
+            args += ["--role", account.role, "--password-stdin"]
+            if account.store:
+                args += ["--store", account.store]
+            self._run("ledger.cli", *args, stdin=account.password + "\n")
+        marker.write_text("the demo's web accounts are in the ledger\n", encoding="utf-8")
 
     def ensure_member_qr(self) -> str:
         """Give the demo ledger member QR keys once: the programme's root key (a file

@@ -3,6 +3,10 @@ scanner, and a key that cuts the network so offline work and the catch-up show."
 
 from __future__ import annotations
 
+import re
+
+import httpx
+
 from pos_client.cli import main
 from pos_client.demo import start_demo
 from pos_client.demo_staff import DEMO_CASHIER, DEMO_MANAGER, DEMO_STAFF
@@ -217,5 +221,41 @@ async def test_the_demo_shows_a_members_app_qr_and_scans_it_over_serial(tmp_path
         assert session.till.member is not None
         assert session.till._identified is not None  # by the token, not a card
         assert session.till._identified["via"] == "token"
+    finally:
+        session.close()
+
+
+def test_the_demo_prints_the_head_office_pages_and_sign_ins_that_work(tmp_path):
+    """`make demo` tells a newcomer where the web pages are and how to sign in; both
+    printed sign-ins work on the demo ledger, and the store manager's is scoped to the
+    demo till's store."""
+    session = start_demo(tmp_path / "demo")
+    try:
+        lines = session.admin_lines()
+        assert session.ledger is not None
+        assert lines[0] == f"Head office web pages: {session.ledger.url}/admin/"
+        sign_ins = [
+            re.fullmatch(r"  sign in as (\S+) / (\S+) \((.+)\)", line) for line in lines[1:]
+        ]
+        assert [m.group(3) for m in sign_ins if m] == [
+            "head office",
+            f"store manager of {session.till.config.store_id}",
+        ]
+        for found in sign_ins:
+            assert found is not None
+            with httpx.Client(base_url=session.ledger.url) as client:
+                form = client.get("/admin/sign-in").text
+                csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+                assert csrf is not None
+                answer = client.post(
+                    "/admin/sign-in",
+                    data={
+                        "csrf": csrf.group(1),
+                        "login": found.group(1),
+                        "password": found.group(2),
+                    },
+                )
+                assert answer.status_code == 303, answer.text
+                assert "Sign out" in client.get("/admin/").text
     finally:
         session.close()
