@@ -32,7 +32,14 @@ from ledger.web.guard import (
 )
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_anomaly
-from ledger.web.sessions import ABSOLUTE_HOURS, COOKIE, Session, end_session, start_session
+from ledger.web.sessions import (
+    ABSOLUTE_HOURS,
+    COOKIE,
+    Session,
+    current_session,
+    end_session,
+    start_session,
+)
 
 SIGN_IN_COOKIE: Final = "ledger_sign_in"
 STATIC: Final = Path(__file__).parent / "static"
@@ -192,8 +199,6 @@ def error_page(request: Request, status: int, heading: str, text: str) -> Respon
     cookie = request.cookies.get(COOKIE, "")
     session = None
     if cookie:
-        from ledger.web.sessions import current_session
-
         with database(request).write() as tx:
             session = current_session(tx, cookie, now(request))
     return page("message.html", session, status=status, heading=heading, text=text, back="/admin/")
