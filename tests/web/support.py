@@ -22,7 +22,6 @@ from pathlib import Path
 
 import httpx
 
-from ledger import admin
 from ledger.cli import open_ledger
 from ledger.db import Database
 from ledger.web import accounts
@@ -30,8 +29,8 @@ from tests.integration.ledger.support import (
     EventChain,
     LedgerHandle,
     database_url,
-    fresh_card,
     fresh_terminal_name,
+    import_new_members,
     start_ledger,
 )
 
@@ -80,13 +79,7 @@ class WebLedger:
 
     def add_members(self, *balances: int) -> list[str]:
         """One new member per opening balance; their cards."""
-        cards = [fresh_card() for _ in balances]
-        path = self.work_dir / f"members-{cards[0]}.csv"
-        lines = ["card,name,tier,balance"]
-        lines += [f"{c},Member {c[-4:]},basic,{b}" for c, b in zip(cards, balances, strict=True)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        admin.import_members(self.db, path)
-        return cards
+        return import_new_members(self.db, self.work_dir, balances)
 
     def sales(self, store: str, card: str, *amounts_minor: int, operator: str = "") -> str:
         """A new terminal at ``store`` sells ``amounts_minor`` to ``card`` and pushes

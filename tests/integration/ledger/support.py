@@ -37,8 +37,9 @@ import httpx
 import pytest
 
 from bench.ledger_process import postgres_schema as bench_postgres_schema
+from ledger import admin
 from ledger.cli import open_ledger
-from ledger.db import connect
+from ledger.db import Database, connect
 from ledger.terminals import add_terminal
 from loyalty.cards import make_card_number
 from loyalty.events import GENESIS_HASH, Event, EventKind, build_event, compute_hash, utc_now_iso
@@ -59,6 +60,18 @@ _card_serials = itertools.count(random.randrange(10**8, 9 * 10**8))
 def fresh_card() -> str:
     """A valid member card number no other test in this process uses."""
     return make_card_number(next(_card_serials))
+
+
+def import_new_members(db: Database, directory: Path, balances: Sequence[int]) -> list[str]:
+    """Import one new member per opening balance through the ledger's CSV import (a
+    file in ``directory``); their cards."""
+    cards = [fresh_card() for _ in balances]
+    path = directory / f"members-{os.getpid()}-{cards[0]}.csv"
+    lines = ["card,name,tier,balance"]
+    lines += [f"{c},Member {c[-4:]},basic,{b}" for c, b in zip(cards, balances, strict=True)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    admin.import_members(db, path)
+    return cards
 
 
 def fresh_terminal_name(prefix: str = "T") -> str:

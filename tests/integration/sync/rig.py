@@ -15,9 +15,7 @@ The checks:
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ledger import admin
 from ledger.cli import open_ledger
 from ledger.db import Database
 from ledger.members import member_by_card
@@ -36,7 +33,11 @@ from pos_client.ledger_link import LedgerLink
 from pos_client.till import Till
 from sync.errors import SyncError
 from sync.protocol import MemberState
-from tests.integration.ledger.support import LedgerHandle, fresh_card, fresh_terminal_name
+from tests.integration.ledger.support import (
+    LedgerHandle,
+    fresh_terminal_name,
+    import_new_members,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 MAX_SYNC_RUNS = 25
@@ -65,7 +66,6 @@ class LedgerUnderTest:
         self.db_url = handle.db_url
         self.work_dir = work_dir
         self.db: Database = open_ledger(handle.db_url)[0]
-        self._files = itertools.count()
 
     def close(self) -> None:
         self.db.close()
@@ -83,13 +83,7 @@ class LedgerUnderTest:
 
     def add_members(self, *balances: int) -> list[str]:
         """Import one new member per opening balance; return their cards."""
-        cards = [fresh_card() for _ in balances]
-        path = self.work_dir / f"members-{os.getpid()}-{next(self._files)}.csv"
-        lines = ["card,name,tier,balance"]
-        lines += [f"{c},Member {c[-4:]},basic,{b}" for c, b in zip(cards, balances, strict=True)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        admin.import_members(self.db, path)
-        return cards
+        return import_new_members(self.db, self.work_dir, balances)
 
     def verify_cli(self) -> subprocess.CompletedProcess[str]:
         """``pos-ledger verify`` as an operator runs it."""
