@@ -28,6 +28,7 @@ from ledger.epochs import (
 )
 from ledger.errors import AdminError, Forbidden, Invalid, NotFound, TooLarge, describe_validation
 from ledger.history import member_history_page
+from ledger.terminal_reports import note_contact, note_push
 from ledger.terminals import terminal_position
 from ledger.voids import voids_of
 from sync.protocol import (
@@ -105,11 +106,21 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
     body = await request.body()
     db = database(request)
 
-    def run() -> Response:
-        with request.app.state.push_gate:  # see ledger.app: a few pushes at once
-            return work()
+    clock = request.app.state.clock
 
-    def work() -> Response:
+    def run() -> Response:
+        try:
+            with request.app.state.push_gate:  # see ledger.app: a few pushes at once
+                batch, answer = work()
+        except Exception:
+            note_contact(db, terminal_id, clock())  # heard from, though refused
+            raise
+        # After the push's own commit and outside the gate; never fails the push.
+        results: Any = answer["results"]
+        note_push(db, terminal_id, batch.report, batch.events, results, clock())
+        return _plain_json(answer)
+
+    def work() -> tuple[PushRequest, dict[str, object]]:
         batch = _parse_push(body)
         if batch.terminal_id != terminal_id or any(
             e.get("terminal_id") != terminal_id for e in batch.events
@@ -118,10 +129,9 @@ async def push_events(request: Request, terminal_id: TerminalId) -> Response:
                 f"This token belongs to terminal {terminal_id}; it may push only its own events."
             )
         epoch = _epoch(request, terminal_id)
-        clock = request.app.state.clock
         voids = [v.model_dump() for v in batch.voids]
         answer = service.push_answer(db, terminal_id, list(batch.events), clock, voids)
-        return _plain_json({**answer, "epoch": epoch})
+        return batch, {**answer, "epoch": epoch, "reports": True}
 
     return await run_in_threadpool(run)
 
@@ -174,7 +184,10 @@ def changes(
     since = upgrade_cursor(ledger_id, epoch, since)
     owner = cursor_owner(ledger_id, epoch)
     with database(request).snapshot() as tx:
-        body = feed.changes_json(tx, owner, terminal_id, since, limit, {"epoch": epoch})
+        body = feed.changes_json(
+            tx, owner, terminal_id, since, limit, {"epoch": epoch, "reports": True}
+        )
+    note_contact(database(request), terminal_id, request.app.state.clock())
     return Response(content=body, media_type="application/json")
 
 

@@ -3,20 +3,41 @@
 Built only when the configuration has a ``[ledger] url``; without one the till runs
 offline for good and says so in the status bar. The link owns the HTTP client, so
 closing the till closes every connection.
+
+Given the till's store id and a way to read the programme version in force, every
+push also carries the till's report on itself (:class:`sync.protocol.TillReport`),
+which head office sees on the ledger's terminals page.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
 
 from pos_client.config import LedgerConfig
 from pos_client.store import LocalStore
 from pos_client.store.sync_side import StoreSyncSide
+from pos_client.store.token_memory import held_keyset
 from sync.client import LedgerClient
 from sync.engine import SyncEngine, SyncResult, SyncStatus
+from sync.protocol import MAX_REPORT_TEXT, TillReport
 from sync.runner import SyncRunner
 from sync.switch import SwitchableTransport
+
+log = logging.getLogger(__name__)
+PACKAGE = "loyalty-till"
+
+
+@cache
+def software_version() -> str:
+    """This till's release (the installed package's version), or ``unknown``."""
+    try:
+        return metadata.version(PACKAGE)[:MAX_REPORT_TEXT] or "unknown"
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class LedgerLink:
@@ -28,6 +49,9 @@ class LedgerLink:
         terminal_id: str,
         config: LedgerConfig,
         member_qr_root: str | None = None,
+        *,
+        store_id: str = "",
+        programme_version: Callable[[], int] | None = None,
     ) -> None:
         if not config.url or not config.token:
             raise ValueError("a ledger link needs [ledger] url and token")
@@ -36,10 +60,33 @@ class LedgerLink:
         self.client = LedgerClient(
             config.url, config.token, terminal_id, config.timeout, transport=self.transport
         )
+        self.side = StoreSyncSide(store, member_qr_root)
+        self.store_id = store_id[:MAX_REPORT_TEXT]
+        self.programme_version = programme_version
+        reporting = bool(self.store_id) and programme_version is not None
         self.engine = SyncEngine(
-            StoreSyncSide(store, member_qr_root), self.client, batch_size=config.batch_size
+            self.side,
+            self.client,
+            batch_size=config.batch_size,
+            report=self.report if reporting else None,
         )
         self.runner: SyncRunner | None = None
+
+    def report(self, after: int) -> TillReport | None:
+        """What this till says about itself with a push carrying its events up to
+        ``after`` (pending: those after it). None when it cannot be made."""
+        if not self.store_id or self.programme_version is None:
+            return None
+        pending, oldest = self.side.pending_after(after)
+        keyset = held_keyset(self.side.store.settings, self.side.member_qr_root)
+        return TillReport(
+            store=self.store_id,
+            software=software_version(),
+            programme_version=max(0, self.programme_version()),
+            keyset_number=None if keyset is None else keyset.number,
+            pending=pending,
+            oldest_pending_at=oldest,
+        )
 
     def start(self, on_status: Callable[[SyncStatus], None] | None = None) -> None:
         """Sync in the background every ``sync_interval`` seconds, and on ``trigger``."""

@@ -91,7 +91,12 @@ class Till(Selling, MemberDesk, Staffing, DayDesk):
         till = cls(config, LocalStore.open(config.database_path, config.terminal_id), clock)
         if config.ledger.url:
             till.link = LedgerLink(
-                till.store, config.terminal_id, config.ledger, config.member_qr.root_key
+                till.store,
+                config.terminal_id,
+                config.ledger,
+                config.member_qr.root_key,
+                store_id=config.store_id,
+                programme_version=lambda: till.version().version,
             )
         if config.printer.url:
             till.printer = ReceiptPrinter(config.printer, config.store_name)

@@ -35,6 +35,7 @@ from sync.protocol import (
     PushResponse,
     RulesResponse,
     TerminalEventsResponse,
+    TillReport,
     Void,
 )
 from sync.unknowns import note_unknown_fields
@@ -56,6 +57,9 @@ class LedgerClient:
     ) -> None:
         self.terminal_id = terminal_id
         self.timeout = timeout
+        self.reports_kept = False
+        """The last push answer or changes page said the ledger keeps a till's report
+        (one goes with each push from then on)."""
         self._position: dict[str, str] = {}
         """The epoch headers every request carries (:meth:`tell_position`)."""
         self._http = httpx.Client(
@@ -79,13 +83,17 @@ class LedgerClient:
             position[TILL_EPOCH_HEADER] = epoch
         self._position = position
 
-    def push(self, events: list[Event], voids: Sequence[Void] = ()) -> PushResponse:
+    def push(
+        self, events: list[Event], voids: Sequence[Void] = (), report: TillReport | None = None
+    ) -> PushResponse:
         """``POST /v1/events`` with one batch of this terminal's events, in order.
 
         The body is a :class:`~sync.protocol.PushRequest`, encoded straight from the
         journal's events (their ``to_dict`` is exactly the wire form of ``EventIn``);
         the ledger validates it. ``voids`` (events of this batch a manager voided) are
-        left out of the body when there are none, as older ledgers expect.
+        left out of the body when there are none, as older ledgers expect; so is the
+        till's ``report`` until an answer said this ledger keeps reports
+        (:attr:`reports_kept`), as an older ledger refuses a field it does not know.
         """
         body: dict[str, object] = {
             "terminal_id": self.terminal_id,
@@ -93,14 +101,29 @@ class LedgerClient:
         }
         if voids:
             body["voids"] = [v.model_dump() for v in voids]
-        answer = self._request(
-            "POST",
-            "/v1/events",
-            PushResponse,
-            content=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json"},
-        )
+        if report is not None and self.reports_kept:
+            body["report"] = report.model_dump()
+        try:
+            answer = self._request(
+                "POST",
+                "/v1/events",
+                PushResponse,
+                content=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+        except LedgerVerdict as refused:
+            if (
+                "report" not in body
+                or refused.status_code != 422
+                or "report" not in refused.message
+            ):
+                raise
+            # The report was refused (a ledger put back to an older release): the
+            # events go again without it, and no report goes until an answer asks.
+            self.reports_kept = False
+            return self.push(events, voids)
         _check_push_answer(events, answer)
+        self.reports_kept = answer.reports
         return answer
 
     def changes(self, cursor: str | None, limit: int) -> ChangesResponse:
@@ -108,7 +131,9 @@ class LedgerClient:
         params: dict[str, str | int] = {"limit": limit}
         if cursor:
             params["since"] = cursor
-        return self._request("GET", "/v1/changes", ChangesResponse, params=params)
+        page = self._request("GET", "/v1/changes", ChangesResponse, params=params)
+        self.reports_kept = page.reports
+        return page
 
     def member(self, card: str, timeout: float | None = None) -> MemberResponse | None:
         """``GET /v1/members/{card}``; None when the ledger does not know the card."""

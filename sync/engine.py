@@ -28,6 +28,13 @@ One :meth:`SyncEngine.run_once` is a whole sync:
    a full pull, and every event after the ledger's high water sent again), so the
    ledger heals itself.
 
+5. **Report.** With a ``report`` source the till tells the ledger about itself
+   (:class:`~sync.protocol.TillReport`: store, release, programme version, keyset,
+   the events still waiting beyond the batch) with each push of events, once a push
+   answer or a changes page said the ledger keeps reports. It rides only on pushes
+   the till makes anyway (no request of its own), and a report that cannot be made
+   leaves the push as it was: a report never fails a sync.
+
 A sync is *fresh* (what the offline limits count from) only when its push reached
 the journal's tip; a pull alone, or a push held back by a parked event, is not.
 
@@ -38,7 +45,9 @@ backoff; everything is recorded in :class:`SyncStatus`.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -55,7 +64,13 @@ from sync.errors import (
 )
 from sync.local import LocalSide, ParkedEvent
 from sync.prefetch import PageAhead, drop_unused
-from sync.protocol import PushResponse
+from sync.protocol import PushResponse, TillReport
+
+log = logging.getLogger(__name__)
+
+ReportSource = Callable[[int], "TillReport | None"]
+"""The till's report, counting as pending its events after the given sequence
+number (those the request does not carry); None when it cannot be made."""
 
 MAX_BATCHES_PER_RUN = 10_000
 MAX_EPOCH_RESTARTS = 3
@@ -106,9 +121,15 @@ class SyncEngine:
     """Runs syncs for one till. ``run_once`` is not re-entrant (a lock guards it)."""
 
     def __init__(
-        self, local: LocalSide, client: LedgerClient, batch_size: int = 500, page_size: int = 5000
+        self,
+        local: LocalSide,
+        client: LedgerClient,
+        batch_size: int = 500,
+        page_size: int = 5000,
+        report: ReportSource | None = None,
     ) -> None:
         self.local = local
+        self.report_source = report
         self.client = client
         self.batch_size = batch_size
         self.page_size = page_size
@@ -211,7 +232,9 @@ class SyncEngine:
                         answer = sending.result()
                     else:
                         answer = self.client.push(
-                            batch, self.local.voids(batch[0].seq, batch[-1].seq)
+                            batch,
+                            self.local.voids(batch[0].seq, batch[-1].seq),
+                            self._report_after(batch[-1].seq),
                         )
                 except LedgerRefused as error:
                     if isinstance(error, NotAuthorised):
@@ -263,7 +286,8 @@ class SyncEngine:
             return None
         voids = self.local.voids(batch[0].seq, batch[-1].seq)
         self._tell_position()
-        return _SentAhead(batch, self._sender.submit(self.client.push, batch, voids))
+        report = self._report_after(batch[-1].seq)
+        return _SentAhead(batch, self._sender.submit(self.client.push, batch, voids, report))
 
     def _settle(self, last_sent: int, answer: PushResponse) -> int:
         """Store the answer's balances with the high-water mark they include.
@@ -286,6 +310,19 @@ class SyncEngine:
         mark = answer.high_water if stop is None else min(answer.high_water, stop.seq - 1)
         self.local.settle(mark, answer.balances)
         return max(0, mark - before)
+
+    # --- report --------------------------------------------------------------------
+
+    def _report_after(self, seq: int) -> TillReport | None:
+        """The report to send with a request carrying events up to ``seq``; None
+        without a source, or before the ledger said it keeps reports."""
+        if self.report_source is None or not self.client.reports_kept:
+            return None
+        try:
+            return self.report_source(seq)
+        except Exception:  # a report is information; the push goes without it
+            log.warning("Could not make this till's report", exc_info=True)
+            return None
 
     # --- pull ----------------------------------------------------------------------
 

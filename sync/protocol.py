@@ -119,6 +119,32 @@ class Void(_Request):
     decided_at: str = Field(min_length=1, max_length=64)
 
 
+MAX_REPORT_TEXT = 64
+"""The longest ``store`` or ``software`` a till's report may carry."""
+_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
+
+
+class TillReport(_Request):
+    """What a till says about itself with a push (docs/PROTOCOL.md, "The till's
+    report"): the ledger keeps the latest one per terminal for head office's
+    terminals page. Sent only to a ledger whose push answer said it keeps them
+    (:attr:`PushResponse.reports`, :attr:`ChangesResponse.reports`), so an older
+    ledger never sees the field."""
+
+    store: str = Field(min_length=1, max_length=MAX_REPORT_TEXT)
+    """The store the till records events for (its configuration's store id)."""
+    software: str = Field(min_length=1, max_length=MAX_REPORT_TEXT)
+    """The till's release (its package version), or ``unknown``."""
+    programme_version: int = Field(ge=0)
+    """The programme version in force at the till (0: its built-in programme)."""
+    keyset_number: int | None = Field(default=None, ge=0)
+    """The member QR keyset the till holds (None: none)."""
+    pending: int = Field(ge=0)
+    """The till's events the ledger has not confirmed, apart from this push's own."""
+    oldest_pending_at: str | None = Field(default=None, max_length=40, pattern=_INSTANT)
+    """When the oldest of those was recorded (the till's clock, UTC ISO 8601)."""
+
+
 class PushRequest(_Request):
     """``POST /v1/events``: a batch of one terminal's events in sequence order."""
 
@@ -128,6 +154,8 @@ class PushRequest(_Request):
     """At most :data:`MAX_EVENTS_PER_BATCH`; may be empty (a cheap status probe)."""
     voids: list[Void] = Field(default_factory=list)
     """Events of this batch a manager voided (left out of the request when empty)."""
+    report: TillReport | None = None
+    """The till's report on itself (left out when the ledger is not known to keep it)."""
 
 
 # ---------------------------------------------------------------------------- answers
@@ -172,6 +200,10 @@ class PushResponse(_Answer):
     """The ledger's epoch (:mod:`ledger.epochs`): a new one after a restore. A till
     that sees it change resets its cursor and sends again what the ledger lost. Empty
     from a ledger without epochs."""
+    reports: bool = False
+    """True from a ledger that keeps a till's report (:class:`TillReport`): the till
+    may send one with its later pushes. False (absent) from an older ledger. The
+    changes feed says the same (:attr:`ChangesResponse.reports`)."""
 
 
 class ProgrammeVersionState(_Answer):
@@ -350,6 +382,8 @@ class ChangesResponse(_Answer):
     """True when more changes follow; pull again with ``next_cursor``."""
     card_ranges: list[CardRange] = Field(default_factory=list)
     """The card number ranges the ledger gave this terminal for enrolments."""
+    reports: bool = False
+    """As :attr:`PushResponse.reports`: this ledger keeps a till's report."""
     epoch: str = ""
     """The ledger's epoch (:mod:`ledger.epochs`): a new one after a restore. A till
     that sees it change resets its cursor and sends again what the ledger lost. Empty
@@ -387,6 +421,7 @@ __all__ = [
     "MAX_CHANGES_LIMIT",
     "MAX_EVENTS_PER_BATCH",
     "MAX_HISTORY_LIMIT",
+    "MAX_REPORT_TEXT",
     "PROTOCOL_VERSION",
     "TILL_CONFIRMED_HEADER",
     "TILL_EPOCH_HEADER",
@@ -417,6 +452,7 @@ __all__ = [
     "StaffChange",
     "StopCode",
     "StopInfo",
+    "TillReport",
     "Void",
     "VoucherHeld",
     "WireEvent",

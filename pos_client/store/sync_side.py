@@ -289,6 +289,18 @@ class StoreSyncSide:
             ).fetchone()
         return int(row[0]), (None if row[1] is None else str(row[1]))
 
+    def pending_after(self, seq: int) -> tuple[int, str | None]:
+        """(events after ``seq``, recorded_at of the first of them): what stays
+        unconfirmed beyond a request carrying the events up to ``seq`` (the till's
+        report, :class:`sync.protocol.TillReport`)."""
+        with read_transaction(self.conn) as conn:
+            row = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM journal WHERE seq > ?), "
+                "(SELECT recorded_at FROM journal WHERE seq > ? ORDER BY seq LIMIT 1)",
+                [seq, seq],
+            ).fetchone()
+        return int(row[0]), (None if row[1] is None else str(row[1]))
+
     def ledger_epoch(self) -> str | None:
         return self.store.settings.get(LEDGER_EPOCH)
 
