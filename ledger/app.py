@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledger.db import Database
 from ledger.errors import LedgerError, describe_validation
 from ledger.member_app_route import router as member_app_router
+from ledger.quiet_tills import DEFAULT_QUIET_HOURS
 from ledger.routes import router
 from ledger.service import Clock, utc_now
 from ledger.serving import DEFAULT_PUSH_CONCURRENCY
@@ -115,10 +116,12 @@ def create_app(
     ledger_id: str,
     clock: Clock = utc_now,
     push_concurrency: int = DEFAULT_PUSH_CONCURRENCY,
+    quiet_hours: int = DEFAULT_QUIET_HOURS,
 ) -> FastAPI:
     """The ledger app over an opened, migrated database. ``clock`` tells when the
     ledger's own events happen (tests and scripts may give their own; the server
-    runs on the real one)."""
+    runs on the real one). ``quiet_hours``: a till silent or lagging this long is an
+    anomaly (:mod:`ledger.quiet_tills`)."""
     if push_concurrency < 1:
         raise ValueError("push_concurrency must be at least 1")
     app = FastAPI(
@@ -130,6 +133,7 @@ def create_app(
     app.state.ledger_id = ledger_id
     app.state.clock = clock
     app.state.push_gate = threading.BoundedSemaphore(push_concurrency)
+    app.state.quiet_hours = quiet_hours
     app.include_router(router)
     app.include_router(terminal_events_router)
     app.include_router(member_app_router)

@@ -16,4 +16,9 @@ def app_from_environment() -> FastAPI:
     settings = ServeSettings.from_environment()
     db = connect(settings.db_url, settings.timeouts)
     ledger_id = migrate(db)  # already current: this only reads the ledger's id
-    return create_app(db, ledger_id, push_concurrency=settings.push_concurrency)
+    return create_app(
+        db,
+        ledger_id,
+        push_concurrency=settings.push_concurrency,
+        quiet_hours=settings.quiet_hours,
+    )

@@ -23,6 +23,7 @@ from typing import Any
 from ledger.db import Database
 from ledger.errors import AdminError
 from ledger.pg_session import Timeouts, timeouts_of
+from ledger.quiet_tills import DEFAULT_QUIET_HOURS
 
 SETTINGS_VARIABLE = "POS_LEDGER_SERVE_SETTINGS"
 """The environment variable the server processes read their settings from."""
@@ -39,6 +40,7 @@ class ServeSettings:
     db_url: str
     timeouts: Timeouts
     push_concurrency: int
+    quiet_hours: int = DEFAULT_QUIET_HOURS
 
     def to_environment(self) -> str:
         return json.dumps({**asdict(self), "timeouts": asdict(self.timeouts)})
@@ -49,11 +51,16 @@ class ServeSettings:
         if raw is None:
             raise RuntimeError(f"{SETTINGS_VARIABLE} is not set: start with pos-ledger serve")
         data = json.loads(raw)
-        return cls(data["db_url"], Timeouts(**data["timeouts"]), int(data["push_concurrency"]))
+        return cls(
+            data["db_url"],
+            Timeouts(**data["timeouts"]),
+            int(data["push_concurrency"]),
+            int(data.get("quiet_hours", DEFAULT_QUIET_HOURS)),
+        )
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--workers`` and ``--push-concurrency``."""
+    """``--workers``, ``--push-concurrency`` and ``--quiet-hours``."""
     parser.add_argument(
         "--workers",
         type=int,
@@ -67,6 +74,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"pushes worked on at once per process (default {DEFAULT_PUSH_CONCURRENCY})",
     )
+    parser.add_argument(
+        "--quiet-hours",
+        type=int,
+        default=DEFAULT_QUIET_HOURS,
+        metavar="N",
+        help="a till silent or lagging this long is an anomaly "
+        f"(default {DEFAULT_QUIET_HOURS}; docs/ADMIN_WEB.md)",
+    )
 
 
 def serve(args: argparse.Namespace, db: Database, ledger_id: str) -> None:
@@ -75,8 +90,8 @@ def serve(args: argparse.Namespace, db: Database, ledger_id: str) -> None:
 
     from ledger.app import create_app
 
-    if args.workers < 1 or args.push_concurrency < 1:
-        raise AdminError("--workers and --push-concurrency must be at least 1.")
+    if args.workers < 1 or args.push_concurrency < 1 or args.quiet_hours < 1:
+        raise AdminError("--workers, --push-concurrency and --quiet-hours must be at least 1.")
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -85,8 +100,11 @@ def serve(args: argparse.Namespace, db: Database, ledger_id: str) -> None:
         "timeout_graceful_shutdown": 5,
     }
     if args.workers == 1:
-        uvicorn.run(create_app(db, ledger_id, push_concurrency=args.push_concurrency), **options)
+        app = create_app(
+            db, ledger_id, push_concurrency=args.push_concurrency, quiet_hours=args.quiet_hours
+        )
+        uvicorn.run(app, **options)
         return
-    settings = ServeSettings(args.db, timeouts_of(args), args.push_concurrency)
+    settings = ServeSettings(args.db, timeouts_of(args), args.push_concurrency, args.quiet_hours)
     os.environ[SETTINGS_VARIABLE] = settings.to_environment()
     uvicorn.run("ledger.served:app_from_environment", factory=True, workers=args.workers, **options)

@@ -25,6 +25,7 @@ import httpx
 from ledger.cli import open_ledger
 from ledger.db import Database
 from ledger.web import accounts
+from loyalty.events import Event
 from tests.integration.ledger.support import (
     EventChain,
     LedgerHandle,
@@ -46,6 +47,22 @@ def form_token(html: str) -> str:
     found = _CSRF.search(html)
     assert found is not None, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+@dataclass(frozen=True)
+class Till:
+    """A terminal's event chain (:class:`EventChain`) and its authenticated client."""
+
+    chain: EventChain
+    client: httpx.Client
+
+    def push(self, events: Sequence[Event]) -> None:
+        """Push ``events`` over HTTP; every one must be accepted."""
+        answer = self.client.post(
+            "/v1/events", json=LedgerHandle.batch(self.chain.terminal_id, list(events))
+        )
+        assert answer.status_code == 200, answer.text
+        assert all(r["status"] == "accepted" for r in answer.json()["results"]), answer.text
 
 
 @dataclass
@@ -81,19 +98,21 @@ class WebLedger:
         """One new member per opening balance; their cards."""
         return import_new_members(self.db, self.work_dir, balances)
 
+    def till(self, store: str) -> Till:
+        """A new terminal at ``store``: its event chain and an authenticated client."""
+        terminal = fresh_terminal_name(store)
+        client = self.handle.client(self.handle.add_terminal(terminal))
+        chain = EventChain(terminal)
+        chain.store = store
+        return Till(chain, client)
+
     def sales(self, store: str, card: str, *amounts_minor: int, operator: str = "") -> str:
         """A new terminal at ``store`` sells ``amounts_minor`` to ``card`` and pushes
         them over HTTP as a till does; the terminal's id."""
-        terminal = fresh_terminal_name(store)
-        till = self.handle.client(self.handle.add_terminal(terminal))
-        chain = EventChain(terminal)
-        chain.store = store
+        till = self.till(store)
         extra = {"operator": operator} if operator else {}
-        events = [chain.earn(card, amount, **extra) for amount in amounts_minor]
-        answer = till.post("/v1/events", json=LedgerHandle.batch(terminal, events))
-        assert answer.status_code == 200, answer.text
-        assert all(r["status"] == "accepted" for r in answer.json()["results"]), answer.text
-        return terminal
+        till.push([till.chain.earn(card, amount, **extra) for amount in amounts_minor])
+        return till.chain.terminal_id
 
     @property
     def url(self) -> str:
