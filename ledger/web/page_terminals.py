@@ -129,14 +129,14 @@ def terminals_page(
     )
 
 
-def _not_found(session: Session, terminal_id: str) -> Response:
+def _not_found(session: Session) -> Response:
     """404 alike for a terminal that does not exist and one of another store."""
     return page(
         "message.html",
         session,
         status=404,
         heading="No such terminal",
-        text=f"There is no terminal {terminal_id!r} that you may see.",
+        text="There is no such terminal, or it is not one of your stores'.",
         back="/admin/terminals",
     )
 
@@ -155,7 +155,7 @@ def _detail(
         row = _one(tx, session, moment, terminal_id)
         chain = _chain(tx, moment)
     if row is None:
-        return _not_found(session, terminal_id)
+        return _not_found(session)
     return page(
         "terminal.html",
         session,
@@ -181,22 +181,23 @@ def terminal_page(session: Visitor, request: Request, terminal_id: str, done: st
 
 
 async def _action(
-    request: Request, session: Session, terminal_id: str, what: str
-) -> tuple[dict[str, str], Response | None]:
+    request: Request, session: Session, terminal_id: str, action: str, what: str
+) -> Response | None:
     """The checks every action makes, in this order: the form's CSRF token, head
-    office, the terminal exists, the confirm box. A refusal as a response; else None."""
+    office, the terminal exists, the confirm box. A refusal as a response (the
+    confirm box's error keyed by ``action``, the form it belongs to); else None."""
     fields = await posted_form(request, session)
     require_head_office(session, what)
     exists = await run_in_threadpool(_exists, request, terminal_id)
     if not exists:
-        return fields, _not_found(session, terminal_id)
+        return _not_found(session)
     if fields.get(CONFIRM) != CONFIRMED:
-        errors = {CONFIRM: f"Tick the box to confirm that you mean to {what}."}
+        errors = {action: f"Tick the box to confirm that you mean to {what}."}
         answer = await run_in_threadpool(
             lambda: _detail(request, session, terminal_id, status=422, errors=errors)
         )
-        return fields, answer
-    return fields, None
+        return answer
+    return None
 
 
 def _exists(request: Request, terminal_id: str) -> bool:
@@ -207,7 +208,7 @@ def _exists(request: Request, terminal_id: str) -> bool:
 @router.post("/terminals/{terminal_id}/revoke", include_in_schema=False)
 async def revoke(session: Visitor, request: Request, terminal_id: str) -> Response:
     """Refuse the terminal's token from now on (its events stay); audited."""
-    _, refused = await _action(request, session, terminal_id, "revoke a terminal")
+    refused = await _action(request, session, terminal_id, "revoke", "revoke a terminal")
     if refused is not None:
         return refused
 
@@ -235,7 +236,7 @@ async def revoke(session: Visitor, request: Request, terminal_id: str) -> Respon
 async def rotate(session: Visitor, request: Request, terminal_id: str) -> Response:
     """A new token for the terminal, shown once in this answer; the old one is
     refused from now on and a revocation is lifted. Audited."""
-    _, refused = await _action(request, session, terminal_id, "give a terminal a new token")
+    refused = await _action(request, session, terminal_id, "rotate", "give a terminal a new token")
     if refused is not None:
         return refused
 

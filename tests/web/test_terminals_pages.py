@@ -123,7 +123,7 @@ def test_revoking_is_confirmed_audited_and_refuses_the_token(any_web: WebLedger)
 
     unconfirmed = client.post(f"/admin/terminals/{terminal}/revoke", data={"csrf": csrf})
     assert unconfirmed.status_code == 422
-    assert "Tick the box to confirm" in unconfirmed.text
+    assert "Tick the box to confirm" in unconfirmed.text and 'id="e-revoke"' in unconfirmed.text
     assert not _revoked(any_web, terminal)
 
     done = client.post(f"/admin/terminals/{terminal}/revoke", data={"csrf": csrf, "confirm": "yes"})
@@ -158,6 +158,7 @@ def test_a_new_token_is_shown_once_and_the_old_one_refused(any_web: WebLedger) -
 
     unconfirmed = client.post(f"/admin/terminals/{terminal}/rotate", data={"csrf": csrf})
     assert unconfirmed.status_code == 422
+    assert 'id="e-rotate"' in unconfirmed.text and 'id="e-revoke"' not in unconfirmed.text
     assert _push(any_web, old, {"terminal_id": terminal, "events": []}).status_code == 200
 
     answer = client.post(
