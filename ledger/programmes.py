@@ -56,29 +56,7 @@ def publish_version(
     the start is closer than the programme's ``max_offline_hours`` (a till offline
     since before publishing would start it late, as a stale version)."""
     moment = now or datetime.now(UTC)
-    if effective_from == "now":
-        start = moment.astimezone(programme_zone(programme.timezone)).replace(microsecond=0)
-        local = start.replace(tzinfo=None).isoformat(timespec="seconds")
-    else:
-        try:
-            start = local_start(effective_from, programme.timezone)
-        except ProgrammeError as error:
-            raise AdminError(f"--effective-from: {error.message}") from None
-        local = start.replace(tzinfo=None).isoformat(timespec="minutes")
-    warning = None
-    if check_lead:
-        if start < moment - timedelta(minutes=1):
-            raise AdminError(
-                f"--effective-from {effective_from} is in the past; a version never "
-                "applies to sales already made. Give a later time, or 'now'."
-            )
-        lead = programme.offline.max_offline_hours
-        if start < moment + timedelta(hours=lead):
-            warning = (
-                f"This version starts in less than {lead} hours (max_offline_hours): a "
-                "till offline since before now starts it late, and the ledger records "
-                "those sales as a stale version."
-            )
+    start, local, warning = version_start(programme, effective_from, moment, check_lead)
     conflict = period_conflict(
         [v.programme.settlements for v in published(tx).versions], programme.settlements
     )
@@ -102,6 +80,39 @@ def publish_version(
         ),
     )
     return Published(version, start, warning)
+
+
+def version_start(
+    programme: Programme, effective_from: str, moment: datetime, check_lead: bool = True
+) -> tuple[datetime, str, str | None]:
+    """When a version of ``programme`` published at ``moment`` to start at the local
+    time ``effective_from`` (or ``now``) starts: (the aware start, its local text as
+    stored, a warning for the operator or None). :class:`AdminError` for a time that
+    cannot be read or (with ``check_lead``) lies in the past."""
+    if effective_from == "now":
+        start = moment.astimezone(programme_zone(programme.timezone)).replace(microsecond=0)
+        local = start.replace(tzinfo=None).isoformat(timespec="seconds")
+    else:
+        try:
+            start = local_start(effective_from, programme.timezone)
+        except ProgrammeError as error:
+            raise AdminError(f"--effective-from: {error.message}") from None
+        local = start.replace(tzinfo=None).isoformat(timespec="minutes")
+    warning = None
+    if check_lead:
+        if start < moment - timedelta(minutes=1):
+            raise AdminError(
+                f"--effective-from {effective_from} is in the past; a version never "
+                "applies to sales already made. Give a later time, or 'now'."
+            )
+        lead = programme.offline.max_offline_hours
+        if start < moment + timedelta(hours=lead):
+            warning = (
+                f"This version starts in less than {lead} hours (max_offline_hours): a "
+                "till offline since before now starts it late, and the ledger records "
+                "those sales as a stale version."
+            )
+    return start, local, warning
 
 
 def parsed(document: str, content_hash: str) -> Programme:

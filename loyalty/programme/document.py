@@ -81,6 +81,11 @@ def load_programme_file(path: str | Path) -> Programme:
         raise ProgrammeError(f"{source}: no such file.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ProgrammeError(f"{source}: cannot be read ({error}).") from error
+    return programme_from_toml(text, source)
+
+
+def programme_from_toml(text: str, source: str) -> Programme:
+    """Validate the programme document ``text`` (TOML); ``source`` names it in errors."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
