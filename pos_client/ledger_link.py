@@ -11,7 +11,6 @@ which head office sees on the ledger's terminals page.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -27,7 +26,6 @@ from sync.protocol import MAX_REPORT_TEXT, TillReport
 from sync.runner import SyncRunner
 from sync.switch import SwitchableTransport
 
-log = logging.getLogger(__name__)
 PACKAGE = "loyalty-till"
 
 
