@@ -229,28 +229,33 @@ def _write_import(tx: Tx, created: list[ImportRow], updated: list[tuple[ImportRo
 
 def replace_card(db: Database, old: str, new: str) -> MemberState:
     """Give a member a new card; the old one is revoked (events on it are flagged)."""
+    with db.write() as tx:
+        return replace_card_in(tx, old, new)
+
+
+def replace_card_in(tx: Tx, old: str, new: str) -> MemberState:
+    """:func:`replace_card` within the caller's transaction."""
     try:
         new = validate_card_number(new)
     except InvalidCardNumber as exc:
         raise AdminError(f"New card {new!r}: {exc}") from None
-    with db.write() as tx:
-        row = tx.one("SELECT member_id FROM members WHERE card = ?", (old,))
-        if row is None:
-            raise AdminError(f"No member has card {old}.")
-        if tx.one("SELECT 1 FROM members WHERE card = ?", (new,)) or members.revoked_card_owner(
-            tx, new
-        ):
-            raise AdminError(f"Card {new} is already in use or was revoked.")
-        change = tx.allocate("changes", 2)
-        tx.execute(
-            "INSERT INTO revoked_cards (card, member_id, revoked_at, change_no) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",  # blocked at a till before
-            (old, row[0], utc_now_iso(), change),
-        )
-        tx.execute(
-            "UPDATE members SET card = ?, change_no = ? WHERE member_id = ?",
-            (new, change + 1, row[0]),
-        )
-        state = members.member_by_card(tx, new)
-        assert state is not None
-        return state
+    row = tx.one("SELECT member_id FROM members WHERE card = ?", (old,))
+    if row is None:
+        raise AdminError(f"No member has card {old}.")
+    if tx.one("SELECT 1 FROM members WHERE card = ?", (new,)) or members.revoked_card_owner(
+        tx, new
+    ):
+        raise AdminError(f"Card {new} is already in use or was revoked.")
+    change = tx.allocate("changes", 2)
+    tx.execute(
+        "INSERT INTO revoked_cards (card, member_id, revoked_at, change_no) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",  # blocked at a till before
+        (old, row[0], utc_now_iso(), change),
+    )
+    tx.execute(
+        "UPDATE members SET card = ?, change_no = ? WHERE member_id = ?",
+        (new, change + 1, row[0]),
+    )
+    state = members.member_by_card(tx, new)
+    assert state is not None
+    return state

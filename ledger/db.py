@@ -233,6 +233,10 @@ class Database(ABC):
                 return
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 class SqliteDatabase(Database):
     """One SQLite file in WAL mode with ``synchronous=FULL`` (commits are durable)."""
 
@@ -251,6 +255,9 @@ class SqliteDatabase(Database):
                 self._path, isolation_level=None, check_same_thread=False, timeout=30
             )
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            # SQLite's own LOWER folds ASCII only; PostgreSQL's folds every letter.
+            # One meaning on both: Python's, for every script (no index uses LOWER).
+            conn.create_function("LOWER", 1, _lower, deterministic=True)
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             conn.execute("PRAGMA synchronous = FULL")
             synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]

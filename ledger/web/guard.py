@@ -49,6 +49,15 @@ class Forbidden(Exception):
         self.reason = reason
 
 
+class FieldError(Exception):
+    """A form's input refused: ``message`` belongs next to ``field`` (``_form``: the
+    form as a whole). Nothing was recorded."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
 class CsrfRefused(Exception):
     """A state-changing request without this session's CSRF token (403)."""
 
