@@ -233,7 +233,7 @@ class Database(ABC):
                 return
 
 
-def _lower(value: object) -> object:
+def _lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return value.lower() if isinstance(value, str) else value
 
 
