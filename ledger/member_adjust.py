@@ -29,7 +29,6 @@ from ledger.own_events import OwnEvent
 from ledger.own_work import apply_ledger_events
 from ledger.terminals import LEDGER_TERMINAL
 from loyalty.events import EventKind, utc_now_iso
-from loyalty.programme import Programme
 
 REASON_CODE: Final = "head_office"
 MAX_NOTE: Final = 1000
@@ -69,7 +68,7 @@ def adjust_member(
         )
     if not note or len(note) > MAX_NOTE:
         raise AdjustmentRefused("note", f"Say why, in 1 to {MAX_NOTE} characters.")
-    programme = programme_in_force(tx, now)
+    programme = programmes.programme_in_force(tx, now)
     wallets = [w.id for w in programme.wallets]
     if wallet not in wallets:
         raise AdjustmentRefused(
@@ -123,12 +122,3 @@ def adjust_member(
         {"wallet": wallet, "units": units, "note": note, "event_id": event_id},
     )
     return Adjusted(event_id, held["before"] + units, flagged)
-
-
-def programme_in_force(tx: Tx, now: datetime) -> Programme:
-    """The programme of the version in force at ``now``."""
-    state = programmes.in_force_row(tx, now)
-    found = programmes.by_hash(tx, str(state["content_hash"]))
-    if found is None:
-        raise AdminError("No programme version is in force yet.")
-    return found

@@ -217,6 +217,15 @@ def in_force_row(tx: Tx, at: datetime | None = None) -> dict[str, Any]:
     return version_state(row)
 
 
+def programme_in_force(tx: Tx, at: datetime | None = None) -> Programme:
+    """The programme of the version in force at ``at`` (now)."""
+    state = in_force_row(tx, at)
+    found = by_hash(tx, str(state["content_hash"]))
+    if found is None:
+        raise AdminError("No programme version is in force yet.")
+    return found
+
+
 def version_state(row: Any) -> dict[str, Any]:
     """A ``VERSION_COLUMNS`` row as the fields of ``ProgrammeVersionState``."""
     version, effective_from, effective_utc, content_hash, document, _ = row

@@ -20,11 +20,12 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from devices.escpos import ReceiptLines
+from loyalty.day_tally import tally
 from loyalty.errors import LoyaltyError
 from loyalty.programme import ProgrammeVersion
 from loyalty.staff import check_staff_id
 from pos_client.approvals import Approval, approval_fields
-from pos_client.day_report import DayClose, DayReport, cashier_days, tally
+from pos_client.day_report import DayClose, DayReport, cashier_days
 from pos_client.errors import ManagerActionRefused, NotAManager, NotSignedIn, UnknownStaff
 from pos_client.store.day import (
     DayCloseRow,

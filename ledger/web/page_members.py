@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ledger import admin, members
+from ledger import admin, members, programmes
 from ledger.audit import record_audit
 from ledger.db import Tx
 from ledger.errors import AdminError
@@ -34,7 +34,6 @@ from ledger.member_adjust import (
     MAX_NOTE,
     AdjustmentRefused,
     adjust_member,
-    programme_in_force,
 )
 from ledger.web.guard import FieldError, Forbidden, database, now, posted_form, visitor
 from ledger.web.member_view import MAX_RESULTS, consent_text, member_view, search
@@ -89,7 +88,7 @@ def _member_page(
             )
         if not may_see_member(tx, session.person, member_id):
             raise Forbidden(NOT_YOURS)
-        wallets = [w.id for w in programme_in_force(tx, now(request)).wallets]
+        wallets = [w.id for w in programmes.programme_in_force(tx, now(request)).wallets]
     return page(
         "member.html",
         session,
