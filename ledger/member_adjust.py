@@ -1,4 +1,6 @@
-"""Head office adjusts a member's balance at the ledger, with a reason.
+"""A person at the ledger adjusts a member's balance, with a reason (who may is the
+caller's rule: the web pages let head office, and a store manager for the members who
+shop at their stores; see :mod:`ledger.web.page_members`).
 
 The adjustment is an ``adjust`` event in the ledger's own chain (:mod:`ledger.own_events`,
 terminal ``LEDGER``), applied to the member's accounts like any event
