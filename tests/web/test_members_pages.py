@@ -133,6 +133,7 @@ def test_bad_adjustments_are_refused_next_to_the_field_and_record_nothing(web: W
     cases = [
         ({"units": "ten", "note": "x"}, "units", "A whole number"),
         ({"units": "0", "note": "x"}, "units", "not 0"),
+        ({"units": "99999999999", "note": "x"}, "units", "from -10000000 to 10000000"),
         ({"units": "-51", "note": "x"}, "units", "below zero"),
         ({"units": "5", "note": "   "}, "note", "Say why"),
         ({"units": "5", "note": "x", "wallet": "gold"}, "wallet", "no wallet"),
