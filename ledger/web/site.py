@@ -37,6 +37,7 @@ from ledger.web.sessions import (
     COOKIE,
     Session,
     current_session,
+    end_expired,
     end_session,
     start_session,
 )
@@ -133,6 +134,7 @@ async def sign_in_post(request: Request) -> Response:
                     record_audit(tx, f"web:{login}", "web.sign_in_refused", login, {})
                 return refused.reason
             record_audit(tx, person.actor, "web.sign_in", login, {})
+            end_expired(tx, now(request))  # abandoned sessions go as people come
             return start_session(tx, person, now(request))
 
     outcome = await run_in_threadpool(work)

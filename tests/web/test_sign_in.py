@@ -145,3 +145,14 @@ def test_an_unknown_admin_page_is_a_page_and_the_tills_routes_stay_json(web: Web
     answer = client.get("/admin/no-such-page")
     assert answer.status_code == 404 and "There is no such page here." in answer.text
     assert web.client().get("/v1/no-such").json()["error"] == "not_found"
+
+
+def test_sessions_past_their_absolute_end_are_removed_at_the_next_sign_in(web: WebLedger):
+    web.signed_in(S1_MANAGER)
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with web.db.write() as tx:
+        tx.execute("UPDATE web_sessions SET expires_at = ? WHERE login = ?", (past, S1_MANAGER))
+    web.signed_in(HEAD_OFFICE)
+    with web.db.snapshot() as tx:
+        left = tx.one("SELECT COUNT(*) FROM web_sessions WHERE expires_at <= ?", (past,))
+    assert left is not None and int(left[0]) == 0
