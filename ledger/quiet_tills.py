@@ -14,9 +14,8 @@ records, for each terminal in use:
 One open anomaly per terminal and kind at a time: the anomaly's key is the episode's
 start (the contact or the oldest pending event it is about), so running the check
 again changes nothing while the till stays quiet, and a till that comes back and goes
-quiet again later gets a new anomaly. Safe to run at any time and often (the anomaly
-page runs it when opened; ``pos-ledger serve --settle-every`` runs it with the
-settlements).
+quiet again later gets a new anomaly. Safe to run at any time and often: the
+anomaly page runs it each time it is opened.
 """
 
 from __future__ import annotations
