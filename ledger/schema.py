@@ -21,8 +21,7 @@ Tables:
                     review flag and reasons, the change number of the state.
 ``programme_versions``  every published programme version: document, content hash,
                     local start; never rewritten.
-``products``        the catalogue tills sell from (sku, name, price, tags).
-``rules``           release 0.1.0's rules versions, which its events name; frozen.
+``products``        the catalogue tills sell from; ``rules``: release 0.1.0's, frozen.
 ``revoked_cards``   cards taken out of use, and whose they were.
 ``anomalies``       what a manager should review: overdrafts, unknown, blocked or
                     revoked cards, computation mismatches, stale versions, and stream
@@ -36,8 +35,7 @@ Tables:
                     ``members.base_tier`` is the tier the import gave, ``progress``
                     the count of the window of the member's latest event; ``birth_date``
                     and ``joined_on`` (``YYYY-MM-DD``, or empty) from the member import.
-Migrations 8, 9 (member QR tokens) and 10 (the web pages): :mod:`ledger.schema_staff`,
-:mod:`ledger.schema_qr`, :mod:`ledger.schema_web`.
+Migrations 8 to 10: :mod:`ledger.schema_staff`, :mod:`ledger.schema_qr`, :mod:`ledger.schema_web`.
 """
 
 from __future__ import annotations
@@ -382,18 +380,7 @@ _V7: Sequence[Statement] = (
     "UPDATE settlement_runs SET last_seq = first_seq - 1",
 )
 
-MIGRATIONS: Sequence[Sequence[Statement]] = (
-    _V1,
-    _V2,
-    _V3,
-    _V4,
-    _V5,
-    _V6,
-    _V7,
-    V8,
-    V9,
-    V10,
-)
+MIGRATIONS: Sequence[Sequence[Statement]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, V8, V9, V10)
 """Migration *n* (1-based) brings the schema from version n - 1 to n: SQL statements
 and Python steps run in order, in one transaction."""
 
