@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ledger import programmes
-from ledger.day_report import ChainDay, chain_day, csv_text, units
+from ledger.day_report import ChainDay, chain_day, csv_text, day_bounds, units
 from ledger.web.guard import Forbidden, database, now, visitor
 from ledger.web.rendering import SECURITY_HEADERS, page
+from ledger.web.scope import terminal_store
 from ledger.web.sessions import Session
 from loyalty.timezones import programme_zone
 
@@ -38,11 +39,23 @@ def _stores(session: Session, store: str) -> frozenset[str] | None:
     return None if person.head_office else person.stores
 
 
-def _report(request: Request, session: Session, day: date, store: str) -> ChainDay:
+def _report(
+    request: Request, session: Session, day: date, store: str
+) -> tuple[ChainDay, list[str]]:
+    """The day's figures, and the stores the person may choose among that day."""
     stores = _stores(session, store)
     with database(request).snapshot() as tx:
         timezone = programmes.programme_in_force(tx, now(request)).timezone
-        return chain_day(tx, day, timezone, stores)
+        report = chain_day(tx, day, timezone, stores)
+        if not session.person.head_office:
+            return report, sorted(session.person.stores)
+        start, end = day_bounds(day, timezone)
+        tills = tx.query(
+            "SELECT DISTINCT terminal_id FROM events WHERE business_at >= ? AND business_at < ?",
+            (start, end),
+        )
+        choices = {terminal_store(tx, str(r[0])) for r in tills} | ({store} if store else set())
+    return report, sorted(choices - {""})
 
 
 def _today(request: Request) -> date:
@@ -61,15 +74,11 @@ def day_page(
         day = _parse(text) if text else _today(request)
     except ValueError:
         return page("day.html", session, status=422, values=values, errors={"date": BAD_DATE},
-                    report=None, units=units, stores=_choices(session))  # fmt: skip
+                    report=None, units=units, stores=sorted(session.person.stores))  # fmt: skip
     values["date"] = day.isoformat()
-    report = _report(request, session, day, store)
+    report, choices = _report(request, session, day, store)
     return page("day.html", session, values=values, errors={}, report=report, units=units,
-                stores=_choices(session))  # fmt: skip
-
-
-def _choices(session: Session) -> list[str]:
-    return sorted(session.person.stores)
+                stores=choices)  # fmt: skip
 
 
 def _parse(text: str) -> date:
@@ -85,7 +94,7 @@ def day_csv(
         day = _parse(text) if text else _today(request)
     except ValueError:
         return Response(f"{BAD_DATE}\n", status_code=422, media_type="text/plain")
-    report = _report(request, session, day, store)
+    report, _ = _report(request, session, day, store)
     name = f"day-{day.isoformat()}{'-' + store if store else ''}.csv"
     headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
     return Response(csv_text(report), media_type="text/csv; charset=utf-8", headers=headers)

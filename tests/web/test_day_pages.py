@@ -35,6 +35,7 @@ def test_the_day_per_store_till_and_cashier_and_its_csv(any_web: WebLedger):
     client = any_web.signed_in(HEAD_OFFICE)
     page = client.get("/admin/day", params={"date": DAY})
     assert page.status_code == 200
+    assert '<option value="S1">S1</option>' in page.text  # the day's stores to choose from
     by_store = page.text[page.text.index('id="by-store"') : page.text.index('id="by-till"')]
     assert "<td>S1</td>" in by_store and "<td>S2</td>" in by_store
     assert "points=150" in by_store and "points=300" in by_store and "points=40" in by_store
