@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.db import Database, Tx
-from ledger.terminals import list_terminals
+from ledger.terminals import LEDGER_TERMINAL, list_terminals
 from sync.protocol import TillReport
 
 log = logging.getLogger(__name__)
@@ -222,13 +222,15 @@ def keyset_published(tx: Tx) -> dict[int, str]:
 def terminal_overview(
     tx: Tx, now: datetime, store_of: Callable[[str], str] | None = None
 ) -> list[TerminalOverview]:
-    """Every terminal with its report and ages. ``store_of(terminal_id)`` gives the
-    store of a terminal that never reported one (the caller's rule, e.g. the store of
-    its latest event)."""
+    """Every till with its report and ages (not the ledger's own chain, which is no
+    till). ``store_of(terminal_id)`` gives the store of a terminal that never reported
+    one (the caller's rule, e.g. the store of its latest event)."""
     held = reports(tx)
     published = keyset_published(tx)
     overview = []
     for info in list_terminals(tx):
+        if info.terminal_id == LEDGER_TERMINAL:
+            continue
         report = held.get(info.terminal_id)
         store = report.store if report is not None and report.store else ""
         if not store and store_of is not None:

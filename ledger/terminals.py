@@ -69,7 +69,9 @@ def add_terminal(tx: Tx, name: str) -> str:
 def rotate_token(tx: Tx, name: str) -> str:
     """A new token for a terminal: the old one is refused from now on and a revocation
     is cleared (a revoked till is restored this way); its high water, chain and every
-    event are kept."""
+    event are kept. The ledger's own chain never gets one: nothing pushes as the ledger."""
+    if name == LEDGER_TERMINAL:
+        raise AdminError(f"{LEDGER_TERMINAL} is the ledger's own chain; it has no token.")
     row = tx.one("SELECT revoked_at FROM terminals WHERE terminal_id = ?", (name,))
     if row is None:
         raise AdminError(f"No terminal named {name!r}.")

@@ -37,7 +37,7 @@ from ledger.terminal_reports import (
     sorted_overview,
     terminal_overview,
 )
-from ledger.terminals import revoke_terminal, rotate_token
+from ledger.terminals import LEDGER_TERMINAL, revoke_terminal, rotate_token
 from ledger.web.guard import database, now, posted_form, require_head_office, visitor
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_terminal, terminal_store
@@ -201,6 +201,9 @@ async def _action(
 
 
 def _exists(request: Request, terminal_id: str) -> bool:
+    """A till of the ledger (the ledger's own chain is none: it never gets a token)."""
+    if terminal_id == LEDGER_TERMINAL:
+        return False
     with database(request).snapshot() as tx:
         return tx.one("SELECT 1 FROM terminals WHERE terminal_id = ?", (terminal_id,)) is not None
 

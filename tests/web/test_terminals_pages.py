@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from ledger.errors import AdminError
+from ledger.terminals import rotate_token
 from tests.integration.ledger.support import EventChain, LedgerHandle, fresh_terminal_name
 from tests.web.support import HEAD_OFFICE, S1_MANAGER, WebLedger, form_token
 
@@ -203,3 +206,22 @@ def test_an_action_without_the_forms_csrf_token_does_nothing(web: WebLedger) -> 
         assert rotate.status_code == 403 and "plt_" not in rotate.text
     assert not _revoked(web, terminal)
     assert _audit(web, terminal) == []
+
+
+def test_the_ledgers_own_chain_is_no_till_and_never_gets_a_token(web: WebLedger):
+    (card,) = web.add_members(0)
+    client = web.signed_in(HEAD_OFFICE)
+    member = client.get("/admin/members", params={"q": card}).text
+    member_id = member.split('href="/admin/members/')[1].split('"')[0]
+    token = form_token(client.get(f"/admin/members/{member_id}").text)
+    adjusted = client.post(  # the ledger's own chain now exists
+        f"/admin/members/{member_id}/adjust",
+        data={"csrf": token, "wallet": "points", "units": "5", "note": "welcome"},
+    )
+    assert adjusted.status_code == 303
+    assert ">LEDGER<" not in client.get("/admin/terminals").text
+    assert client.get("/admin/terminals/LEDGER").status_code == 404
+    rotated = client.post("/admin/terminals/LEDGER/rotate", data={"csrf": token, "confirm": "yes"})
+    assert rotated.status_code == 404
+    with web.db.write() as tx, pytest.raises(AdminError, match="the ledger's own chain"):
+        rotate_token(tx, "LEDGER")
