@@ -67,7 +67,9 @@ def _serve(args: argparse.Namespace, db: Database, ledger_id: str) -> int:
     if args.settle_every is not None:
         if args.settle_every <= 0:
             raise AdminError("--settle-every must be a number of seconds above 0.")
-        schedule = SettleSchedule(db, args.settle_every, lambda: datetime.now(UTC))
+        schedule = SettleSchedule(
+            db, args.settle_every, lambda: datetime.now(UTC), args.quiet_hours
+        )
         schedule.start()
     try:
         serve(args, db, ledger_id)

@@ -15,7 +15,8 @@ One open anomaly per terminal and kind at a time: the anomaly's key is the episo
 start (the contact or the oldest pending event it is about), so running the check
 again changes nothing while the till stays quiet, and a till that comes back and goes
 quiet again later gets a new anomaly. Safe to run at any time and often: the
-anomaly page runs it each time it is opened.
+anomaly page runs it each time it is opened, and ``pos-ledger serve --settle-every``
+after each scheduled settlement.
 """
 
 from __future__ import annotations

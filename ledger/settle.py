@@ -41,6 +41,7 @@ from ledger.offers import refresh_held_offers
 from ledger.own_events import OwnEvent
 from ledger.own_work import apply_ledger_events
 from ledger.period_settling import settle_periods
+from ledger.quiet_tills import DEFAULT_QUIET_HOURS, flag_quiet_tills
 from ledger.tier_keeping import lower_expired, record_settled, settled_as_of
 from loyalty.events import EventKind
 from loyalty.programme import ProgrammeVersion, version_in_force
@@ -81,18 +82,27 @@ def settle_due(db: Database, now: datetime) -> SettleReport:
 
 class SettleSchedule(threading.Thread):
     """``pos-ledger serve --settle-every SECONDS``: :func:`settle_due` in a background
-    thread every ``every`` seconds (first after one interval) until :meth:`stop`. A
-    run that fails is reported on stderr and tried again at the next interval."""
+    thread every ``every`` seconds (first after one interval) until :meth:`stop`, then
+    the quiet tills (:func:`ledger.quiet_tills.flag_quiet_tills`). A run that fails is
+    reported on stderr and tried again at the next interval."""
 
-    def __init__(self, db: Database, every: float, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        every: float,
+        clock: Callable[[], datetime],
+        quiet_hours: int = DEFAULT_QUIET_HOURS,
+    ) -> None:
         super().__init__(name="settle-schedule", daemon=True)
-        self.db, self.every, self.clock = db, every, clock
+        self.db, self.every, self.clock, self.quiet_hours = db, every, clock, quiet_hours
         self._stopped = threading.Event()
 
     def run(self) -> None:
         while not self._stopped.wait(self.every):
             try:
                 report = settle_due(self.db, self.clock())
+                with self.db.write() as tx:  # and the tills gone quiet meanwhile
+                    flag_quiet_tills(tx, self.clock(), self.quiet_hours)
             except Exception as exc:  # keep serving; say why it failed
                 print(f"pos-ledger: scheduled settle failed: {exc}", file=sys.stderr)
                 continue

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from ledger.anomaly_admin import list_anomalies, resolve_anomaly
 from ledger.cli import open_ledger
 from ledger.quiet_tills import TILL_LAGGING, TILL_SILENT, flag_quiet_tills
 from ledger.terminals import add_terminal
+from tests.integration.ledger.support import start_ledger
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
@@ -57,5 +59,28 @@ def test_silent_and_lagging_tills_are_flagged_once_per_episode(fresh_db_url):
             )
             assert flag_quiet_tills(tx, NOW + timedelta(hours=28), 24) == 1  # quiet again
             assert _kinds(tx, "QUIET-1") == [(TILL_SILENT, False), (TILL_SILENT, True)]
+    finally:
+        db.close()
+
+
+def test_a_ledger_serving_with_settle_every_flags_a_silent_till_by_itself(fresh_db_url, tmp_path):
+    db, _ = open_ledger(fresh_db_url)
+    try:
+        with db.write() as tx:
+            add_terminal(tx, "AWAY-1")
+            long_ago = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+            tx.execute(
+                "UPDATE terminals SET created_at = ? WHERE terminal_id = 'AWAY-1'", (long_ago,)
+            )
+        args = ["--settle-every", "0.2", "--quiet-hours", "24"]
+        with start_ledger(fresh_db_url, tmp_path, extra_args=args):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                with db.snapshot() as tx:
+                    if _kinds(tx, "AWAY-1"):
+                        break
+                time.sleep(0.1)
+        with db.snapshot() as tx:
+            assert _kinds(tx, "AWAY-1") == [(TILL_SILENT, True)]
     finally:
         db.close()
