@@ -15,6 +15,10 @@ Tables it adds:
                       ``csrf_token`` (every form carries it), ``created_at``,
                       ``last_seen_at`` (idle expiry counts from it) and ``expires_at``
                       (absolute expiry).
+``web_form_uses``     each form sent that changes something, by its one-time
+                      ``form_id`` (primary key): who sent it, when, and where its answer
+                      led (``outcome``), so a form sent twice (a double click, a
+                      resend) does its work once and the second answer is the first's.
 ``terminal_reports``  what each till last said about itself when it synced: the
                       ``store`` it records events for, ``software`` (its release),
                       ``programme_version`` in force there, ``keyset_number`` of the
@@ -55,6 +59,12 @@ V10: Sequence[Statement] = (
         expires_at TEXT NOT NULL
     )""",
     "CREATE INDEX web_sessions_login ON web_sessions (login)",
+    """CREATE TABLE web_form_uses (
+        form_id TEXT PRIMARY KEY,
+        login TEXT NOT NULL,
+        used_at TEXT NOT NULL,
+        outcome TEXT NOT NULL
+    )""",
     """CREATE TABLE terminal_reports (
         terminal_id TEXT PRIMARY KEY,
         store TEXT NOT NULL,

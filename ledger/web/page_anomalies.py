@@ -24,6 +24,7 @@ from ledger.db import Tx
 from ledger.errors import AdminError
 from ledger.quiet_tills import DEFAULT_QUIET_HOURS, TILL_LAGGING, TILL_SILENT, flag_quiet_tills
 from ledger.web.guard import Forbidden, database, now, posted_form, visitor
+from ledger.web.once import claim
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_anomaly, terminal_store
 from ledger.web.sessions import Session
@@ -161,6 +162,8 @@ async def resolve(request: Request, anomaly_id: str, session: Visitor) -> Respon
 
     def work() -> str | None:
         with database(request).write() as tx:
+            if claim(tx, session, fields, now(request)) is not None:
+                return None  # sent twice: the first resolved it
             found = [a for a in list_anomalies(tx, resolved_too=True) if a.anomaly_id == anomaly_id]
             if not found:
                 return "There is no such anomaly."

@@ -37,6 +37,7 @@ from ledger.member_adjust import (
 )
 from ledger.web.guard import FieldError, Forbidden, database, now, posted_form, visitor
 from ledger.web.member_view import MAX_RESULTS, consent_text, member_view, search
+from ledger.web.once import claim, settle
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_member
 from ledger.web.sessions import Session
@@ -129,14 +130,21 @@ async def _act(
     fields: dict[str, str],
     work: Callable[[Tx, str], str],
 ) -> Response:
-    """Run ``work(tx, card)`` (it returns the done key) in one transaction; when it
-    refuses (:class:`FieldError`, or the ledger's :class:`AdminError`), nothing is
-    recorded and the member's page comes back with the message next to the field."""
+    """Run ``work(tx, card)`` (it returns the done key) in one transaction, once per
+    form (:mod:`ledger.web.once`); when it refuses (:class:`FieldError`, or the
+    ledger's :class:`AdminError`), nothing is recorded and the member's page comes
+    back with the message next to the field."""
 
     def run() -> str | FieldError:
         try:
             with database(request).write() as tx:
-                return work(tx, _in_scope(tx, session, member_id))
+                earlier = claim(tx, session, fields, now(request))
+                if earlier is not None:  # sent twice: the first did the work
+                    return earlier or f"/admin/members/{member_id}"
+                done = work(tx, _in_scope(tx, session, member_id))
+                location = f"/admin/members/{member_id}?done={done}"
+                settle(tx, fields, location)
+                return location
         except FieldError as refused:
             return refused
         except AdjustmentRefused as error:
@@ -152,9 +160,7 @@ async def _act(
                 request, session, member_id, errors=errors, values=fields, status=422
             )
         )
-    return RedirectResponse(
-        f"/admin/members/{member_id}?done={outcome}", 303, headers=SECURITY_HEADERS
-    )
+    return RedirectResponse(outcome, 303, headers=SECURITY_HEADERS)
 
 
 @router.post("/members/{member_id}/adjust", include_in_schema=False)

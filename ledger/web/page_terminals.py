@@ -39,6 +39,7 @@ from ledger.terminal_reports import (
 )
 from ledger.terminals import LEDGER_TERMINAL, revoke_terminal, rotate_token
 from ledger.web.guard import database, now, posted_form, require_head_office, visitor
+from ledger.web.once import claim
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_terminal, terminal_store
 from ledger.web.sessions import Session
@@ -182,22 +183,23 @@ def terminal_page(session: Visitor, request: Request, terminal_id: str, done: st
 
 async def _action(
     request: Request, session: Session, terminal_id: str, action: str, what: str
-) -> Response | None:
+) -> tuple[Response | None, dict[str, str]]:
     """The checks every action makes, in this order: the form's CSRF token, head
-    office, the terminal exists, the confirm box. A refusal as a response (the
-    confirm box's error keyed by ``action``, the form it belongs to); else None."""
+    office, the terminal exists, the confirm box. (A refusal as a response, the
+    confirm box's error keyed by ``action``, the form it belongs to; else None, and
+    the form's fields.)"""
     fields = await posted_form(request, session)
     require_head_office(session, what)
     exists = await run_in_threadpool(_exists, request, terminal_id)
     if not exists:
-        return _not_found(session)
+        return _not_found(session), fields
     if fields.get(CONFIRM) != CONFIRMED:
         errors = {action: f"Tick the box to confirm that you mean to {what}."}
         answer = await run_in_threadpool(
             lambda: _detail(request, session, terminal_id, status=422, errors=errors)
         )
-        return answer
-    return None
+        return answer, fields
+    return None, fields
 
 
 def _exists(request: Request, terminal_id: str) -> bool:
@@ -211,7 +213,7 @@ def _exists(request: Request, terminal_id: str) -> bool:
 @router.post("/terminals/{terminal_id}/revoke", include_in_schema=False)
 async def revoke(session: Visitor, request: Request, terminal_id: str) -> Response:
     """Refuse the terminal's token from now on (its events stay); audited."""
-    refused = await _action(request, session, terminal_id, "revoke", "revoke a terminal")
+    refused, _ = await _action(request, session, terminal_id, "revoke", "revoke a terminal")
     if refused is not None:
         return refused
 
@@ -239,12 +241,15 @@ async def revoke(session: Visitor, request: Request, terminal_id: str) -> Respon
 async def rotate(session: Visitor, request: Request, terminal_id: str) -> Response:
     """A new token for the terminal, shown once in this answer; the old one is
     refused from now on and a revocation is lifted. Audited."""
-    refused = await _action(request, session, terminal_id, "rotate", "give a terminal a new token")
+    what = "give a terminal a new token"
+    refused, fields = await _action(request, session, terminal_id, "rotate", what)
     if refused is not None:
         return refused
 
     def work() -> tuple[str, bool]:
         with database(request).write() as tx:
+            if claim(tx, session, fields, now(request)) is not None:
+                return "", False  # sent twice: the first answer showed the token
             row = tx.one("SELECT revoked_at FROM terminals WHERE terminal_id = ?", (terminal_id,))
             was_revoked = row is not None and row[0] is not None
             token = rotate_token(tx, terminal_id)

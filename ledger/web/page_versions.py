@@ -28,6 +28,7 @@ from ledger.audit import record_audit
 from ledger.errors import AdminError
 from ledger.simulate import Simulation, simulate
 from ledger.web.guard import database, now, posted_form, require_head_office, visitor
+from ledger.web.once import claim, settle
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.sessions import Session
 from loyalty.programme import Programme, ProgrammeError
@@ -212,6 +213,9 @@ async def publish(request: Request, session: Visitor) -> Response:
             return _form_again(session, fields, errors)
         effective = fields["effective_from"].strip()
         with database(request).write() as tx:
+            earlier = claim(tx, session, fields, now(request))
+            if earlier is not None:  # sent twice: the first published it
+                return RedirectResponse(earlier or "/admin/versions", 303, headers=SECURITY_HEADERS)
             try:
                 published = programmes.publish_version(tx, programme, effective, now=now(request))
             except AdminError as error:
@@ -229,11 +233,9 @@ async def publish(request: Request, session: Visitor) -> Response:
                     "simulated_since": fields.get("since", ""),
                 },
             )
-        return RedirectResponse(
-            f"/admin/versions/{published.version}?done=published",
-            303,
-            headers=SECURITY_HEADERS,
-        )
+            location = f"/admin/versions/{published.version}?done=published"
+            settle(tx, fields, location)
+        return RedirectResponse(location, 303, headers=SECURITY_HEADERS)
 
     return await run_in_threadpool(work)
 

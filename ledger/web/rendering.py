@@ -9,6 +9,7 @@ site, and may load scripts and styles only from this ledger.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -23,6 +24,8 @@ ENVIRONMENT: Final = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+ENVIRONMENT.globals["new_form_id"] = lambda: secrets.token_urlsafe(18)
 
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (

@@ -187,3 +187,25 @@ def test_a_store_manager_sees_and_acts_only_on_their_stores_members(web: WebLedg
     ok = post(sam, f"/admin/members/{own_id}/adjust", wallet="points", units="5", note="Mine")
     assert ok.status_code == 303
     assert audit(web, own_id) == [("web:sam", "member.adjust")]
+
+
+def test_an_adjustment_sent_twice_is_recorded_once(any_web: WebLedger):
+    """A double click (the same form sent twice) adjusts once; both answers lead to the
+    member's page saying it is done."""
+    (card,) = any_web.add_members(100)
+    member_id = member_id_of(any_web, card)
+    client = any_web.signed_in(HEAD_OFFICE)
+    page = client.get(f"/admin/members/{member_id}").text
+    adjust_form = page[page.index('id="adjust"') :]
+    data = {
+        "csrf": form_token(adjust_form),
+        "form_id": re.search(r'name="form_id" value="([^"]+)"', adjust_form).group(1),  # type: ignore[union-attr]
+        "wallet": "points",
+        "units": "25",
+        "note": "Birthday goodwill",
+    }
+    first = client.post(f"/admin/members/{member_id}/adjust", data=data)
+    second = client.post(f"/admin/members/{member_id}/adjust", data=data)
+    assert first.headers["location"] == second.headers["location"]
+    assert balance(any_web, member_id) == 125
+    assert audit(any_web, member_id) == [("web:hanne", "member.adjust")]

@@ -225,3 +225,24 @@ def test_the_ledgers_own_chain_is_no_till_and_never_gets_a_token(web: WebLedger)
     assert rotated.status_code == 404
     with web.db.write() as tx, pytest.raises(AdminError, match="the ledger's own chain"):
         rotate_token(tx, "LEDGER")
+
+
+def test_a_new_token_sent_twice_is_made_once(web: WebLedger):
+    terminal = web.sales("S1", web.add_members(0)[0], 1_000)
+    client = web.signed_in(HEAD_OFFICE)
+    page = client.get(f"/admin/terminals/{terminal}").text
+    rotate_form = page[page.index("/rotate") :]
+    data = {
+        "csrf": form_token(rotate_form),
+        "form_id": rotate_form.split('name="form_id" value="')[1].split('"')[0],
+        "confirm": "yes",
+    }
+    first = client.post(f"/admin/terminals/{terminal}/rotate", data=data)
+    second = client.post(f"/admin/terminals/{terminal}/rotate", data=data)
+    assert first.status_code == second.status_code == 200
+    assert 'id="sent-twice"' in second.text and 'id="sent-twice"' not in first.text
+    with web.db.snapshot() as tx:
+        rotations = tx.query(
+            "SELECT 1 FROM audit WHERE action = 'terminal.rotate' AND subject = ?", (terminal,)
+        )
+    assert len(rotations) == 1

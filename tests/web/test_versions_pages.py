@@ -144,3 +144,22 @@ def test_versions_are_head_office_only_and_an_unknown_one_is_not_found(web: WebL
     assert "Programme versions" not in sam.get("/admin/").text  # not in the menu
     hanne = web.signed_in(HEAD_OFFICE)
     assert hanne.get("/admin/versions/999").status_code == 404
+
+
+def test_publishing_sent_twice_publishes_one_version(web: WebLedger):
+    client = web.signed_in(HEAD_OFFICE)
+    before = version_numbers(web)
+    shown = simulate(client, DOUBLE_POINTS)
+    data = {
+        "csrf": form_token(shown.text),
+        "form_id": hidden(shown.text, "form_id"),
+        "document": DOUBLE_POINTS,
+        "digest": hidden(shown.text, "digest"),
+        "effective_from": "now",
+        "since": "2026-01-01",
+    }
+    first = client.post("/admin/versions/publish", data=data)
+    second = client.post("/admin/versions/publish", data=data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert version_numbers(web) == [*before, max(before) + 1]
