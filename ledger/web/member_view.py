@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from ledger.db import Tx
@@ -20,6 +21,9 @@ from ledger.history import member_history_page
 from ledger.members import MEMBER_COLUMNS, member_state, revoked_card_owner
 from ledger.web.accounts import Person
 from ledger.web.scope import may_see_member
+from loyalty.programme import Programme
+from loyalty.tier_windows import is_current
+from loyalty.tiers import progress
 from sync.protocol import MemberState
 
 MAX_RESULTS: Final = 50
@@ -122,3 +126,23 @@ def consent_text(facts: dict[str, Any]) -> str:
         return ""
     marketing = "yes" if consent.get("marketing") else "no"
     return f"privacy accepted {consent.get('privacy_accepted_at', '?')}, marketing {marketing}"
+
+
+def way_to_next_tier(
+    programme: Programme, state: MemberState, today: date
+) -> tuple[str, int] | None:
+    """The next level above the member's tier and what today's window still needs
+    for it (:func:`loyalty.tiers.progress`, the tills' rule); None at the top, when
+    the programme qualifies no tiers, or when the ledger's count is of another
+    rolling window than today's."""
+    rules = programme.tier_qualification
+    if rules is None:
+        return None
+    known = state.progress
+    if known is not None and is_current(known.window, today):
+        counted = known.count
+    elif known is not None and len(known.window) == 7:
+        return None  # a rolling window ending another month: its count is not today's
+    else:
+        counted = 0
+    return progress(rules, programme.tiers, state.tier, counted)

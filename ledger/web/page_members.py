@@ -36,11 +36,18 @@ from ledger.member_adjust import (
     adjust_member,
 )
 from ledger.web.guard import FieldError, Forbidden, database, now, posted_form, visitor
-from ledger.web.member_view import MAX_RESULTS, consent_text, member_view, search
+from ledger.web.member_view import (
+    MAX_RESULTS,
+    consent_text,
+    member_view,
+    search,
+    way_to_next_tier,
+)
 from ledger.web.once import claim, settle
 from ledger.web.rendering import SECURITY_HEADERS, page
 from ledger.web.scope import may_see_member
 from ledger.web.sessions import Session
+from loyalty.timezones import programme_zone
 
 router = APIRouter()
 Visitor = Annotated[Session, Depends(visitor)]
@@ -89,7 +96,8 @@ def _member_page(
             )
         if not may_see_member(tx, session.person, member_id):
             raise Forbidden(NOT_YOURS)
-        wallets = [w.id for w in programmes.programme_in_force(tx, now(request)).wallets]
+        programme = programmes.programme_in_force(tx, now(request))
+    today = now(request).astimezone(programme_zone(programme.timezone)).date()
     return page(
         "member.html",
         session,
@@ -98,7 +106,8 @@ def _member_page(
         member=view.state,
         consent=consent_text(view.facts),
         till=till,
-        wallets=wallets,
+        wallets=[w.id for w in programme.wallets],
+        next_tier=way_to_next_tier(programme, view.state, today),
         done=DONE.get(done, ""),
         errors=errors or {},
         values=values or {},

@@ -8,12 +8,18 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
+from ledger import programmes
 from ledger.anomaly_admin import list_anomalies
+from loyalty.programme.document import load_programme_file
 from tests.integration.ledger.support import fresh_card
-from tests.web.support import HEAD_OFFICE, S1_MANAGER, WebLedger, form_token
+from tests.web.support import HEAD_OFFICE, S1_MANAGER, WebLedger, form_token, web_ledger
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "programmes"
 
 
 def member_id_of(web: WebLedger, card: str) -> str:
@@ -209,3 +215,19 @@ def test_an_adjustment_sent_twice_is_recorded_once(any_web: WebLedger):
     assert first.headers["location"] == second.headers["location"]
     assert balance(any_web, member_id) == 125
     assert audit(any_web, member_id) == [("web:hanne", "member.adjust")]
+
+
+def test_the_member_page_says_what_is_still_needed_for_the_next_tier(tmp_path):
+    """Under a programme qualifying tiers by spend in a calendar year (Sephora style:
+    VIB at 350.00), a member with no spend this year needs all of it."""
+    sephora = load_programme_file(EXAMPLES / "sephora.toml")
+    with web_ledger("sqlite", tmp_path) as web:
+        with web.db.write() as tx:
+            programmes.publish_version(tx, sephora, "now", now=datetime.now(UTC))
+        (card,) = web.add_members(0)
+        member_id = member_id_of(web, card)
+        with web.db.write() as tx:
+            tx.execute("UPDATE members SET tier = 'insider' WHERE member_id = ?", (member_id,))
+        page = web.signed_in(HEAD_OFFICE).get(f"/admin/members/{member_id}").text
+        tier = page[page.index('id="tier"') :]
+        assert tier.startswith('id="tier">insider') and "35000 more to vib" in tier[:200]
