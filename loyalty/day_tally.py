@@ -4,7 +4,8 @@ report (:mod:`pos_client.day_report`) and the ledger's day page (:mod:`ledger.da
 Points are per account (wallets and stamp cards; the qualifying spend is left out).
 A sale's ``postings`` are what it earned less what it spent, so what it earned is
 ``postings + spent``; what it spent counts as redeemed together with the standalone
-redemptions. Refunds and corrections are their net change; money refunded is per
+redemptions. Refunds and corrections (a manager's ``adjust`` at a till, the ledger's
+own ``correction``, e.g. an award cut to its cap) are their net change; money refunded is per
 currency, in minor units.
 """
 
@@ -35,6 +36,7 @@ class CashierDay:
     redemptions: int = 0
     """Standalone redemptions (points spent inside a sale count in ``redeemed``)."""
     corrections: int = 0
+    """A manager's adjustments (``adjust``) and the ledger's ``correction`` events."""
     actions: int = 0
     enrolments: int = 0
     replacements: int = 0
@@ -84,7 +86,7 @@ def tally(events: Iterable[Event], operator: str, name: str) -> CashierDay:
             returned.update(postings)
             minor = event.get("refund_minor", event.get("amount_minor", 0))
             refunded[event.currency] += int(minor or 0)
-        elif kind is EventKind.ADJUST:
+        elif kind in (EventKind.ADJUST, EventKind.CORRECTION):
             corrected.update(postings)
     return CashierDay(
         operator=operator,
@@ -92,7 +94,7 @@ def tally(events: Iterable[Event], operator: str, name: str) -> CashierDay:
         sales=kinds[EventKind.SALE] + kinds[EventKind.EARN],
         refunds=kinds[EventKind.REFUND],
         redemptions=kinds[EventKind.REDEEM],
-        corrections=kinds[EventKind.ADJUST],
+        corrections=kinds[EventKind.ADJUST] + kinds[EventKind.CORRECTION],
         actions=kinds[EventKind.ACTION],
         enrolments=kinds[EventKind.ENROL],
         replacements=kinds[EventKind.REPLACE],
