@@ -163,3 +163,44 @@ def test_publishing_sent_twice_publishes_one_version(web: WebLedger):
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     assert version_numbers(web) == [*before, max(before) + 1]
+
+
+def test_a_version_starting_later_is_listed_as_scheduled(web: WebLedger):
+    client = web.signed_in(HEAD_OFFICE)
+    later = DOUBLE_POINTS.replace("points-double", "points-next-year")
+    shown = simulate(client, later, effective_from="2027-06-01T00:00")
+    assert shown.status_code == 200, shown.text
+    published = client.post(
+        "/admin/versions/publish",
+        data={
+            "csrf": form_token(shown.text),
+            "document": later,
+            "digest": hidden(shown.text, "digest"),
+            "effective_from": "2027-06-01T00:00",
+            "since": "2026-01-01",
+        },
+    )
+    assert published.status_code == 303
+    listed = client.get("/admin/versions").text
+    row = listed[listed.index("points-next-year") - 400 : listed.index("points-next-year") + 400]
+    assert '<span class="tag">scheduled</span>' in row
+    assert listed.count('<span class="tag">in force</span>') == 1
+
+
+def test_a_store_manager_cannot_publish_or_reopen_a_candidate(web: WebLedger):
+    sam = web.signed_in(S1_MANAGER)
+    token = form_token(sam.get("/admin/").text)
+    before = version_numbers(web)
+    for path in ("/admin/versions/publish", "/admin/versions/new"):
+        answer = sam.post(
+            path,
+            data={
+                "csrf": token,
+                "document": DOUBLE_POINTS,
+                "digest": "0" * 64,
+                "effective_from": "now",
+                "since": "2026-01-01",
+            },
+        )
+        assert answer.status_code == 403 and "Only head office may" in answer.text
+    assert version_numbers(web) == before
