@@ -133,29 +133,35 @@ class DemoLedger:
     def ensure_staff(self, people: Sequence[DemoPerson]) -> None:
         """Give the ledger the demo's staff once (a demo created by an older release
         gets them on its next start); their PINs go on stdin, never the command line."""
-        marker = self.directory / "staff.added"
-        if marker.exists():
-            return
+        commands = []
         for person in people:
             args = ["staff", "add", person.staff_id, "--name", person.name]
             args += ["--role", person.role, "--pin-stdin"]
             if person.badge:
                 args += ["--badge", person.badge]
-            self._run("ledger.cli", *args, stdin=person.pin + "\n")
-        marker.write_text("the demo's staff are in the ledger\n", encoding="utf-8")
+            commands.append((args, person.pin))
+        self._add_once("staff.added", "the demo's staff are in the ledger", commands)
 
     def ensure_web_accounts(self, accounts: Sequence[DemoWebAccount]) -> None:
         """Give the demo ledger its web accounts once (passwords on stdin)."""
-        marker = self.directory / "web-accounts.added"
-        if marker.exists():
-            return
+        commands = []
         for account in accounts:
             args = ["web-account", "add", account.login, "--name", account.name]
             args += ["--role", account.role, "--password-stdin"]
             if account.store:
                 args += ["--store", account.store]
-            self._run("ledger.cli", *args, stdin=account.password + "\n")
-        marker.write_text("the demo's web accounts are in the ledger\n", encoding="utf-8")
+            commands.append((args, account.password))
+        self._add_once("web-accounts.added", "the demo's web accounts are in the ledger", commands)
+
+    def _add_once(self, marker_name: str, note: str, commands: list[tuple[list[str], str]]) -> None:
+        """Run ``pos-ledger`` ``commands`` (each with its secret as stdin's first line)
+        unless the marker file says they ran; then leave the marker."""
+        marker = self.directory / marker_name
+        if marker.exists():
+            return
+        for args, secret in commands:
+            self._run("ledger.cli", *args, stdin=secret + "\n")
+        marker.write_text(note + "\n", encoding="utf-8")
 
     def ensure_member_qr(self) -> str:
         """Give the demo ledger member QR keys once: the programme's root key (a file
